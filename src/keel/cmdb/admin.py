@@ -1,0 +1,16 @@
+from django.contrib import admin
+
+from keel.cmdb.models import ConfigurationItem, Service
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin[Service]):
+    list_display = ("name", "owner_team")
+    search_fields = ("name",)
+
+
+@admin.register(ConfigurationItem)
+class ConfigurationItemAdmin(admin.ModelAdmin[ConfigurationItem]):
+    list_display = ("name", "kind", "service")
+    list_filter = ("kind",)
+    search_fields = ("name",)

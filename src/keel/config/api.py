@@ -1,0 +1,15 @@
+from ninja import NinjaAPI
+
+from keel.accounts.api import BearerToken
+from keel.incidents.api import router as incidents_router
+from keel.lib.api import install_error_handlers
+
+api = NinjaAPI(
+    title="Keel API",
+    version="1",
+    description="IT incident management. Authenticate with `Authorization: Bearer <token>`.",
+    auth=BearerToken(),
+    urls_namespace="api-v1",
+)
+install_error_handlers(api)
+api.add_router("/", incidents_router)

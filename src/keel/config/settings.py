@@ -1,0 +1,161 @@
+"""Keel settings: read once from the environment (12-factor).
+
+Every knob is a ``KEEL_*`` variable, ``DATABASE_URL`` or ``REDIS_URL``; the defaults give the
+embedded profile (SQLite under ``var/``, database task queue, everything in one ``keel serve``).
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(os.environ.get("KEEL_HOME", Path.cwd()))
+VAR_DIR = Path(os.environ.get("KEEL_VAR_DIR", PROJECT_DIR / "var"))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = _env_bool("KEEL_DEBUG", False)
+# The embedded profile runs on a laptop out of the box; production sets its own secret.
+SECRET_KEY = os.environ.get("KEEL_SECRET_KEY", "keel-embedded-profile-insecure-secret-change-me")
+ALLOWED_HOSTS = _env_list("KEEL_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = _env_list("KEEL_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks_db",
+    "keel.lib",
+    "keel.accounts",
+    "keel.cmdb",
+    "keel.activity",
+    "keel.incidents",
+    "keel.scheduler",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "keel.lib.middleware.UserTimeZoneMiddleware",
+]
+
+ROOT_URLCONF = "keel.config.urls"
+WSGI_APPLICATION = "keel.config.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:sign-in"
+LOGIN_REDIRECT_URL = "incidents:queue"
+LOGOUT_REDIRECT_URL = "accounts:sign-in"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database_config() -> dict[str, object]:
+    url = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'keel.sqlite3'}")
+    # Persistent connections: a new PostgreSQL connection per request costs ~9 ms.
+    config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True))
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {
+            # WAL lets readers work while one writer commits; IMMEDIATE takes the write lock at
+            # BEGIN so two writers queue on busy_timeout instead of failing on lock upgrade.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+        config["CONN_MAX_AGE"] = 0 if config["NAME"] == ":memory:" else 600
+    return config
+
+
+DATABASES = {"default": _database_config()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+# Front-end assets come from npm at set-up time; they are served straight from node_modules.
+STATICFILES_DIRS = [("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist")]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+MEDIA_ROOT = Path(os.environ.get("KEEL_MEDIA_ROOT", VAR_DIR / "media"))
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = _env_bool("KEEL_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("KEEL_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("KEEL_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Keel domain settings -------------------------------------------------------------------
+KEEL_SUBSCRIPTIONS = "keel.config.subscriptions.SUBSCRIPTIONS"
+KEEL_SCHEDULE = "keel.config.schedule.SCHEDULE"
+# Resolved incidents close by themselves when the caller has not answered within this many days.
+KEEL_AUTO_CLOSE_DAYS = int(os.environ.get("KEEL_AUTO_CLOSE_DAYS", "7"))
+KEEL_ATTACHMENT_MAX_BYTES = int(os.environ.get("KEEL_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+KEEL_ATTACHMENT_TYPES = _env_list(
+    "KEEL_ATTACHMENT_TYPES",
+    "text/plain,text/csv,application/pdf,image/png,image/jpeg,image/gif,application/json,application/zip",
+)
+# Sign-in lockout: this many failures in a row lock the account for the given minutes.
+KEEL_SIGN_IN_MAX_FAILURES = int(os.environ.get("KEEL_SIGN_IN_MAX_FAILURES", "5"))
+KEEL_SIGN_IN_LOCKOUT_MINUTES = int(os.environ.get("KEEL_SIGN_IN_LOCKOUT_MINUTES", "15"))
+KEEL_SCHEDULER_TICK_SECONDS = float(os.environ.get("KEEL_SCHEDULER_TICK_SECONDS", "15"))

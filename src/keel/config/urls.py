@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from keel.config.api import api
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="incidents:queue", permanent=False)),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("", include("keel.accounts.urls")),
+    path("incidents/", include("keel.incidents.urls")),
+]

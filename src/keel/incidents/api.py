@@ -1,0 +1,279 @@
+"""REST API v1 for incidents: parse, call one action or query, render."""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema
+
+from keel.accounts.models import Team, User
+from keel.accounts.queries import team_by_reference, user_by_reference
+from keel.activity.models import TimelineEntry
+from keel.activity.queries import timeline_of
+from keel.cmdb.queries import ci_by_reference, service_by_reference
+from keel.incidents.actions import SUBJECT, add_comment, open_incident, transition_incident, update_incident
+from keel.incidents.models import Incident
+from keel.incidents.permissions import can_see_work_notes
+from keel.incidents.queries import (
+    IncidentFilters,
+    category_by_reference,
+    get_incident_for,
+    incident_page,
+)
+from keel.incidents.schemas import (
+    CommentIn,
+    IncidentIn,
+    IncidentListOut,
+    IncidentOut,
+    IncidentPatch,
+    TimelineEntryOut,
+    TransitionIn,
+)
+from keel.incidents.states import IncidentState, Level, Priority
+from keel.lib.errors import InvalidInput
+
+router = Router(tags=["incidents"])
+
+LEVELS = {"high": Level.HIGH, "medium": Level.MEDIUM, "low": Level.LOW}
+
+
+class ListQuery(Schema):
+    state: str | None = None
+    priority: str | None = None
+    assignment_group: str | None = None
+    assignee: str | None = None
+    q: str | None = None
+    order: str = "-opened_at"
+    limit: int = 50
+    offset: int = 0
+
+
+@router.post("/incidents", response={201: IncidentOut})
+def create(request: HttpRequest, payload: IncidentIn, response: HttpResponse) -> tuple[int, dict[str, Any]]:
+    actor = _user(request)
+    data = payload.model_dump(exclude_unset=True)
+    caller = user_by_reference(data["caller"], field="caller") if data.get("caller") is not None else actor
+    incident = open_incident(
+        actor=actor,
+        caller=caller,
+        title=payload.title,
+        description=payload.description,
+        channel=payload.channel,
+        impact=LEVELS[payload.impact],
+        urgency=LEVELS[payload.urgency],
+        **_references(data),
+    )
+    response["ETag"] = incident.etag
+    response["Location"] = f"/api/v1/incidents/{incident.number}"
+    return 201, incident_json(incident)
+
+
+@router.get("/incidents", response=IncidentListOut)
+def list_incidents(request: HttpRequest, filters: Query[ListQuery]) -> dict[str, Any]:
+    if not 1 <= filters.limit <= 100:
+        raise InvalidInput(f"limit must be between 1 and 100 (got {filters.limit}).", field="limit")
+    if filters.offset < 0:
+        raise InvalidInput(f"offset must be 0 or more (got {filters.offset}).", field="offset")
+    page = incident_page(_user(request), _parse_filters(filters), offset=filters.offset, limit=filters.limit)
+    return {
+        "items": [incident_json(incident) for incident in page.items],
+        "count": page.count,
+        "count_is_capped": page.count_is_capped,
+        "offset": page.offset,
+        "limit": page.limit,
+    }
+
+
+@router.get("/incidents/{number}", response=IncidentOut)
+def detail(request: HttpRequest, number: str, response: HttpResponse) -> dict[str, Any]:
+    incident = get_incident_for(_user(request), number)
+    response["ETag"] = incident.etag
+    return incident_json(incident)
+
+
+@router.patch("/incidents/{number}", response=IncidentOut)
+def patch(request: HttpRequest, number: str, payload: IncidentPatch, response: HttpResponse) -> dict[str, Any]:
+    incident = get_incident_for(_user(request), number)
+    data = payload.model_dump(exclude_unset=True)
+    if "state" in data:
+        raise InvalidInput(
+            f"state cannot be set here; POST /api/v1/incidents/{incident.number}/transitions with {{\"to\": \"...\"}}.",
+            field="state",
+        )
+    if "priority" in data:
+        raise InvalidInput("priority is computed from impact and urgency; change those instead.", field="priority")
+    changes: dict[str, Any] = {key: data[key] for key in ("title", "description", "channel") if key in data}
+    changes.update({key: LEVELS[data[key]] for key in ("impact", "urgency") if data.get(key) is not None})
+    changes.update(_references(data))
+    if "caller" in data:
+        changes["caller"] = user_by_reference(data["caller"], field="caller")
+    incident = update_incident(
+        incident, actor=_user(request), changes=changes, expected_version=_if_match(request)
+    )
+    response["ETag"] = incident.etag
+    return incident_json(incident)
+
+
+@router.post("/incidents/{number}/transitions", response=IncidentOut)
+def transition(request: HttpRequest, number: str, payload: TransitionIn, response: HttpResponse) -> dict[str, Any]:
+    incident = get_incident_for(_user(request), number)
+    group = team_by_reference(payload.assignment_group) if payload.assignment_group is not None else None
+    incident = transition_incident(
+        incident,
+        payload.to,
+        actor=_user(request),
+        note=payload.note,
+        resolution_code=payload.resolution_code,
+        resolution_notes=payload.resolution_notes,
+        hold_reason=payload.hold_reason,
+        assignment_group=group,
+    )
+    response["ETag"] = incident.etag
+    return incident_json(incident)
+
+
+@router.post("/incidents/{number}/comments", response={201: TimelineEntryOut})
+def comment(request: HttpRequest, number: str, payload: CommentIn) -> tuple[int, dict[str, Any]]:
+    incident = get_incident_for(_user(request), number)
+    entry = add_comment(incident, actor=_user(request), body=payload.body, public=payload.public)
+    return 201, entry_json(entry)
+
+
+@router.get("/incidents/{number}/timeline", response=list[TimelineEntryOut])
+def timeline(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+    user = _user(request)
+    incident = get_incident_for(user, number)
+    entries = timeline_of(SUBJECT, incident.pk, include_private=can_see_work_notes(user))
+    return [entry_json(entry) for entry in entries]
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def incident_json(incident: Incident) -> dict[str, Any]:
+    return {
+        "number": incident.number,
+        "title": incident.title,
+        "description": incident.description,
+        "state": incident.state,
+        "hold_reason": incident.hold_reason,
+        "impact": Level(incident.impact).label,
+        "urgency": Level(incident.urgency).label,
+        "priority": incident.priority_label,
+        "channel": incident.channel,
+        "caller": _person(incident.caller),
+        "opened_by": _person(incident.opened_by),
+        "category": _named(incident.category),
+        "subcategory": _named(incident.subcategory),
+        "service": _named(incident.service),
+        "ci": _named(incident.ci),
+        "assignment_group": _team(incident.assignment_group),
+        "assignee": _person(incident.assignee),
+        "resolution_code": incident.resolution_code,
+        "resolution_notes": incident.resolution_notes,
+        "parent": incident.parent.number if incident.parent_id is not None and incident.parent is not None else None,
+        "reassignment_count": incident.reassignment_count,
+        "reopen_count": incident.reopen_count,
+        "first_contact_resolution": incident.first_contact_resolution,
+        "opened_at": incident.opened_at,
+        "first_response_at": incident.first_response_at,
+        "resolved_at": incident.resolved_at,
+        "closed_at": incident.closed_at,
+        "updated_at": incident.updated_at,
+        "version": incident.version,
+    }
+
+
+def entry_json(entry: TimelineEntry) -> dict[str, Any]:
+    return {
+        "id": entry.pk,
+        "at": entry.at,
+        "kind": entry.kind,
+        "summary": entry.summary,
+        "body": entry.body,
+        "public": entry.is_public,
+        "actor": _person(entry.actor),
+        "data": entry.data,
+    }
+
+
+def _person(user: User | None) -> dict[str, Any] | None:
+    return None if user is None else {"id": user.pk, "username": user.username, "name": str(user)}
+
+
+def _team(team: Team | None) -> dict[str, Any] | None:
+    return None if team is None else {"id": team.pk, "slug": team.slug, "name": team.name}
+
+
+def _named(obj: Any) -> dict[str, Any] | None:
+    return None if obj is None else {"id": obj.pk, "name": str(obj)}
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    return user
+
+
+def _references(data: dict[str, Any]) -> dict[str, Any]:
+    """Resolve the reference fields present in ``data`` (ids or names) to objects; None clears."""
+    resolvers = {
+        "category": lambda ref: category_by_reference(ref, field="category"),
+        "subcategory": lambda ref: category_by_reference(ref, field="subcategory"),
+        "service": service_by_reference,
+        "ci": ci_by_reference,
+        "assignment_group": team_by_reference,
+        "assignee": lambda ref: user_by_reference(ref, field="assignee"),
+        "parent": _parent,
+    }
+    return {key: None if data[key] is None else resolve(data[key]) for key, resolve in resolvers.items() if key in data}
+
+
+def _parent(number: str) -> Incident:
+    try:
+        return Incident.objects.get(pk=int(number.upper().removeprefix("INC")))
+    except (ValueError, Incident.DoesNotExist):
+        raise InvalidInput(f"No incident {number!r} to use as parent; give its number.", field="parent") from None
+
+
+def _parse_filters(query: ListQuery) -> IncidentFilters:
+    return IncidentFilters(
+        states=_parse_states(query.state),
+        priorities=_parse_priorities(query.priority),
+        assignment_group_ids=tuple(team_by_reference(ref).pk for ref in _split(query.assignment_group)),
+        assignee_ids=tuple(user_by_reference(ref, field="assignee").pk for ref in _split(query.assignee)),
+        text=(query.q or "").strip(),
+        order=query.order,
+    )
+
+
+def _parse_states(raw: str | None) -> tuple[IncidentState, ...]:
+    names = _split(raw)
+    unknown = [name for name in names if name not in IncidentState.values]
+    if unknown:
+        raise InvalidInput(f"Unknown state {unknown[0]!r}; use one of {', '.join(IncidentState.values)}.", field="state")
+    return tuple(IncidentState(name) for name in names)
+
+
+def _parse_priorities(raw: str | None) -> tuple[Priority, ...]:
+    names = [name.upper() for name in _split(raw)]
+    unknown = [name for name in names if name not in Priority.names]
+    if unknown:
+        raise InvalidInput(f"Unknown priority {unknown[0]!r}; use P1 to P5.", field="priority")
+    return tuple(Priority[name] for name in names)
+
+
+def _split(raw: str | None) -> list[str]:
+    return [part.strip() for part in (raw or "").split(",") if part.strip()]
+
+
+def _if_match(request: HttpRequest) -> int | None:
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise InvalidInput(f'If-Match must be the ETag you received, e.g. "3" (got {raw!r}).', field="If-Match")
+    return int(value)

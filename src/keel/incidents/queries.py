@@ -1,0 +1,136 @@
+"""Reads on incidents, always starting from the user who asks."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from django.db.models import Q, QuerySet
+
+from keel.accounts.models import User
+from keel.accounts.roles import Capability
+from keel.incidents.models import Category, Incident, PriorityRule, pk_from_number
+from keel.incidents.permissions import can_transition_incident
+from keel.incidents.states import DEFAULT_PRIORITY_MATRIX, OPEN, TRANSITIONS, IncidentState, Level, Priority
+from keel.lib.errors import InvalidInput, NotFound
+
+# Counting every match of a broad filter over a million rows is the peers' slowest habit; past
+# this many we stop counting and say so ("10,000+").
+COUNT_CAP: Final = 10_000
+
+LIST_RELATED: Final = ("caller", "assignment_group", "assignee", "service", "ci", "category", "subcategory")
+
+
+def incidents_visible_to(user: User) -> QuerySet[Incident]:
+    incidents = Incident.objects.all()
+    if user.can(Capability.VIEW_ALL_INCIDENTS):
+        return incidents
+    mine = Q(caller=user) | Q(pk__in=Incident.watchers.through.objects.filter(user=user).values("incident_id"))
+    return incidents.filter(mine)
+
+
+def get_incident_for(user: User, number: str, *, for_update: bool = False) -> Incident:
+    """The incident with this number if the user may see it; NotFound otherwise (we never say which)."""
+    pk = pk_from_number(number)
+    incidents = incidents_visible_to(user).select_related(*LIST_RELATED, "opened_by", "resolved_by", "parent")
+    incident = incidents.filter(pk=pk).first() if pk is not None else None
+    if incident is None:
+        raise NotFound(f"No incident {number!r} that you can see; check the number (e.g. INC0000042).")
+    return incident
+
+
+@dataclass(frozen=True)
+class IncidentFilters:
+    states: Sequence[IncidentState] = ()
+    priorities: Sequence[Priority] = ()
+    assignment_group_ids: Sequence[int] = ()
+    assignee_ids: Sequence[int] = ()
+    unassigned: bool = False
+    text: str = ""
+    order: str = "-opened_at"
+
+
+ORDERINGS: Final = {
+    "-opened_at": ("-opened_at", "-id"),
+    "opened_at": ("opened_at", "id"),
+    "priority": ("priority", "-opened_at", "-id"),
+    "-priority": ("-priority", "-opened_at", "-id"),
+    "-updated_at": ("-updated_at", "-id"),
+}
+
+
+def filter_incidents(incidents: QuerySet[Incident], filters: IncidentFilters) -> QuerySet[Incident]:
+    if filters.states:
+        incidents = incidents.filter(state__in=filters.states)
+    if filters.priorities:
+        incidents = incidents.filter(priority__in=filters.priorities)
+    if filters.assignment_group_ids:
+        incidents = incidents.filter(assignment_group_id__in=filters.assignment_group_ids)
+    if filters.assignee_ids:
+        incidents = incidents.filter(assignee_id__in=filters.assignee_ids)
+    if filters.unassigned:
+        incidents = incidents.filter(assignee__isnull=True)
+    if filters.text:
+        number_pk = pk_from_number(filters.text)
+        incidents = incidents.filter(pk=number_pk) if number_pk is not None else incidents.filter(title__icontains=filters.text)
+    return incidents.order_by(*ORDERINGS.get(filters.order, ORDERINGS["-opened_at"]))
+
+
+@dataclass(frozen=True)
+class IncidentPage:
+    items: list[Incident]
+    count: int
+    count_is_capped: bool
+    offset: int
+    limit: int
+
+
+def incident_page(user: User, filters: IncidentFilters, *, offset: int, limit: int) -> IncidentPage:
+    """One page of the incidents this user may see, with a count that stops at COUNT_CAP."""
+    matching = filter_incidents(incidents_visible_to(user), filters)
+    items = list(matching.select_related(*LIST_RELATED)[offset : offset + limit])
+    if offset == 0 and len(items) < limit:
+        count = len(items)
+    else:
+        count = matching.order_by()[: COUNT_CAP + 1].count()
+    return IncidentPage(
+        items=items, count=min(count, COUNT_CAP), count_is_capped=count > COUNT_CAP, offset=offset, limit=limit
+    )
+
+
+def queue_filters(user: User, queue: str) -> IncidentFilters:
+    """The named agent queues: my work, my groups, unassigned, all open."""
+    open_states = tuple(sorted(OPEN))
+    match queue:
+        case "mine":
+            return IncidentFilters(states=open_states, assignee_ids=(user.pk,))
+        case "groups":
+            return IncidentFilters(states=open_states, assignment_group_ids=tuple(sorted(user.team_ids)) or (0,))
+        case "unassigned":
+            return IncidentFilters(states=open_states, unassigned=True)
+        case "all":
+            return IncidentFilters()
+        case _:
+            return IncidentFilters(states=open_states)
+
+
+def priority_for(impact: Level, urgency: Level) -> Priority:
+    rule = PriorityRule.objects.filter(impact=impact, urgency=urgency).values_list("priority", flat=True).first()
+    return Priority(rule) if rule is not None else DEFAULT_PRIORITY_MATRIX[(impact, urgency)]
+
+
+def allowed_transitions(user: User, incident: Incident) -> list[IncidentState]:
+    """The states this user may move the incident to now, in lifecycle order."""
+    reachable = TRANSITIONS[IncidentState(incident.state)]
+    return [target for target in IncidentState if target in reachable and can_transition_incident(user, incident, target)]
+
+
+def categories() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True, parent__isnull=True).prefetch_related("children")
+
+
+def category_by_reference(reference: str | int, *, field: str) -> Category:
+    lookup = {"pk": int(reference)} if str(reference).isdigit() else {"name": reference}
+    category = Category.objects.filter(**lookup).order_by("parent_id").first()
+    if category is None:
+        raise InvalidInput(f"No category {reference!r}; give a category id or name.", field=field)
+    return category

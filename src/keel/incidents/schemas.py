@@ -1,0 +1,133 @@
+"""API shapes for incidents: what clients send and what they get back."""
+
+from typing import Literal
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+from keel.incidents.states import Channel, HoldReason, IncidentState, ResolutionCode
+from keel.lib.api import UtcDateTime
+
+LevelName = Literal["high", "medium", "low"]
+Reference = int | str  # an id, or a name / slug / username
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IncidentIn(Strict):
+    title: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    caller: Reference | None = Field(None, description="User id or username; defaults to the token's user.")
+    channel: Channel = Channel.API
+    category: Reference | None = None
+    subcategory: Reference | None = None
+    service: Reference | None = None
+    ci: Reference | None = None
+    impact: LevelName = "low"
+    urgency: LevelName = "low"
+    assignment_group: Reference | None = Field(None, description="Team id or slug.")
+    assignee: Reference | None = None
+    parent: str | None = Field(None, description="Number of the parent incident, e.g. INC0000042.")
+
+
+class IncidentPatch(Strict):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = None
+    caller: Reference | None = None
+    channel: Channel | None = None
+    category: Reference | None = None
+    subcategory: Reference | None = None
+    service: Reference | None = None
+    ci: Reference | None = None
+    impact: LevelName | None = None
+    urgency: LevelName | None = None
+    assignment_group: Reference | None = None
+    assignee: Reference | None = None
+    parent: str | None = None
+    # Present only to answer clearly: state changes go through the transitions endpoint.
+    state: str | None = None
+    priority: str | None = None
+
+
+class TransitionIn(Strict):
+    to: IncidentState
+    note: str = ""
+    resolution_code: ResolutionCode | None = None
+    resolution_notes: str = ""
+    hold_reason: HoldReason | None = None
+    assignment_group: Reference | None = None
+
+
+class CommentIn(Strict):
+    body: str = Field(min_length=1)
+    public: bool = True
+
+
+class PersonOut(Schema):
+    id: int
+    username: str
+    name: str
+
+
+class TeamOut(Schema):
+    id: int
+    slug: str
+    name: str
+
+
+class NamedOut(Schema):
+    id: int
+    name: str
+
+
+class IncidentOut(Schema):
+    number: str
+    title: str
+    description: str
+    state: IncidentState
+    hold_reason: HoldReason | Literal[""]
+    impact: LevelName
+    urgency: LevelName
+    priority: str
+    channel: Channel
+    caller: PersonOut
+    opened_by: PersonOut
+    category: NamedOut | None
+    subcategory: NamedOut | None
+    service: NamedOut | None
+    ci: NamedOut | None
+    assignment_group: TeamOut | None
+    assignee: PersonOut | None
+    resolution_code: ResolutionCode | Literal[""]
+    resolution_notes: str
+    parent: str | None
+    reassignment_count: int
+    reopen_count: int
+    first_contact_resolution: bool
+    opened_at: UtcDateTime
+    first_response_at: UtcDateTime | None
+    resolved_at: UtcDateTime | None
+    closed_at: UtcDateTime | None
+    updated_at: UtcDateTime
+    version: int
+
+
+class IncidentListOut(Schema):
+    items: list[IncidentOut]
+    count: int
+    count_is_capped: bool = Field(description="True when more than `count` incidents match; counting stops there.")
+    offset: int
+    limit: int
+
+
+class TimelineEntryOut(Schema):
+    id: int
+    at: UtcDateTime
+    kind: str
+    summary: str
+    body: str
+    public: bool
+    actor: PersonOut | None
+    data: dict[str, object]

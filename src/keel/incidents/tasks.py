@@ -1,0 +1,13 @@
+"""Background work on incidents: thin tasks that take ids or nothing and call actions."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.tasks import task
+
+from keel.incidents.actions import close_stale_resolved_incidents
+
+
+@task()
+def close_stale_resolved_incidents_task() -> int:
+    return close_stale_resolved_incidents(older_than=timedelta(days=settings.KEEL_AUTO_CLOSE_DAYS))

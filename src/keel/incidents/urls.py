@@ -1,0 +1,2 @@
+app_name = "incidents"
+urlpatterns: list[object] = []

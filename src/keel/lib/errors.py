@@ -1,0 +1,50 @@
+"""Errors that actions raise and every entry point translates (API → JSON, UI → form errors).
+
+Each carries a message written for the person who has to fix the input, and the field at fault.
+"""
+
+from collections.abc import Mapping
+
+
+class KeelError(Exception):
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None, details: Mapping[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.details = dict(details or {})
+
+
+class InvalidInput(KeelError):
+    """The request is malformed or names something that does not exist."""
+
+
+class MissingField(KeelError):
+    """A field required by this step (resolution code, hold reason, …) was not given."""
+
+    status = 422
+
+
+class NotAllowed(KeelError):
+    """The user may see the record but not do this to it."""
+
+    status = 403
+
+
+class NotFound(KeelError):
+    """No such record, or not one this user may see (we never say which)."""
+
+    status = 404
+
+
+class Conflict(KeelError):
+    """The record's current state does not allow this (e.g. a transition not in the table)."""
+
+    status = 409
+
+
+class StaleVersion(KeelError):
+    """The client edited an older version of the record than the one stored."""
+
+    status = 412
