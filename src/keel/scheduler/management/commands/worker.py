@@ -1,0 +1,58 @@
+"""``keel worker``: run background tasks from the database queue, and tick the scheduler.
+
+Any number of workers may run at once, on any machines: tasks are claimed with row locks and each
+periodic job run is claimed by a conditional UPDATE (see scheduler/tick.py).
+"""
+
+import logging
+import os
+import socket
+import threading
+from argparse import ArgumentParser
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections, connection
+from django_tasks_db.management.commands.db_worker import Worker
+
+from keel.scheduler.tick import tick
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Run queued background tasks and the periodic scheduler tick."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--no-scheduler", action="store_true", help="Run tasks only; another worker ticks.")
+        parser.add_argument("--interval", type=float, default=0.5, help="Seconds between polls of an empty queue.")
+        parser.add_argument("--batch", action="store_true", help="Exit when the queue is empty (for scripts and tests).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        worker_id = f"{socket.gethostname()}-{os.getpid()}"
+        if not options["no_scheduler"]:
+            threading.Thread(target=_scheduler_loop, args=(worker_id,), name="keel-scheduler", daemon=True).start()
+        worker = Worker(
+            queue_names=["*"],
+            interval=options["interval"],
+            batch=options["batch"],
+            backend_name="default",
+            startup_delay=not options["batch"],
+            max_tasks=None,
+            worker_id=worker_id,
+            excluded_queue_names=[],
+        )
+        worker.run()
+
+
+def _scheduler_loop(worker_id: str) -> None:
+    stop = threading.Event()
+    while not stop.wait(settings.KEEL_SCHEDULER_TICK_SECONDS):
+        try:
+            tick(worker=worker_id)
+        except Exception:
+            logger.exception("scheduler tick failed; retrying next tick")
+        finally:
+            close_old_connections()
+            connection.close()
