@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from keel.accounts.models import Team, User
 from keel.accounts.queries import team_by_reference, user_by_reference
@@ -48,7 +48,7 @@ class ListQuery(Schema):
 
 
 @router.post("/incidents", response={201: IncidentOut})
-def create(request: HttpRequest, payload: IncidentIn, response: HttpResponse) -> tuple[int, dict[str, Any]]:
+def create(request: HttpRequest, payload: IncidentIn, response: HttpResponse) -> Status[dict[str, Any]]:
     actor = _user(request)
     data = payload.model_dump(exclude_unset=True)
     caller = user_by_reference(data["caller"], field="caller") if data.get("caller") is not None else actor
@@ -64,7 +64,7 @@ def create(request: HttpRequest, payload: IncidentIn, response: HttpResponse) ->
     )
     response["ETag"] = incident.etag
     response["Location"] = f"/api/v1/incidents/{incident.number}"
-    return 201, incident_json(incident)
+    return Status(201, incident_json(incident))
 
 
 @router.get("/incidents", response=IncidentListOut)
@@ -132,10 +132,10 @@ def transition(request: HttpRequest, number: str, payload: TransitionIn, respons
 
 
 @router.post("/incidents/{number}/comments", response={201: TimelineEntryOut})
-def comment(request: HttpRequest, number: str, payload: CommentIn) -> tuple[int, dict[str, Any]]:
+def comment(request: HttpRequest, number: str, payload: CommentIn) -> Status[dict[str, Any]]:
     incident = get_incident_for(_user(request), number)
     entry = add_comment(incident, actor=_user(request), body=payload.body, public=payload.public)
-    return 201, entry_json(entry)
+    return Status(201, entry_json(entry))
 
 
 @router.get("/incidents/{number}/timeline", response=list[TimelineEntryOut])
