@@ -86,7 +86,9 @@ def admin_user(make_user: Callable[..., User]) -> User:
 @pytest.fixture
 def incident(agent: User, requester: User) -> Incident:
     """A new incident logged by the service desk for the requester."""
-    return open_incident(actor=agent, caller=requester, title="Outlook cannot connect", impact=Level.MEDIUM, urgency=Level.HIGH)
+    return open_incident(
+        actor=agent, caller=requester, title="Outlook cannot connect", impact=Level.MEDIUM, urgency=Level.HIGH
+    )
 
 
 class ApiClient:
@@ -97,16 +99,18 @@ class ApiClient:
         self.client = Client()
         self.headers = {"Authorization": f"Bearer {issue_api_token(user).raw}"}
 
-    def get(self, path: str, **headers: str) -> Any:
-        return self.client.get(f"/api/v1{path}", headers={**self.headers, **headers})
+    def get(self, path: str, *, headers: dict[str, str] | None = None) -> Any:
+        return self.client.get(f"/api/v1{path}", headers={**self.headers, **(headers or {})})
 
-    def post(self, path: str, body: Any = None, **headers: str) -> Any:
+    def post(self, path: str, body: Any = None, *, headers: dict[str, str] | None = None) -> Any:
         return self.client.post(
-            f"/api/v1{path}", body or {}, content_type="application/json", headers={**self.headers, **headers}
+            f"/api/v1{path}", body or {}, content_type="application/json", headers={**self.headers, **(headers or {})}
         )
 
-    def patch(self, path: str, body: Any, **headers: str) -> Any:
-        return self.client.patch(f"/api/v1{path}", body, content_type="application/json", headers={**self.headers, **headers})
+    def patch(self, path: str, body: Any, *, headers: dict[str, str] | None = None) -> Any:
+        return self.client.patch(
+            f"/api/v1{path}", body, content_type="application/json", headers={**self.headers, **(headers or {})}
+        )
 
 
 @pytest.fixture

@@ -64,7 +64,7 @@ def ensure_team(*, slug: str, name: str = "", manager: User | None = None) -> Te
     slug = slugify(slug)
     if not slug:
         raise InvalidInput("A team needs a slug made of letters, digits or dashes.", field="team")
-    team, created = Team.objects.get_or_create(slug=slug, defaults={"name": name or slug.replace("-", " ").title()})
+    team, _ = Team.objects.get_or_create(slug=slug, defaults={"name": name or slug.replace("-", " ").title()})
     if manager is not None and team.manager_id != manager.pk:
         team.manager = manager
         team.save(update_fields=["manager"])

@@ -5,7 +5,7 @@ from keel.accounts.models import ApiToken, Team, User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin[User]):
     list_display = ("username", "name", "email", "role", "is_vip", "is_active")
     list_filter = ("role", "is_vip", "is_active")
     search_fields = ("username", "name", "email")

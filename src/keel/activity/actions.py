@@ -71,7 +71,7 @@ def _as_text(value: object) -> str:
 
 
 def store_attachment(
-    *, subject_type: str, subject_id: int, actor: User, upload: UploadedFile, is_public: bool = True
+    *, subject_type: str, subject_id: int, actor: User, upload: UploadedFile[bytes], is_public: bool = True
 ) -> Attachment:
     """Keep an uploaded file if its size and type are allowed; otherwise say what is accepted."""
     name = upload.name or "attachment"

@@ -25,7 +25,9 @@ class TimelineEntry(models.Model):
     subject_type = models.CharField(max_length=32)
     subject_id = models.BigIntegerField()
     at = models.DateTimeField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField(max_length=20, choices=EntryKind.choices)
     summary = models.CharField(max_length=300)
     body = models.TextField(blank=True)
@@ -54,7 +56,9 @@ class AuditRecord(models.Model):
     subject_type = models.CharField(max_length=32)
     subject_id = models.BigIntegerField()
     at = models.DateTimeField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     field = models.CharField(max_length=64)
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)

@@ -54,7 +54,19 @@ SUBJECT: Final = "incident"
 
 # Fields an agent may change with update_incident; state and assignment have their own verbs.
 EDITABLE_FIELDS: Final = frozenset(
-    {"title", "description", "caller", "channel", "category", "subcategory", "service", "ci", "impact", "urgency", "parent"}
+    {
+        "title",
+        "description",
+        "caller",
+        "channel",
+        "category",
+        "subcategory",
+        "service",
+        "ci",
+        "impact",
+        "urgency",
+        "parent",
+    }
 )
 
 
@@ -178,7 +190,9 @@ def update_incident(
     return incident
 
 
-def assign_incident(incident: Incident, *, actor: User | None, group: Team, assignee: User | None = None, note: str = "") -> Incident:
+def assign_incident(
+    incident: Incident, *, actor: User | None, group: Team, assignee: User | None = None, note: str = ""
+) -> Incident:
     """Put the incident in a group's queue, optionally with a named assignee (functional escalation).
 
     A new incident becomes assigned; moving it between groups counts as a reassignment.
@@ -234,9 +248,7 @@ def transition_incident(
     return incident
 
 
-def resolve_incident(
-    incident: Incident, *, actor: User | None, code: ResolutionCode, notes: str = ""
-) -> Incident:
+def resolve_incident(incident: Incident, *, actor: User | None, code: ResolutionCode, notes: str = "") -> Incident:
     """Mark the incident resolved and ask the caller to confirm. Resolving a resolved incident is a no-op."""
     return transition_incident(
         incident, IncidentState.RESOLVED, actor=actor, resolution_code=code, resolution_notes=notes, note=notes
@@ -288,12 +300,14 @@ def add_comment(incident: Incident, *, actor: User, body: str, public: bool) -> 
     return entry
 
 
-def attach_file(incident: Incident, *, actor: User, upload: UploadedFile, public: bool = True) -> Attachment:
+def attach_file(incident: Incident, *, actor: User, upload: UploadedFile[bytes], public: bool = True) -> Attachment:
     """Attach a file within the size and type limits; the timeline records it."""
     if not can_comment_on_incident(actor, incident, public=public):
         raise NotAllowed("You cannot attach files to this incident.")
     with transaction.atomic():
-        attachment = store_attachment(subject_type=SUBJECT, subject_id=incident.pk, actor=actor, upload=upload, is_public=public)
+        attachment = store_attachment(
+            subject_type=SUBJECT, subject_id=incident.pk, actor=actor, upload=upload, is_public=public
+        )
         add_entry(
             subject_type=SUBJECT,
             subject_id=incident.pk,
@@ -317,13 +331,19 @@ def close_stale_resolved_incidents(*, older_than: timedelta, batch: int = 500) -
     """Close incidents resolved longer ago than ``older_than`` whose caller never answered."""
     cutoff = clock.now() - older_than
     due = list(
-        Incident.objects.filter(state=IncidentState.RESOLVED, resolved_at__lt=cutoff).values_list("pk", flat=True)[:batch]
+        Incident.objects.filter(state=IncidentState.RESOLVED, resolved_at__lt=cutoff).values_list("pk", flat=True)[
+            :batch
+        ]
     )
     closed = 0
     for pk in due:
         with transaction.atomic():
             incident = Incident.objects.select_for_update().get(pk=pk)
-            if incident.state != IncidentState.RESOLVED or incident.resolved_at is None or incident.resolved_at >= cutoff:
+            if (
+                incident.state != IncidentState.RESOLVED
+                or incident.resolved_at is None
+                or incident.resolved_at >= cutoff
+            ):
                 continue
             note = f"Closed automatically: no answer from the caller within {older_than.days} day(s) of the resolution."
             _transition(incident, IncidentState.CLOSED, actor=None, note=note, fields={}, now=clock.now())
@@ -361,7 +381,12 @@ def _transition(
     if source == IncidentState.RESOLVED and target in OPEN:
         stamped.update(resolved_at=None, resolved_by=None, resolution_code="", resolution_notes="")
         stamped.update(reopen_count=incident.reopen_count + 1, first_contact_resolution=False)
-    if source == IncidentState.NEW and incident.first_response_at is None and actor is not None and actor.is_staff_member:
+    if (
+        source == IncidentState.NEW
+        and incident.first_response_at is None
+        and actor is not None
+        and actor.is_staff_member
+    ):
         stamped["first_response_at"] = now
     _apply(incident, stamped, actor=actor, now=now)
     detail = f" ({ResolutionCode(incident.resolution_code).label})" if target == IncidentState.RESOLVED else ""
@@ -377,13 +402,19 @@ def _transition(
         data={"from": source.value, "to": target.value},
         at=now,
     )
-    publish(IncidentStateChanged(incident_id=incident.pk, actor_id=_id(actor), source=source.value, target=target.value))
+    publish(
+        IncidentStateChanged(incident_id=incident.pk, actor_id=_id(actor), source=source.value, target=target.value)
+    )
 
 
-def _assign(incident: Incident, *, actor: User | None, group: Team | None, assignee: User | None, note: str, now: datetime) -> None:
+def _assign(
+    incident: Incident, *, actor: User | None, group: Team | None, assignee: User | None, note: str, now: datetime
+) -> None:
     if group is None:
         if assignee is not None or incident.assignment_group_id is not None:
-            raise MissingField("Give an assignment group; an incident cannot leave every queue.", field="assignment_group")
+            raise MissingField(
+                "Give an assignment group; an incident cannot leave every queue.", field="assignment_group"
+            )
         return
     if assignee is not None and group.pk not in assignee.team_ids:
         raise InvalidInput(f"{assignee} is not a member of {group}; pick someone from that group.", field="assignee")
@@ -402,7 +433,9 @@ def _assign(incident: Incident, *, actor: User | None, group: Team | None, assig
             data={"group_id": group.pk, "assignee_id": _id(assignee)},
             at=now,
         )
-        publish(IncidentAssigned(incident_id=incident.pk, actor_id=_id(actor), group_id=group.pk, assignee_id=_id(assignee)))
+        publish(
+            IncidentAssigned(incident_id=incident.pk, actor_id=_id(actor), group_id=group.pk, assignee_id=_id(assignee))
+        )
     if incident.state == IncidentState.NEW:
         _transition(incident, IncidentState.ASSIGNED, actor=actor, note="", fields={}, now=now)
 
@@ -473,7 +506,9 @@ def _transition_fields(
             field=missing[0],
         )
     if target == IncidentState.ASSIGNED and assignment_group is None and incident.assignment_group is None:
-        raise MissingField("To assign an incident, give assignment_group (a team id or slug).", field="assignment_group")
+        raise MissingField(
+            "To assign an incident, give assignment_group (a team id or slug).", field="assignment_group"
+        )
     if source == IncidentState.RESOLVED and target in OPEN and not note.strip():
         raise MissingField("To reopen an incident, say in note why the resolution did not work.", field="note")
     fields: dict[str, object] = {}
@@ -481,25 +516,38 @@ def _transition_fields(
         fields.update(resolution_code=resolution_code, resolution_notes=resolution_notes or note)
     if target == IncidentState.ON_HOLD:
         fields["hold_reason"] = hold_reason
-    if target == IncidentState.IN_PROGRESS and incident.assignee is None and actor is not None and actor.is_staff_member:
-        # Starting work means someone holds it: whoever pressed the button.
-        if incident.assignment_group is None or incident.assignment_group_id in actor.team_ids:
-            fields["assignee"] = actor
+    if target == IncidentState.IN_PROGRESS and _takes_it_on_start(incident, actor):
+        fields["assignee"] = actor
     return fields
+
+
+def _takes_it_on_start(incident: Incident, actor: User | None) -> bool:
+    """Starting work means someone holds it: whoever pressed the button, if they may hold it."""
+    if incident.assignee_id is not None or actor is None or not actor.is_staff_member:
+        return False
+    return incident.assignment_group_id is None or incident.assignment_group_id in actor.team_ids
 
 
 def _not_in_table_message(incident: Incident, source: IncidentState, target: IncidentState) -> str:
     allowed = ", ".join(sorted(state.value for state in TRANSITIONS[source])) or "none: it is final"
-    return f"{incident.number} is {source.label.lower()} and cannot move to {target.value}; allowed next states: {allowed}."
+    state = source.label.lower()
+    return f"{incident.number} is {state} and cannot move to {target.value}; allowed next states: {allowed}."
 
 
 def _is_first_contact_resolution(incident: Incident, actor: User | None) -> bool:
-    return actor is not None and actor.pk == incident.opened_by_id and incident.reassignment_count == 0 and actor.is_staff_member
+    return (
+        actor is not None
+        and actor.pk == incident.opened_by_id
+        and incident.reassignment_count == 0
+        and actor.is_staff_member
+    )
 
 
 def _check_category_pair(category: Category | None, subcategory: Category | None) -> None:
     if category is not None and category.parent_id is not None:
-        raise InvalidInput(f"{category} is a subcategory; give it as subcategory and its parent as category.", field="category")
+        raise InvalidInput(
+            f"{category} is a subcategory; give it as subcategory and its parent as category.", field="category"
+        )
     if subcategory is None:
         return
     if category is None or subcategory.parent_id != category.pk:

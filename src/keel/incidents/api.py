@@ -96,7 +96,7 @@ def patch(request: HttpRequest, number: str, payload: IncidentPatch, response: H
     data = payload.model_dump(exclude_unset=True)
     if "state" in data:
         raise InvalidInput(
-            f"state cannot be set here; POST /api/v1/incidents/{incident.number}/transitions with {{\"to\": \"...\"}}.",
+            f'state cannot be set here; POST /api/v1/incidents/{incident.number}/transitions with {{"to": "..."}}.',
             field="state",
         )
     if "priority" in data:
@@ -106,9 +106,7 @@ def patch(request: HttpRequest, number: str, payload: IncidentPatch, response: H
     changes.update(_references(data))
     if "caller" in data:
         changes["caller"] = user_by_reference(data["caller"], field="caller")
-    incident = update_incident(
-        incident, actor=_user(request), changes=changes, expected_version=_if_match(request)
-    )
+    incident = update_incident(incident, actor=_user(request), changes=changes, expected_version=_if_match(request))
     response["ETag"] = incident.etag
     return incident_json(incident)
 
@@ -253,7 +251,9 @@ def _parse_states(raw: str | None) -> tuple[IncidentState, ...]:
     names = _split(raw)
     unknown = [name for name in names if name not in IncidentState.values]
     if unknown:
-        raise InvalidInput(f"Unknown state {unknown[0]!r}; use one of {', '.join(IncidentState.values)}.", field="state")
+        raise InvalidInput(
+            f"Unknown state {unknown[0]!r}; use one of {', '.join(IncidentState.values)}.", field="state"
+        )
     return tuple(IncidentState(name) for name in names)
 
 

@@ -78,9 +78,15 @@ class Incident(models.Model):
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.PORTAL)
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     subcategory = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    service = models.ForeignKey("cmdb.Service", null=True, blank=True, on_delete=models.PROTECT, related_name="incidents")
+    service = models.ForeignKey(
+        "cmdb.Service", null=True, blank=True, on_delete=models.PROTECT, related_name="incidents"
+    )
     ci = models.ForeignKey(
-        "cmdb.ConfigurationItem", null=True, blank=True, on_delete=models.PROTECT, related_name="incidents",
+        "cmdb.ConfigurationItem",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents",
         verbose_name="configuration item",
     )
     impact = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.LOW)
@@ -101,7 +107,9 @@ class Incident(models.Model):
     )
     resolution_code = models.CharField(max_length=32, choices=ResolutionCode.choices, blank=True)
     resolution_notes = models.TextField(blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     watchers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="incidents_watched")
     reassignment_count = models.PositiveIntegerField(default=0)

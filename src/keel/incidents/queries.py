@@ -71,7 +71,9 @@ def filter_incidents(incidents: QuerySet[Incident], filters: IncidentFilters) ->
         incidents = incidents.filter(assignee__isnull=True)
     if filters.text:
         number_pk = pk_from_number(filters.text)
-        incidents = incidents.filter(pk=number_pk) if number_pk is not None else incidents.filter(title__icontains=filters.text)
+        incidents = (
+            incidents.filter(pk=number_pk) if number_pk is not None else incidents.filter(title__icontains=filters.text)
+        )
     return incidents.order_by(*ORDERINGS.get(filters.order, ORDERINGS["-opened_at"]))
 
 
@@ -88,10 +90,9 @@ def incident_page(user: User, filters: IncidentFilters, *, offset: int, limit: i
     """One page of the incidents this user may see, with a count that stops at COUNT_CAP."""
     matching = filter_incidents(incidents_visible_to(user), filters)
     items = list(matching.select_related(*LIST_RELATED)[offset : offset + limit])
-    if offset == 0 and len(items) < limit:
-        count = len(items)
-    else:
-        count = matching.order_by()[: COUNT_CAP + 1].count()
+    # A short first page is the whole answer; otherwise count, but never past the cap.
+    on_one_page = offset == 0 and len(items) < limit
+    count = len(items) if on_one_page else matching.order_by()[: COUNT_CAP + 1].count()
     return IncidentPage(
         items=items, count=min(count, COUNT_CAP), count_is_capped=count > COUNT_CAP, offset=offset, limit=limit
     )
@@ -121,7 +122,9 @@ def priority_for(impact: Level, urgency: Level) -> Priority:
 def allowed_transitions(user: User, incident: Incident) -> list[IncidentState]:
     """The states this user may move the incident to now, in lifecycle order."""
     reachable = TRANSITIONS[IncidentState(incident.state)]
-    return [target for target in IncidentState if target in reachable and can_transition_incident(user, incident, target)]
+    return [
+        target for target in IncidentState if target in reachable and can_transition_incident(user, incident, target)
+    ]
 
 
 def categories() -> QuerySet[Category]:

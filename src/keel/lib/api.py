@@ -23,17 +23,19 @@ def error_body(message: str, field: str | None = None, **extra: Any) -> dict[str
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
-    def keel_error(request: HttpRequest, exc: KeelError) -> HttpResponse:
+    def keel_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return api.create_response(request, error_body(exc.message, exc.field, **exc.details), status=exc.status)
 
-    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    def validation_error(request: HttpRequest, exc: Any) -> HttpResponse:
         problems = [_explain(error) for error in exc.errors]
         first_field, first_message = problems[0] if problems else (None, "The request is not valid.")
         errors = [{"field": field, "message": message} for field, message in problems]
         return api.create_response(request, error_body(first_message, first_field, errors=errors), status=400)
 
-    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        message = "Send a valid API token as 'Authorization: Bearer <token>' (create one with: keel token create <username>)."
+    def unauthenticated(request: HttpRequest, exc: Any) -> HttpResponse:
+        message = (
+            "Send a valid API token as 'Authorization: Bearer <token>' (create one with: keel token create <username>)."
+        )
         return api.create_response(request, error_body(message), status=401)
 
     api.add_exception_handler(KeelError, keel_error)

@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from django.conf import settings
@@ -45,7 +45,7 @@ def tick(*, worker: str, jobs: Sequence[Job] | None = None) -> list[str]:
     return started
 
 
-def _ensure_row(job: Job, now: object) -> None:
+def _ensure_row(job: Job, now: datetime) -> None:
     if PeriodicJob.objects.filter(name=job.name).exists():
         return
     try:

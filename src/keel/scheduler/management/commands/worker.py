@@ -27,7 +27,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--no-scheduler", action="store_true", help="Run tasks only; another worker ticks.")
         parser.add_argument("--interval", type=float, default=0.5, help="Seconds between polls of an empty queue.")
-        parser.add_argument("--batch", action="store_true", help="Exit when the queue is empty (for scripts and tests).")
+        parser.add_argument(
+            "--batch", action="store_true", help="Exit when the queue is empty (for scripts and tests)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         worker_id = f"{socket.gethostname()}-{os.getpid()}"

@@ -1,0 +1,221 @@
+"""REST API v1 for incidents, through the real URL, auth and JSON."""
+
+import pytest
+
+from keel.accounts.actions import issue_api_token, revoke_api_token
+from keel.incidents.actions import open_incident
+from keel.incidents.models import Incident
+from keel.incidents.states import IncidentState
+from tests.incidents.helpers import open_in_progress, open_resolved
+
+
+def test_create_returns_201_with_the_incident(api, agent, requester, service_desk):
+    response = api(agent).post(
+        "/incidents",
+        {
+            "title": "Mail down",
+            "impact": "high",
+            "urgency": "medium",
+            "caller": "rita",
+            "assignment_group": "service-desk",
+        },
+    )
+
+    body = response.json()
+    assert response.status_code == 201
+    assert (body["priority"], body["state"], body["caller"]["username"]) == ("P2", "assigned", "rita")
+    assert body["number"].startswith("INC")
+    assert body["opened_at"].endswith("Z")
+    assert response["ETag"] == '"3"'
+    assert response["Location"] == f"/api/v1/incidents/{body['number']}"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "fragment"),
+    [
+        ({"title": "x", "impact": "urgent"}, "impact", "'high', 'medium' or 'low'"),
+        ({"impact": "high"}, "title", "required"),
+        ({"title": "x", "service": "No Such Service"}, "service", "No service"),
+        ({"title": "x", "assignment_group": "nope"}, "assignment_group", "No assignment group"),
+        ({"title": "x", "priority": "P1"}, "priority", "Unknown field"),
+    ],
+    ids=["bad-impact", "no-title", "unknown-service", "unknown-group", "priority-not-writable"],
+)
+def test_create_with_bad_input_says_what_to_fix_and_stores_nothing(api, agent, body, field, fragment):
+    response = api(agent).post("/incidents", body)
+
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert fragment in response.json()["message"]
+    assert Incident.objects.count() == 0
+
+
+def test_malformed_json_is_a_400(api, agent):
+    client = api(agent)
+    response = client.client.post("/api/v1/incidents", "{nope", content_type="application/json", headers=client.headers)
+
+    assert response.status_code == 400
+
+
+def test_requester_becomes_the_caller(api, requester):
+    response = api(requester).post("/incidents", {"title": "My screen flickers"})
+
+    assert response.status_code == 201
+    assert response.json()["caller"]["username"] == "rita"
+
+
+def test_requester_cannot_log_for_someone_else(api, requester, other_requester):
+    response = api(requester).post("/incidents", {"title": "Hers", "caller": "otto"})
+
+    assert response.status_code == 403
+    assert Incident.objects.count() == 0
+
+
+def test_list_filters_and_paginates(api, agent, requester, service_desk):
+    for title in ("VPN down", "VPN slow", "Printer jam"):
+        open_incident(actor=agent, caller=requester, title=title, assignment_group=service_desk)
+    open_incident(actor=agent, caller=requester, title="Unassigned VPN")
+
+    response = api(agent).get("/incidents?state=assigned&q=vpn&limit=1")
+
+    body = response.json()
+    assert response.status_code == 200
+    assert (body["count"], len(body["items"]), body["count_is_capped"]) == (2, 1, False)
+    assert body["items"][0]["title"] == "VPN slow"
+
+
+def test_list_rejects_unknown_filters_values(api, agent):
+    assert api(agent).get("/incidents?state=open").json()["field"] == "state"
+    assert api(agent).get("/incidents?priority=P9").json()["field"] == "priority"
+    assert api(agent).get("/incidents?limit=1000").status_code == 400
+
+
+def test_requester_lists_only_their_own(api, agent, requester, other_requester):
+    open_incident(actor=agent, caller=requester, title="Rita's")
+    open_incident(actor=agent, caller=other_requester, title="Otto's")
+
+    body = api(requester).get("/incidents").json()
+
+    assert [item["title"] for item in body["items"]] == ["Rita's"]
+
+
+def test_requester_gets_404_for_someone_elses_incident(api, incident, other_requester):
+    client = api(other_requester)
+
+    assert client.get(f"/incidents/{incident.number}").status_code == 404
+    assert client.get(f"/incidents/{incident.number}/timeline").status_code == 404
+    assert client.post(f"/incidents/{incident.number}/comments", {"body": "hi"}).status_code == 404
+    assert client.patch(f"/incidents/{incident.number}", {"title": "mine"}).status_code == 404
+
+
+def test_requester_cannot_edit_or_work_their_own(api, incident, requester):
+    client = api(requester)
+
+    assert client.patch(f"/incidents/{incident.number}", {"title": "Edited"}).status_code == 403
+    assert client.post(f"/incidents/{incident.number}/transitions", {"to": "cancelled"}).status_code == 403
+    assert client.post(f"/incidents/{incident.number}/comments", {"body": "x", "public": False}).status_code == 403
+    assert Incident.objects.get(pk=incident.pk).version == 1
+
+
+def test_requester_comments_confirms_and_reopens_their_own(api, agent, requester, service_desk):
+    resolved = open_resolved(agent, requester, service_desk)
+    client = api(requester)
+
+    assert client.post(f"/incidents/{resolved.number}/comments", {"body": "Thanks!"}).status_code == 201
+    reopened = client.post(f"/incidents/{resolved.number}/transitions", {"to": "in_progress", "note": "Broke again"})
+    assert reopened.json()["reopen_count"] == 1
+
+    again = open_resolved(agent, requester, service_desk)
+    closed = client.post(f"/incidents/{again.number}/transitions", {"to": "closed"})
+    assert closed.json()["state"] == "closed"
+
+
+def test_resolver_outside_the_group_is_forbidden(api, agent, requester, service_desk, outsider_resolver):
+    incident = open_in_progress(agent, requester, service_desk)
+    client = api(outsider_resolver)
+
+    assert client.get(f"/incidents/{incident.number}").status_code == 200
+    assert client.patch(f"/incidents/{incident.number}", {"title": "x"}).status_code == 403
+    response = client.post(
+        f"/incidents/{incident.number}/transitions", {"to": "resolved", "resolution_code": "duplicate"}
+    )
+    assert response.status_code == 403
+    assert Incident.objects.get(pk=incident.pk).state == IncidentState.IN_PROGRESS
+
+
+def test_agent_cannot_work_another_groups_queue(api, agent, requester, network_team, resolver):
+    incident = open_incident(actor=resolver, caller=requester, title="Core switch", assignment_group=network_team)
+
+    response = api(agent).patch(f"/incidents/{incident.number}", {"urgency": "high"})
+
+    assert response.status_code == 403
+
+
+def test_patch_changes_fields_and_recomputes_priority(api, incident, agent):
+    response = api(agent).patch(f"/incidents/{incident.number}", {"impact": "high"}, headers={"If-Match": '"1"'})
+
+    assert response.status_code == 200
+    assert (response.json()["priority"], response.json()["version"]) == ("P1", 2)
+    assert response["ETag"] == '"2"'
+
+
+def test_patch_refuses_state_and_names_the_transitions_endpoint(api, incident, agent):
+    response = api(agent).patch(f"/incidents/{incident.number}", {"state": "resolved"})
+
+    assert response.status_code == 400
+    assert "/transitions" in response.json()["message"]
+
+
+def test_stale_if_match_is_412_and_loses_nothing(api, incident, agent, incident_manager):
+    first = api(agent).patch(f"/incidents/{incident.number}", {"title": "Agent's title"}, headers={"If-Match": '"1"'})
+    second = api(incident_manager).patch(
+        f"/incidents/{incident.number}", {"urgency": "low"}, headers={"If-Match": '"1"'}
+    )
+
+    assert (first.status_code, second.status_code) == (200, 412)
+    stored = Incident.objects.get(pk=incident.pk)
+    assert (stored.title, stored.urgency, stored.version) == ("Agent's title", 1, 2)
+
+
+def test_transition_not_in_table_is_409(api, incident, agent):
+    response = api(agent).post(f"/incidents/{incident.number}/transitions", {"to": "closed"})
+
+    assert response.status_code == 409
+    assert "allowed next states" in response.json()["message"]
+
+
+def test_transition_missing_required_field_is_422(api, agent, requester, service_desk):
+    incident = open_in_progress(agent, requester, service_desk)
+
+    for body, field in (({"to": "resolved"}, "resolution_code"), ({"to": "on_hold"}, "hold_reason")):
+        response = api(agent).post(f"/incidents/{incident.number}/transitions", body)
+        assert (response.status_code, response.json()["field"]) == (422, field)
+
+
+def test_timeline_hides_work_notes_from_the_caller(api, incident, agent, requester):
+    api(agent).post(f"/incidents/{incident.number}/comments", {"body": "Call the vendor", "public": False})
+    api(agent).post(f"/incidents/{incident.number}/comments", {"body": "We are on it", "public": True})
+
+    staff_view = [entry["body"] for entry in api(agent).get(f"/incidents/{incident.number}/timeline").json()]
+    caller_view = [entry["body"] for entry in api(requester).get(f"/incidents/{incident.number}/timeline").json()]
+
+    assert "Call the vendor" in staff_view
+    assert "Call the vendor" not in caller_view
+    assert "We are on it" in caller_view
+
+
+def test_requests_without_a_valid_token_are_401(client, agent):
+    revoked = issue_api_token(agent)
+    revoke_api_token(revoked.token)
+
+    assert client.get("/api/v1/incidents").status_code == 401
+    assert client.get("/api/v1/incidents", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert client.get("/api/v1/incidents", headers={"Authorization": f"Bearer {revoked.raw}"}).status_code == 401
+    assert "Bearer" in client.get("/api/v1/incidents").json()["message"]
+
+
+def test_openapi_schema_is_published(client):
+    response = client.get("/api/v1/openapi.json")
+
+    assert response.status_code == 200
+    assert "/api/v1/incidents/{number}/transitions" in response.json()["paths"]
