@@ -219,3 +219,28 @@ def test_openapi_schema_is_published(client):
 
     assert response.status_code == 200
     assert "/api/v1/incidents/{number}/transitions" in response.json()["paths"]
+
+
+def test_list_costs_the_same_few_queries_for_any_page_size(
+    api, agent, requester, service_desk, django_assert_max_num_queries
+):
+    client = api(agent)
+    for index in range(30):
+        open_incident(actor=agent, caller=requester, title=f"Disk full {index}", assignment_group=service_desk)
+    client.get("/incidents?limit=1")  # the token's first use stamps last_used_at once
+
+    with django_assert_max_num_queries(3):
+        response = client.get("/incidents?limit=20")
+
+    assert len(response.json()["items"]) == 20
+
+
+def test_create_costs_a_handful_of_statements(api, agent, django_assert_max_num_queries):
+    client = api(agent)
+    client.get("/incidents?limit=1")  # the token's first use stamps last_used_at once
+
+    # token, savepoint, priority rule, incident INSERT, timeline INSERT, release
+    with django_assert_max_num_queries(6):
+        response = client.post("/incidents", {"title": "Wi-Fi drops", "impact": "medium"})
+
+    assert response.status_code == 201

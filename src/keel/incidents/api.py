@@ -11,7 +11,7 @@ from keel.activity.models import TimelineEntry
 from keel.activity.queries import timeline_of
 from keel.cmdb.queries import ci_by_reference, service_by_reference
 from keel.incidents.actions import SUBJECT, add_comment, open_incident, transition_incident, update_incident
-from keel.incidents.models import Incident
+from keel.incidents.models import Incident, number_for
 from keel.incidents.permissions import can_see_work_notes
 from keel.incidents.queries import (
     IncidentFilters,
@@ -168,7 +168,7 @@ def incident_json(incident: Incident) -> dict[str, Any]:
         "assignee": _person(incident.assignee),
         "resolution_code": incident.resolution_code,
         "resolution_notes": incident.resolution_notes,
-        "parent": incident.parent.number if incident.parent_id is not None and incident.parent is not None else None,
+        "parent": number_for(incident.parent_id) if incident.parent_id is not None else None,
         "reassignment_count": incident.reassignment_count,
         "reopen_count": incident.reopen_count,
         "first_contact_resolution": incident.first_contact_resolution,

@@ -17,7 +17,16 @@ from keel.lib.errors import InvalidInput, NotFound
 # this many we stop counting and say so ("10,000+").
 COUNT_CAP: Final = 10_000
 
-LIST_RELATED: Final = ("caller", "assignment_group", "assignee", "service", "ci", "category", "subcategory")
+LIST_RELATED: Final = (
+    "caller",
+    "opened_by",
+    "assignment_group",
+    "assignee",
+    "service",
+    "ci",
+    "category",
+    "subcategory",
+)
 
 
 def incidents_visible_to(user: User) -> QuerySet[Incident]:
@@ -31,7 +40,7 @@ def incidents_visible_to(user: User) -> QuerySet[Incident]:
 def get_incident_for(user: User, number: str, *, for_update: bool = False) -> Incident:
     """The incident with this number if the user may see it; NotFound otherwise (we never say which)."""
     pk = pk_from_number(number)
-    incidents = incidents_visible_to(user).select_related(*LIST_RELATED, "opened_by", "resolved_by", "parent")
+    incidents = incidents_visible_to(user).select_related(*LIST_RELATED, "resolved_by")
     incident = incidents.filter(pk=pk).first() if pk is not None else None
     if incident is None:
         raise NotFound(f"No incident {number!r} that you can see; check the number (e.g. INC0000042).")
