@@ -330,3 +330,50 @@ def test_audit_rows_record_who_and_what(incident, agent, service_desk):
 def test_database_backs_the_rules(incident, bad):
     with pytest.raises(IntegrityError), transaction.atomic():
         Incident.objects.filter(pk=incident.pk).update(**bad)
+
+
+def test_handing_work_in_progress_to_another_group_puts_it_back_in_a_queue(
+    agent, requester, service_desk, network_team
+):
+    incident = open_in_progress(agent, requester, service_desk)
+
+    assign_incident(incident, actor=agent, group=network_team)
+
+    stored = Incident.objects.get(pk=incident.pk)
+    assert (stored.state, stored.assignment_group, stored.assignee) == (IncidentState.ASSIGNED, network_team, None)
+
+
+def test_returning_to_the_queue_clears_the_assignee(agent, requester, service_desk):
+    incident = open_in_progress(agent, requester, service_desk)
+
+    transition_incident(incident, IncidentState.ASSIGNED, actor=agent, note="Shift ends; next one please")
+
+    stored = Incident.objects.get(pk=incident.pk)
+    assert (stored.state, stored.assignee, stored.assignment_group) == (IncidentState.ASSIGNED, None, service_desk)
+
+
+def test_auto_close_says_it_was_automatic(agent, requester, service_desk):
+    with clock.frozen_at(clock.now() - timedelta(days=10)):
+        stale = open_resolved(agent, requester, service_desk)
+
+    close_stale_resolved_incidents(older_than=timedelta(days=7))
+
+    last = TimelineEntry.objects.filter(subject_id=stale.pk).last()
+    assert last.summary == "Automatically: Resolved → Closed"
+
+
+def test_a_comment_counts_as_activity_but_not_as_an_edit(incident, requester):
+    before = Incident.objects.get(pk=incident.pk)
+
+    add_comment(incident, actor=requester, body="Any news?", public=True)
+
+    after = Incident.objects.get(pk=incident.pk)
+    assert after.updated_at > before.updated_at
+    assert after.version == before.version
+
+
+def test_adding_a_watcher_is_recorded_once(incident, agent, other_requester):
+    add_watcher(incident, actor=agent, watcher=other_requester)
+    add_watcher(incident, actor=agent, watcher=other_requester)
+
+    assert _audit(incident, "watchers") == [("", "+Otto")]

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 import pytest
 from django.db import transaction
 
-from keel.lib.events import _subscriptions, publish
+from keel.lib.events import _subscriptions, muted, publish
 
 
 @dataclass(frozen=True)
@@ -40,3 +40,13 @@ def test_events_of_a_rolled_back_transaction_are_dropped(received):
         raise RuntimeError("rolled back")
 
     assert received == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_muted_blocks_publish_nothing(received):
+    with transaction.atomic(), muted():
+        publish(Pinged(3))
+    with transaction.atomic():
+        publish(Pinged(4))
+
+    assert received == [Pinged(4)]

@@ -1,11 +1,13 @@
 """Writes on people, teams and API tokens."""
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -57,6 +59,11 @@ def create_user(
         user.set_unusable_password()
     user.save()
     return user
+
+
+def set_shared_password(users: Sequence[User], password: str) -> None:
+    """Give several accounts one password, hashed once (demo and training accounts)."""
+    User.objects.filter(pk__in=[user.pk for user in users]).update(password=make_password(password))
 
 
 def ensure_team(*, slug: str, name: str = "", manager: User | None = None) -> Team:

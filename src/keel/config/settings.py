@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "keel.activity",
     "keel.incidents",
     "keel.scheduler",
+    "keel.demo",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +98,9 @@ def _database_config() -> dict[str, object]:
             "timeout": 20,
         }
         config["CONN_MAX_AGE"] = 0 if config["NAME"] == ":memory:" else 600
+        # Tests use a file too: an in-memory shared-cache database ignores busy_timeout, so
+        # concurrent-worker tests would fail on table locks the embedded profile never has.
+        config["TEST"] = {"NAME": str(VAR_DIR / "test-keel.sqlite3")}
     return config
 
 

@@ -240,9 +240,11 @@ def transition_incident(
         )
         now = clock.now()
         if target == IncidentState.ASSIGNED:
+            # Back to a queue: whoever held it stops, the group picks it up again.
             group = assignment_group or incident.assignment_group
-            assert group is not None
-            _assign(incident, actor=actor, group=group, assignee=incident.assignee, note=note, now=now)
+            assignee = incident.assignee if source == IncidentState.NEW else None
+            _assign(incident, actor=actor, group=group, assignee=assignee, note=note, now=now)
+            _transition(incident, target, actor=actor, note=note, fields={}, now=now)
         else:
             _transition(incident, target, actor=actor, note=note, fields=fields, now=now)
     return incident
@@ -294,6 +296,7 @@ def add_comment(incident: Incident, *, actor: User, body: str, public: bool) -> 
         )
         if public and actor.is_staff_member and actor.pk != incident.caller_id and incident.first_response_at is None:
             _apply(incident, {"first_response_at": now}, actor=actor, now=now)
+        _touch(incident, now)
         if public and actor.pk == incident.caller_id and incident.hold_reason == HoldReason.AWAITING_CALLER:
             _transition(incident, IncidentState.IN_PROGRESS, actor=None, note="The caller replied.", fields={}, now=now)
         publish(IncidentCommented(incident_id=incident.pk, actor_id=actor.pk, entry_id=entry.pk, is_public=public))
@@ -324,7 +327,24 @@ def add_watcher(incident: Incident, *, actor: User | None, watcher: User) -> Non
     """Let someone besides the caller follow the incident (they see it in the portal and API)."""
     if actor is not None and not can_work_incident(actor, incident):
         raise NotAllowed(f"You cannot change who watches {incident.number}.")
-    incident.watchers.add(watcher)
+    with transaction.atomic():
+        _lock(incident)
+        if incident.watchers.filter(pk=watcher.pk).exists():
+            return
+        incident.watchers.add(watcher)
+        now = clock.now()
+        record_changes(
+            subject_type=SUBJECT, subject_id=incident.pk, actor=actor, changes=[("watchers", "", f"+{watcher}")], at=now
+        )
+        add_entry(
+            subject_type=SUBJECT,
+            subject_id=incident.pk,
+            actor=actor,
+            kind=EntryKind.UPDATED,
+            summary=f"{watcher} now follows this incident",
+            is_public=False,
+            at=now,
+        )
 
 
 def close_stale_resolved_incidents(*, older_than: timedelta, batch: int = 500) -> int:
@@ -397,7 +417,7 @@ def _transition(
         subject_id=incident.pk,
         actor=actor,
         kind=EntryKind.STATE_CHANGED,
-        summary=f"{verb_for(source, target)}: {source.label} → {target.label}{detail}",
+        summary=f"{verb_for(source, target) if actor else 'Automatically'}: {source.label} → {target.label}{detail}",
         body=note,
         data={"from": source.value, "to": target.value},
         at=now,
@@ -421,7 +441,8 @@ def _assign(
     fields: dict[str, object] = {"assignment_group": group, "assignee": assignee}
     if incident.assignment_group_id is not None and incident.assignment_group_id != group.pk:
         fields["reassignment_count"] = incident.reassignment_count + 1
-    if _apply(incident, fields, actor=actor, now=now):
+    changed = _apply(incident, fields, actor=actor, now=now)
+    if changed:
         holder = f"{group} / {assignee}" if assignee is not None else str(group)
         add_entry(
             subject_type=SUBJECT,
@@ -436,7 +457,8 @@ def _assign(
         publish(
             IncidentAssigned(incident_id=incident.pk, actor_id=_id(actor), group_id=group.pk, assignee_id=_id(assignee))
         )
-    if incident.state == IncidentState.NEW:
+    handed_over = "assignment_group" in changed and incident.state == IncidentState.IN_PROGRESS
+    if incident.state == IncidentState.NEW or handed_over:
         _transition(incident, IncidentState.ASSIGNED, actor=actor, note="", fields={}, now=now)
 
 
@@ -460,6 +482,13 @@ def _apply(incident: Incident, fields: Mapping[str, object], *, actor: User | No
 
 
 # --- checks and helpers ---------------------------------------------------------------------
+
+
+def _touch(incident: Incident, now: datetime) -> None:
+    """Mark recent activity (a comment) without a field change: lists sorted by update see it."""
+    if incident.updated_at < now:
+        incident.updated_at = now
+        Incident.objects.filter(pk=incident.pk).update(updated_at=now)
 
 
 def _lock(incident: Incident) -> None:

@@ -24,7 +24,8 @@ S = IncidentState
 TRANSITIONS: Final[Mapping[IncidentState, frozenset[IncidentState]]] = {
     S.NEW: frozenset({S.ASSIGNED, S.IN_PROGRESS, S.RESOLVED, S.CANCELLED}),
     S.ASSIGNED: frozenset({S.IN_PROGRESS, S.ON_HOLD, S.RESOLVED, S.CANCELLED}),
-    S.IN_PROGRESS: frozenset({S.ON_HOLD, S.RESOLVED, S.CANCELLED}),
+    # Back to assigned: handed to another group (or back to the queue) before it is fixed.
+    S.IN_PROGRESS: frozenset({S.ASSIGNED, S.ON_HOLD, S.RESOLVED, S.CANCELLED}),
     S.ON_HOLD: frozenset({S.IN_PROGRESS, S.RESOLVED, S.CANCELLED}),
     # Back to in progress is a reopen: the caller rejected the fix, or it did not hold.
     S.RESOLVED: frozenset({S.CLOSED, S.IN_PROGRESS}),
@@ -123,6 +124,8 @@ VERBS: Final[Mapping[IncidentState, str]] = {
 
 
 def verb_for(source: IncidentState, target: IncidentState) -> str:
+    if target == S.ASSIGNED and source != S.NEW:
+        return "Reassign"
     if target == S.IN_PROGRESS and source == S.RESOLVED:
         return "Reopen"
     if target == S.IN_PROGRESS and source == S.ON_HOLD:

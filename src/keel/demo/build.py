@@ -1,0 +1,277 @@
+"""Build the demo: people and teams, categories, services and CIs, then 90 days of incidents.
+
+Everything goes through the same actions the UI and the API call (``accounts.actions``,
+``incidents.actions``), so the demo shows what Keel really records. Reference data without an
+action yet (categories, services, CIs) is created idempotently with ``get_or_create``.
+"""
+
+import random
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final, NamedTuple
+
+from django.db import transaction
+from django.utils import timezone
+
+from keel.accounts.actions import add_team_member, create_user, ensure_team, set_shared_password
+from keel.accounts.models import Team, User
+from keel.accounts.roles import Role
+from keel.cmdb.models import ConfigurationItem, Service
+from keel.demo.cast import SERVICE_DESK, Cast
+from keel.demo.stories import play_history
+from keel.incidents.models import Category, Incident
+from keel.incidents.states import IncidentState
+from keel.lib import events
+from keel.lib.errors import Conflict
+
+DEMO_PASSWORD: Final = "keel-demo"
+SEED: Final = 20_260_301
+# Its presence means the demo is loaded: it is created in the same transaction as everything else.
+MARKER_USERNAME: Final = "admin"
+MONITORING_USERNAME: Final = "monitoring"
+
+
+class DemoPerson(NamedTuple):
+    username: str
+    name: str
+    role: Role
+    time_zone: str = "UTC"
+    manager: str = ""
+    is_vip: bool = False
+
+
+ACCOUNTS: Final[tuple[DemoPerson, ...]] = (
+    DemoPerson("admin", "Morgan Reyes", Role.ADMIN, "Europe/Amsterdam"),
+    DemoPerson("imogen", "Imogen Clarke", Role.INCIDENT_MANAGER, "Europe/London"),
+    DemoPerson("priya", "Priya Nair", Role.AGENT, "Europe/London", manager="imogen"),
+    DemoPerson("alice", "Alice Moreau", Role.AGENT, "Europe/Paris", manager="priya"),
+    DemoPerson("samir", "Samir Haddad", Role.AGENT, "Europe/Amsterdam", manager="priya"),
+    DemoPerson("nick", "Nick Jansen", Role.RESOLVER, "Europe/Amsterdam", manager="imogen"),
+    DemoPerson("hana", "Hana Sato", Role.RESOLVER, "Asia/Tokyo", manager="nick"),
+    DemoPerson("dora", "Dora Kowalski", Role.RESOLVER, "Europe/Warsaw", manager="imogen"),
+    DemoPerson("arjun", "Arjun Mehta", Role.RESOLVER, "Asia/Kolkata", manager="imogen"),
+    DemoPerson("li", "Li Wei", Role.RESOLVER, "Asia/Singapore", manager="arjun"),
+    DemoPerson("erik", "Erik Lindqvist", Role.RESOLVER, "Europe/Stockholm", manager="imogen"),
+    DemoPerson("tomas", "Tomás Ruiz", Role.RESOLVER, "Europe/Madrid", manager="erik"),
+    DemoPerson("james", "James Whitaker", Role.REQUESTER, "America/New_York", is_vip=True),
+    DemoPerson("helena", "Helena Vogt", Role.REQUESTER, "Europe/Berlin", manager="james", is_vip=True),
+    DemoPerson("mei", "Mei Lin", Role.REQUESTER, "Asia/Singapore", manager="james", is_vip=True),
+    DemoPerson("rita", "Rita Oliveira", Role.REQUESTER, "Europe/Lisbon", manager="helena"),
+    DemoPerson("otto", "Otto Becker", Role.REQUESTER, "Europe/Berlin", manager="helena"),
+    DemoPerson("lena", "Lena Fischer", Role.REQUESTER, "Europe/Berlin", manager="helena"),
+    DemoPerson("grace", "Grace Kim", Role.REQUESTER, "America/New_York", manager="james"),
+    DemoPerson("mateo", "Mateo García", Role.REQUESTER, "America/Sao_Paulo", manager="grace"),
+    DemoPerson("sofia", "Sofia Rossi", Role.REQUESTER, "Europe/Rome", manager="grace"),
+    DemoPerson("aisha", "Aisha Bello", Role.REQUESTER, "Europe/London", manager="grace"),
+    DemoPerson("kenji", "Kenji Tanaka", Role.REQUESTER, "Asia/Tokyo", manager="mei"),
+    DemoPerson("noah", "Noah Williams", Role.REQUESTER, "Australia/Sydney", manager="mei"),
+    DemoPerson("lucas", "Lucas Martin", Role.REQUESTER, "UTC", manager="helena"),
+)
+
+# The integration account monitoring alerts arrive as: API tokens only, so not in the sign-in table.
+MONITORING: Final = DemoPerson(MONITORING_USERNAME, "Monitoring (Alertmanager)", Role.AGENT)
+
+
+class DemoTeam(NamedTuple):
+    slug: str
+    name: str
+    manager: str
+    members: tuple[str, ...]
+
+
+TEAMS: Final[tuple[DemoTeam, ...]] = (
+    DemoTeam("service-desk", "Service Desk", "priya", ("priya", "alice", "samir")),
+    DemoTeam("network", "Network", "nick", ("nick", "hana")),
+    DemoTeam("database", "Database", "dora", ("dora", "li")),
+    DemoTeam("applications", "Applications", "arjun", ("arjun", "li")),
+    DemoTeam("end-user-computing", "End-User Computing", "erik", ("erik", "tomas")),
+)
+
+CATEGORIES: Final[Mapping[str, tuple[str, ...]]] = {
+    "Network": ("VPN", "Wi-Fi", "LAN"),
+    "Hardware": ("Laptop", "Printer", "Server & storage"),
+    "Software": ("E-mail", "Office", "ERP", "Online shop"),
+    "Database": ("Performance", "Availability", "Backup & restore"),
+    "Access": ("Password reset", "Permissions"),
+    "Service request": ("How-to question", "Software install"),
+}
+
+SERVICES: Final[tuple[tuple[str, str, str], ...]] = (
+    ("Online shop", "The customer-facing web shop: catalogue, basket, checkout and payments.", "applications"),
+    ("E-mail", "Mailboxes, the mail gateway and spam filtering.", "applications"),
+    ("VPN", "Remote access for staff working from home or travelling.", "network"),
+    ("ERP", "Finance, purchasing and stock.", "applications"),
+    ("Payroll", "Salary runs, payslips and the time-sheet interface.", "applications"),
+    ("Workplace", "Laptops, printers, office software, Wi-Fi and the office network.", "end-user-computing"),
+)
+
+CONFIGURATION_ITEMS: Final[tuple[tuple[str, str, str, str], ...]] = (
+    ("checkout-api", "application", "Online shop", "Checkout and payment orchestration API."),
+    ("shop-web-01", "server", "Online shop", "Web front end of the shop."),
+    ("payments-db", "database", "Online shop", "PostgreSQL cluster holding orders and payments."),
+    ("storage-cluster-01", "server", "Online shop", "Ceph cluster for product images and backups."),
+    ("mail-gw-01", "network device", "E-mail", "Inbound and outbound mail gateway with spam filter."),
+    ("exchange-01", "server", "E-mail", "Mailbox server."),
+    ("vpn-gw-01", "network device", "VPN", "Remote-access VPN gateway."),
+    ("erp-app-01", "application", "ERP", "ERP application server."),
+    ("erp-db-01", "database", "ERP", "ERP database."),
+    ("payroll-app-01", "application", "Payroll", "Payroll application and time-sheet interface."),
+    ("core-switch-01", "network device", "Workplace", "Core switch of the head office."),
+    ("wifi-controller-01", "network device", "Workplace", "Wireless LAN controller for all office floors."),
+    ("print-srv-01", "server", "Workplace", "Print server for the office printers."),
+)
+
+
+class DemoAccount(NamedTuple):
+    username: str
+    role: str
+    password: str
+
+
+def demo_accounts() -> list[DemoAccount]:
+    """The accounts to sign in with, as (username, role, password) rows."""
+    return [DemoAccount(person.username, Role(person.role).label, DEMO_PASSWORD) for person in ACCOUNTS]
+
+
+def demo_is_loaded() -> bool:
+    return User.objects.filter(username=MARKER_USERNAME).exists()
+
+
+def database_is_empty() -> bool:
+    """Nobody and nothing yet: the state right after ``keel migrate``."""
+    return not User.objects.exists() and not Incident.objects.exists()
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    people: int
+    teams: int
+    categories: int
+    subcategories: int
+    services: int
+    configuration_items: int
+    incidents_by_state: Mapping[str, int]
+
+
+class DatabaseNotEmpty(Conflict):
+    pass
+
+
+def build_demo(*, seed: int = SEED, now: datetime | None = None) -> DemoSummary:
+    """Fill an empty database with the demo, all or nothing. Refuses a database that has incidents."""
+    now = now or timezone.now()
+    with transaction.atomic(), events.muted():
+        if Incident.objects.exists():
+            raise DatabaseNotEmpty(
+                "This database already has incidents; keel demo only fills a fresh one. "
+                "Point KEEL_VAR_DIR or DATABASE_URL at an empty database and run keel migrate first."
+            )
+        people = create_people()
+        teams = create_teams(people)
+        categories = create_categories()
+        services = create_services(teams)
+        cis = create_configuration_items(services)
+        cast = assemble_cast(people, teams, categories, services, cis)
+        play_history(cast, random.Random(seed), now=now)
+    return summarise(people, teams, categories, services, cis)
+
+
+def create_people() -> dict[str, User]:
+    """Every demo account (managers come before their reports in ACCOUNTS), sharing one password."""
+    people: dict[str, User] = {}
+    for index, person in enumerate((*ACCOUNTS, MONITORING), start=100):
+        people[person.username] = create_user(
+            username=person.username,
+            role=person.role,
+            name=person.name,
+            email=f"{person.username}@example.com",
+            phone=f"+31 20 555 {index:04d}" if person.role != Role.REQUESTER else "",
+            time_zone=person.time_zone,
+            is_vip=person.is_vip,
+            manager=people[person.manager] if person.manager else None,
+        )
+    # One hash for everyone: hashing the shared, published password per account costs ~0.3 s each.
+    set_shared_password([people[person.username] for person in ACCOUNTS], DEMO_PASSWORD)
+    return people
+
+
+def create_teams(people: Mapping[str, User]) -> dict[str, Team]:
+    teams = {}
+    for spec in TEAMS:
+        team = ensure_team(slug=spec.slug, name=spec.name, manager=people[spec.manager])
+        for username in spec.members:
+            add_team_member(team, people[username])
+        teams[spec.slug] = team
+    return teams
+
+
+def create_categories() -> dict[str, Category]:
+    """The category tree, keyed ``"Network"`` for a category and ``"Network/VPN"`` for a subcategory."""
+    tree = {}
+    for name, children in CATEGORIES.items():
+        parent, _ = Category.objects.get_or_create(name=name, parent=None)
+        tree[name] = parent
+        for child in children:
+            tree[f"{name}/{child}"], _ = Category.objects.get_or_create(name=child, parent=parent)
+    return tree
+
+
+def create_services(teams: Mapping[str, Team]) -> dict[str, Service]:
+    services = {}
+    for name, description, owner in SERVICES:
+        services[name], _ = Service.objects.get_or_create(
+            name=name, defaults={"description": description, "owner_team": teams[owner]}
+        )
+    return services
+
+
+def create_configuration_items(services: Mapping[str, Service]) -> dict[str, ConfigurationItem]:
+    cis = {}
+    for name, kind, service, description in CONFIGURATION_ITEMS:
+        cis[name], _ = ConfigurationItem.objects.get_or_create(
+            name=name, defaults={"kind": kind, "description": description, "service": services[service]}
+        )
+    return cis
+
+
+def assemble_cast(
+    people: Mapping[str, User],
+    teams: Mapping[str, Team],
+    categories: Mapping[str, Category],
+    services: Mapping[str, Service],
+    cis: Mapping[str, ConfigurationItem],
+) -> Cast:
+    # Team members are loaded fresh: a User caches its team ids on first use.
+    members = {slug: tuple(team.members.order_by("username")) for slug, team in teams.items()}
+    return Cast(
+        agents=members[SERVICE_DESK],
+        manager=people["imogen"],
+        monitoring=people[MONITORING_USERNAME],
+        requesters=tuple(people[person.username] for person in ACCOUNTS if person.role == Role.REQUESTER),
+        teams=teams,
+        members=members,
+        categories=categories,
+        services=services,
+        cis=cis,
+    )
+
+
+def summarise(
+    people: Mapping[str, User],
+    teams: Mapping[str, Team],
+    categories: Mapping[str, Category],
+    services: Mapping[str, Service],
+    cis: Mapping[str, ConfigurationItem],
+) -> DemoSummary:
+    counts = Counter(Incident.objects.values_list("state", flat=True))
+    return DemoSummary(
+        people=len(people),
+        teams=len(teams),
+        categories=len(CATEGORIES),
+        subcategories=len(categories) - len(CATEGORIES),
+        services=len(services),
+        configuration_items=len(cis),
+        incidents_by_state={state.value: counts[state.value] for state in IncidentState},
+    )
