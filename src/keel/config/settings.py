@@ -90,6 +90,8 @@ def _database_config() -> dict[str, object]:
     # Persistent connections: a new PostgreSQL connection per request costs ~9 ms.
     config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True))
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        # The embedded profile must start on a fresh clone: create var/ on first use.
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
         config["OPTIONS"] = {
             # WAL lets readers work while one writer commits; IMMEDIATE takes the write lock at
             # BEGIN so two writers queue on busy_timeout instead of failing on lock upgrade.

@@ -95,6 +95,8 @@ def open_incident(
         _check_may_open(actor, caller=caller, assigning=assignment_group is not None or assignee is not None)
     title = _clean_title(title)
     _check_category_pair(category, subcategory)
+    if assignee is not None and assignment_group is None:
+        raise InvalidInput("Give the assignee's assignment group too.", field="assignment_group")
     now = clock.now()
     with transaction.atomic():
         incident = Incident.objects.create(
@@ -430,6 +432,11 @@ def _transition(
 def _assign(
     incident: Incident, *, actor: User | None, group: Team | None, assignee: User | None, note: str, now: datetime
 ) -> None:
+    if incident.state not in OPEN:
+        state = incident.get_state_display().lower()
+        raise Conflict(
+            f"{incident.number} is {state}; only open incidents can be (re)assigned.", field="assignment_group"
+        )
     if group is None:
         if assignee is not None or incident.assignment_group_id is not None:
             raise MissingField(

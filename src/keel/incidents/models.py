@@ -140,8 +140,8 @@ class Incident(models.Model):
             models.CheckConstraint(condition=Q(impact__gte=1, impact__lte=3), name="incident_impact_valid"),
             models.CheckConstraint(condition=Q(urgency__gte=1, urgency__lte=3), name="incident_urgency_valid"),
             models.CheckConstraint(
-                condition=Q(state__in=[s.value for s in DONE], resolved_at__isnull=False)
-                | (~Q(state__in=[s.value for s in DONE]) & Q(resolved_at__isnull=True)),
+                condition=Q(state__in=sorted(DONE), resolved_at__isnull=False)
+                | (~Q(state__in=sorted(DONE)) & Q(resolved_at__isnull=True)),
                 name="incident_resolved_at_iff_done",
             ),
             models.CheckConstraint(
@@ -155,7 +155,7 @@ class Incident(models.Model):
                 name="incident_hold_reason_iff_on_hold",
             ),
             models.CheckConstraint(
-                condition=~Q(state__in=[s.value for s in DONE]) | ~Q(resolution_code=""),
+                condition=~Q(state__in=sorted(DONE)) | ~Q(resolution_code=""),
                 name="incident_resolution_code_when_done",
             ),
         ]

@@ -6,7 +6,7 @@ Actions re-check these; views and the API use them to show only what is possible
 from keel.accounts.models import User
 from keel.accounts.roles import Capability
 from keel.incidents.models import Incident
-from keel.incidents.states import IncidentState
+from keel.incidents.states import FINAL, OPEN, IncidentState
 
 
 def can_log_incident_for_others(user: User) -> bool:
@@ -34,6 +34,16 @@ def can_work_incident(user: User, incident: Incident) -> bool:
     if not user.can(Capability.VIEW_ALL_INCIDENTS):
         return False
     return incident.assignment_group_id in user.team_ids or incident.assignee_id == user.pk
+
+
+def can_edit_incident(user: User, incident: Incident) -> bool:
+    """Change its fields: those who work it, while it is not closed or cancelled."""
+    return incident.state not in FINAL and can_work_incident(user, incident)
+
+
+def can_assign_incident(user: User, incident: Incident) -> bool:
+    """Put it in a (new) group's queue: those who work it, while it is open."""
+    return incident.state in OPEN and can_work_incident(user, incident)
 
 
 def can_transition_incident(user: User, incident: Incident, target: IncidentState) -> bool:

@@ -37,7 +37,7 @@ def incidents_visible_to(user: User) -> QuerySet[Incident]:
     return incidents.filter(mine)
 
 
-def get_incident_for(user: User, number: str, *, for_update: bool = False) -> Incident:
+def get_incident_for(user: User, number: str) -> Incident:
     """The incident with this number if the user may see it; NotFound otherwise (we never say which)."""
     pk = pk_from_number(number)
     incidents = incidents_visible_to(user).select_related(*LIST_RELATED, "resolved_by")
@@ -146,3 +146,15 @@ def category_by_reference(reference: str | int, *, field: str) -> Category:
     if category is None:
         raise InvalidInput(f"No category {reference!r}; give a category id or name.", field=field)
     return category
+
+
+def callers_matching(user: User, text: str, *, limit: int) -> list[User]:
+    """Active people whose username, name or e-mail matches ``text``: the console's caller chooser.
+
+    Only for those who log incidents for others; anyone else reports for themselves and gets nobody.
+    """
+    text = text.strip()
+    if not text or not user.can(Capability.LOG_INCIDENT):
+        return []
+    matching = Q(username__istartswith=text) | Q(name__icontains=text) | Q(email__istartswith=text)
+    return list(User.objects.filter(matching, is_active=True).order_by("name", "username")[:limit])

@@ -1,2 +1,33 @@
+"""The agent console's addresses. Numbers are case-insensitive: /incidents/inc0000042/ works too."""
+
+from django.urls import path, register_converter
+
+from keel.incidents.views import detail, editing, lookups, queue, workflow
+
+
+class IncidentNumberConverter:
+    regex = "[Ii][Nn][Cc][0-9]{1,12}"
+
+    def to_python(self, value: str) -> str:
+        return value.upper()
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(IncidentNumberConverter, "incident")
+
 app_name = "incidents"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("", queue.queue, name="queue"),
+    path("new/", editing.create, name="new"),
+    path("priority/", lookups.priority_preview, name="priority-preview"),
+    path("callers/", lookups.callers, name="callers"),
+    path("<incident:number>/", detail.incident_detail, name="detail"),
+    path("<incident:number>/edit/", editing.edit, name="edit"),
+    path("<incident:number>/transition/", workflow.transition, name="transition"),
+    path("<incident:number>/assign/", workflow.assign, name="assign"),
+    path("<incident:number>/comment/", workflow.comment, name="comment"),
+    path("<incident:number>/attach/", workflow.attach, name="attach"),
+    path("<incident:number>/attachments/<int:attachment_id>/", detail.attachment_download, name="attachment"),
+]

@@ -1,0 +1,113 @@
+"""Log a new incident and edit an existing one: full-page forms that work without JavaScript."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from keel.incidents.actions import open_incident, update_incident
+from keel.incidents.forms.incident import IncidentCreateForm, IncidentEditForm, IncidentFieldsForm
+from keel.incidents.models import Incident
+from keel.incidents.permissions import can_edit_incident
+from keel.incidents.queries import priority_for
+from keel.incidents.states import FINAL, PRIORITY_NAMES, Level, Priority
+from keel.incidents.views.common import (
+    HtmxHttpRequest,
+    forbidden,
+    incident_for,
+    show_error,
+    signed_in_user,
+)
+from keel.lib.errors import KeelError, StaleVersion
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request: HtmxHttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    if request.method == "GET":
+        return _create_page(request, IncidentCreateForm(user=user))
+    form = IncidentCreateForm(request.POST, user=user)
+    if not form.is_valid():
+        return _create_page(request, form, status=400)
+    try:
+        incident = open_incident(actor=user, **form.action_kwargs())
+    except KeelError as error:
+        return _create_page(request, form, status=show_error(form, error))
+    priority = Priority(incident.priority)
+    messages.success(request, f"Logged {incident.number} as {priority.label} {PRIORITY_NAMES[priority]}.")
+    return redirect("incidents:detail", number=incident.number)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HtmxHttpRequest, number: str) -> HttpResponse:
+    user = signed_in_user(request)
+    incident = incident_for(request, number)
+    if request.method == "GET":
+        if not can_edit_incident(user, incident):
+            return forbidden(request, _cannot_edit(incident))
+        return _edit_page(
+            request, incident, IncidentEditForm(initial=IncidentEditForm.initial_for(incident), user=user)
+        )
+    form = IncidentEditForm(request.POST, user=user)
+    if not form.is_valid():
+        return _edit_page(request, incident, form, status=400)
+    try:
+        update_incident(incident, actor=user, changes=form.changes(), expected_version=form.cleaned_data["version"])
+    except StaleVersion as error:
+        return _stale(request, number, form, error)
+    except KeelError as error:
+        return _edit_page(request, incident_for(request, number), form, status=show_error(form, error))
+    messages.success(request, f"Saved {incident.number}.")
+    return redirect("incidents:detail", number=incident.number)
+
+
+def _stale(request: HtmxHttpRequest, number: str, form: IncidentEditForm, error: StaleVersion) -> HttpResponse:
+    """Keep everything typed, merge in what was saved meanwhile, and let a second Save apply it knowingly."""
+    current = incident_for(request, number)
+    again = form.rebased_on(current)
+    again.is_valid()
+    again.add_error(
+        None,
+        f"Someone else saved {current.number} while you were editing, so nothing of yours was saved yet. "
+        "Your changes are still below; the fields they changed say so. Check them and press Save again.",
+    )
+    return _edit_page(request, current, again, status=error.status)
+
+
+def _create_page(request: HtmxHttpRequest, form: IncidentCreateForm, *, status: int = 200) -> HttpResponse:
+    user = signed_in_user(request)
+    context = {"nav": "new", "form": form, "preview": _preview(form), "staff": user.is_staff_member}
+    return render(request, "incidents/create.html", context, status=status)
+
+
+def _edit_page(
+    request: HtmxHttpRequest, incident: Incident, form: IncidentEditForm, *, status: int = 200
+) -> HttpResponse:
+    context = {"nav": "queue", "incident": incident, "form": form, "preview": _preview(form)}
+    return render(request, "incidents/edit.html", context, status=status)
+
+
+def _preview(form: IncidentFieldsForm) -> dict[str, Any] | None:
+    """The priority impact × urgency gives, from what the form holds now."""
+    levels: dict[str, Level] = {}
+    for name in ("impact", "urgency"):
+        raw = form[name].value()
+        if str(raw) not in {str(level.value) for level in Level}:
+            return None
+        levels[name] = Level(int(raw))
+    return priority_context(priority_for(levels["impact"], levels["urgency"]))
+
+
+def priority_context(priority: Priority) -> dict[str, Any]:
+    return {"value": priority.value, "label": priority.label, "name": PRIORITY_NAMES[priority]}
+
+
+def _cannot_edit(incident: Incident) -> str:
+    if incident.state in FINAL:
+        return f"{incident.number} is {incident.get_state_display().lower()}; it can no longer be edited."
+    return f"You cannot edit {incident.number}; only its assignment group can."

@@ -1,0 +1,98 @@
+"""The steps taken on one incident: transition, assign, comment, attach. POST only; one action each.
+
+Success: a redirect back to the record (or, for htmx, the refreshed record partial) with a message
+saying what happened. Failure: the record again, the form bound with what was typed and the
+action's message next to the field, with the error's HTTP status.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from keel.incidents.actions import add_comment, assign_incident, attach_file, transition_incident
+from keel.incidents.forms.steps import AssignForm, AttachForm, CommentForm, TransitionForm
+from keel.incidents.models import Incident
+from keel.incidents.permissions import can_see_work_notes
+from keel.incidents.states import IncidentState
+from keel.incidents.views.common import HtmxHttpRequest, incident_for, show_error, signed_in_user, wants_partial
+from keel.incidents.views.detail import render_record
+from keel.lib.errors import KeelError
+
+
+@login_required
+@require_POST
+def transition(request: HtmxHttpRequest, number: str) -> HttpResponse:
+    user = signed_in_user(request)
+    incident = incident_for(request, number)
+    form = TransitionForm(request.POST, target=request.POST.get("to", ""))
+    if not form.is_valid():
+        return _failed(request, number, "transition", form, status=400)
+    target: IncidentState = form.cleaned_data["to"]
+    try:
+        transition_incident(incident, target, actor=user, **form.action_kwargs())
+    except KeelError as error:
+        return _failed(request, number, "transition", form, status=show_error(form, error))
+    return _done(request, number, f"{incident.number} is now {target.label.lower()}.")
+
+
+@login_required
+@require_POST
+def assign(request: HtmxHttpRequest, number: str) -> HttpResponse:
+    user = signed_in_user(request)
+    incident = incident_for(request, number)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        return _failed(request, number, "assign", form, status=400)
+    data = form.cleaned_data
+    try:
+        assign_incident(incident, actor=user, group=data["group"], assignee=data["assignee"], note=data["note"])
+    except KeelError as error:
+        return _failed(request, number, "assign", form, status=show_error(form, error))
+    holder = f"{data['group']} / {data['assignee']}" if data["assignee"] else str(data["group"])
+    return _done(request, number, f"{incident.number} is with {holder}.")
+
+
+@login_required
+@require_POST
+def comment(request: HtmxHttpRequest, number: str) -> HttpResponse:
+    user = signed_in_user(request)
+    incident = incident_for(request, number)
+    form = CommentForm(request.POST, staff=can_see_work_notes(user))
+    if not form.is_valid():
+        return _failed(request, number, "comment", form, status=400)
+    try:
+        add_comment(incident, actor=user, body=form.cleaned_data["body"], public=form.is_public)
+    except KeelError as error:
+        return _failed(request, number, "comment", form, status=show_error(form, error))
+    return _done(request, number, "Comment added." if form.is_public else "Work note added (IT staff only).")
+
+
+@login_required
+@require_POST
+def attach(request: HtmxHttpRequest, number: str) -> HttpResponse:
+    user = signed_in_user(request)
+    incident = incident_for(request, number)
+    form = AttachForm(request.POST, request.FILES, staff=can_see_work_notes(user))
+    if not form.is_valid():
+        return _failed(request, number, "attach", form, status=400)
+    try:
+        attachment = attach_file(incident, actor=user, upload=form.cleaned_data["file"], public=form.is_public)
+    except KeelError as error:
+        return _failed(request, number, "attach", form, status=show_error(form, error))
+    return _done(request, number, f"Attached {attachment.filename}.")
+
+
+def _done(request: HtmxHttpRequest, number: str, message: str) -> HttpResponse:
+    messages.success(request, message)
+    if wants_partial(request):
+        return render_record(request, incident_for(request, number))
+    return redirect("incidents:detail", number=number.upper())
+
+
+def _failed(request: HtmxHttpRequest, number: str, which: str, form: forms.Form, *, status: int) -> HttpResponse:
+    # Read the record again: the failed action may have locked and refreshed it mid-way.
+    incident: Incident = incident_for(request, number)
+    return render_record(request, incident, failed=(which, form), status=status)
