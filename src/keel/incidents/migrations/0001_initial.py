@@ -6,147 +6,362 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('cmdb', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("cmdb", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('is_active', models.BooleanField(default=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='incidents.category')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="incidents.category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'categories',
-                'ordering': ['name'],
+                "verbose_name_plural": "categories",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Incident',
+            name="Incident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('channel', models.CharField(choices=[('portal', 'Portal'), ('phone', 'Phone'), ('email', 'E-mail'), ('monitoring', 'Monitoring'), ('api', 'API'), ('chat', 'Chat'), ('walk_in', 'Walk-in')], default='portal', max_length=16)),
-                ('impact', models.PositiveSmallIntegerField(choices=[(1, 'high'), (2, 'medium'), (3, 'low')], default=3)),
-                ('urgency', models.PositiveSmallIntegerField(choices=[(1, 'high'), (2, 'medium'), (3, 'low')], default=3)),
-                ('priority', models.PositiveSmallIntegerField(choices=[(1, 'P1'), (2, 'P2'), (3, 'P3'), (4, 'P4'), (5, 'P5')], default=5)),
-                ('state', models.CharField(choices=[('new', 'New'), ('assigned', 'Assigned'), ('in_progress', 'In progress'), ('on_hold', 'On hold'), ('resolved', 'Resolved'), ('closed', 'Closed'), ('cancelled', 'Cancelled')], default='new', max_length=16)),
-                ('hold_reason', models.CharField(blank=True, choices=[('awaiting_caller', 'Awaiting caller'), ('awaiting_vendor', 'Awaiting vendor'), ('awaiting_change', 'Awaiting change'), ('awaiting_problem', 'Awaiting problem')], max_length=32)),
-                ('resolution_code', models.CharField(blank=True, choices=[('solved_permanently', 'Solved (permanently)'), ('solved_workaround', 'Solved (workaround)'), ('solved_remotely', 'Solved remotely'), ('not_reproducible', 'Not reproducible'), ('duplicate', 'Duplicate'), ('user_error', 'User error / no fault'), ('closed_by_caller', 'Closed by caller')], max_length=32)),
-                ('resolution_notes', models.TextField(blank=True)),
-                ('reassignment_count', models.PositiveIntegerField(default=0)),
-                ('reopen_count', models.PositiveIntegerField(default=0)),
-                ('first_contact_resolution', models.BooleanField(default=False)),
-                ('opened_at', models.DateTimeField()),
-                ('first_response_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField()),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('assignee', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='incidents_assigned', to=settings.AUTH_USER_MODEL)),
-                ('assignment_group', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='accounts.team')),
-                ('caller', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='incidents_called', to=settings.AUTH_USER_MODEL)),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='incidents.category')),
-                ('ci', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='cmdb.configurationitem', verbose_name='configuration item')),
-                ('opened_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='incidents.incident')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('service', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='cmdb.service')),
-                ('subcategory', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='incidents.category')),
-                ('watchers', models.ManyToManyField(blank=True, related_name='incidents_watched', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("portal", "Portal"),
+                            ("phone", "Phone"),
+                            ("email", "E-mail"),
+                            ("monitoring", "Monitoring"),
+                            ("api", "API"),
+                            ("chat", "Chat"),
+                            ("walk_in", "Walk-in"),
+                        ],
+                        default="portal",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "impact",
+                    models.PositiveSmallIntegerField(choices=[(1, "high"), (2, "medium"), (3, "low")], default=3),
+                ),
+                (
+                    "urgency",
+                    models.PositiveSmallIntegerField(choices=[(1, "high"), (2, "medium"), (3, "low")], default=3),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "P1"), (2, "P2"), (3, "P3"), (4, "P4"), (5, "P5")], default=5
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("assigned", "Assigned"),
+                            ("in_progress", "In progress"),
+                            ("on_hold", "On hold"),
+                            ("resolved", "Resolved"),
+                            ("closed", "Closed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="new",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "hold_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("awaiting_caller", "Awaiting caller"),
+                            ("awaiting_vendor", "Awaiting vendor"),
+                            ("awaiting_change", "Awaiting change"),
+                            ("awaiting_problem", "Awaiting problem"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "resolution_code",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("solved_permanently", "Solved (permanently)"),
+                            ("solved_workaround", "Solved (workaround)"),
+                            ("solved_remotely", "Solved remotely"),
+                            ("not_reproducible", "Not reproducible"),
+                            ("duplicate", "Duplicate"),
+                            ("user_error", "User error / no fault"),
+                            ("closed_by_caller", "Closed by caller"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("resolution_notes", models.TextField(blank=True)),
+                ("reassignment_count", models.PositiveIntegerField(default=0)),
+                ("reopen_count", models.PositiveIntegerField(default=0)),
+                ("first_contact_resolution", models.BooleanField(default=False)),
+                ("opened_at", models.DateTimeField()),
+                ("first_response_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField()),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incidents_assigned",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assignment_group",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incidents",
+                        to="accounts.team",
+                    ),
+                ),
+                (
+                    "caller",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incidents_called",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="incidents.category",
+                    ),
+                ),
+                (
+                    "ci",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incidents",
+                        to="cmdb.configurationitem",
+                        verbose_name="configuration item",
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="incidents.incident",
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incidents",
+                        to="cmdb.service",
+                    ),
+                ),
+                (
+                    "subcategory",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="incidents.category",
+                    ),
+                ),
+                (
+                    "watchers",
+                    models.ManyToManyField(blank=True, related_name="incidents_watched", to=settings.AUTH_USER_MODEL),
+                ),
             ],
             options={
-                'ordering': ['-opened_at', '-id'],
+                "ordering": ["-opened_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PriorityRule',
+            name="PriorityRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('impact', models.PositiveSmallIntegerField(choices=[(1, 'high'), (2, 'medium'), (3, 'low')])),
-                ('urgency', models.PositiveSmallIntegerField(choices=[(1, 'high'), (2, 'medium'), (3, 'low')])),
-                ('priority', models.PositiveSmallIntegerField(choices=[(1, 'P1'), (2, 'P2'), (3, 'P3'), (4, 'P4'), (5, 'P5')])),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("impact", models.PositiveSmallIntegerField(choices=[(1, "high"), (2, "medium"), (3, "low")])),
+                ("urgency", models.PositiveSmallIntegerField(choices=[(1, "high"), (2, "medium"), (3, "low")])),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(choices=[(1, "P1"), (2, "P2"), (3, "P3"), (4, "P4"), (5, "P5")]),
+                ),
             ],
             options={
-                'ordering': ['impact', 'urgency'],
-                'constraints': [models.UniqueConstraint(fields=('impact', 'urgency'), name='priority_rule_unique_cell')],
+                "ordering": ["impact", "urgency"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("impact", "urgency"), name="priority_rule_unique_cell")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='category',
-            constraint=models.UniqueConstraint(fields=('parent', 'name'), name='category_unique_name_in_parent'),
+            model_name="category",
+            constraint=models.UniqueConstraint(fields=("parent", "name"), name="category_unique_name_in_parent"),
         ),
         migrations.AddConstraint(
-            model_name='category',
-            constraint=models.UniqueConstraint(condition=models.Q(('parent__isnull', True)), fields=('name',), name='category_unique_root'),
+            model_name="category",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("parent__isnull", True)), fields=("name",), name="category_unique_root"
+            ),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['state', '-opened_at'], name='incident_state_opened'),
+            model_name="incident",
+            index=models.Index(fields=["state", "-opened_at"], name="incident_state_opened"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['priority', 'state', '-opened_at'], name='incident_priority_state'),
+            model_name="incident",
+            index=models.Index(fields=["priority", "state", "-opened_at"], name="incident_priority_state"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['assignment_group', 'state', '-opened_at'], name='incident_group_state'),
+            model_name="incident",
+            index=models.Index(fields=["assignment_group", "state", "-opened_at"], name="incident_group_state"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['assignee', 'state', '-opened_at'], name='incident_assignee_state'),
+            model_name="incident",
+            index=models.Index(fields=["assignee", "state", "-opened_at"], name="incident_assignee_state"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['caller', '-opened_at'], name='incident_caller_opened'),
+            model_name="incident",
+            index=models.Index(fields=["caller", "-opened_at"], name="incident_caller_opened"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['-opened_at'], name='incident_opened'),
+            model_name="incident",
+            index=models.Index(fields=["-opened_at"], name="incident_opened"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['state', 'resolved_at'], name='incident_state_resolved'),
+            model_name="incident",
+            index=models.Index(fields=["state", "resolved_at"], name="incident_state_resolved"),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['new', 'assigned', 'in_progress', 'on_hold', 'resolved', 'closed', 'cancelled'])), name='incident_state_valid'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("state__in", ["new", "assigned", "in_progress", "on_hold", "resolved", "closed", "cancelled"])
+                ),
+                name="incident_state_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('priority__gte', 1), ('priority__lte', 5)), name='incident_priority_valid'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("priority__gte", 1), ("priority__lte", 5)), name="incident_priority_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('impact__gte', 1), ('impact__lte', 3)), name='incident_impact_valid'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("impact__gte", 1), ("impact__lte", 3)), name="incident_impact_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('urgency__gte', 1), ('urgency__lte', 3)), name='incident_urgency_valid'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("urgency__gte", 1), ("urgency__lte", 3)), name="incident_urgency_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('resolved_at__isnull', False), ('state__in', ['closed', 'resolved'])), models.Q(models.Q(('state__in', ['closed', 'resolved']), _negated=True), ('resolved_at__isnull', True)), _connector='OR'), name='incident_resolved_at_iff_done'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("resolved_at__isnull", False), ("state__in", ["closed", "resolved"])),
+                    models.Q(
+                        models.Q(("state__in", ["closed", "resolved"]), _negated=True), ("resolved_at__isnull", True)
+                    ),
+                    _connector="OR",
+                ),
+                name="incident_resolved_at_iff_done",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('closed_at__isnull', False), ('state', 'closed')), models.Q(models.Q(('state', 'closed'), _negated=True), ('closed_at__isnull', True)), _connector='OR'), name='incident_closed_at_iff_closed'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("closed_at__isnull", False), ("state", "closed")),
+                    models.Q(models.Q(("state", "closed"), _negated=True), ("closed_at__isnull", True)),
+                    _connector="OR",
+                ),
+                name="incident_closed_at_iff_closed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'on_hold'), models.Q(('hold_reason', ''), _negated=True)), models.Q(models.Q(('state', 'on_hold'), _negated=True), ('hold_reason', '')), _connector='OR'), name='incident_hold_reason_iff_on_hold'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "on_hold"), models.Q(("hold_reason", ""), _negated=True)),
+                    models.Q(models.Q(("state", "on_hold"), _negated=True), ("hold_reason", "")),
+                    _connector="OR",
+                ),
+                name="incident_hold_reason_iff_on_hold",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state__in', ['closed', 'resolved']), _negated=True), models.Q(('resolution_code', ''), _negated=True), _connector='OR'), name='incident_resolution_code_when_done'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state__in", ["closed", "resolved"]), _negated=True),
+                    models.Q(("resolution_code", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="incident_resolution_code_when_done",
+            ),
         ),
     ]
