@@ -9,7 +9,7 @@ from django.test import Client
 from keel.accounts.actions import add_team_member, create_user, ensure_team, issue_api_token
 from keel.accounts.models import Team, User
 from keel.accounts.roles import Role
-from keel.incidents.actions import open_incident
+from keel.incidents.actions.records import open_incident
 from keel.incidents.models import Incident
 from keel.incidents.states import Level
 

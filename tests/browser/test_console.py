@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from keel.incidents.actions import open_incident
+from keel.incidents.actions.records import open_incident
 from keel.incidents.models import Incident
 from keel.incidents.states import IncidentState, Level
 from tests.browser.conftest import AXE, needs_chromium

@@ -3,14 +3,14 @@
 from collections.abc import Callable
 
 from keel.accounts.models import Team, User
-from keel.incidents.actions import (
-    assign_incident,
+from keel.incidents.actions.assignment import assign_incident
+from keel.incidents.actions.lifecycle import (
     confirm_resolution,
-    open_incident,
     put_incident_on_hold,
     resolve_incident,
     transition_incident,
 )
+from keel.incidents.actions.records import open_incident
 from keel.incidents.models import Incident
 from keel.incidents.states import HoldReason, IncidentState, ResolutionCode
 

@@ -5,18 +5,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 
 from keel.activity.models import AuditRecord, EntryKind, TimelineEntry
-from keel.incidents.actions import (
-    add_comment,
-    add_watcher,
-    assign_incident,
-    attach_file,
+from keel.incidents.actions.assignment import assign_incident
+from keel.incidents.actions.conversation import add_comment, attach_file
+from keel.incidents.actions.lifecycle import (
     close_stale_resolved_incidents,
-    open_incident,
     reopen_incident,
     resolve_incident,
     transition_incident,
-    update_incident,
 )
+from keel.incidents.actions.records import add_watcher, open_incident, update_incident
 from keel.incidents.models import Category, Incident, PriorityRule
 from keel.incidents.queries import incidents_visible_to
 from keel.incidents.states import HoldReason, IncidentState, Level, ResolutionCode

@@ -3,7 +3,7 @@
 import pytest
 
 from keel.accounts.actions import issue_api_token, revoke_api_token
-from keel.incidents.actions import open_incident
+from keel.incidents.actions.records import open_incident
 from keel.incidents.models import Incident
 from keel.incidents.states import IncidentState
 from tests.incidents.helpers import open_in_progress, open_resolved

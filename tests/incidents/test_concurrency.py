@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
-from keel.incidents.actions import update_incident
+from keel.incidents.actions.records import update_incident
 from keel.incidents.models import Incident
 from keel.lib.errors import StaleVersion
 

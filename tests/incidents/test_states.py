@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from keel.incidents.actions import transition_incident
+from keel.incidents.actions.lifecycle import transition_incident
 from keel.incidents.models import Incident
 from keel.incidents.states import TRANSITIONS, HoldReason, IncidentState, ResolutionCode
 from keel.lib.errors import Conflict

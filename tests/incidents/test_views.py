@@ -9,7 +9,9 @@ import pytest
 from django.test import Client
 
 from keel.activity.models import TimelineEntry
-from keel.incidents.actions import add_comment, assign_incident, resolve_incident, transition_incident
+from keel.incidents.actions.assignment import assign_incident
+from keel.incidents.actions.conversation import add_comment
+from keel.incidents.actions.lifecycle import resolve_incident, transition_incident
 from keel.incidents.models import Incident
 from keel.incidents.queries import allowed_transitions
 from keel.incidents.states import IncidentState, ResolutionCode

@@ -3,7 +3,7 @@
 import re
 
 from keel.activity.models import TimelineEntry
-from keel.incidents.actions import open_incident, update_incident
+from keel.incidents.actions.records import open_incident, update_incident
 from keel.incidents.models import Category, Incident
 from keel.incidents.states import Channel, IncidentState, Level
 

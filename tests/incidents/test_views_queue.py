@@ -6,7 +6,9 @@ import pytest
 
 from keel.accounts.actions import add_team_member, create_user
 from keel.accounts.roles import Role
-from keel.incidents.actions import assign_incident, open_incident, transition_incident
+from keel.incidents.actions.assignment import assign_incident
+from keel.incidents.actions.lifecycle import transition_incident
+from keel.incidents.actions.records import open_incident
 from keel.incidents.states import IncidentState, Level
 from tests.conftest import PASSWORD
 

@@ -3,7 +3,9 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from keel.activity.models import Attachment, EntryKind, TimelineEntry
-from keel.incidents.actions import add_comment, assign_incident, attach_file, resolve_incident, transition_incident
+from keel.incidents.actions.assignment import assign_incident
+from keel.incidents.actions.conversation import add_comment, attach_file
+from keel.incidents.actions.lifecycle import resolve_incident, transition_incident
 from keel.incidents.models import Incident
 from keel.incidents.states import HoldReason, IncidentState, ResolutionCode
 

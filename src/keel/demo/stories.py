@@ -26,19 +26,17 @@ from keel.demo.plans import (
     plan_incidents,
     priority_of,
 )
-from keel.incidents.actions import (
-    add_comment,
-    add_watcher,
-    assign_incident,
+from keel.incidents.actions.assignment import assign_incident
+from keel.incidents.actions.conversation import add_comment
+from keel.incidents.actions.lifecycle import (
     close_stale_resolved_incidents,
     confirm_resolution,
-    open_incident,
     put_incident_on_hold,
     reopen_incident,
     resolve_incident,
     transition_incident,
-    update_incident,
 )
+from keel.incidents.actions.records import add_watcher, open_incident, update_incident
 from keel.incidents.models import Incident
 from keel.incidents.states import Channel, HoldReason, IncidentState, Level
 from keel.lib import clock

@@ -10,7 +10,10 @@ from keel.accounts.queries import team_by_reference, user_by_reference
 from keel.activity.models import TimelineEntry
 from keel.activity.queries import timeline_of
 from keel.cmdb.queries import ci_by_reference, service_by_reference
-from keel.incidents.actions import SUBJECT, add_comment, open_incident, transition_incident, update_incident
+from keel.incidents.actions._record import SUBJECT
+from keel.incidents.actions.conversation import add_comment
+from keel.incidents.actions.lifecycle import transition_incident
+from keel.incidents.actions.records import open_incident, update_incident
 from keel.incidents.models import Incident, number_for
 from keel.incidents.permissions import can_see_work_notes
 from keel.incidents.queries import (

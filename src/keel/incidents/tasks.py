@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.tasks import task
 
-from keel.incidents.actions import close_stale_resolved_incidents
+from keel.incidents.actions.lifecycle import close_stale_resolved_incidents
 
 
 @task()

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from keel.accounts.models import User
 from keel.activity.queries import attachments_of, timeline_of
-from keel.incidents.actions import SUBJECT
+from keel.incidents.actions._record import SUBJECT
 from keel.incidents.forms.steps import AssignForm, AttachForm, CommentForm, TransitionForm
 from keel.incidents.models import Incident
 from keel.incidents.permissions import (

@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from keel.incidents.actions import open_incident, update_incident
+from keel.incidents.actions.records import open_incident, update_incident
 from keel.incidents.forms.incident import IncidentCreateForm, IncidentEditForm, IncidentFieldsForm
 from keel.incidents.models import Incident
 from keel.incidents.permissions import can_edit_incident

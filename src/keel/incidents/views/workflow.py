@@ -12,7 +12,9 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from keel.incidents.actions import add_comment, assign_incident, attach_file, transition_incident
+from keel.incidents.actions.assignment import assign_incident
+from keel.incidents.actions.conversation import add_comment, attach_file
+from keel.incidents.actions.lifecycle import transition_incident
 from keel.incidents.forms.steps import AssignForm, AttachForm, CommentForm, TransitionForm
 from keel.incidents.models import Incident
 from keel.incidents.permissions import can_see_work_notes

@@ -1,0 +1,51 @@
+"""Shared steps of every incident action: lock the row, apply and audit field changes, mark activity."""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Final
+
+from keel.accounts.models import User
+from keel.activity.actions import record_changes
+from keel.incidents.models import Incident
+
+SUBJECT: Final = "incident"
+
+
+def apply_changes(incident: Incident, fields: Mapping[str, object], *, actor: User | None, now: datetime) -> list[str]:
+    """Set the fields that differ, audit each (old → new), bump the version, save. Returns what changed."""
+    audit: list[tuple[str, object, object]] = []
+    for name, value in fields.items():
+        old = getattr(incident, name)
+        if old == value or (old is None and value == ""):
+            continue
+        audit.append((name, _display(old), _display(value)))
+        setattr(incident, name, value)
+    if not audit:
+        return []
+    incident.version += 1
+    incident.updated_at = now
+    changed = [name for name, _, _ in audit]
+    incident.save(update_fields=[*changed, "version", "updated_at"])
+    record_changes(subject_type=SUBJECT, subject_id=incident.pk, actor=actor, changes=audit, at=now)
+    return changed
+
+
+def touch(incident: Incident, now: datetime) -> None:
+    """Mark recent activity (a comment) without a field change: lists sorted by update see it."""
+    if incident.updated_at < now:
+        incident.updated_at = now
+        Incident.objects.filter(pk=incident.pk).update(updated_at=now)
+
+
+def lock(incident: Incident) -> None:
+    incident.refresh_from_db(from_queryset=Incident.objects.select_for_update())
+
+
+def _display(value: object) -> object:
+    if hasattr(value, "pk"):
+        return f"{value} (#{value.pk})"
+    return value
+
+
+def actor_id(user: User | None) -> int | None:
+    return user.pk if user is not None else None

@@ -1,0 +1,82 @@
+"""Putting incidents in a group's queue: assignment and functional escalation."""
+
+from datetime import datetime
+
+from django.db import transaction
+
+from keel.accounts.models import Team, User
+from keel.activity.actions import add_entry
+from keel.activity.models import EntryKind
+from keel.incidents.actions._record import SUBJECT, actor_id, apply_changes, lock
+from keel.incidents.actions._state import transition_state
+from keel.incidents.events import (
+    IncidentAssigned,
+)
+from keel.incidents.models import Incident
+from keel.incidents.permissions import (
+    can_work_incident,
+)
+from keel.incidents.states import (
+    OPEN,
+    IncidentState,
+)
+from keel.lib import clock
+from keel.lib.errors import Conflict, InvalidInput, MissingField, NotAllowed
+from keel.lib.events import publish
+
+
+def assign_incident(
+    incident: Incident, *, actor: User | None, group: Team, assignee: User | None = None, note: str = ""
+) -> Incident:
+    """Put the incident in a group's queue, optionally with a named assignee (functional escalation).
+
+    A new incident becomes assigned; moving it between groups counts as a reassignment.
+    """
+    with transaction.atomic():
+        lock(incident)
+        if actor is not None and not can_work_incident(actor, incident):
+            raise NotAllowed(f"You cannot reassign {incident.number}; only its assignment group can.")
+        apply_assignment(incident, actor=actor, group=group, assignee=assignee, note=note, now=clock.now())
+    return incident
+
+
+def apply_assignment(
+    incident: Incident, *, actor: User | None, group: Team | None, assignee: User | None, note: str, now: datetime
+) -> None:
+    if incident.state not in OPEN:
+        state = incident.get_state_display().lower()
+        raise Conflict(
+            f"{incident.number} is {state}; only open incidents can be (re)assigned.", field="assignment_group"
+        )
+    if group is None:
+        if assignee is not None or incident.assignment_group_id is not None:
+            raise MissingField(
+                "Give an assignment group; an incident cannot leave every queue.", field="assignment_group"
+            )
+        return
+    if assignee is not None and group.pk not in assignee.team_ids:
+        raise InvalidInput(f"{assignee} is not a member of {group}; pick someone from that group.", field="assignee")
+    fields: dict[str, object] = {"assignment_group": group, "assignee": assignee}
+    if incident.assignment_group_id is not None and incident.assignment_group_id != group.pk:
+        fields["reassignment_count"] = incident.reassignment_count + 1
+    changed = apply_changes(incident, fields, actor=actor, now=now)
+    if changed:
+        holder = f"{group} / {assignee}" if assignee is not None else str(group)
+        add_entry(
+            subject_type=SUBJECT,
+            subject_id=incident.pk,
+            actor=actor,
+            kind=EntryKind.ASSIGNED,
+            summary=f"Assigned to {holder}",
+            body=note,
+            data={"group_id": group.pk, "assignee_id": actor_id(assignee)},
+            at=now,
+        )
+        publish(
+            IncidentAssigned(
+                incident_id=incident.pk, actor_id=actor_id(actor), group_id=group.pk, assignee_id=actor_id(assignee)
+            )
+        )
+    handed_over = "assignment_group" in changed and incident.state == IncidentState.IN_PROGRESS
+    if incident.state == IncidentState.NEW or handed_over:
+        transition_state(incident, IncidentState.ASSIGNED, actor=actor, note="", fields={}, now=now)

@@ -1,0 +1,78 @@
+"""Talking on an incident: public comments, internal work notes, attachments."""
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from keel.accounts.models import User
+from keel.activity.actions import add_entry, store_attachment
+from keel.activity.models import Attachment, EntryKind, TimelineEntry
+from keel.incidents.actions._record import SUBJECT, apply_changes, lock, touch
+from keel.incidents.actions._state import transition_state
+from keel.incidents.events import (
+    IncidentCommented,
+)
+from keel.incidents.models import Incident
+from keel.incidents.permissions import (
+    can_comment_on_incident,
+)
+from keel.incidents.states import (
+    HoldReason,
+    IncidentState,
+)
+from keel.lib import clock
+from keel.lib.errors import InvalidInput, NotAllowed
+from keel.lib.events import publish
+
+
+def add_comment(incident: Incident, *, actor: User, body: str, public: bool) -> TimelineEntry:
+    """Add a public comment (the caller sees it) or an internal work note.
+
+    A caller answering an incident that waits for them puts it back in progress.
+    """
+    body = body.strip()
+    if not body:
+        raise InvalidInput("Write something before sending the comment.", field="body")
+    if not can_comment_on_incident(actor, incident, public=public):
+        raise NotAllowed("Only IT staff can write internal work notes." if not public else "You cannot comment here.")
+    with transaction.atomic():
+        lock(incident)
+        now = clock.now()
+        entry = add_entry(
+            subject_type=SUBJECT,
+            subject_id=incident.pk,
+            actor=actor,
+            kind=EntryKind.COMMENT if public else EntryKind.WORK_NOTE,
+            summary=f"{'Comment' if public else 'Work note'} by {actor}",
+            body=body,
+            is_public=public,
+            at=now,
+        )
+        if public and actor.is_staff_member and actor.pk != incident.caller_id and incident.first_response_at is None:
+            apply_changes(incident, {"first_response_at": now}, actor=actor, now=now)
+        touch(incident, now)
+        if public and actor.pk == incident.caller_id and incident.hold_reason == HoldReason.AWAITING_CALLER:
+            transition_state(
+                incident, IncidentState.IN_PROGRESS, actor=None, note="The caller replied.", fields={}, now=now
+            )
+        publish(IncidentCommented(incident_id=incident.pk, actor_id=actor.pk, entry_id=entry.pk, is_public=public))
+    return entry
+
+
+def attach_file(incident: Incident, *, actor: User, upload: UploadedFile[bytes], public: bool = True) -> Attachment:
+    """Attach a file within the size and type limits; the timeline records it."""
+    if not can_comment_on_incident(actor, incident, public=public):
+        raise NotAllowed("You cannot attach files to this incident.")
+    with transaction.atomic():
+        attachment = store_attachment(
+            subject_type=SUBJECT, subject_id=incident.pk, actor=actor, upload=upload, is_public=public
+        )
+        add_entry(
+            subject_type=SUBJECT,
+            subject_id=incident.pk,
+            actor=actor,
+            kind=EntryKind.ATTACHMENT,
+            summary=f"Attached {attachment.filename} ({attachment.size:,} bytes)",
+            is_public=public,
+            data={"attachment_id": attachment.pk},
+        )
+    return attachment

@@ -1,0 +1,230 @@
+"""Logging incidents and editing their fields."""
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from django.db import transaction
+
+from keel.accounts.models import Team, User
+from keel.activity.actions import add_entry, record_changes
+from keel.activity.models import EntryKind
+from keel.cmdb.models import ConfigurationItem, Service
+from keel.incidents.actions._record import SUBJECT, actor_id, apply_changes, lock
+from keel.incidents.actions.assignment import apply_assignment
+from keel.incidents.events import (
+    IncidentOpened,
+    IncidentUpdated,
+)
+from keel.incidents.models import Category, Incident
+from keel.incidents.permissions import (
+    can_log_incident_for_others,
+    can_report_incident,
+    can_work_incident,
+)
+from keel.incidents.queries import priority_for
+from keel.incidents.states import (
+    FINAL,
+    Channel,
+    Level,
+)
+from keel.lib import clock
+from keel.lib.errors import Conflict, InvalidInput, NotAllowed, StaleVersion
+from keel.lib.events import publish
+
+# Fields an agent may change with update_incident; state and assignment have their own verbs.
+EDITABLE_FIELDS: Final = frozenset(
+    {
+        "title",
+        "description",
+        "caller",
+        "channel",
+        "category",
+        "subcategory",
+        "service",
+        "ci",
+        "impact",
+        "urgency",
+        "parent",
+    }
+)
+
+
+def open_incident(
+    *,
+    actor: User | None,
+    caller: User,
+    title: str,
+    description: str = "",
+    channel: Channel = Channel.PORTAL,
+    category: Category | None = None,
+    subcategory: Category | None = None,
+    service: Service | None = None,
+    ci: ConfigurationItem | None = None,
+    impact: Level = Level.LOW,
+    urgency: Level = Level.LOW,
+    parent: Incident | None = None,
+    assignment_group: Team | None = None,
+    assignee: User | None = None,
+) -> Incident:
+    """Log a new incident with its priority computed from impact × urgency.
+
+    A requester may only report incidents they are the caller of, and cannot assign them.
+    """
+    if actor is not None:
+        _check_may_open(actor, caller=caller, assigning=assignment_group is not None or assignee is not None)
+    title = _clean_title(title)
+    _check_category_pair(category, subcategory)
+    if assignee is not None and assignment_group is None:
+        raise InvalidInput("Give the assignee's assignment group too.", field="assignment_group")
+    now = clock.now()
+    with transaction.atomic():
+        incident = Incident.objects.create(
+            title=title,
+            description=description,
+            caller=caller,
+            opened_by=actor or caller,
+            channel=channel,
+            category=category,
+            subcategory=subcategory,
+            service=service,
+            ci=ci,
+            impact=impact,
+            urgency=urgency,
+            priority=priority_for(Level(impact), Level(urgency)),
+            parent=parent,
+            opened_at=now,
+            updated_at=now,
+        )
+        add_entry(
+            subject_type=SUBJECT,
+            subject_id=incident.pk,
+            actor=actor,
+            kind=EntryKind.OPENED,
+            summary=f"Opened by {actor or caller} via {Channel(channel).label} as P{incident.priority}",
+            body=description,
+            at=now,
+        )
+        publish(IncidentOpened(incident_id=incident.pk, actor_id=actor_id(actor)))
+        if assignment_group is not None:
+            apply_assignment(incident, actor=actor, group=assignment_group, assignee=assignee, note="", now=now)
+    return incident
+
+
+def update_incident(
+    incident: Incident,
+    *,
+    actor: User | None,
+    changes: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> Incident:
+    """Change editable fields; a new impact or urgency recomputes the priority.
+
+    ``expected_version`` (the API's If-Match) must equal the stored version, else StaleVersion.
+    Changing nothing is a no-op. Assignment changes go through the same rule as assign_incident.
+    """
+    unknown = set(changes) - EDITABLE_FIELDS - {"assignment_group", "assignee"}
+    if unknown:
+        raise InvalidInput(f"These fields cannot be edited: {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
+    with transaction.atomic():
+        lock(incident)
+        if expected_version is not None and expected_version != incident.version:
+            raise StaleVersion(
+                f"{incident.number} changed since you read it (you have version {expected_version}, "
+                f"it is now {incident.version}); fetch it again and re-apply your change."
+            )
+        if actor is not None and not can_work_incident(actor, incident):
+            raise NotAllowed(f"You cannot edit {incident.number}; only its assignment group can.")
+        if incident.state in FINAL:
+            raise Conflict(f"{incident.number} is {incident.get_state_display().lower()}; it can no longer be edited.")
+        fields = {name: value for name, value in changes.items() if name in EDITABLE_FIELDS}
+        if "title" in fields:
+            fields["title"] = _clean_title(fields["title"])
+        if "parent" in fields and fields["parent"] is not None and fields["parent"].pk == incident.pk:
+            raise InvalidInput("An incident cannot be its own parent.", field="parent")
+        _check_category_pair(fields.get("category", incident.category), fields.get("subcategory", incident.subcategory))
+        if "impact" in fields or "urgency" in fields:
+            impact = Level(fields.get("impact", incident.impact))
+            urgency = Level(fields.get("urgency", incident.urgency))
+            fields["priority"] = priority_for(impact, urgency)
+        now = clock.now()
+        changed = apply_changes(incident, fields, actor=actor, now=now)
+        if changed:
+            add_entry(
+                subject_type=SUBJECT,
+                subject_id=incident.pk,
+                actor=actor,
+                kind=EntryKind.UPDATED,
+                summary=_describe_changes(changed),
+                data={"fields": list(changed)},
+                at=now,
+            )
+            publish(IncidentUpdated(incident_id=incident.pk, actor_id=actor_id(actor), fields=tuple(changed)))
+        if "assignment_group" in changes or "assignee" in changes:
+            apply_assignment(
+                incident,
+                actor=actor,
+                group=changes.get("assignment_group", incident.assignment_group),
+                assignee=changes.get("assignee", incident.assignee),
+                note="",
+                now=now,
+            )
+    return incident
+
+
+def add_watcher(incident: Incident, *, actor: User | None, watcher: User) -> None:
+    """Let someone besides the caller follow the incident (they see it in the portal and API)."""
+    if actor is not None and not can_work_incident(actor, incident):
+        raise NotAllowed(f"You cannot change who watches {incident.number}.")
+    with transaction.atomic():
+        lock(incident)
+        if incident.watchers.filter(pk=watcher.pk).exists():
+            return
+        incident.watchers.add(watcher)
+        now = clock.now()
+        record_changes(
+            subject_type=SUBJECT, subject_id=incident.pk, actor=actor, changes=[("watchers", "", f"+{watcher}")], at=now
+        )
+        add_entry(
+            subject_type=SUBJECT,
+            subject_id=incident.pk,
+            actor=actor,
+            kind=EntryKind.UPDATED,
+            summary=f"{watcher} now follows this incident",
+            is_public=False,
+            at=now,
+        )
+
+
+def _check_may_open(actor: User, *, caller: User, assigning: bool) -> None:
+    if can_log_incident_for_others(actor):
+        return
+    if not can_report_incident(actor):
+        raise NotAllowed("Your account cannot report incidents; ask the service desk.")
+    if caller.pk != actor.pk:
+        raise NotAllowed("You can only report incidents for yourself; leave the caller empty.", field="caller")
+    if assigning:
+        raise NotAllowed("The service desk assigns incidents; leave the assignment empty.", field="assignment_group")
+
+
+def _check_category_pair(category: Category | None, subcategory: Category | None) -> None:
+    if category is not None and category.parent_id is not None:
+        raise InvalidInput(
+            f"{category} is a subcategory; give it as subcategory and its parent as category.", field="category"
+        )
+    if subcategory is None:
+        return
+    if category is None or subcategory.parent_id != category.pk:
+        raise InvalidInput(f"Subcategory {subcategory} does not belong to category {category}.", field="subcategory")
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join(str(title).split())
+    if not title:
+        raise InvalidInput("Give the incident a short title that says what is wrong.", field="title")
+    if len(title) > 200:
+        raise InvalidInput(f"Keep the title under 200 characters (it has {len(title)}).", field="title")
+    return title
+
+
+def _describe_changes(changed: list[str]) -> str:
+    return "Changed " + ", ".join(name.replace("_", " ") for name in changed)
