@@ -125,13 +125,15 @@ class Incident(models.Model):
 
     class Meta:
         ordering = ["-opened_at", "-id"]
+        # Every list index ends with the list order (-opened_at, -id), so a page is an index range
+        # scan with no sort, on SQLite (whose implicit rowid suffix sorts ascending) as on PostgreSQL.
         indexes = [
-            models.Index(fields=["state", "-opened_at"], name="incident_state_opened"),
-            models.Index(fields=["priority", "state", "-opened_at"], name="incident_priority_state"),
-            models.Index(fields=["assignment_group", "state", "-opened_at"], name="incident_group_state"),
-            models.Index(fields=["assignee", "state", "-opened_at"], name="incident_assignee_state"),
-            models.Index(fields=["caller", "-opened_at"], name="incident_caller_opened"),
-            models.Index(fields=["-opened_at"], name="incident_opened"),
+            models.Index(fields=["state", "-opened_at", "-id"], name="incident_state_opened"),
+            models.Index(fields=["priority", "state", "-opened_at", "-id"], name="incident_priority_state"),
+            models.Index(fields=["assignment_group", "state", "-opened_at", "-id"], name="incident_group_state"),
+            models.Index(fields=["assignee", "state", "-opened_at", "-id"], name="incident_assignee_state"),
+            models.Index(fields=["caller", "-opened_at", "-id"], name="incident_caller_opened"),
+            models.Index(fields=["-opened_at", "-id"], name="incident_opened"),
             models.Index(fields=["state", "resolved_at"], name="incident_state_resolved"),
         ]
         constraints = [

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from keel.accounts.models import User
 from keel.accounts.roles import Capability
@@ -17,16 +17,21 @@ from keel.lib.errors import InvalidInput, NotFound
 # this many we stop counting and say so ("10,000+").
 COUNT_CAP: Final = 10_000
 
-LIST_RELATED: Final = (
-    "caller",
-    "opened_by",
-    "assignment_group",
-    "assignee",
-    "service",
-    "ci",
-    "category",
-    "subcategory",
-)
+# No joins: a list page (or the record page) loads its rows, then the people they name in one
+# query and each small reference table in one query. Joined, PostgreSQL spends ~40 ms planning a
+# nine-table query and hash-joins every match with the users table before it cuts the page.
+PEOPLE: Final = ("caller", "opened_by", "assignee", "resolved_by")
+REFERENCES: Final = ("assignment_group", "category", "subcategory", "service", "ci")
+
+
+def attach_related(incidents: Sequence[Incident]) -> None:
+    """Load what a list row or the record page shows, in a constant number of queries."""
+    people_ids = {getattr(incident, f"{name}_id") for incident in incidents for name in PEOPLE} - {None}
+    people = User.objects.in_bulk(people_ids)
+    for incident in incidents:
+        for name in PEOPLE:
+            setattr(incident, name, people.get(getattr(incident, f"{name}_id")))
+    prefetch_related_objects(list(incidents), *REFERENCES)
 
 
 def incidents_visible_to(user: User) -> QuerySet[Incident]:
@@ -40,10 +45,10 @@ def incidents_visible_to(user: User) -> QuerySet[Incident]:
 def get_incident_for(user: User, number: str) -> Incident:
     """The incident with this number if the user may see it; NotFound otherwise (we never say which)."""
     pk = pk_from_number(number)
-    incidents = incidents_visible_to(user).select_related(*LIST_RELATED, "resolved_by")
-    incident = incidents.filter(pk=pk).first() if pk is not None else None
+    incident = incidents_visible_to(user).filter(pk=pk).first() if pk is not None else None
     if incident is None:
         raise NotFound(f"No incident {number!r} that you can see; check the number (e.g. INC0000042).")
+    attach_related([incident])
     return incident
 
 
@@ -98,7 +103,8 @@ class IncidentPage:
 def incident_page(user: User, filters: IncidentFilters, *, offset: int, limit: int) -> IncidentPage:
     """One page of the incidents this user may see, with a count that stops at COUNT_CAP."""
     matching = filter_incidents(incidents_visible_to(user), filters)
-    items = list(matching.select_related(*LIST_RELATED)[offset : offset + limit])
+    items = list(matching[offset : offset + limit])
+    attach_related(items)
     # A short first page is the whole answer; otherwise count, but never past the cap.
     on_one_page = offset == 0 and len(items) < limit
     count = len(items) if on_one_page else matching.order_by()[: COUNT_CAP + 1].count()

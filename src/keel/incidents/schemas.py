@@ -2,8 +2,7 @@
 
 from typing import Literal
 
-from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from keel.incidents.states import Channel, HoldReason, IncidentState, ResolutionCode
 from keel.lib.api import UtcDateTime
@@ -12,7 +11,9 @@ LevelName = Literal["high", "medium", "low"]
 Reference = int | str  # an id, or a name / slug / username
 
 
-class Strict(Schema):
+# Plain pydantic models, not ninja.Schema: the API builds its own dicts, and Schema's ORM-attribute
+# resolver costs ~4 ms per page of 50 incidents.
+class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -65,24 +66,24 @@ class CommentIn(Strict):
     public: bool = True
 
 
-class PersonOut(Schema):
+class PersonOut(BaseModel):
     id: int
     username: str
     name: str
 
 
-class TeamOut(Schema):
+class TeamOut(BaseModel):
     id: int
     slug: str
     name: str
 
 
-class NamedOut(Schema):
+class NamedOut(BaseModel):
     id: int
     name: str
 
 
-class IncidentOut(Schema):
+class IncidentOut(BaseModel):
     number: str
     title: str
     description: str
@@ -114,7 +115,7 @@ class IncidentOut(Schema):
     version: int
 
 
-class IncidentListOut(Schema):
+class IncidentListOut(BaseModel):
     items: list[IncidentOut]
     count: int
     count_is_capped: bool = Field(description="True when more than `count` incidents match; counting stops there.")
@@ -122,7 +123,7 @@ class IncidentListOut(Schema):
     limit: int
 
 
-class TimelineEntryOut(Schema):
+class TimelineEntryOut(BaseModel):
     id: int
     at: UtcDateTime
     kind: str
