@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 
-from keel.accounts.models import Team, User
+from keel.accounts.models import User
 from keel.accounts.queries import team_by_reference, user_by_reference
 from keel.activity.models import TimelineEntry
 from keel.activity.queries import timeline_of
@@ -20,7 +20,9 @@ from keel.incidents.queries import (
     IncidentFilters,
     category_by_reference,
     get_incident_for,
-    incident_page,
+    incident_document_for,
+    incident_document_page,
+    incident_documents,
 )
 from keel.incidents.schemas import (
     CommentIn,
@@ -67,7 +69,7 @@ def create(request: HttpRequest, payload: IncidentIn, response: HttpResponse) ->
     )
     response["ETag"] = incident.etag
     response["Location"] = f"/api/v1/incidents/{incident.number}"
-    return Status(201, incident_json(incident))
+    return Status(201, _reread(incident))
 
 
 @router.get("/incidents", response=IncidentListOut)
@@ -76,9 +78,9 @@ def list_incidents(request: HttpRequest, filters: Query[ListQuery]) -> dict[str,
         raise InvalidInput(f"limit must be between 1 and 100 (got {filters.limit}).", field="limit")
     if filters.offset < 0:
         raise InvalidInput(f"offset must be 0 or more (got {filters.offset}).", field="offset")
-    page = incident_page(_user(request), _parse_filters(filters), offset=filters.offset, limit=filters.limit)
+    page = incident_document_page(_user(request), _parse_filters(filters), offset=filters.offset, limit=filters.limit)
     return {
-        "items": [incident_json(incident) for incident in page.items],
+        "items": [incident_json(document) for document in page.items],
         "count": page.count,
         "count_is_capped": page.count_is_capped,
         "offset": page.offset,
@@ -88,9 +90,9 @@ def list_incidents(request: HttpRequest, filters: Query[ListQuery]) -> dict[str,
 
 @router.get("/incidents/{number}", response=IncidentOut)
 def detail(request: HttpRequest, number: str, response: HttpResponse) -> dict[str, Any]:
-    incident = get_incident_for(_user(request), number)
-    response["ETag"] = incident.etag
-    return incident_json(incident)
+    document = incident_document_for(_user(request), number)
+    response["ETag"] = f'"{document["version"]}"'
+    return incident_json(document)
 
 
 @router.patch("/incidents/{number}", response=IncidentOut)
@@ -111,7 +113,7 @@ def patch(request: HttpRequest, number: str, payload: IncidentPatch, response: H
         changes["caller"] = user_by_reference(data["caller"], field="caller")
     incident = update_incident(incident, actor=_user(request), changes=changes, expected_version=_if_match(request))
     response["ETag"] = incident.etag
-    return incident_json(incident)
+    return _reread(incident)
 
 
 @router.post("/incidents/{number}/transitions", response=IncidentOut)
@@ -129,7 +131,7 @@ def transition(request: HttpRequest, number: str, payload: TransitionIn, respons
         assignment_group=group,
     )
     response["ETag"] = incident.etag
-    return incident_json(incident)
+    return _reread(incident)
 
 
 @router.post("/incidents/{number}/comments", response={201: TimelineEntryOut})
@@ -150,38 +152,22 @@ def timeline(request: HttpRequest, number: str) -> list[dict[str, Any]]:
 # --- rendering -----------------------------------------------------------------------------
 
 
-def incident_json(incident: Incident) -> dict[str, Any]:
+def incident_json(document: dict[str, Any]) -> dict[str, Any]:
+    """The API shape of an incident document (see queries.incident_documents)."""
+    parent_id = document.pop("parent_id")
     return {
-        "number": incident.number,
-        "title": incident.title,
-        "description": incident.description,
-        "state": incident.state,
-        "hold_reason": incident.hold_reason,
-        "impact": Level(incident.impact).label,
-        "urgency": Level(incident.urgency).label,
-        "priority": incident.priority_label,
-        "channel": incident.channel,
-        "caller": _person(incident.caller),
-        "opened_by": _person(incident.opened_by),
-        "category": _named(incident.category),
-        "subcategory": _named(incident.subcategory),
-        "service": _named(incident.service),
-        "ci": _named(incident.ci),
-        "assignment_group": _team(incident.assignment_group),
-        "assignee": _person(incident.assignee),
-        "resolution_code": incident.resolution_code,
-        "resolution_notes": incident.resolution_notes,
-        "parent": number_for(incident.parent_id) if incident.parent_id is not None else None,
-        "reassignment_count": incident.reassignment_count,
-        "reopen_count": incident.reopen_count,
-        "first_contact_resolution": incident.first_contact_resolution,
-        "opened_at": incident.opened_at,
-        "first_response_at": incident.first_response_at,
-        "resolved_at": incident.resolved_at,
-        "closed_at": incident.closed_at,
-        "updated_at": incident.updated_at,
-        "version": incident.version,
+        **document,
+        "number": number_for(document.pop("id")),
+        "impact": Level(document["impact"]).label,
+        "urgency": Level(document["urgency"]).label,
+        "priority": f"P{document['priority']}",
+        "parent": number_for(parent_id) if parent_id is not None else None,
     }
+
+
+def _reread(incident: Incident) -> dict[str, Any]:
+    """Answer a write with the incident as a read would show it: one serialisation for both."""
+    return incident_json(incident_documents(Incident.objects.filter(pk=incident.pk))[0])
 
 
 def entry_json(entry: TimelineEntry) -> dict[str, Any]:
@@ -199,14 +185,6 @@ def entry_json(entry: TimelineEntry) -> dict[str, Any]:
 
 def _person(user: User | None) -> dict[str, Any] | None:
     return None if user is None else {"id": user.pk, "username": user.username, "name": str(user)}
-
-
-def _team(team: Team | None) -> dict[str, Any] | None:
-    return None if team is None else {"id": team.pk, "slug": team.slug, "name": team.name}
-
-
-def _named(obj: Any) -> dict[str, Any] | None:
-    return None if obj is None else {"id": obj.pk, "name": str(obj)}
 
 
 # --- parsing -------------------------------------------------------------------------------

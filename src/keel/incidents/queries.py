@@ -2,12 +2,15 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db import connection
+from django.db.models import JSONField, Q, QuerySet, prefetch_related_objects
+from django.db.models.expressions import RawSQL
 
-from keel.accounts.models import User
+from keel.accounts.models import Team, User
 from keel.accounts.roles import Capability
+from keel.cmdb.models import ConfigurationItem, Service
 from keel.incidents.models import Category, Incident, PriorityRule, pk_from_number
 from keel.incidents.permissions import can_transition_incident
 from keel.incidents.states import DEFAULT_PRIORITY_MATRIX, OPEN, TRANSITIONS, IncidentState, Level, Priority
@@ -92,25 +95,112 @@ def filter_incidents(incidents: QuerySet[Incident], filters: IncidentFilters) ->
 
 
 @dataclass(frozen=True)
-class IncidentPage:
-    items: list[Incident]
+class Page[T]:
+    items: list[T]
     count: int
     count_is_capped: bool
     offset: int
     limit: int
 
 
+IncidentPage = Page[Incident]
+
+
 def incident_page(user: User, filters: IncidentFilters, *, offset: int, limit: int) -> IncidentPage:
-    """One page of the incidents this user may see, with a count that stops at COUNT_CAP."""
+    """One page of the incidents this user may see (models with what a row shows), counted up to COUNT_CAP."""
     matching = filter_incidents(incidents_visible_to(user), filters)
     items = list(matching[offset : offset + limit])
     attach_related(items)
+    return _page(matching, items, offset=offset, limit=limit)
+
+
+def incident_document_page(user: User, filters: IncidentFilters, *, offset: int, limit: int) -> Page[dict[str, Any]]:
+    """The same page as plain documents, in one query: what the API sends."""
+    matching = filter_incidents(incidents_visible_to(user), filters)
+    return _page(matching, incident_documents(matching[offset : offset + limit]), offset=offset, limit=limit)
+
+
+def _page[T](matching: QuerySet[Incident], items: list[T], *, offset: int, limit: int) -> Page[T]:
     # A short first page is the whole answer; otherwise count, but never past the cap.
     on_one_page = offset == 0 and len(items) < limit
     count = len(items) if on_one_page else matching.order_by()[: COUNT_CAP + 1].count()
-    return IncidentPage(
-        items=items, count=min(count, COUNT_CAP), count_is_capped=count > COUNT_CAP, offset=offset, limit=limit
-    )
+    return Page(items=items, count=min(count, COUNT_CAP), count_is_capped=count > COUNT_CAP, offset=offset, limit=limit)
+
+
+DOCUMENT_COLUMNS: Final = (
+    "id",
+    "title",
+    "description",
+    "state",
+    "hold_reason",
+    "impact",
+    "urgency",
+    "priority",
+    "channel",
+    "resolution_code",
+    "resolution_notes",
+    "parent_id",
+    "reassignment_count",
+    "reopen_count",
+    "first_contact_resolution",
+    "opened_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "updated_at",
+    "version",
+)
+
+
+def incident_documents(incidents: QuerySet[Incident]) -> list[dict[str, Any]]:
+    """Incidents as dicts, each related record as a nested object built by the database.
+
+    One query whatever the page size: each relation is a scalar subquery on a primary key, which
+    the database evaluates only for the rows of the page.
+    """
+    related = _related_documents()
+    rows = incidents.values(*DOCUMENT_COLUMNS, **{f"{name}__document": query for name, query in related.items()})
+    return [{**row, **{name: row.pop(f"{name}__document") for name in related}} for row in rows]
+
+
+def incident_document_for(user: User, number: str) -> dict[str, Any]:
+    pk = pk_from_number(number)
+    documents = incident_documents(incidents_visible_to(user).filter(pk=pk)) if pk is not None else []
+    if not documents:
+        raise NotFound(f"No incident {number!r} that you can see; check the number (e.g. INC0000042).")
+    return documents[0]
+
+
+# (relation, table, JSON fields as SQL over alias "r"): each becomes a scalar subquery on a primary key.
+_PERSON: Final = "'id', r.id, 'username', r.username, 'name', COALESCE(NULLIF(r.name, ''), r.username)"
+_NAMED: Final = "'id', r.id, 'name', r.name"
+_RELATED: Final = (
+    ("caller", User, _PERSON),
+    ("opened_by", User, _PERSON),
+    ("assignee", User, _PERSON),
+    ("assignment_group", Team, "'id', r.id, 'slug', r.slug, 'name', r.name"),
+    ("category", Category, _NAMED),
+    ("subcategory", Category, _NAMED),
+    ("service", Service, _NAMED),
+    ("ci", ConfigurationItem, _NAMED),
+)
+
+
+def _related_documents() -> dict[str, RawSQL]:
+    # Written as SQL rather than ORM subqueries: building and compiling eight ORM subqueries cost
+    # ~5 ms per request, ten times the database's work. json_object (SQLite) and
+    # jsonb_build_object (PostgreSQL) take the same alternating key/value arguments.
+    build = "jsonb_build_object" if connection.vendor == "postgresql" else "json_object"
+    incidents = Incident._meta.db_table
+    return {
+        name: RawSQL(
+            f"SELECT {build}({fields}) FROM {model._meta.db_table} r "
+            f"WHERE r.id = {incidents}.{name}_id",
+            (),
+            output_field=JSONField(),
+        )
+        for name, model, fields in _RELATED
+    }
 
 
 def queue_filters(user: User, queue: str) -> IncidentFilters:
