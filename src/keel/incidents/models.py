@@ -131,6 +131,8 @@ class Incident(models.Model):
             models.Index(fields=["state", "-opened_at", "-id"], name="incident_state_opened"),
             models.Index(fields=["priority", "state", "-opened_at", "-id"], name="incident_priority_state"),
             models.Index(fields=["assignment_group", "state", "-opened_at", "-id"], name="incident_group_state"),
+            # A group's whole history (no state filter): without it SQLite sorts the group's rows.
+            models.Index(fields=["assignment_group", "-opened_at", "-id"], name="incident_group_opened"),
             models.Index(fields=["assignee", "state", "-opened_at", "-id"], name="incident_assignee_state"),
             models.Index(fields=["caller", "-opened_at", "-id"], name="incident_caller_opened"),
             models.Index(fields=["-opened_at", "-id"], name="incident_opened"),
