@@ -156,10 +156,11 @@ def timeline(request: HttpRequest, number: str) -> list[dict[str, Any]]:
 
 def incident_json(document: dict[str, Any]) -> dict[str, Any]:
     """The API shape of an incident document (see queries.incident_documents)."""
-    parent_id = document.pop("parent_id")
+    fields = dict(document)
+    pk, parent_id = fields.pop("id"), fields.pop("parent_id")
     return {
-        **document,
-        "number": number_for(document.pop("id")),
+        **fields,
+        "number": number_for(pk),
         "impact": Level(document["impact"]).label,
         "urgency": Level(document["urgency"]).label,
         "priority": f"P{document['priority']}",
