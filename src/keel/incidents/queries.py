@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from django.db import connection
-from django.db.models import JSONField, Q, QuerySet, prefetch_related_objects
+from django.db.models import F, JSONField, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 
 from keel.accounts.models import Team, User
@@ -14,7 +14,8 @@ from keel.cmdb.models import ConfigurationItem, Service
 from keel.incidents.models import Category, Incident, PriorityRule, pk_from_number
 from keel.incidents.permissions import can_transition_incident
 from keel.incidents.states import DEFAULT_PRIORITY_MATRIX, OPEN, TRANSITIONS, IncidentState, Level, Priority
-from keel.lib.errors import InvalidInput, NotFound
+from keel.lib.errors import NotFound
+from keel.lib.references import by_reference
 
 # Counting every match of a broad filter over a million rows is the peers' slowest habit; past
 # this many we stop counting and say so ("10,000+").
@@ -255,11 +256,9 @@ def categories() -> QuerySet[Category]:
 
 
 def category_by_reference(reference: str | int, *, field: str) -> Category:
-    lookup = {"pk": int(reference)} if str(reference).isdigit() else {"name": reference}
-    category = Category.objects.filter(**lookup).order_by("parent_id").first()
-    if category is None:
-        raise InvalidInput(f"No category {reference!r}; give a category id or name.", field=field)
-    return category
+    # A name used at both levels means the top-level category.
+    categories = Category.objects.order_by(F("parent_id").asc(nulls_first=True))
+    return by_reference(categories, reference, key="name", field=field, what="category", give="a category id or name")
 
 
 def callers_matching(user: User, text: str, *, limit: int) -> list[User]:
