@@ -6,7 +6,7 @@ import pytest
 
 from keel.incidents.actions.lifecycle import transition_incident
 from keel.incidents.models import Incident
-from keel.incidents.states import TRANSITIONS, HoldReason, IncidentState, ResolutionCode
+from keel.incidents.states import TRANSITIONS, HoldReason, IncidentState, ResolutionCode, required_for
 from keel.lib.errors import Conflict
 from tests.incidents.helpers import REACH
 
@@ -59,3 +59,10 @@ def test_every_state_has_a_row_in_the_table():
 def test_final_states_have_no_way_out():
     assert TRANSITIONS[IncidentState.CLOSED] == frozenset()
     assert TRANSITIONS[IncidentState.CANCELLED] == frozenset()
+
+
+def test_each_move_says_what_it_needs():
+    assert required_for(IncidentState.IN_PROGRESS, IncidentState.RESOLVED) == ("resolution_code",)
+    assert required_for(IncidentState.ASSIGNED, IncidentState.ON_HOLD) == ("hold_reason",)
+    assert required_for(IncidentState.RESOLVED, IncidentState.IN_PROGRESS) == ("note",)
+    assert required_for(IncidentState.NEW, IncidentState.IN_PROGRESS) == ()

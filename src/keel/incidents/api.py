@@ -14,7 +14,7 @@ from keel.incidents.actions._record import SUBJECT
 from keel.incidents.actions.conversation import add_comment
 from keel.incidents.actions.lifecycle import transition_incident
 from keel.incidents.actions.records import open_incident, update_incident
-from keel.incidents.models import Incident, number_for
+from keel.incidents.models import Incident, number_for, pk_from_number
 from keel.incidents.permissions import can_see_work_notes
 from keel.incidents.queries import (
     IncidentFilters,
@@ -214,10 +214,11 @@ def _references(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _parent(number: str) -> Incident:
-    try:
-        return Incident.objects.get(pk=int(number.upper().removeprefix("INC")))
-    except (ValueError, Incident.DoesNotExist):
-        raise InvalidInput(f"No incident {number!r} to use as parent; give its number.", field="parent") from None
+    pk = pk_from_number(number)
+    parent = Incident.objects.filter(pk=pk).first() if pk is not None else None
+    if parent is None:
+        raise InvalidInput(f"No incident {number!r} to use as parent; give its number.", field="parent")
+    return parent
 
 
 def _parse_filters(query: ListQuery) -> IncidentFilters:

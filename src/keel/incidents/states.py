@@ -109,8 +109,13 @@ REQUIRED_FOR: Final[Mapping[IncidentState, tuple[str, ...]]] = {
     S.ON_HOLD: ("hold_reason",),
     S.RESOLVED: ("resolution_code",),
 }
-# A reopen must say why.
-REOPEN_REQUIRES_NOTE: Final = True
+
+
+def required_for(source: IncidentState, target: IncidentState) -> tuple[str, ...]:
+    """What this move must be given; a reopen (resolved → open) must also say why, in ``note``."""
+    reopening = source == S.RESOLVED and target in OPEN
+    return REQUIRED_FOR.get(target, ()) + (("note",) if reopening else ())
+
 
 # The verb each transition is called by on buttons and in the timeline.
 VERBS: Final[Mapping[IncidentState, str]] = {

@@ -14,12 +14,11 @@ from keel.incidents.permissions import (
     can_transition_incident,
 )
 from keel.incidents.states import (
-    OPEN,
-    REQUIRED_FOR,
     TRANSITIONS,
     HoldReason,
     IncidentState,
     ResolutionCode,
+    required_for,
     verb_for,
 )
 from keel.lib import clock
@@ -136,20 +135,14 @@ def _transition_fields(
     hold_reason: HoldReason | None,
     assignment_group: Team | None,
 ) -> dict[str, object]:
-    given = {"resolution_code": resolution_code, "hold_reason": hold_reason}
-    missing = [name for name in REQUIRED_FOR.get(target, ()) if not given.get(name)]
+    given = {"resolution_code": resolution_code, "hold_reason": hold_reason, "note": note.strip()}
+    missing = [name for name in required_for(source, target) if not given[name]]
     if missing:
-        choices = ResolutionCode.values if missing[0] == "resolution_code" else HoldReason.values
-        raise MissingField(
-            f"To {verb_for(source, target).lower()} an incident, give {missing[0]} (one of {', '.join(choices)}).",
-            field=missing[0],
-        )
+        raise MissingField(_missing_message(source, target, missing[0]), field=missing[0])
     if target == IncidentState.ASSIGNED and assignment_group is None and incident.assignment_group is None:
         raise MissingField(
             "To assign an incident, give assignment_group (a team id or slug).", field="assignment_group"
         )
-    if source == IncidentState.RESOLVED and target in OPEN and not note.strip():
-        raise MissingField("To reopen an incident, say in note why the resolution did not work.", field="note")
     fields: dict[str, object] = {}
     if target == IncidentState.RESOLVED:
         fields.update(resolution_code=resolution_code, resolution_notes=resolution_notes or note)
@@ -158,6 +151,13 @@ def _transition_fields(
     if target == IncidentState.IN_PROGRESS and _takes_it_on_start(incident, actor):
         fields["assignee"] = actor
     return fields
+
+
+def _missing_message(source: IncidentState, target: IncidentState, field: str) -> str:
+    if field == "note":
+        return "To reopen an incident, say in note why the resolution did not work."
+    choices = ResolutionCode.values if field == "resolution_code" else HoldReason.values
+    return f"To {verb_for(source, target).lower()} an incident, give {field} (one of {', '.join(choices)})."
 
 
 def _takes_it_on_start(incident: Incident, actor: User | None) -> bool:

@@ -21,12 +21,10 @@ from keel.incidents.permissions import (
 )
 from keel.incidents.queries import allowed_transitions
 from keel.incidents.states import (
-    OPEN,
     PRIORITY_NAMES,
-    REOPEN_REQUIRES_NOTE,
-    REQUIRED_FOR,
     IncidentState,
     Priority,
+    required_for,
     verb_for,
 )
 from keel.incidents.views.common import HtmxHttpRequest, incident_for, render_page_or_partial, signed_in_user
@@ -118,9 +116,7 @@ def _steps(user: User, incident: Incident, bound: Mapping[str, forms.Form]) -> l
     for target in allowed_transitions(user, incident):
         if target == IncidentState.ASSIGNED and source == IncidentState.NEW:
             continue
-        asks = set(REQUIRED_FOR.get(target, ()))
-        if REOPEN_REQUIRES_NOTE and source == IncidentState.RESOLVED and target in OPEN:
-            asks.add("note")
+        asks = set(required_for(source, target))
         failed_form = bound.get("transition")
         mine = failed_form is not None and failed_form.data.get("to") == target.value
         steps.append(
