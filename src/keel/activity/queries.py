@@ -2,16 +2,12 @@
 
 from django.db.models import QuerySet
 
-from keel.activity.models import Attachment, AuditRecord, TimelineEntry
+from keel.activity.models import Attachment, TimelineEntry
 
 
 def timeline_of(subject_type: str, subject_id: int, *, include_private: bool) -> QuerySet[TimelineEntry]:
     entries = TimelineEntry.objects.filter(subject_type=subject_type, subject_id=subject_id).select_related("actor")
     return entries if include_private else entries.filter(is_public=True)
-
-
-def audit_of(subject_type: str, subject_id: int) -> QuerySet[AuditRecord]:
-    return AuditRecord.objects.filter(subject_type=subject_type, subject_id=subject_id).select_related("actor")
 
 
 def attachments_of(subject_type: str, subject_id: int, *, include_private: bool) -> QuerySet[Attachment]:

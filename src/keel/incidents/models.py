@@ -172,13 +172,5 @@ class Incident(models.Model):
         return number_for(self.pk)
 
     @property
-    def state_enum(self) -> IncidentState:
-        return IncidentState(self.state)
-
-    @property
-    def priority_label(self) -> str:
-        return f"P{self.priority}"
-
-    @property
     def etag(self) -> str:
         return f'"{self.version}"'

@@ -48,12 +48,20 @@ def incidents_visible_to(user: User) -> QuerySet[Incident]:
 
 def get_incident_for(user: User, number: str) -> Incident:
     """The incident with this number if the user may see it; NotFound otherwise (we never say which)."""
-    pk = pk_from_number(number)
-    incident = incidents_visible_to(user).filter(pk=pk).first() if pk is not None else None
+    incident = _numbered(user, number).first()
     if incident is None:
-        raise NotFound(f"No incident {number!r} that you can see; check the number (e.g. INC0000042).")
+        raise _not_found(number)
     attach_related([incident])
     return incident
+
+
+def _numbered(user: User, number: str) -> QuerySet[Incident]:
+    pk = pk_from_number(number)
+    return incidents_visible_to(user).filter(pk=pk) if pk is not None else Incident.objects.none()
+
+
+def _not_found(number: str) -> NotFound:
+    return NotFound(f"No incident {number!r} that you can see; check the number (e.g. INC0000042).")
 
 
 @dataclass(frozen=True)
@@ -184,10 +192,9 @@ _DOCUMENT_OF: Final[Mapping[type[Any], Callable[[Any], dict[str, Any]]]] = {
 
 
 def incident_document_for(user: User, number: str) -> dict[str, Any]:
-    pk = pk_from_number(number)
-    documents = incident_documents(incidents_visible_to(user).filter(pk=pk)) if pk is not None else []
+    documents = incident_documents(_numbered(user, number))
     if not documents:
-        raise NotFound(f"No incident {number!r} that you can see; check the number (e.g. INC0000042).")
+        raise _not_found(number)
     return documents[0]
 
 
