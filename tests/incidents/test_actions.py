@@ -110,7 +110,8 @@ def test_assigning_a_new_incident_moves_it_to_assigned(incident, agent, service_
 
     stored = Incident.objects.get(pk=incident.pk)
     assert (stored.state, stored.assignee, stored.reassignment_count) == (IncidentState.ASSIGNED, agent, 0)
-    assert stored.first_response_at is not None
+    # Putting it in a queue tells the caller nothing: not a response (SLA-SEMANTICS §2).
+    assert stored.first_response_at is None
     assert _timeline(incident)[-2:] == [EntryKind.ASSIGNED, EntryKind.STATE_CHANGED]
 
 
@@ -260,6 +261,13 @@ def test_auto_close_closes_only_stale_resolutions(agent, requester, service_desk
 def test_work_notes_are_for_staff_only(incident, requester):
     with pytest.raises(NotAllowed, match="work notes"):
         add_comment(incident, actor=requester, body="psst", public=False)
+
+
+def test_starting_work_is_the_first_response(incident, agent, service_desk):
+    assign_incident(incident, actor=agent, group=service_desk)
+    transition_incident(incident, IncidentState.IN_PROGRESS, actor=agent)
+
+    assert Incident.objects.get(pk=incident.pk).first_response_at == incident.updated_at
 
 
 def test_first_public_staff_comment_is_the_first_response(incident, agent):

@@ -22,6 +22,7 @@ class Capability(models.TextChoices):
     WORK_ANY_QUEUE = "work_any_queue", "Work incidents of any assignment group"
     WRITE_WORK_NOTES = "write_work_notes", "Write internal work notes"
     ADMINISTER = "administer", "Manage users, teams and reference data"
+    MANAGE_SLA = "manage_sla", "Manage SLA calendars and policies"
 
 
 _STAFF: Final = frozenset(
@@ -32,6 +33,7 @@ ROLE_CAPABILITIES: Final[Mapping[Role, frozenset[Capability]]] = {
     Role.REQUESTER: frozenset({Capability.REPORT_INCIDENT}),
     Role.AGENT: _STAFF | {Capability.WORK_UNASSIGNED},
     Role.RESOLVER: _STAFF,
-    Role.INCIDENT_MANAGER: _STAFF | {Capability.WORK_UNASSIGNED, Capability.WORK_ANY_QUEUE},
-    Role.ADMIN: _STAFF | {Capability.WORK_UNASSIGNED, Capability.WORK_ANY_QUEUE, Capability.ADMINISTER},
+    Role.INCIDENT_MANAGER: _STAFF | {Capability.WORK_UNASSIGNED, Capability.WORK_ANY_QUEUE, Capability.MANAGE_SLA},
+    Role.ADMIN: _STAFF
+    | {Capability.WORK_UNASSIGNED, Capability.WORK_ANY_QUEUE, Capability.ADMINISTER, Capability.MANAGE_SLA},
 }

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "keel.accounts",
     "keel.cmdb",
     "keel.activity",
+    "keel.sla",
     "keel.incidents",
     "keel.scheduler",
     "keel.demo",

@@ -31,11 +31,13 @@ from keel.incidents.schemas import (
     IncidentListOut,
     IncidentOut,
     IncidentPatch,
+    SlaClockDetailOut,
     TimelineEntryOut,
     TransitionIn,
 )
 from keel.incidents.states import IncidentState, Level, Priority
 from keel.lib.errors import InvalidInput
+from keel.sla.queries import incident_sla_panel, sla_entries
 
 router = Router(tags=["incidents"])
 
@@ -151,6 +153,13 @@ def timeline(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     return [entry_json(entry) for entry in entries]
 
 
+@router.get("/incidents/{number}/sla", response=list[SlaClockDetailOut])
+def sla(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+    """Each SLA clock of the incident (current and replaced ones) with its full history."""
+    incident = get_incident_for(_user(request), number)
+    return incident_sla_panel(incident.pk)
+
+
 # --- rendering -----------------------------------------------------------------------------
 
 
@@ -165,6 +174,7 @@ def incident_json(document: dict[str, Any]) -> dict[str, Any]:
         "urgency": Level(document["urgency"]).label,
         "priority": f"P{document['priority']}",
         "parent": number_for(parent_id) if parent_id is not None else None,
+        "sla": sla_entries(document["sla"]),
     }
 
 

@@ -16,6 +16,7 @@ from keel.incidents.permissions import can_transition_incident
 from keel.incidents.states import DEFAULT_PRIORITY_MATRIX, OPEN, TRANSITIONS, IncidentState, Level, Priority
 from keel.lib.errors import NotFound
 from keel.lib.references import by_reference
+from keel.sla.queries import incident_clock_rows, incident_clocks_sql
 
 # Counting every match of a broad filter over a million rows is the peers' slowest habit; past
 # this many we stop counting and say so ("10,000+").
@@ -168,6 +169,7 @@ def incident_documents(incidents: QuerySet[Incident]) -> list[dict[str, Any]]:
     the database evaluates only for the rows of the page.
     """
     related = _related_documents()
+    related["sla"] = incident_clocks_sql(Incident._meta.db_table)
     rows = incidents.values(*DOCUMENT_COLUMNS, **{f"{name}__document": query for name, query in related.items()})
     return [{**row, **{name: row.pop(f"{name}__document") for name in related}} for row in rows]
 
@@ -179,6 +181,7 @@ def incident_document(incident: Incident) -> dict[str, Any]:
     for name, model, _ in _RELATED:
         related = getattr(incident, name)
         document[name] = None if related is None else _DOCUMENT_OF[model](related)
+    document["sla"] = incident_clock_rows(incident.pk)
     return document
 
 

@@ -83,6 +83,38 @@ class NamedOut(BaseModel):
     name: str
 
 
+class SlaClockOut(BaseModel):
+    name: Literal["response", "resolution"]
+    policy: str
+    state: Literal["running", "paused", "met", "breached", "cancelled"]
+    target_at: UtcDateTime | None = Field(description="When the target is reached, while running.")
+    target_seconds: int
+    business_seconds_elapsed: int
+    business_seconds_left: int
+    breached_at: UtcDateTime | None
+    overdue: bool = Field(description="Running and past its target now (a breach is recorded by the next sweep).")
+
+
+class SlaHistoryOut(BaseModel):
+    kind: str
+    label: str
+    at: UtcDateTime
+    recorded_at: UtcDateTime
+    business_seconds: int | None = Field(description="Business seconds counted when it happened.")
+    detail: str
+    percent: int | None
+    target_seconds: int | None
+
+
+class SlaClockDetailOut(SlaClockOut):
+    current: bool
+    percent: int
+    started_at: UtcDateTime
+    ended_at: UtcDateTime | None
+    paused_since: UtcDateTime | None
+    history: list[SlaHistoryOut]
+
+
 class IncidentOut(BaseModel):
     number: str
     title: str
@@ -113,6 +145,7 @@ class IncidentOut(BaseModel):
     closed_at: UtcDateTime | None
     updated_at: UtcDateTime
     version: int
+    sla: list[SlaClockOut]
 
 
 class IncidentListOut(BaseModel):

@@ -5,11 +5,13 @@ job — ends here, after its caller has locked the row."""
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Final
 
 from keel.accounts.models import User
 from keel.activity.actions import add_entry
 from keel.activity.models import EntryKind
 from keel.incidents.actions._record import SUBJECT, actor_id, apply_changes
+from keel.incidents.actions._sla import sync_sla
 from keel.incidents.events import (
     IncidentStateChanged,
 )
@@ -25,6 +27,8 @@ from keel.incidents.states import (
 )
 from keel.lib.errors import Conflict
 from keel.lib.events import publish
+
+RESPONDS: Final = frozenset({IncidentState.IN_PROGRESS, IncidentState.RESOLVED})
 
 
 def transition_state(
@@ -54,14 +58,12 @@ def transition_state(
     if source == IncidentState.RESOLVED and target in OPEN:
         stamped.update(resolved_at=None, resolved_by=None, resolution_code="", resolution_notes="")
         stamped.update(reopen_count=incident.reopen_count + 1, first_contact_resolution=False)
-    if (
-        source == IncidentState.NEW
-        and incident.first_response_at is None
-        and actor is not None
-        and actor.is_staff_member
-    ):
+    if target in RESPONDS and incident.first_response_at is None and actor is not None and actor.is_staff_member:
+        # The first response (SLA-SEMANTICS §2): a human agent starts work or resolves. Assigning
+        # to a queue tells the caller nothing; public comments count too (conversation.add_comment).
         stamped["first_response_at"] = now
     apply_changes(incident, stamped, actor=actor, now=now)
+    sync_sla(incident, actor=actor, now=now)
     detail = f" ({ResolutionCode(incident.resolution_code).label})" if target == IncidentState.RESOLVED else ""
     if target == IncidentState.ON_HOLD:
         detail = f" ({HoldReason(incident.hold_reason).label.lower()})"

@@ -7,6 +7,7 @@ from keel.accounts.models import User
 from keel.activity.actions import add_entry, store_attachment
 from keel.activity.models import Attachment, EntryKind, TimelineEntry
 from keel.incidents.actions._record import SUBJECT, apply_changes, lock, touch
+from keel.incidents.actions._sla import sync_sla
 from keel.incidents.actions._state import transition_state
 from keel.incidents.events import (
     IncidentCommented,
@@ -49,6 +50,7 @@ def add_comment(incident: Incident, *, actor: User, body: str, public: bool) -> 
         )
         if public and actor.is_staff_member and actor.pk != incident.caller_id and incident.first_response_at is None:
             apply_changes(incident, {"first_response_at": now}, actor=actor, now=now)
+            sync_sla(incident, actor=actor, now=now)
         touch(incident, now)
         if public and actor.pk == incident.caller_id and incident.hold_reason == HoldReason.AWAITING_CALLER:
             transition_state(

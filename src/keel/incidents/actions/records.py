@@ -10,6 +10,7 @@ from keel.activity.actions import add_entry, record_changes
 from keel.activity.models import EntryKind
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.incidents.actions._record import SUBJECT, actor_id, apply_changes, lock
+from keel.incidents.actions._sla import sync_sla
 from keel.incidents.actions.assignment import apply_assignment
 from keel.incidents.events import (
     IncidentOpened,
@@ -47,6 +48,9 @@ EDITABLE_FIELDS: Final = frozenset(
         "parent",
     }
 )
+
+# A change of these re-matches the SLA policy (priority comes from impact and urgency).
+SLA_FIELDS: Final = frozenset({"priority", "service", "category", "caller"})
 
 
 def open_incident(
@@ -105,6 +109,7 @@ def open_incident(
             at=now,
         )
         publish(IncidentOpened(incident_id=incident.pk, actor_id=actor_id(actor)))
+        sync_sla(incident, actor=actor, now=now, opening=True)
         if assignment_group is not None:
             apply_assignment(incident, actor=actor, group=assignment_group, assignee=assignee, note="", now=now)
     return incident
@@ -159,6 +164,8 @@ def update_incident(
                 at=now,
             )
             publish(IncidentUpdated(incident_id=incident.pk, actor_id=actor_id(actor), fields=tuple(changed)))
+        if SLA_FIELDS.intersection(changed):
+            sync_sla(incident, actor=actor, now=now)
         if "assignment_group" in changes or "assignee" in changes:
             apply_assignment(
                 incident,

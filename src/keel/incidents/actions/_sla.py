@@ -1,0 +1,53 @@
+"""Keeping an incident's SLA clocks in step with it (DESIGN §4.2): every action that changes what
+a clock depends on calls ``sync_sla`` inside its transaction, with the row locked."""
+
+from datetime import datetime
+
+from keel.accounts.models import User
+from keel.activity.actions import add_entry
+from keel.activity.models import EntryKind
+from keel.incidents.actions._record import SUBJECT, actor_id
+from keel.incidents.models import Incident
+from keel.incidents.states import DONE, PAUSES_SLA, IncidentState
+from keel.sla.clocks import IncidentFacts, Phase, sync_clocks
+
+
+def sync_sla(incident: Incident, *, actor: User | None, now: datetime, opening: bool = False) -> None:
+    """Attach, pause, resume, stop, cancel or retarget the clocks; each change of target goes on the timeline."""
+    notes = sync_clocks(facts_of(incident), at=now, actor_id=actor_id(actor), opening=opening)
+    for note in notes:
+        add_entry(
+            subject_type=SUBJECT,
+            subject_id=incident.pk,
+            actor=None,
+            kind=EntryKind.SYSTEM,
+            summary=note,
+            is_public=False,
+            data={"sla": True},
+            at=now,
+        )
+
+
+def facts_of(incident: Incident) -> IncidentFacts:
+    return IncidentFacts(
+        incident_id=incident.pk,
+        opened_at=incident.opened_at,
+        priority=incident.priority,
+        service_id=incident.service_id,
+        category_id=incident.category_id,
+        caller_vip=incident.caller.is_vip,
+        group_id=incident.assignment_group_id,
+        phase=_phase(IncidentState(incident.state)),
+        hold_reason=incident.hold_reason,
+        responded_at=incident.first_response_at,
+    )
+
+
+def _phase(state: IncidentState) -> Phase:
+    if state == IncidentState.CANCELLED:
+        return Phase.CANCELLED
+    if state in DONE:
+        return Phase.DONE
+    if state in PAUSES_SLA:
+        return Phase.ON_HOLD
+    return Phase.OPEN

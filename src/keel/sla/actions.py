@@ -1,0 +1,269 @@
+"""Writes on SLA calendars and policies: one function per verb, keyword-only, explicit actor.
+
+Clock writes live in ``clocks`` (called by incidents' actions and the sweep).
+"""
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from django.db import transaction
+
+from keel.accounts.models import User
+from keel.cmdb.models import Service
+from keel.lib import clock as wall_clock
+from keel.lib.errors import Conflict, InvalidInput, NotAllowed
+from keel.sla.calendars import (
+    build_spec,
+    parse_closures,
+    parse_recurring,
+    parse_windows,
+    public_holidays,
+    spec_json,
+)
+from keel.sla.clock import CalendarError
+from keel.sla.clocks import recalibrate
+from keel.sla.models import Calendar, CalendarVersion, Clock, OnReopen, Policy
+from keel.sla.permissions import can_manage_sla
+
+# Hold reasons a policy may pause on: the values of incidents' HoldReason (sla cannot import it;
+# tests/incidents checks the two lists agree).
+HOLD_REASONS: Final = ("awaiting_caller", "awaiting_vendor", "awaiting_change", "awaiting_problem")
+DEFAULT_THRESHOLDS: Final = (50, 75, 90)
+# SLA-SEMANTICS §2: waiting for the caller, a vendor or a change stops the resolution clock.
+DEFAULT_PAUSING_REASONS: Final = ("awaiting_caller", "awaiting_vendor", "awaiting_change")
+CALENDAR_FIELDS: Final = frozenset(
+    {"name", "zone", "windows", "holiday_country", "holiday_subdivision", "closures", "recurring_closures"}
+)
+POLICY_FIELDS: Final = frozenset(
+    {
+        "name",
+        "position",
+        "is_active",
+        "priority",
+        "service",
+        "category_id",
+        "caller_vip",
+        "calendar",
+        "response_target_s",
+        "resolution_target_s",
+        "thresholds",
+        "pausing_reasons",
+        "on_reopen",
+    }
+)
+
+
+def create_calendar(*, actor: User | None, fields: Mapping[str, Any]) -> Calendar:
+    """Store a calendar and its first version; refused with what to fix if it cannot measure time."""
+    _check_may_manage(actor)
+    values = _calendar_values({"holiday_country": "", "holiday_subdivision": "", **fields}, creating=True)
+    with transaction.atomic():
+        if Calendar.objects.filter(name=values["name"]).exists():
+            raise Conflict(f"A calendar named {values['name']!r} exists; pick another name.", field="name")
+        spec = values.pop("spec")
+        calendar = Calendar.objects.create(**values, version=1, updated_at=wall_clock.now())
+        CalendarVersion.objects.create(calendar=calendar, number=1, spec=spec, created_at=calendar.updated_at)
+    return calendar
+
+
+def update_calendar(calendar: Calendar, *, actor: User | None, changes: Mapping[str, Any]) -> Calendar:
+    """Edit a calendar: a new version, which running clocks count with from now on (past untouched)."""
+    _check_may_manage(actor)
+    with transaction.atomic():
+        calendar = Calendar.objects.select_for_update().get(pk=calendar.pk)
+        current = {name: getattr(calendar, name) for name in CALENDAR_FIELDS}
+        values = _calendar_values({**current, **changes}, creating=False)
+        spec = values.pop("spec")
+        if "name" in changes and Calendar.objects.filter(name=values["name"]).exclude(pk=calendar.pk).exists():
+            raise Conflict(f"A calendar named {values['name']!r} exists; pick another name.", field="name")
+        now = wall_clock.now()
+        for name, value in values.items():
+            setattr(calendar, name, value)
+        previous = CalendarVersion.objects.get(calendar=calendar, number=calendar.version)
+        calendar.updated_at = now
+        if previous.spec != spec:
+            calendar.version += 1
+            version = CalendarVersion.objects.create(
+                calendar=calendar, number=calendar.version, spec=spec, created_at=now
+            )
+            calendar.save()
+            recalibrate(calendar, version, at=now, actor_id=actor.pk if actor else None)
+        else:
+            calendar.save()
+    return calendar
+
+
+def delete_calendar(calendar: Calendar, *, actor: User | None) -> None:
+    _check_may_manage(actor)
+    if Policy.objects.filter(calendar=calendar).exists() or Clock.objects.filter(calendar=calendar).exists():
+        raise Conflict(
+            f"Calendar {calendar.name!r} is used by policies or clocks; point them at another calendar first."
+        )
+    with transaction.atomic():
+        CalendarVersion.objects.filter(calendar=calendar).delete()
+        calendar.delete()
+
+
+def _calendar_values(fields: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+    unknown = set(fields) - CALENDAR_FIELDS
+    if unknown:
+        raise InvalidInput(f"Calendars have no field {sorted(unknown)[0]!r}.", field=sorted(unknown)[0])
+    name = " ".join(str(fields.get("name") or "").split())
+    if not name:
+        raise InvalidInput("Give the calendar a name, e.g. 'London office hours'.", field="name")
+    try:
+        windows = parse_windows(_list(fields.get("windows"), "windows"))
+        closures = parse_closures(_list(fields.get("closures"), "closures"))
+        recurring = parse_recurring(_list(fields.get("recurring_closures"), "recurring_closures"))
+        country, subdivision = str(fields["holiday_country"] or "").upper(), str(fields["holiday_subdivision"] or "")
+        holidays = public_holidays(country, subdivision, around=wall_clock.now().year)
+        spec = build_spec(
+            zone=str(fields.get("zone") or ""),
+            windows=windows,
+            holidays=holidays,
+            closures=closures,
+            recurring=recurring,
+        )
+    except CalendarError as error:
+        raise InvalidInput(error.message, field=error.field) from error
+    stored = spec_json(spec)
+    return {
+        "name": name[:100],
+        "zone": spec.zone,
+        "windows": _list(fields.get("windows"), "windows"),
+        "holiday_country": country,
+        "holiday_subdivision": subdivision,
+        "holidays": [{"date": day, "name": label} for day, label in stored["holidays"]],
+        "closures": _list(fields.get("closures"), "closures"),
+        "recurring_closures": _list(fields.get("recurring_closures"), "recurring_closures"),
+        "spec": stored,
+    }
+
+
+def _list(value: object, field: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple):
+        raise InvalidInput(f"{field} must be a list.", field=field)
+    return list(value)
+
+
+def create_policy(*, actor: User | None, fields: Mapping[str, Any]) -> Policy:
+    """Store an SLA policy; it applies to incidents opened (or re-prioritised) from now on."""
+    _check_may_manage(actor)
+    values = _policy_values(
+        {
+            "position": 100,
+            "is_active": True,
+            "thresholds": list(DEFAULT_THRESHOLDS),
+            "pausing_reasons": list(DEFAULT_PAUSING_REASONS),
+            "on_reopen": OnReopen.RESUME,
+            **fields,
+        }
+    )
+    with transaction.atomic():
+        if Policy.objects.filter(name=values["name"]).exists():
+            raise Conflict(f"A policy named {values['name']!r} exists; pick another name.", field="name")
+        return Policy.objects.create(**values)
+
+
+def update_policy(policy: Policy, *, actor: User | None, changes: Mapping[str, Any]) -> Policy:
+    """Edit a policy. Running clocks keep the targets they were given (SLA-SEMANTICS §2)."""
+    _check_may_manage(actor)
+    with transaction.atomic():
+        policy = Policy.objects.select_for_update().get(pk=policy.pk)
+        current = {name: getattr(policy, name) for name in POLICY_FIELDS}
+        values = _policy_values({**current, **changes})
+        if Policy.objects.filter(name=values["name"]).exclude(pk=policy.pk).exists():
+            raise Conflict(f"A policy named {values['name']!r} exists; pick another name.", field="name")
+        for name, value in values.items():
+            setattr(policy, name, value)
+        policy.save()
+    return policy
+
+
+def delete_policy(policy: Policy, *, actor: User | None) -> None:
+    """Delete a policy no clock used; one that measured incidents can only be deactivated."""
+    _check_may_manage(actor)
+    if Clock.objects.filter(policy=policy).exists():
+        raise Conflict(f"Policy {policy.name!r} has measured incidents; set is_active to false instead.")
+    policy.delete()
+
+
+def _policy_values(fields: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - POLICY_FIELDS
+    if unknown:
+        raise InvalidInput(f"Policies have no field {sorted(unknown)[0]!r}.", field=sorted(unknown)[0])
+    name = " ".join(str(fields.get("name") or "").split())
+    if not name:
+        raise InvalidInput("Give the policy a name, e.g. 'P1 — critical'.", field="name")
+    calendar = fields.get("calendar")
+    if not isinstance(calendar, Calendar):
+        raise InvalidInput(
+            "Give the policy a calendar (its id or name); create one first if none fits.", field="calendar"
+        )
+    service = fields.get("service")
+    if service is not None and not isinstance(service, Service):
+        raise InvalidInput("service must be a service id or name.", field="service")
+    priority = fields.get("priority")
+    if priority is not None and priority not in range(1, 6):
+        raise InvalidInput(f"priority must be 1 to 5, or empty for any (got {priority!r}).", field="priority")
+    response, resolution = fields.get("response_target_s"), fields.get("resolution_target_s")
+    for field, value in (("response_target_s", response), ("resolution_target_s", resolution)):
+        if value is not None and (not isinstance(value, int) or value <= 0):
+            raise InvalidInput(f"{field} must be a positive number of seconds (got {value!r}).", field=field)
+    if response is None and resolution is None:
+        raise InvalidInput(
+            "Give response_target_s or resolution_target_s (seconds of business time).", field="resolution_target_s"
+        )
+    return {
+        "name": name[:100],
+        "position": _position(fields.get("position")),
+        "is_active": bool(fields.get("is_active", True)),
+        "priority": priority,
+        "service": service,
+        "category_id": fields.get("category_id"),
+        "caller_vip": fields.get("caller_vip"),
+        "calendar": calendar,
+        "response_target_s": response,
+        "resolution_target_s": resolution,
+        "thresholds": _thresholds(fields.get("thresholds")),
+        "pausing_reasons": _reasons(fields.get("pausing_reasons")),
+        "on_reopen": _on_reopen(fields.get("on_reopen")),
+    }
+
+
+def _position(value: object) -> int:
+    if not isinstance(value, int) or value < 0:
+        raise InvalidInput(
+            f"position must be 0 or more (got {value!r}); lower positions are matched first.", field="position"
+        )
+    return value
+
+
+def _thresholds(value: object) -> list[int]:
+    values = _list(value, "thresholds")
+    if any(not isinstance(p, int) or not 0 < p < 100 for p in values):
+        raise InvalidInput(f"thresholds are percentages between 1 and 99 (got {values!r}).", field="thresholds")
+    return sorted(set(values))
+
+
+def _reasons(value: object) -> list[str]:
+    values = [str(reason) for reason in _list(value, "pausing_reasons")]
+    unknown = [reason for reason in values if reason not in HOLD_REASONS]
+    if unknown:
+        raise InvalidInput(
+            f"Unknown hold reason {unknown[0]!r}; use any of {', '.join(HOLD_REASONS)}.", field="pausing_reasons"
+        )
+    return sorted(set(values))
+
+
+def _on_reopen(value: object) -> str:
+    if value not in OnReopen.values:
+        raise InvalidInput(f"on_reopen must be one of {', '.join(OnReopen.values)} (got {value!r}).", field="on_reopen")
+    return str(value)
+
+
+def _check_may_manage(actor: User | None) -> None:
+    if actor is not None and not can_manage_sla(actor):
+        raise NotAllowed("Only incident managers and administrators can change SLA calendars and policies.")

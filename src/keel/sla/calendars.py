@@ -1,0 +1,159 @@
+"""Calendars as data: reading what people send (windows, holidays, closures) into a ``CalendarSpec``,
+storing it as an immutable version, and reading versions back for the arithmetic in ``clock``."""
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, Final
+
+import holidays as holiday_tables
+
+from keel.sla.clock import WEEKDAYS, CalendarError, CalendarSpec, Closure, Window, hhmm, validate
+from keel.sla.models import CalendarVersion
+
+# Public holidays are copied into the calendar for these years around the edit (B5: stored, not
+# looked up at run time); an edit in a later year refreshes them.
+HOLIDAY_YEARS_BEFORE: Final = 2
+HOLIDAY_YEARS_AFTER: Final = 3
+_TIME: Final = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def parse_windows(raw: Sequence[Mapping[str, Any]]) -> tuple[Window, ...]:
+    """``[{"weekday": "mon", "opens": "09:00", "closes": "17:00"}]`` → windows; ``24:00`` means midnight."""
+    windows = []
+    for index, item in enumerate(raw):
+        weekday = str(item.get("weekday", "")).strip().lower()[:3]
+        if weekday not in WEEKDAYS:
+            raise CalendarError(
+                f"windows[{index}].weekday must be one of {', '.join(WEEKDAYS)} (got {item.get('weekday')!r}).",
+                field="windows",
+            )
+        opens = _minutes(item.get("opens"), f"windows[{index}].opens")
+        closes = _minutes(item.get("closes"), f"windows[{index}].closes")
+        windows.append(Window(WEEKDAYS.index(weekday), opens, closes))
+    return tuple(windows)
+
+
+def _minutes(raw: object, where: str) -> int:
+    match = _TIME.match(str(raw or "").strip())
+    if match is None:
+        raise CalendarError(f"{where} must be a time like 09:00 (got {raw!r}).", field="windows")
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if hours == 24 and minutes:
+        raise CalendarError(f"{where} must be 24:00 at the latest (got {raw!r}).", field="windows")
+    return (hours * 60 + minutes) % (24 * 60)
+
+
+def parse_closures(raw: Sequence[Mapping[str, Any]]) -> tuple[Closure, ...]:
+    closures = []
+    for index, item in enumerate(raw):
+        starts = _local(item.get("starts"), f"closures[{index}].starts")
+        ends = _local(item.get("ends"), f"closures[{index}].ends")
+        closures.append(Closure(starts, ends, str(item.get("name", ""))[:100]))
+    return tuple(closures)
+
+
+def _local(raw: object, where: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(raw))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is not None:
+        raise CalendarError(
+            f"{where} must be a wall-clock time in the calendar's zone like 2025-12-24T13:00 (got {raw!r}).",
+            field="closures",
+        )
+    return moment
+
+
+def parse_recurring(raw: Sequence[Mapping[str, Any]]) -> tuple[tuple[int, int, str], ...]:
+    days = []
+    for index, item in enumerate(raw):
+        try:
+            month, day = int(item.get("month", 0)), int(item.get("day", 0))
+            date(2024, month, day)  # a leap year, so 29 February is allowed (E21)
+        except (TypeError, ValueError) as error:
+            raise CalendarError(
+                f"recurring_closures[{index}] must name a real month and day (got {dict(item)!r}).",
+                field="recurring_closures",
+            ) from error
+        days.append((month, day, str(item.get("name", ""))[:100]))
+    return tuple(days)
+
+
+def public_holidays(country: str, subdivision: str, *, around: int) -> tuple[tuple[date, str], ...]:
+    """The public holidays of a country (and region) from the ``holidays`` package, as stored dates."""
+    if not country:
+        if subdivision:
+            raise CalendarError("Give holiday_country with holiday_subdivision.", field="holiday_country")
+        return ()
+    years = range(around - HOLIDAY_YEARS_BEFORE, around + HOLIDAY_YEARS_AFTER + 1)
+    try:
+        table = holiday_tables.country_holidays(country.upper(), subdiv=subdivision or None, years=years)
+    except NotImplementedError as error:
+        raise CalendarError(
+            f"No public holidays known for country {country!r}; use an ISO 3166 code such as GB or US.",
+            field="holiday_country",
+        ) from error
+    except ValueError as error:
+        raise CalendarError(
+            f"Country {country.upper()} has no subdivision {subdivision!r} ({error}).", field="holiday_subdivision"
+        ) from error
+    return tuple(sorted(table.items()))
+
+
+def build_spec(
+    *,
+    zone: str,
+    windows: tuple[Window, ...],
+    holidays: tuple[tuple[date, str], ...],
+    closures: tuple[Closure, ...],
+    recurring: tuple[tuple[int, int, str], ...],
+) -> CalendarSpec:
+    spec = CalendarSpec(zone=zone, windows=windows, holidays=holidays, closures=closures, recurring=recurring)
+    validate(spec)
+    return spec
+
+
+def spec_json(spec: CalendarSpec) -> dict[str, Any]:
+    return {
+        "zone": spec.zone,
+        "windows": [[w.weekday, w.opens, w.closes] for w in spec.windows],
+        "holidays": [[day.isoformat(), name] for day, name in spec.holidays],
+        "closures": [[c.starts.isoformat(), c.ends.isoformat(), c.name] for c in spec.closures],
+        "recurring": [list(item) for item in spec.recurring],
+    }
+
+
+def spec_from_json(data: Mapping[str, Any]) -> CalendarSpec:
+    return CalendarSpec(
+        zone=data["zone"],
+        windows=tuple(Window(*item) for item in data["windows"]),
+        holidays=tuple((date.fromisoformat(day), name) for day, name in data["holidays"]),
+        closures=tuple(
+            Closure(datetime.fromisoformat(a), datetime.fromisoformat(b), name) for a, b, name in data["closures"]
+        ),
+        recurring=tuple((month, day, name) for month, day, name in data["recurring"]),
+    )
+
+
+def windows_json(spec: CalendarSpec) -> list[dict[str, str]]:
+    return [{"weekday": WEEKDAYS[w.weekday], "opens": hhmm(w.opens), "closes": hhmm(w.closes)} for w in spec.windows]
+
+
+# Versions never change, so a process keeps each one it has read (and its cached day spans).
+_SPECS: dict[int, CalendarSpec] = {}
+
+
+def spec_of_version(version_id: int) -> CalendarSpec:
+    spec = _SPECS.get(version_id)
+    if spec is None:
+        spec = _SPECS[version_id] = spec_from_json(CalendarVersion.objects.get(pk=version_id).spec)
+    return spec
+
+
+def specs_of_versions(version_ids: Sequence[int]) -> dict[int, CalendarSpec]:
+    missing = set(version_ids) - set(_SPECS)
+    for version_id, spec in CalendarVersion.objects.filter(pk__in=missing).values_list("pk", "spec"):
+        _SPECS[version_id] = spec_from_json(spec)
+    return {version_id: _SPECS[version_id] for version_id in version_ids}

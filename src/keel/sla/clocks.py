@@ -1,0 +1,396 @@
+"""Every write on SLA clocks: keeping an incident's clocks in line with its facts, and the sweep.
+
+``sync_clocks`` is called by incidents' actions inside their transaction, with the incident row
+locked, after every change that can matter (open, state, priority/service/category, first
+response). It compares what the incident now is with what each clock records and appends the
+events that close the gap, so calling it twice changes nothing the second time. ``sweep`` fires
+warnings and breaches that fall due; both go through ``_fire_due`` and its unique rows, so a
+warning or a breach is published exactly once however many workers race.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Final
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from keel.lib import clock as wall_clock
+from keel.lib.events import publish
+from keel.sla import clock
+from keel.sla.calendars import spec_of_version
+from keel.sla.events import SlaBreached, SlaWarning
+from keel.sla.models import Calendar, CalendarVersion, Clock, ClockEvent, ClockName, OnReopen, Policy
+from keel.sla.replay import ACTIVE, Event, Kind, Reading, State, replay
+
+
+class Phase(StrEnum):
+    """Where the incident stands, as far as clocks care; incidents map their states onto these."""
+
+    OPEN = "open"
+    ON_HOLD = "on_hold"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class IncidentFacts:
+    """What the clocks of one incident depend on, read from the incident by its actions."""
+
+    incident_id: int
+    opened_at: datetime
+    priority: int
+    service_id: int | None
+    category_id: int | None
+    caller_vip: bool
+    group_id: int | None
+    phase: Phase
+    hold_reason: str
+    responded_at: datetime | None
+
+
+HOURS: Final = 3600
+
+
+def match_policy(facts: IncidentFacts) -> Policy | None:
+    """The first active policy, in order, whose every criterion matches (an empty one matches all)."""
+    matching = (
+        Policy.objects.filter(is_active=True)
+        .filter(Q(priority__isnull=True) | Q(priority=facts.priority))
+        .filter(Q(service__isnull=True) | Q(service_id=facts.service_id))
+        .filter(Q(category_id__isnull=True) | Q(category_id=facts.category_id))
+        .filter(Q(caller_vip__isnull=True) | Q(caller_vip=facts.caller_vip))
+        .order_by("position", "id")
+    )
+    return matching.first()
+
+
+def target_of(policy: Policy, name: str) -> int | None:
+    return policy.response_target_s if name == ClockName.RESPONSE else policy.resolution_target_s
+
+
+def sync_clocks(facts: IncidentFacts, *, at: datetime, actor_id: int | None, opening: bool = False) -> list[str]:
+    """Bring the incident's clocks in line with ``facts`` at ``at``; returns lines for its timeline."""
+    notes: list[str] = []
+    policy = match_policy(facts)
+    # A new incident has no clock yet: no need to look (log_incident's statement budget).
+    current = (
+        {}
+        if opening
+        else {c.name: c for c in Clock.objects.select_for_update().filter(incident_id=facts.incident_id, is_current=True)}
+    )
+    for name in ClockName.values:
+        existing = current.get(name)
+        if existing is None:
+            if policy is not None and _should_attach(name, facts, policy):
+                notes.append(_attach(name, facts, policy, at=at, actor_id=actor_id, start=facts.opened_at))
+            continue
+        notes.extend(_sync_one(existing, facts, policy, at=at, actor_id=actor_id))
+    return notes
+
+
+def _should_attach(name: str, facts: IncidentFacts, policy: Policy) -> bool:
+    if target_of(policy, name) is None or facts.phase in {Phase.DONE, Phase.CANCELLED}:
+        return False
+    # A clock that never ran is not attached for a commitment already kept.
+    return not (name == ClockName.RESPONSE and facts.responded_at is not None)
+
+
+def _attach(
+    name: str, facts: IncidentFacts, policy: Policy, *, at: datetime, actor_id: int | None, start: datetime
+) -> str:
+    target = target_of(policy, name)
+    assert target is not None
+    version = _current_version(policy.calendar)
+    row = Clock.objects.create(
+        incident_id=facts.incident_id,
+        name=name,
+        policy=policy,
+        policy_name=policy.name,
+        calendar=policy.calendar,
+        calendar_version=version,
+        target_s=target,
+        thresholds=list(policy.thresholds),
+        started_at=start,
+        elapsed_at=start,
+    )
+    _append(
+        row,
+        Kind.ATTACHED,
+        start,
+        actor_id=actor_id,
+        target_s=target,
+        calendar_version=version,
+        data={"policy": policy.name, "priority": facts.priority, "retroactive": start < at},
+    )
+    if facts.phase == Phase.ON_HOLD and name == ClockName.RESOLUTION and facts.hold_reason in policy.pausing_reasons:
+        _append(row, Kind.PAUSED, at, actor_id=actor_id, data={"reason": facts.hold_reason})
+    reading = _settle(row, at=at, announce=False)
+    _store(row, reading, facts, at)
+    due = f", due {_when(reading.due)}" if reading.due is not None else ""
+    return f"SLA {name} clock started: {_duration(target)} of business time ({policy.name}){due}."
+
+
+def _sync_one(
+    row: Clock, facts: IncidentFacts, policy: Policy | None, *, at: datetime, actor_id: int | None
+) -> list[str]:
+    notes: list[str] = []
+    reading = _settle(row, at=at, announce=True)
+    if reading.state in ACTIVE and policy is not None:
+        notes.extend(_retarget(row, policy, reading, at=at, actor_id=actor_id))
+    reading = _read(row, at)
+    lifecycle = _lifecycle_event(row, reading, facts, at=at)
+    if lifecycle is not None:
+        kind, when, data = lifecycle
+        if kind == Kind.STOPPED:
+            _settle(row, at=when, announce=True)
+        if kind == Kind.REOPENED and row.policy.on_reopen == OnReopen.RESTART:
+            row.is_current = False
+            row.save(update_fields=["is_current"])
+            notes.append(_attach(row.name, facts, row.policy, at=at, actor_id=actor_id, start=at))
+            return notes
+        _append(row, kind, when, actor_id=actor_id, data={**data, "elapsed_s": _read(row, when).elapsed})
+    _store(row, _read(row, at), facts, at)
+    return notes
+
+
+Change = tuple[Kind, datetime, dict[str, object]]
+
+
+def _lifecycle_event(row: Clock, reading: Reading, facts: IncidentFacts, *, at: datetime) -> Change | None:
+    """The one lifecycle event (if any) that the incident's facts call for (SLA-SEMANTICS §2)."""
+    active = reading.state in ACTIVE
+    if facts.phase == Phase.CANCELLED:
+        return (Kind.CANCELLED, at, {}) if active else None
+    if facts.phase == Phase.DONE:
+        return (Kind.STOPPED, at, {"why": "resolved"}) if active else None
+    if row.name == ClockName.RESPONSE:
+        # The response clock never pauses: asking the caller is itself a response.
+        if active and facts.responded_at is not None:
+            return Kind.STOPPED, max(facts.responded_at, row.started_at), {"why": "first response"}
+        return None
+    return _resolution_event(row, reading, facts, at=at)
+
+
+def _resolution_event(row: Clock, reading: Reading, facts: IncidentFacts, *, at: datetime) -> Change | None:
+    if reading.state in {State.MET, State.BREACHED}:
+        return Kind.REOPENED, at, {}
+    pausing = facts.phase == Phase.ON_HOLD and facts.hold_reason in row.policy.pausing_reasons
+    if pausing and reading.state == State.RUNNING:
+        return Kind.PAUSED, at, {"reason": facts.hold_reason}
+    if not pausing and reading.state == State.PAUSED:
+        return Kind.RESUMED, at, {}
+    return None
+
+
+def _retarget(row: Clock, policy: Policy, reading: Reading, *, at: datetime, actor_id: int | None) -> list[str]:
+    """Retroactive retarget (E11–E13): start and pauses kept, new target; a recorded breach stays."""
+    target = target_of(policy, row.name)
+    if target is None or (policy.pk == row.policy_id and target == row.target_s):
+        return []
+    old_target, old_policy = row.target_s, row.policy_name
+    row.policy, row.policy_name, row.target_s, row.thresholds = policy, policy.name, target, list(policy.thresholds)
+    row.save(update_fields=["policy", "policy_name", "target_s", "thresholds"])
+    _append(
+        row,
+        Kind.RETARGETED,
+        at,
+        actor_id=actor_id,
+        target_s=target,
+        data={
+            "old_target_s": old_target,
+            "old_policy": old_policy,
+            "policy": policy.name,
+            "elapsed_s": reading.elapsed,
+        },
+    )
+    after = _settle(row, at=at, announce=False, on_change=True)
+    late = " and is already breached" if after.breached_at is not None and reading.breached_at is None else ""
+    return [
+        f"SLA {row.name} clock recalculated: {_duration(old_target)} ({old_policy}) → {_duration(target)} "
+        f"({policy.name}); {after.elapsed} business seconds counted so far{late}."
+    ]
+
+
+def _settle(row: Clock, *, at: datetime, announce: bool, on_change: bool = False) -> Reading:
+    """Record every warning and the breach that fell due by ``at``; publish them if ``announce``.
+
+    Warnings passed at attach or on a retarget are recorded as skipped, not sent (B9); a breach
+    found on a retarget is published (someone must act), with ``on_change``.
+    """
+    reading = _read(row, at)
+    now = wall_clock.now()
+    for percent, instant in reading.thresholds:
+        if instant > _instant(at):
+            continue
+        sent = announce and not on_change
+        data = {"sent": sent, "detected_at": now.isoformat()}
+        if not sent:
+            data["skipped_on"] = "change" if on_change else "attach"
+        if _fire(row, Kind.THRESHOLD, instant, percent=percent, data=data) and sent:
+            publish(
+                SlaWarning(
+                    clock_id=row.pk,
+                    incident_id=row.incident_id,
+                    name=row.name,
+                    percent=percent,
+                    at=clock.datetime_of(instant),
+                    due_at=_datetime(reading.due),
+                )
+            )
+    overdue = reading.state == State.RUNNING and reading.due is not None and _instant(at) > reading.due
+    if overdue and reading.breached_at is not None:
+        overdue = False
+    if overdue and reading.due is not None:
+        announced = announce or on_change
+        data = {"detected_at": now.isoformat(), "on_change": on_change, "on_attach": not announce and not on_change}
+        if _fire(row, Kind.BREACHED, reading.due, data=data) and announced:
+            event = SlaBreached(
+                clock_id=row.pk,
+                incident_id=row.incident_id,
+                name=row.name,
+                at=clock.datetime_of(reading.due),
+                on_change=on_change,
+            )
+            publish(event)
+    return _read(row, at)
+
+
+def _fire(row: Clock, kind: Kind, instant: int, *, percent: int | None = None, data: dict[str, object]) -> bool:
+    """Insert the firing row unless it exists (unique per clock and percent): True if this call fired it."""
+    try:
+        with transaction.atomic():
+            _append(row, kind, clock.datetime_of(instant), percent=percent, data=data)
+    except IntegrityError:
+        return False
+    return True
+
+
+def sweep(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Fire the warnings and breaches that are due; returns how many clocks it looked at.
+
+    Reads only clocks whose ``next_at`` has come (an index range). Each is locked with SKIP
+    LOCKED, so workers sweeping at once share the work; the unique firing rows make a second
+    look at the same clock a no-op even where the database cannot skip locks (SQLite).
+    """
+    now = now or wall_clock.now()
+    touched = 0
+    while True:
+        due = list(Clock.objects.filter(next_at__lte=now).order_by("next_at").values_list("pk", flat=True)[:batch])
+        for pk in due:
+            with transaction.atomic():
+                row = (
+                    Clock.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("policy")
+                    .filter(pk=pk, next_at__lte=now)
+                    .first()
+                )
+                if row is None:
+                    continue
+                reading = _settle(row, at=now, announce=True)
+                _store_cache(row, reading, now)
+                touched += 1
+        if len(due) < batch:
+            return touched
+
+
+def recalibrate(calendar: Calendar, version: CalendarVersion, *, at: datetime, actor_id: int | None) -> int:
+    """A calendar was edited: running and paused clocks count with the new version from ``at`` on
+    (E25a); time already counted is untouched. Returns how many clocks were switched."""
+    switched = 0
+    for row in Clock.objects.select_for_update().filter(calendar=calendar, state__in=[s.value for s in ACTIVE]):
+        _settle(row, at=at, announce=True)
+        _append(row, Kind.CALENDAR_SWITCHED, at, actor_id=actor_id, calendar_version=version)
+        row.calendar_version = version
+        _store_cache(row, _read(row, at), at)
+        switched += 1
+    return switched
+
+
+# --- reading and caching -------------------------------------------------------------------
+
+
+def events_of(row: Clock) -> list[ClockEvent]:
+    return list(ClockEvent.objects.filter(clock=row).order_by("id"))
+
+
+def read_clock(row: Clock, events: Sequence[ClockEvent], at: datetime) -> Reading:
+    """Replay a clock from its stored events (the cache is never an input)."""
+    schedule = [
+        (_instant(event.at), spec_of_version(event.calendar_version_id))
+        for event in events
+        if event.calendar_version_id is not None
+    ]
+    pure = [Event(Kind(e.kind), _instant(e.at), target=e.target_s, percent=e.percent) for e in events]
+    return replay(schedule, pure, row.thresholds, _instant(at))
+
+
+def _read(row: Clock, at: datetime) -> Reading:
+    return read_clock(row, events_of(row), at)
+
+
+def _store(row: Clock, reading: Reading, facts: IncidentFacts, at: datetime) -> None:
+    row.priority, row.service_id, row.group_id = facts.priority, facts.service_id, facts.group_id
+    _store_cache(row, reading, at)
+
+
+def _store_cache(row: Clock, reading: Reading, at: datetime) -> None:
+    row.state = reading.state
+    row.target_s = reading.target
+    row.due_at = _datetime(reading.due)
+    row.next_at = _datetime(reading.next_at)
+    row.elapsed_s = reading.elapsed
+    row.elapsed_at = clock.datetime_of(reading.ended_at) if reading.ended_at is not None else at
+    row.breached_at = _datetime(reading.breached_at)
+    row.ended_at = _datetime(reading.ended_at)
+    row.save()
+
+
+def _append(
+    row: Clock,
+    kind: Kind,
+    at: datetime,
+    *,
+    actor_id: int | None = None,
+    target_s: int | None = None,
+    percent: int | None = None,
+    calendar_version: CalendarVersion | None = None,
+    data: dict[str, object] | None = None,
+) -> ClockEvent:
+    return ClockEvent.objects.create(
+        clock=row,
+        kind=kind,
+        at=at,
+        recorded_at=wall_clock.now(),
+        actor_id=actor_id,
+        target_s=target_s,
+        percent=percent,
+        calendar_version=calendar_version,
+        data=data or {},
+    )
+
+
+def _current_version(calendar: Calendar) -> CalendarVersion:
+    return CalendarVersion.objects.get(calendar=calendar, number=calendar.version)
+
+
+def _instant(moment: datetime) -> int:
+    return clock.instant_of(moment)
+
+
+def _datetime(instant: int | None) -> datetime | None:
+    return None if instant is None else clock.datetime_of(instant)
+
+
+def _when(instant: int) -> str:
+    return clock.datetime_of(instant).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _duration(seconds: int) -> str:
+    hours, rest = divmod(seconds, HOURS)
+    minutes = rest // 60
+    if hours and minutes:
+        return f"{hours} h {minutes} min"
+    return f"{hours} h" if hours else f"{minutes} min"

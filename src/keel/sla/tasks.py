@@ -1,0 +1,10 @@
+"""Background work on SLA clocks: thin tasks that call the sweep (safe to run twice, or at once)."""
+
+from django.tasks import task
+
+from keel.sla.clocks import sweep
+
+
+@task()
+def sweep_task() -> int:
+    return sweep()
