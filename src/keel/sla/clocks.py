@@ -76,11 +76,8 @@ def sync_clocks(facts: IncidentFacts, *, at: datetime, actor_id: int | None, ope
     notes: list[str] = []
     policy = match_policy(facts)
     # A new incident has no clock yet: no need to look (log_incident's statement budget).
-    current = (
-        {}
-        if opening
-        else {c.name: c for c in Clock.objects.select_for_update().filter(incident_id=facts.incident_id, is_current=True)}
-    )
+    rows = Clock.objects.select_for_update().filter(incident_id=facts.incident_id, is_current=True)
+    current = {} if opening else {row.name: row for row in rows}
     for name in ClockName.values:
         existing = current.get(name)
         if existing is None:

@@ -109,7 +109,7 @@ class Clock(models.Model):
     target_s = models.PositiveIntegerField()
     thresholds = models.JSONField(default=list)
     started_at = models.DateTimeField()
-    state = models.CharField(max_length=16, choices=[(s.value, s.value) for s in State], default=State.RUNNING)
+    state = models.CharField(max_length=16, choices=[(s.value, s.value) for s in State], default=State.RUNNING.value)
     due_at = models.DateTimeField(null=True, blank=True)
     next_at = models.DateTimeField(null=True, blank=True)
     elapsed_s = models.PositiveIntegerField(default=0)
@@ -161,9 +161,11 @@ class ClockEvent(models.Model):
         constraints = [
             # Each warning and the breach fire once per clock, however many sweeps race (B9).
             models.UniqueConstraint(
-                fields=["clock", "percent"], condition=Q(kind=Kind.THRESHOLD), name="sla_event_threshold_once"
+                fields=["clock", "percent"], condition=Q(kind=Kind.THRESHOLD.value), name="sla_event_threshold_once"
             ),
-            models.UniqueConstraint(fields=["clock"], condition=Q(kind=Kind.BREACHED), name="sla_event_breach_once"),
+            models.UniqueConstraint(
+                fields=["clock"], condition=Q(kind=Kind.BREACHED.value), name="sla_event_breach_once"
+            ),
         ]
 
     def __str__(self) -> str:
