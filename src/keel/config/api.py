@@ -3,6 +3,7 @@ from ninja import NinjaAPI
 from keel.accounts.api import BearerToken
 from keel.incidents.api import router as incidents_router
 from keel.lib.api import install_error_handlers
+from keel.sla.api import router as sla_router
 
 api = NinjaAPI(
     title="Keel API",
@@ -13,3 +14,4 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/", incidents_router)
+api.add_router("/", sla_router)

@@ -1,0 +1,144 @@
+"""API shapes for SLA calendars, policies and reports."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from keel.lib.api import UtcDateTime
+
+Reference = int | str
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WindowIO(Strict):
+    weekday: str = Field(description="mon … sun")
+    opens: str = Field(description="HH:MM in the calendar's zone")
+    closes: str = Field(
+        description="HH:MM; at or before `opens` means the next day (22:00–06:00); 00:00–00:00 is all day"
+    )
+
+
+class ClosureIO(Strict):
+    starts: str = Field(description="Wall-clock time in the calendar's zone, e.g. 2025-12-24T13:00")
+    ends: str
+    name: str = ""
+
+
+class RecurringClosureIO(Strict):
+    month: int
+    day: int
+    name: str = ""
+
+
+class HolidayOut(BaseModel):
+    date: str
+    name: str
+
+
+class CalendarIn(Strict):
+    name: str
+    zone: str = Field(description="IANA time zone, e.g. Europe/London")
+    windows: list[WindowIO]
+    holiday_country: str = Field("", description="ISO 3166 code whose public holidays close the calendar, e.g. GB")
+    holiday_subdivision: str = Field("", description="Region of that country, e.g. ENG")
+    closures: list[ClosureIO] = []
+    recurring_closures: list[RecurringClosureIO] = []
+
+
+class CalendarPatch(Strict):
+    name: str | None = None
+    zone: str | None = None
+    windows: list[WindowIO] | None = None
+    holiday_country: str | None = None
+    holiday_subdivision: str | None = None
+    closures: list[ClosureIO] | None = None
+    recurring_closures: list[RecurringClosureIO] | None = None
+
+
+class CalendarOut(BaseModel):
+    id: int
+    name: str
+    zone: str
+    windows: list[WindowIO]
+    holiday_country: str
+    holiday_subdivision: str
+    holidays: list[HolidayOut]
+    closures: list[ClosureIO]
+    recurring_closures: list[RecurringClosureIO]
+    version: int
+    updated_at: UtcDateTime
+
+
+HoldReasonName = Literal["awaiting_caller", "awaiting_vendor", "awaiting_change", "awaiting_problem"]
+
+
+class PolicyIn(Strict):
+    name: str
+    position: int = Field(100, description="Policies are tried in ascending position; the first match wins.")
+    is_active: bool = True
+    priority: int | None = Field(None, description="1–5 (P1–P5); empty matches any priority.")
+    service: Reference | None = Field(None, description="Service id or name; empty matches any.")
+    category_id: int | None = Field(None, description="Incident category id; empty matches any.")
+    caller_vip: bool | None = Field(None, description="true: VIP callers only; false: non-VIP only; empty: any.")
+    calendar: Reference = Field(description="Calendar id or name whose business hours the targets count.")
+    response_target_seconds: int | None = None
+    resolution_target_seconds: int | None = None
+    thresholds: list[int] = Field([50, 75, 90], description="Warning thresholds in percent of the target.")
+    pausing_reasons: list[HoldReasonName] = ["awaiting_caller", "awaiting_vendor", "awaiting_change"]
+    on_reopen: Literal["resume", "restart"] = "resume"
+
+
+class PolicyPatch(Strict):
+    name: str | None = None
+    position: int | None = None
+    is_active: bool | None = None
+    priority: int | None = None
+    service: Reference | None = None
+    category_id: int | None = None
+    caller_vip: bool | None = None
+    calendar: Reference | None = None
+    response_target_seconds: int | None = None
+    resolution_target_seconds: int | None = None
+    thresholds: list[int] | None = None
+    pausing_reasons: list[HoldReasonName] | None = None
+    on_reopen: Literal["resume", "restart"] | None = None
+
+
+class NamedOut(BaseModel):
+    id: int
+    name: str
+
+
+class PolicyOut(BaseModel):
+    id: int
+    name: str
+    position: int
+    is_active: bool
+    priority: int | None
+    service: NamedOut | None
+    category_id: int | None
+    caller_vip: bool | None
+    calendar: NamedOut
+    response_target_seconds: int | None
+    resolution_target_seconds: int | None
+    thresholds: list[int]
+    pausing_reasons: list[str]
+    on_reopen: str
+
+
+class ComplianceRowOut(BaseModel):
+    key: int | None = Field(description="The priority, service id or group id (null: none, or not grouped).")
+    period: UtcDateTime | None = Field(description="Start of the day, week or month the clocks stopped in (UTC).")
+    met: int
+    breached: int
+    percent_within_sla: float | None
+
+
+class ComplianceOut(BaseModel):
+    name: Literal["response", "resolution"]
+    by: str | None
+    period: str | None
+    rows: list[ComplianceRowOut]

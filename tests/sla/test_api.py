@@ -1,0 +1,237 @@
+"""The SLA API: calendars and policies (managers write, staff read), the incident's clocks, compliance."""
+
+import pytest
+
+from keel.incidents.actions.assignment import assign_incident
+from keel.incidents.actions.lifecycle import resolve_incident, transition_incident
+from keel.incidents.actions.records import open_incident
+from keel.incidents.states import IncidentState, Level, ResolutionCode
+from keel.lib.clock import frozen_at
+from keel.sla.models import Calendar, CalendarVersion, Policy
+from tests.sla.conftest import HOUR, OFFICE_HOURS, london
+
+NIGHTS = [{"weekday": "mon", "opens": "22:00", "closes": "06:00"}]
+
+
+def test_a_manager_creates_a_calendar_with_public_holidays(api, incident_manager):
+    response = api(incident_manager).post(
+        "/sla/calendars",
+        {
+            "name": "London",
+            "zone": "Europe/London",
+            "windows": OFFICE_HOURS,
+            "holiday_country": "GB",
+            "holiday_subdivision": "ENG",
+            "recurring_closures": [{"month": 12, "day": 24, "name": "Christmas Eve"}],
+        },
+    )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["zone"], body["version"]) == ("Europe/London", 1)
+    assert {"date": "2025-12-25", "name": "Christmas Day"} in body["holidays"]
+    assert CalendarVersion.objects.filter(calendar_id=body["id"]).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"zone": "Europe/Lundon"}, "zone", "Unknown time zone 'Europe/Lundon'"),
+        (
+            {
+                "windows": [
+                    {"weekday": "mon", "opens": "09:00", "closes": "12:00"},
+                    {"weekday": "mon", "opens": "11:00", "closes": "13:00"},
+                ]
+            },
+            "windows",
+            "Windows overlap",
+        ),
+        (
+            {"windows": [{"weekday": "mon", "opens": "17:00", "closes": "17:00"}]},
+            "windows",
+            "opens and closes at 17:00",
+        ),
+        ({"windows": [{"weekday": "mon", "opens": "9am", "closes": "17:00"}]}, "windows", "must be a time like 09:00"),
+        ({"windows": []}, "windows", "no working time"),
+        ({"holiday_country": "XX"}, "holiday_country", "No public holidays known for country 'XX'"),
+        (
+            {"closures": [{"starts": "2025-12-25T00:00", "ends": "2025-12-24T00:00"}]},
+            "closures",
+            "ends before it starts",
+        ),
+    ],
+)
+def test_an_unusable_calendar_is_refused_and_nothing_is_stored(api, incident_manager, change, field, message):
+    body = {"name": "Broken", "zone": "Europe/London", "windows": OFFICE_HOURS, **change}
+
+    response = api(incident_manager).post("/sla/calendars", body)
+
+    assert response.status_code == 400
+    assert (response.json()["field"], message in response.json()["message"]) == (field, True)
+    assert not Calendar.objects.exists()
+
+
+def test_a_night_shift_calendar_is_accepted(api, admin_user):
+    response = api(admin_user).post("/sla/calendars", {"name": "Nights", "zone": "UTC", "windows": NIGHTS})
+
+    assert response.status_code == 201
+
+
+def test_editing_a_calendar_makes_a_new_version(api, incident_manager, office_hours):
+    response = api(incident_manager).patch(f"/sla/calendars/{office_hours.pk}", {"windows": NIGHTS})
+
+    assert (response.status_code, response.json()["version"]) == (200, 2)
+    assert CalendarVersion.objects.filter(calendar=office_hours).count() == 2
+
+
+@pytest.mark.parametrize("who", ["agent", "resolver", "requester"])
+def test_only_managers_and_admins_write_sla_setup(api, request, who, office_hours, policies):
+    client = api(request.getfixturevalue(who))
+
+    created = client.post("/sla/calendars", {"name": "Mine", "zone": "UTC", "windows": NIGHTS})
+    edited = client.patch(f"/sla/policies/{policies[1].pk}", {"resolution_target_seconds": 60})
+
+    assert (created.status_code, edited.status_code) == (403, 403)
+    assert Policy.objects.get(pk=policies[1].pk).resolution_target_s == 2 * HOUR
+
+
+def test_requesters_cannot_read_sla_setup(api, requester, office_hours):
+    client = api(requester)
+
+    assert client.get("/sla/calendars").status_code == 403
+    assert client.get("/sla/policies").status_code == 403
+    assert client.get("/sla/compliance").status_code == 403
+
+
+def test_staff_read_policies(api, agent, policies):
+    response = api(agent).get("/sla/policies")
+
+    assert [p["name"] for p in response.json()] == ["P1 critical", "P3 moderate", "Standard"]
+    assert response.json()[0] | {"id": 0, "calendar": {}} == {
+        "id": 0,
+        "name": "P1 critical",
+        "position": 10,
+        "is_active": True,
+        "priority": 1,
+        "service": None,
+        "category_id": None,
+        "caller_vip": None,
+        "calendar": {},
+        "response_target_seconds": 1800,
+        "resolution_target_seconds": 7200,
+        "thresholds": [50, 75, 90],
+        "pausing_reasons": ["awaiting_caller", "awaiting_change", "awaiting_vendor"],
+        "on_reopen": "resume",
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"calendar": "Nowhere"}, "calendar"),
+        ({"resolution_target_seconds": -5}, "resolution_target_s"),
+        ({"resolution_target_seconds": None, "response_target_seconds": None}, "resolution_target_s"),
+        ({"thresholds": [50, 120]}, "thresholds"),
+        ({"priority": 9}, "priority"),
+        ({"pausing_reasons": ["on_lunch"]}, "pausing_reasons"),
+    ],
+)
+def test_bad_policies_are_refused(api, incident_manager, office_hours, body, field):
+    payload = {"name": "Bad", "calendar": office_hours.pk, "resolution_target_seconds": HOUR, **body}
+
+    response = api(incident_manager).post("/sla/policies", payload)
+
+    assert response.status_code == 400
+    assert response.json()["field"] in {field, f"{field}.0", f"{field}.1"} | {"pausing_reasons.0"}
+    assert not Policy.objects.exists()
+
+
+def test_a_used_calendar_cannot_be_deleted(api, admin_user, policies, office_hours):
+    response = api(admin_user).client.delete(
+        f"/api/v1/sla/calendars/{office_hours.pk}", headers=api(admin_user).headers
+    )
+
+    assert response.status_code == 409
+    assert Calendar.objects.filter(pk=office_hours.pk).exists()
+
+
+def test_the_incident_json_carries_its_clocks(api, agent, requester, policies):
+    with frozen_at(london("2025-06-02T09:00")):
+        incident = open_incident(actor=agent, caller=requester, title="Mail", impact=Level.MEDIUM, urgency=Level.MEDIUM)
+    with frozen_at(london("2025-06-02T11:00")):
+        body = api(agent).get(f"/incidents/{incident.number}").json()
+
+    assert body["sla"] == [
+        {
+            "name": "resolution",
+            "policy": "P3 moderate",
+            "state": "running",
+            "target_at": "2025-06-02T16:00:00Z",
+            "target_seconds": 28800,
+            "business_seconds_elapsed": 7200,
+            "business_seconds_left": 21600,
+            "breached_at": None,
+            "overdue": False,
+        },
+        {
+            "name": "response",
+            "policy": "P3 moderate",
+            "state": "running",
+            "target_at": "2025-06-02T10:00:00Z",
+            "target_seconds": 7200,
+            "business_seconds_elapsed": 7200,
+            "business_seconds_left": 0,
+            "breached_at": None,
+            "overdue": False,
+        },
+    ]
+    listed = api(agent).get("/incidents").json()["items"][0]["sla"]
+    assert [clock["name"] for clock in listed] == ["resolution", "response"]
+
+
+def test_the_sla_endpoint_adds_each_clocks_history(api, agent, requester, service_desk, policies):
+    with frozen_at(london("2025-06-02T09:00")):
+        incident = open_incident(actor=agent, caller=requester, title="Mail", impact=Level.MEDIUM, urgency=Level.MEDIUM)
+        assign_incident(incident, actor=agent, group=service_desk)
+    with frozen_at(london("2025-06-02T09:30")):
+        transition_incident(incident, IncidentState.IN_PROGRESS, actor=agent)
+
+    body = api(agent).get(f"/incidents/{incident.number}/sla").json()
+
+    response = next(clock for clock in body if clock["name"] == "response")
+    assert response["state"] == "met"
+    assert [(item["kind"], item["at"], item["business_seconds"]) for item in response["history"]] == [
+        ("attached", "2025-06-02T08:00:00Z", None),
+        ("stopped", "2025-06-02T08:30:00Z", 1800),
+    ]
+
+
+def test_compliance_by_priority(api, agent, requester, service_desk, policies):
+    for impact, resolved_at in (
+        (Level.HIGH, "2025-06-02T10:00"),
+        (Level.HIGH, "2025-06-02T12:00"),
+        (Level.MEDIUM, "2025-06-02T12:00"),
+    ):
+        with frozen_at(london("2025-06-02T09:00")):
+            incident = open_incident(actor=agent, caller=requester, title="Mail", impact=impact, urgency=Level.HIGH)
+            assign_incident(incident, actor=agent, group=service_desk)
+        with frozen_at(london(resolved_at)):
+            resolve_incident(incident, actor=agent, code=ResolutionCode.SOLVED_PERMANENTLY)
+
+    body = api(agent).get("/sla/compliance?name=resolution&by=priority&period=month").json()
+
+    assert [(row["key"], row["met"], row["breached"], row["percent_within_sla"]) for row in body["rows"]] == [
+        (1, 1, 1, 50.0),
+        (2, 1, 0, 100.0),
+    ]
+    assert body["rows"][0]["period"] == "2025-06-01T00:00:00Z"
+    by_group = api(agent).get("/sla/compliance?name=response&by=group").json()["rows"]
+    # Nobody answered before resolving: every response clock stopped late at the resolution.
+    assert [(row["key"], row["met"], row["breached"]) for row in by_group] == [(service_desk.pk, 0, 3)]
+
+
+def test_compliance_refuses_an_unknown_grouping(api, agent):
+    response = api(agent).get("/sla/compliance?by=colour")
+
+    assert (response.status_code, response.json()["field"]) == (400, "by")
