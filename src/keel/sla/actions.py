@@ -56,7 +56,7 @@ POLICY_FIELDS: Final = frozenset(
 def create_calendar(*, actor: User | None, fields: Mapping[str, Any]) -> Calendar:
     """Store a calendar and its first version; refused with what to fix if it cannot measure time."""
     _check_may_manage(actor)
-    values = _calendar_values({"holiday_country": "", "holiday_subdivision": "", **fields}, creating=True)
+    values = calendar_values({"holiday_country": "", "holiday_subdivision": "", **fields}, creating=True)
     with transaction.atomic():
         if Calendar.objects.filter(name=values["name"]).exists():
             raise Conflict(f"A calendar named {values['name']!r} exists; pick another name.", field="name")
@@ -72,7 +72,7 @@ def update_calendar(calendar: Calendar, *, actor: User | None, changes: Mapping[
     with transaction.atomic():
         calendar = Calendar.objects.select_for_update().get(pk=calendar.pk)
         current = {name: getattr(calendar, name) for name in CALENDAR_FIELDS}
-        values = _calendar_values({**current, **changes}, creating=False)
+        values = calendar_values({**current, **changes}, creating=False)
         spec = values.pop("spec")
         if "name" in changes and Calendar.objects.filter(name=values["name"]).exclude(pk=calendar.pk).exists():
             raise Conflict(f"A calendar named {values['name']!r} exists; pick another name.", field="name")
@@ -104,7 +104,7 @@ def delete_calendar(calendar: Calendar, *, actor: User | None) -> None:
         calendar.delete()
 
 
-def _calendar_values(fields: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+def calendar_values(fields: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
     unknown = set(fields) - CALENDAR_FIELDS
     if unknown:
         raise InvalidInput(f"Calendars have no field {sorted(unknown)[0]!r}.", field=sorted(unknown)[0])
@@ -151,7 +151,7 @@ def _list(value: object, field: str) -> list[Any]:
 def create_policy(*, actor: User | None, fields: Mapping[str, Any]) -> Policy:
     """Store an SLA policy; it applies to incidents opened (or re-prioritised) from now on."""
     _check_may_manage(actor)
-    values = _policy_values(
+    values = policy_values(
         {
             "position": 100,
             "is_active": True,
@@ -173,7 +173,7 @@ def update_policy(policy: Policy, *, actor: User | None, changes: Mapping[str, A
     with transaction.atomic():
         policy = Policy.objects.select_for_update().get(pk=policy.pk)
         current = {name: getattr(policy, name) for name in POLICY_FIELDS}
-        values = _policy_values({**current, **changes})
+        values = policy_values({**current, **changes})
         if Policy.objects.filter(name=values["name"]).exclude(pk=policy.pk).exists():
             raise Conflict(f"A policy named {values['name']!r} exists; pick another name.", field="name")
         for name, value in values.items():
@@ -190,7 +190,7 @@ def delete_policy(policy: Policy, *, actor: User | None) -> None:
     policy.delete()
 
 
-def _policy_values(fields: Mapping[str, Any]) -> dict[str, Any]:
+def policy_values(fields: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - POLICY_FIELDS
     if unknown:
         raise InvalidInput(f"Policies have no field {sorted(unknown)[0]!r}.", field=sorted(unknown)[0])
