@@ -16,7 +16,7 @@ from keel.lib.errors import InvalidInput
 from keel.lib.references import by_reference
 from keel.sla import clock
 from keel.sla.calendars import specs_of_versions
-from keel.sla.clocks import events_of, read_clock
+from keel.sla.clocks import read_clock
 from keel.sla.models import Calendar, Clock, ClockEvent, ClockName, Policy
 from keel.sla.replay import Kind, State
 
@@ -96,22 +96,30 @@ def _moment(value: object) -> datetime | None:
 
 
 def incident_sla_panel(incident_id: int, *, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Each current clock's entry plus its history: what the record page and /sla show."""
+    """Each clock (current and replaced) with its history: what the record page and /sla show.
+
+    Two queries whatever the history's length: the clocks, then all their events.
+    """
     now = now or wall_clock.now()
     clocks = list(Clock.objects.filter(incident_id=incident_id).order_by("name", "id"))
-    current = {row["name"]: row for row in sla_entries(incident_clock_rows(incident_id), now=now)}
+    if not clocks:
+        return []
+    history: dict[int, list[ClockEvent]] = {row.pk: [] for row in clocks}
+    for event in ClockEvent.objects.filter(clock__in=clocks).order_by("id"):
+        history[event.clock_id].append(event)
+    rows = [{name: getattr(row, name) for name in _FIELDS} for row in clocks if row.is_current]
+    current = {entry["name"]: entry for entry in sla_entries(rows, now=now)}
     panel = []
     for row in clocks:
-        events = events_of(row)
+        events = history[row.pk]
         reading = read_clock(row, events, now)
         entry = dict(current[row.name]) if row.is_current else _entry_of_past(row)
         entry["current"] = row.is_current
         entry["percent"] = min(entry["business_seconds_elapsed"] * 100 // max(row.target_s, 1), 100)
         entry["started_at"] = row.started_at
         entry["ended_at"] = row.ended_at
-        entry["paused_since"] = (
-            clock.datetime_of(reading.pauses[-1][0]) if reading.state == State.PAUSED and reading.pauses else None
-        )
+        paused = reading.state == State.PAUSED and reading.pauses
+        entry["paused_since"] = clock.datetime_of(reading.pauses[-1][0]) if paused else None
         entry["history"] = [_history_item(event) for event in events]
         panel.append(entry)
     return panel

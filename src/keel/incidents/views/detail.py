@@ -28,6 +28,7 @@ from keel.incidents.states import (
     verb_for,
 )
 from keel.incidents.views.common import HtmxHttpRequest, incident_for, render_page_or_partial, signed_in_user
+from keel.sla.queries import incident_sla_panel
 
 # Steps that end the record's life ask to be confirmed in a panel even when they need no field.
 CONFIRM_FIRST = frozenset({IncidentState.CANCELLED})
@@ -100,6 +101,7 @@ def record_context(user: User, incident: Incident, *, failed: tuple[str, forms.F
         "comment_form": bound.get("comment") or CommentForm(staff=staff),
         "attach_form": bound.get("attach") or AttachForm(staff=staff),
         "timeline": list(timeline_of(SUBJECT, incident.pk, include_private=staff)),
+        "sla": incident_sla_panel(incident.pk),
         "attachments": attachments,
         "attachment_names": {attachment.pk: attachment.filename for attachment in attachments},
     }

@@ -37,3 +37,16 @@ def when(value: datetime | None) -> SafeString | str:
 @register.filter
 def thousands(value: int) -> str:
     return f"{value:,}"
+
+
+@register.filter
+def duration(seconds: int | None) -> str:
+    """Seconds in words people read at a glance: "2 h 10 min", "45 min", "30 s"."""
+    if seconds is None:
+        return "—"
+    days, rest = divmod(int(seconds), 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
+    shown = " ".join(part for part in parts if part)
+    return shown or f"{secs} s"
