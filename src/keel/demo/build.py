@@ -20,11 +20,13 @@ from keel.accounts.models import Team, User
 from keel.accounts.roles import Role
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.demo.cast import SERVICE_DESK, Cast
+from keel.demo.service_levels import create_service_levels
 from keel.demo.stories import play_history
 from keel.incidents.models import Category, Incident
 from keel.incidents.states import IncidentState
 from keel.lib import events
 from keel.lib.errors import Conflict
+from keel.sla.clocks import sweep
 
 DEMO_PASSWORD: Final = "keel-demo"
 SEED: Final = 20_260_301
@@ -173,8 +175,11 @@ def build_demo(*, seed: int = SEED, now: datetime | None = None) -> DemoSummary:
         categories = create_categories()
         services = create_services(teams)
         cis = create_configuration_items(services)
+        create_service_levels()
         cast = assemble_cast(people, teams, categories, services, cis)
         play_history(cast, random.Random(seed), now=now)
+        # Record the warnings and breaches the history crossed (muted: nobody is notified of the past).
+        sweep(now=now)
     return summarise(people, teams, categories, services, cis)
 
 

@@ -52,6 +52,21 @@ class IncidentFacts:
 
 
 HOURS: Final = 3600
+# The derived columns of a clock (plus what reports group by).
+CACHED: Final = (
+    "state",
+    "target_s",
+    "due_at",
+    "next_at",
+    "elapsed_s",
+    "breached_at",
+    "ended_at",
+    "priority",
+    "service_id",
+    "group_id",
+    "calendar_version_id",
+    "policy_id",
+)
 
 
 def match_policy(facts: IncidentFacts) -> Policy | None:
@@ -125,7 +140,7 @@ def _attach(
     if facts.phase == Phase.ON_HOLD and name == ClockName.RESOLUTION and facts.hold_reason in policy.pausing_reasons:
         _append(row, Kind.PAUSED, at, actor_id=actor_id, data={"reason": facts.hold_reason})
     reading = _settle(row, at=at, announce=False)
-    _store(row, reading, facts, at)
+    _store(row, reading, facts, at, before=[])
     due = f", due {_when(reading.due)}" if reading.due is not None else ""
     return f"SLA {name} clock started: {_duration(target)} of business time ({policy.name}){due}."
 
@@ -134,6 +149,7 @@ def _sync_one(
     row: Clock, facts: IncidentFacts, policy: Policy | None, *, at: datetime, actor_id: int | None
 ) -> list[str]:
     notes: list[str] = []
+    before = _cached(row)
     reading = _settle(row, at=at, announce=True)
     if reading.state in ACTIVE and policy is not None:
         notes.extend(_retarget(row, policy, reading, at=at, actor_id=actor_id))
@@ -149,7 +165,7 @@ def _sync_one(
             notes.append(_attach(row.name, facts, row.policy, at=at, actor_id=actor_id, start=at))
             return notes
         _append(row, kind, when, actor_id=actor_id, data={**data, "elapsed_s": _read(row, when).elapsed})
-    _store(row, _read(row, at), facts, at)
+    _store(row, _read(row, at), facts, at, before)
     return notes
 
 
@@ -218,6 +234,7 @@ def _settle(row: Clock, *, at: datetime, announce: bool, on_change: bool = False
     found on a retarget is published (someone must act), with ``on_change``.
     """
     reading = _read(row, at)
+    recorded = len(events_of(row))
     now = wall_clock.now()
     for percent, instant in reading.thresholds:
         if instant > _instant(at):
@@ -252,7 +269,7 @@ def _settle(row: Clock, *, at: datetime, announce: bool, on_change: bool = False
                 on_change=on_change,
             )
             publish(event)
-    return _read(row, at)
+    return reading if len(events_of(row)) == recorded else _read(row, at)
 
 
 def _fire(row: Clock, kind: Kind, instant: int, *, percent: int | None = None, data: dict[str, object]) -> bool:
@@ -310,7 +327,12 @@ def recalibrate(calendar: Calendar, version: CalendarVersion, *, at: datetime, a
 
 
 def events_of(row: Clock) -> list[ClockEvent]:
-    return list(ClockEvent.objects.filter(clock=row).order_by("id"))
+    """The clock's events, read once per loaded row (rows are loaded locked, per transaction) and
+    extended in memory by ``_append``."""
+    cached: list[ClockEvent] | None = row.__dict__.get("_sla_events")
+    if cached is None:
+        cached = row.__dict__["_sla_events"] = list(ClockEvent.objects.filter(clock=row).order_by("id"))
+    return cached
 
 
 def read_clock(row: Clock, events: Sequence[ClockEvent], at: datetime) -> Reading:
@@ -328,12 +350,14 @@ def _read(row: Clock, at: datetime) -> Reading:
     return read_clock(row, events_of(row), at)
 
 
-def _store(row: Clock, reading: Reading, facts: IncidentFacts, at: datetime) -> None:
+def _store(row: Clock, reading: Reading, facts: IncidentFacts, at: datetime, before: list[object]) -> None:
     row.priority, row.service_id, row.group_id = facts.priority, facts.service_id, facts.group_id
-    _store_cache(row, reading, at)
+    _store_cache(row, reading, at, before)
 
 
-def _store_cache(row: Clock, reading: Reading, at: datetime) -> None:
+def _store_cache(row: Clock, reading: Reading, at: datetime, before: list[object] | None = None) -> None:
+    """Write the derived columns if any differ from ``before`` (a running clock's elapsed_s as of
+    elapsed_at stays a true pair, so an unchanged row is not rewritten)."""
     row.state = reading.state
     row.target_s = reading.target
     row.due_at = _datetime(reading.due)
@@ -342,7 +366,12 @@ def _store_cache(row: Clock, reading: Reading, at: datetime) -> None:
     row.elapsed_at = clock.datetime_of(reading.ended_at) if reading.ended_at is not None else at
     row.breached_at = _datetime(reading.breached_at)
     row.ended_at = _datetime(reading.ended_at)
-    row.save()
+    if before is None or before != _cached(row):
+        row.save()
+
+
+def _cached(row: Clock) -> list[object]:
+    return [getattr(row, name) for name in CACHED]
 
 
 def _append(
@@ -356,7 +385,7 @@ def _append(
     calendar_version: CalendarVersion | None = None,
     data: dict[str, object] | None = None,
 ) -> ClockEvent:
-    return ClockEvent.objects.create(
+    event = ClockEvent.objects.create(
         clock=row,
         kind=kind,
         at=at,
@@ -367,6 +396,8 @@ def _append(
         calendar_version=calendar_version,
         data=data or {},
     )
+    events_of(row).append(event)
+    return event
 
 
 def _current_version(calendar: Calendar) -> CalendarVersion:
