@@ -52,6 +52,7 @@ class IncidentFacts:
 
 
 HOURS: Final = 3600
+CACHE_COLUMNS: Final = ("state", "target_s", "due_at", "next_at", "elapsed_s", "elapsed_at", "breached_at", "ended_at")
 # The derived columns of a clock (plus what reports group by).
 CACHED: Final = (
     "state",
@@ -231,83 +232,107 @@ def _settle(row: Clock, *, at: datetime, announce: bool, on_change: bool = False
     """Record every warning and the breach that fell due by ``at``; publish them if ``announce``.
 
     Warnings passed at attach or on a retarget are recorded as skipped, not sent (B9); a breach
-    found on a retarget is published (someone must act), with ``on_change``.
+    found on a retarget is published (someone must act), with ``on_change``. Each firing is an
+    insert-or-ignore on its unique row, so it is published only by the call that inserted it.
     """
     reading = _read(row, at)
-    recorded = len(events_of(row))
-    now = wall_clock.now()
+    fired = False
+    for event, fact in _firings(row, reading, at=at, announce=announce, on_change=on_change):
+        try:
+            with transaction.atomic():
+                event.save()
+        except IntegrityError:
+            continue
+        events_of(row).append(event)
+        fired = True
+        if fact is not None:
+            publish(fact)
+    return _read(row, at) if fired else reading
+
+
+Firing = tuple[ClockEvent, SlaWarning | SlaBreached | None]
+
+
+def _firings(row: Clock, reading: Reading, *, at: datetime, announce: bool, on_change: bool) -> list[Firing]:
+    """The warning and breach rows (unsaved) that ``reading`` says fell due by ``at``, with what to publish."""
+    now = wall_clock.now().isoformat()
+    firings: list[Firing] = []
+    sent = announce and not on_change
     for percent, instant in reading.thresholds:
         if instant > _instant(at):
             continue
-        sent = announce and not on_change
-        data = {"sent": sent, "detected_at": now.isoformat()}
+        data: dict[str, object] = {"sent": sent, "detected_at": now}
         if not sent:
             data["skipped_on"] = "change" if on_change else "attach"
-        if _fire(row, Kind.THRESHOLD, instant, percent=percent, data=data) and sent:
-            publish(
-                SlaWarning(
-                    clock_id=row.pk,
-                    incident_id=row.incident_id,
-                    name=row.name,
-                    percent=percent,
-                    at=clock.datetime_of(instant),
-                    due_at=_datetime(reading.due),
-                )
-            )
-    overdue = reading.state == State.RUNNING and reading.due is not None and _instant(at) > reading.due
-    if overdue and reading.breached_at is not None:
-        overdue = False
-    if overdue and reading.due is not None:
-        announced = announce or on_change
-        data = {"detected_at": now.isoformat(), "on_change": on_change, "on_attach": not announce and not on_change}
-        if _fire(row, Kind.BREACHED, reading.due, data=data) and announced:
-            event = SlaBreached(
-                clock_id=row.pk,
-                incident_id=row.incident_id,
-                name=row.name,
-                at=clock.datetime_of(reading.due),
-                on_change=on_change,
-            )
-            publish(event)
-    return reading if len(events_of(row)) == recorded else _read(row, at)
+        warning = SlaWarning(
+            clock_id=row.pk,
+            incident_id=row.incident_id,
+            name=row.name,
+            percent=percent,
+            at=clock.datetime_of(instant),
+            due_at=_datetime(reading.due),
+        )
+        firings.append((_event(row, Kind.THRESHOLD, instant, percent=percent, data=data), warning if sent else None))
+    due = reading.due
+    if reading.state == State.RUNNING and due is not None and _instant(at) > due and reading.breached_at is None:
+        data = {"detected_at": now, "on_change": on_change, "on_attach": not announce and not on_change}
+        breach = SlaBreached(
+            clock_id=row.pk, incident_id=row.incident_id, name=row.name, at=clock.datetime_of(due), on_change=on_change
+        )
+        firings.append((_event(row, Kind.BREACHED, due, data=data), breach if announce or on_change else None))
+    return firings
 
 
-def _fire(row: Clock, kind: Kind, instant: int, *, percent: int | None = None, data: dict[str, object]) -> bool:
-    """Insert the firing row unless it exists (unique per clock and percent): True if this call fired it."""
-    try:
-        with transaction.atomic():
-            _append(row, kind, clock.datetime_of(instant), percent=percent, data=data)
-    except IntegrityError:
-        return False
-    return True
+def _event(row: Clock, kind: Kind, instant: int, *, percent: int | None = None, data: dict[str, object]) -> ClockEvent:
+    return ClockEvent(
+        clock=row, kind=kind, at=clock.datetime_of(instant), recorded_at=wall_clock.now(), percent=percent, data=data
+    )
 
 
-def sweep(*, now: datetime | None = None, batch: int = 500) -> int:
+def sweep(*, now: datetime | None = None, batch: int = 500, max_batches: int = 200) -> int:
     """Fire the warnings and breaches that are due; returns how many clocks it looked at.
 
-    Reads only clocks whose ``next_at`` has come (an index range). Each is locked with SKIP
-    LOCKED, so workers sweeping at once share the work; the unique firing rows make a second
-    look at the same clock a no-op even where the database cannot skip locks (SQLite).
+    Reads only clocks whose ``next_at`` has come (an index range), a batch at a time, each batch
+    locked with SKIP LOCKED: workers sweeping at once take disjoint batches, and on SQLite the
+    write lock serialises them. Events are read under the lock, so the firing rows are new; their
+    unique constraints still refuse a duplicate, which rolls the batch back for the next tick.
     """
     now = now or wall_clock.now()
     touched = 0
-    while True:
-        due = list(Clock.objects.filter(next_at__lte=now).order_by("next_at").values_list("pk", flat=True)[:batch])
-        for pk in due:
-            with transaction.atomic():
-                row = (
-                    Clock.objects.select_for_update(skip_locked=True, of=("self",))
-                    .select_related("policy")
-                    .filter(pk=pk, next_at__lte=now)
-                    .first()
-                )
-                if row is None:
-                    continue
-                reading = _settle(row, at=now, announce=True)
-                _store_cache(row, reading, now)
-                touched += 1
-        if len(due) < batch:
-            return touched
+    for _ in range(max_batches):
+        with transaction.atomic():
+            rows = list(
+                Clock.objects.select_for_update(skip_locked=True).filter(next_at__lte=now).order_by("next_at")[:batch]
+            )
+            if not rows:
+                break
+            _load_events(rows)
+            firings = [
+                (row, firing)
+                for row in rows
+                for firing in _firings(row, _read(row, now), at=now, announce=True, on_change=False)
+            ]
+            ClockEvent.objects.bulk_create(event for _, (event, _) in firings)
+            for row, (event, fact) in firings:
+                events_of(row).append(event)
+                if fact is not None:
+                    publish(fact)
+            for row in rows:
+                _set_cache(row, _read(row, now), now)
+            Clock.objects.bulk_update(rows, fields=[*CACHE_COLUMNS])
+        touched += len(rows)
+        if len(rows) < batch:
+            break
+    return touched
+
+
+def _load_events(rows: Sequence[Clock]) -> None:
+    """Read the events of many clocks in one query into each row's cache (see ``events_of``)."""
+    by_clock: dict[int, list[ClockEvent]] = {row.pk: [] for row in rows}
+    for event in ClockEvent.objects.filter(clock__in=rows).order_by("id"):
+        by_clock[event.clock_id].append(event)
+    for row in rows:
+        row.__dict__["_sla_events"] = by_clock[row.pk]
 
 
 def recalibrate(calendar: Calendar, version: CalendarVersion, *, at: datetime, actor_id: int | None) -> int:
@@ -358,6 +383,12 @@ def _store(row: Clock, reading: Reading, facts: IncidentFacts, at: datetime, bef
 def _store_cache(row: Clock, reading: Reading, at: datetime, before: list[object] | None = None) -> None:
     """Write the derived columns if any differ from ``before`` (a running clock's elapsed_s as of
     elapsed_at stays a true pair, so an unchanged row is not rewritten)."""
+    _set_cache(row, reading, at)
+    if before is None or before != _cached(row):
+        row.save()
+
+
+def _set_cache(row: Clock, reading: Reading, at: datetime) -> None:
     row.state = reading.state
     row.target_s = reading.target
     row.due_at = _datetime(reading.due)
@@ -366,8 +397,6 @@ def _store_cache(row: Clock, reading: Reading, at: datetime, before: list[object
     row.elapsed_at = clock.datetime_of(reading.ended_at) if reading.ended_at is not None else at
     row.breached_at = _datetime(reading.breached_at)
     row.ended_at = _datetime(reading.ended_at)
-    if before is None or before != _cached(row):
-        row.save()
 
 
 def _cached(row: Clock) -> list[object]:
