@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from keel.lib import clock as wall_clock
@@ -52,7 +52,6 @@ class IncidentFacts:
 
 
 HOURS: Final = 3600
-CACHE_COLUMNS: Final = ("state", "target_s", "due_at", "next_at", "elapsed_s", "elapsed_at", "breached_at", "ended_at")
 # The derived columns of a clock (plus what reports group by).
 CACHED: Final = (
     "state",
@@ -319,11 +318,43 @@ def sweep(*, now: datetime | None = None, batch: int = 500, max_batches: int = 2
                     publish(fact)
             for row in rows:
                 _set_cache(row, _read(row, now), now)
-            Clock.objects.bulk_update(rows, fields=[*CACHE_COLUMNS])
+            _save_caches(rows)
         touched += len(rows)
         if len(rows) < batch:
             break
     return touched
+
+
+def _save_caches(rows: Sequence[Clock]) -> None:
+    """Write the derived columns of many clocks in one statement on PostgreSQL (``UPDATE … FROM
+    (VALUES …)``: Django's ``bulk_update`` CASE chains cost ~1 s per 500 rows to build and run);
+    SQLite, in process, takes one UPDATE per row."""
+    if connection.vendor != "postgresql":
+        for row in rows:
+            Clock.objects.filter(pk=row.pk).update(**{name: getattr(row, name) for name in _CACHE_TYPES})
+        return
+    table = Clock._meta.db_table
+    columns = ", ".join(f"{name} = CAST(v.{name} AS {kind})" for name, kind in _CACHE_TYPES.items())
+    values = ", ".join(["(%s" + ", %s" * len(_CACHE_TYPES) + ")"] * len(rows))
+    params = [value for row in rows for value in (row.pk, *(getattr(row, name) for name in _CACHE_TYPES))]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS c SET {columns} FROM (VALUES {values}) AS v(id, {', '.join(_CACHE_TYPES)}) "
+            "WHERE c.id = CAST(v.id AS bigint)",
+            params,
+        )
+
+
+_CACHE_TYPES: Final = {
+    "state": "varchar",
+    "target_s": "integer",
+    "due_at": "timestamptz",
+    "next_at": "timestamptz",
+    "elapsed_s": "integer",
+    "elapsed_at": "timestamptz",
+    "breached_at": "timestamptz",
+    "ended_at": "timestamptz",
+}
 
 
 def _load_events(rows: Sequence[Clock]) -> None:
