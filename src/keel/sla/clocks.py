@@ -44,7 +44,7 @@ class IncidentFacts:
     priority: int
     service_id: int | None
     category_id: int | None
-    caller_vip: bool
+    caller_vip: bool | None  # None: not read (no policy is matched on this change)
     group_id: int | None
     phase: Phase
     hold_reason: str
@@ -86,13 +86,19 @@ def target_of(policy: Policy, name: str) -> int | None:
     return policy.response_target_s if name == ClockName.RESPONSE else policy.resolution_target_s
 
 
-def sync_clocks(facts: IncidentFacts, *, at: datetime, actor_id: int | None, opening: bool = False) -> list[str]:
-    """Bring the incident's clocks in line with ``facts`` at ``at``; returns lines for its timeline."""
+def sync_clocks(
+    facts: IncidentFacts, *, at: datetime, actor_id: int | None, opening: bool = False, rematch: bool = False
+) -> list[str]:
+    """Bring the incident's clocks in line with ``facts`` at ``at``; returns lines for its timeline.
+
+    The policy is matched when the incident opens (``opening``) and when something it is matched on
+    changed (``rematch``); a lifecycle move only pauses, resumes, stops or cancels.
+    """
     notes: list[str] = []
-    policy = match_policy(facts)
+    policy = match_policy(facts) if opening or rematch else None
     # A new incident has no clock yet: no need to look (log_incident's statement budget).
-    rows = Clock.objects.select_for_update().filter(incident_id=facts.incident_id, is_current=True)
-    current = {} if opening else {row.name: row for row in rows}
+    rows = Clock.objects.select_for_update(of=("self",)).select_related("policy")
+    current = {} if opening else {row.name: row for row in rows.filter(incident_id=facts.incident_id, is_current=True)}
     for name in ClockName.values:
         existing = current.get(name)
         if existing is None:

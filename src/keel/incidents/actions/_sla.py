@@ -12,9 +12,17 @@ from keel.incidents.states import DONE, PAUSES_SLA, IncidentState
 from keel.sla.clocks import IncidentFacts, Phase, sync_clocks
 
 
-def sync_sla(incident: Incident, *, actor: User | None, now: datetime, opening: bool = False) -> None:
+def sync_sla(
+    incident: Incident, *, actor: User | None, now: datetime, opening: bool = False, rematch: bool = False
+) -> None:
     """Attach, pause, resume, stop, cancel or retarget the clocks; each change of target goes on the timeline."""
-    notes = sync_clocks(facts_of(incident), at=now, actor_id=actor_id(actor), opening=opening)
+    notes = sync_clocks(
+        facts_of(incident, matching=opening or rematch),
+        at=now,
+        actor_id=actor_id(actor),
+        opening=opening,
+        rematch=rematch,
+    )
     for note in notes:
         add_entry(
             subject_type=SUBJECT,
@@ -28,14 +36,15 @@ def sync_sla(incident: Incident, *, actor: User | None, now: datetime, opening: 
         )
 
 
-def facts_of(incident: Incident) -> IncidentFacts:
+def facts_of(incident: Incident, *, matching: bool = True) -> IncidentFacts:
+    """The incident as its clocks see it; the caller (for the VIP flag) is read only when a policy is matched."""
     return IncidentFacts(
         incident_id=incident.pk,
         opened_at=incident.opened_at,
         priority=incident.priority,
         service_id=incident.service_id,
         category_id=incident.category_id,
-        caller_vip=incident.caller.is_vip,
+        caller_vip=incident.caller.is_vip if matching else None,
         group_id=incident.assignment_group_id,
         phase=_phase(IncidentState(incident.state)),
         hold_reason=incident.hold_reason,

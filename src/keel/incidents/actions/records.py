@@ -165,7 +165,7 @@ def update_incident(
             )
             publish(IncidentUpdated(incident_id=incident.pk, actor_id=actor_id(actor), fields=tuple(changed)))
         if SLA_FIELDS.intersection(changed):
-            sync_sla(incident, actor=actor, now=now)
+            sync_sla(incident, actor=actor, now=now, rematch=True)
         if "assignment_group" in changes or "assignee" in changes:
             apply_assignment(
                 incident,
