@@ -211,11 +211,12 @@ def sweeps(seed_instant: datetime, count: int) -> None:
 
 
 def clock_maths() -> None:
+    from zoneinfo import ZoneInfo
+
     import holidays
 
     from keel.sla.clock import CalendarSpec, Window, to_instant
     from keel.sla.replay import Event, Kind, replay
-    from zoneinfo import ZoneInfo
 
     london = ZoneInfo("Europe/London")
     spec = CalendarSpec(
@@ -240,8 +241,9 @@ def clock_maths() -> None:
     started = time.perf_counter()
     replay([(0, cold)], events, (50, 75, 90), now)
     first = time.perf_counter() - started
+    due = datetime.fromtimestamp(reading.due or 0, UTC)
     print(
-        f"clock with 50 pauses (elapsed {reading.elapsed} s, due {datetime.fromtimestamp(reading.due or 0, UTC):%Y-%m-%d %H:%M}Z): "
+        f"clock with 50 pauses (elapsed {reading.elapsed} s, due {due:%Y-%m-%d %H:%M}Z): "
         f"median {statistics.median(runs) * 1e6:.0f} µs, p95 {sorted(runs)[int(len(runs) * 0.95)] * 1e6:.0f} µs "
         f"over {len(runs)} replays; first replay on a fresh calendar version {first * 1e6:.0f} µs"
     )
