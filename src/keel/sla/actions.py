@@ -14,6 +14,7 @@ from keel.lib import clock as wall_clock
 from keel.lib.errors import Conflict, InvalidInput, NotAllowed
 from keel.sla.calendars import (
     build_spec,
+    forget_specs,
     parse_closures,
     parse_recurring,
     parse_windows,
@@ -62,6 +63,7 @@ def create_calendar(*, actor: User | None, fields: Mapping[str, Any]) -> Calenda
             raise Conflict(f"A calendar named {values['name']!r} exists; pick another name.", field="name")
         spec = values.pop("spec")
         calendar = Calendar.objects.create(**values, version=1, updated_at=wall_clock.now())
+        forget_specs()
         CalendarVersion.objects.create(calendar=calendar, number=1, spec=spec, created_at=calendar.updated_at)
     return calendar
 
@@ -83,6 +85,7 @@ def update_calendar(calendar: Calendar, *, actor: User | None, changes: Mapping[
         calendar.updated_at = now
         if previous.spec != spec:
             calendar.version += 1
+            forget_specs()
             version = CalendarVersion.objects.create(
                 calendar=calendar, number=calendar.version, spec=spec, created_at=now
             )

@@ -141,8 +141,14 @@ def windows_json(spec: CalendarSpec) -> list[dict[str, str]]:
     return [{"weekday": WEEKDAYS[w.weekday], "opens": hhmm(w.opens), "closes": hhmm(w.closes)} for w in spec.windows]
 
 
-# Versions never change, so a process keeps each one it has read (and its cached day spans).
+# Versions never change, so a process keeps each one it has read (and its cached day spans). A
+# version id can only be reused after a rolled-back insert (SQLite hands out max(id) + 1 again),
+# which a process can only have read inside that transaction: writing a version forgets them all.
 _SPECS: dict[int, CalendarSpec] = {}
+
+
+def forget_specs() -> None:
+    _SPECS.clear()
 
 
 def spec_of_version(version_id: int) -> CalendarSpec:
