@@ -202,7 +202,7 @@ def test_the_sla_endpoint_adds_each_clocks_history(api, agent, requester, servic
     response = next(clock for clock in body if clock["name"] == "response")
     assert response["state"] == "met"
     assert [(item["kind"], item["at"], item["business_seconds"]) for item in response["history"]] == [
-        ("attached", "2025-06-02T08:00:00Z", None),
+        ("attached", "2025-06-02T08:00:00Z", 0),
         ("stopped", "2025-06-02T08:30:00Z", 1800),
     ]
 

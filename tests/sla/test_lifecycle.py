@@ -16,6 +16,8 @@ from keel.incidents.actions.records import open_incident, update_incident
 from keel.incidents.states import TRANSITIONS, HoldReason, IncidentState, Level, ResolutionCode
 from keel.lib.clock import frozen_at
 from keel.sla.actions import create_policy, update_policy
+from keel.sla.clock import datetime_of
+from keel.sla.clocks import read_clock
 from keel.sla.models import Clock, ClockEvent
 from keel.sla.queries import incident_sla_panel
 from keel.sla.replay import Kind
@@ -305,7 +307,30 @@ def test_the_panel_explains_each_clock(policies, agent, requester, service_desk)
     resolution = panel["resolution"]
     assert (resolution["state"], resolution["business_seconds_elapsed"], resolution["percent"]) == ("paused", 7200, 25)
     assert [(item["label"], item["business_seconds"]) for item in resolution["history"]] == [
-        ("Started", None),
+        ("Started", 0),
         ("Paused", 7200),
     ]
     assert resolution["paused_since"] == london("2025-06-02T11:00")
+
+
+def test_the_stored_numbers_are_what_a_replay_of_the_events_gives(policies, agent, requester, service_desk):
+    incident = _open(agent, requester)
+    _start_work(incident, agent, service_desk, "2025-06-02T09:00")
+    with frozen_at(london("2025-06-02T10:00")):
+        put_incident_on_hold(incident, actor=agent, reason=HoldReason.AWAITING_VENDOR)
+    with frozen_at(london("2025-06-02T15:00")):
+        update_incident(incident, actor=agent, changes={"impact": Level.HIGH, "urgency": Level.HIGH})
+    with frozen_at(london("2025-06-03T10:00")):
+        transition_incident(incident, IncidentState.IN_PROGRESS, actor=agent)
+    with frozen_at(london("2025-06-03T11:00")):
+        resolve_incident(incident, actor=agent, code=ResolutionCode.SOLVED_PERMANENTLY)
+
+    for row in Clock.objects.filter(incident_id=incident.pk):
+        reading = read_clock(row, list(ClockEvent.objects.filter(clock=row).order_by("id")), london("2025-06-09T09:00"))
+        assert (row.state, row.elapsed_s, row.breached_at, row.ended_at) == (
+            reading.state,
+            reading.elapsed,
+            None if reading.breached_at is None else datetime_of(reading.breached_at),
+            None if reading.ended_at is None else datetime_of(reading.ended_at),
+        )
+    assert Clock.objects.get(incident_id=incident.pk, name="resolution").state == "met"

@@ -161,3 +161,18 @@ def test_two_workers_sweeping_at_once_fire_each_warning_and_breach_once(policies
             ("response", "breached", None),
         ]
         assert len(_sla_notes(incident)) == 8
+
+
+def test_glpi_15870_the_engines_own_entries_never_count_as_a_response(
+    policies, agent, requester, django_capture_on_commit_callbacks
+):
+    incident = _open(agent, requester)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep(now=london("2025-06-02T10:50"))
+
+    assert len(_sla_notes(incident)) == 3  # the response clock's three warnings are on the timeline
+    response = Clock.objects.get(incident_id=incident.pk, name="response")
+    assert (response.state, response.ended_at) == ("running", None)
+    incident.refresh_from_db()
+    assert incident.first_response_at is None

@@ -174,7 +174,7 @@ def _history_item(event: ClockEvent) -> dict[str, Any]:
         "label": _LABELS.get(Kind(event.kind), event.kind),
         "at": event.at,
         "recorded_at": event.recorded_at,
-        "business_seconds": data.get("elapsed_s"),
+        "business_seconds": 0 if event.kind == Kind.ATTACHED else data.get("elapsed_s"),
         "detail": detail,
         "percent": event.percent,
         "target_seconds": event.target_s,
