@@ -193,7 +193,7 @@ def explain(now: datetime) -> None:
 
 
 def sweeps(seed_instant: datetime, count: int) -> None:
-    from keel.sla.clocks import sweep
+    from keel.sla.sweep import sweep
 
     times, touched = [], []
     for n in range(1, count + 1):

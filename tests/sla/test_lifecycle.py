@@ -15,7 +15,7 @@ from keel.incidents.actions.lifecycle import (
 from keel.incidents.actions.records import open_incident, update_incident
 from keel.incidents.states import TRANSITIONS, HoldReason, IncidentState, Level, ResolutionCode
 from keel.lib.clock import frozen_at
-from keel.sla.actions import create_policy, update_policy
+from keel.sla.actions import create_calendar, create_policy, update_policy
 from keel.sla.clock import datetime_of
 from keel.sla.clocks import read_clock
 from keel.sla.models import Clock, ClockEvent
@@ -334,3 +334,31 @@ def test_the_stored_numbers_are_what_a_replay_of_the_events_gives(policies, agen
             None if reading.ended_at is None else datetime_of(reading.ended_at),
         )
     assert Clock.objects.get(incident_id=incident.pk, name="resolution").state == "met"
+
+
+def test_a_policy_on_another_calendar_counts_with_it_from_the_change_on(
+    policies, agent, requester, service_desk, make_user
+):
+    always = create_calendar(
+        actor=None,
+        fields={
+            "name": "24×7",
+            "zone": "UTC",
+            "windows": [
+                {"weekday": d, "opens": "00:00", "closes": "00:00"}
+                for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+            ],
+        },
+    )
+    update_policy(policies[1], actor=None, changes={"calendar": always, "resolution_target_s": 10 * HOUR})
+    incident = _open(agent, requester)  # P3, London office hours, 8 h
+    _start_work(incident, agent, service_desk, "2025-06-02T09:00")
+
+    with frozen_at(london("2025-06-02T16:00")):
+        update_incident(incident, actor=agent, changes={"impact": Level.HIGH, "urgency": Level.HIGH})
+
+    resolution = _clock(incident, "resolution")
+    # 7 h counted in office hours by 16:00, the other 3 h in 24×7 time, straight through the evening.
+    assert (resolution.calendar, resolution.target_s) == (always, 10 * HOUR)
+    assert (resolution.due_at, resolution.breached_at) == (london("2025-06-02T19:00"), None)
+    assert _kinds(resolution)[-2:] == [Kind.RETARGETED, Kind.CALENDAR_SWITCHED]

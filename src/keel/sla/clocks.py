@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from keel.lib import clock as wall_clock
@@ -159,7 +159,7 @@ def _sync_one(
     reading = _settle(row, at=at, announce=True)
     if reading.state in ACTIVE and policy is not None:
         notes.extend(_retarget(row, policy, reading, at=at, actor_id=actor_id))
-    reading = _read(row, at)
+    reading = read_row(row, at)
     lifecycle = _lifecycle_event(row, reading, facts, at=at)
     if lifecycle is not None:
         kind, when, data = lifecycle
@@ -170,8 +170,8 @@ def _sync_one(
             row.save(update_fields=["is_current"])
             notes.append(_attach(row.name, facts, row.policy, at=at, actor_id=actor_id, start=at))
             return notes
-        _append(row, kind, when, actor_id=actor_id, data={**data, "elapsed_s": _read(row, when).elapsed})
-    _store(row, _read(row, at), facts, at, before)
+        _append(row, kind, when, actor_id=actor_id, data={**data, "elapsed_s": read_row(row, when).elapsed})
+    _store(row, read_row(row, at), facts, at, before)
     return notes
 
 
@@ -205,7 +205,9 @@ def _resolution_event(row: Clock, reading: Reading, facts: IncidentFacts, *, at:
 
 
 def _retarget(row: Clock, policy: Policy, reading: Reading, *, at: datetime, actor_id: int | None) -> list[str]:
-    """Retroactive retarget (E11–E13): start and pauses kept, new target; a recorded breach stays."""
+    """Retroactive retarget (E11–E13): start and pauses kept, new target; a recorded breach stays.
+
+    A policy on another calendar also switches the calendar from ``at`` on."""
     target = target_of(policy, row.name)
     if target is None or (policy.pk == row.policy_id and target == row.target_s):
         return []
@@ -225,6 +227,13 @@ def _retarget(row: Clock, policy: Policy, reading: Reading, *, at: datetime, act
             "elapsed_s": reading.elapsed,
         },
     )
+    if policy.calendar_id != row.calendar_id:
+        # Time already counted stays counted in the old calendar; from now on the new one counts
+        # (SLA-SEMANTICS §2, service change; B12 pieces).
+        version = _current_version(policy.calendar)
+        row.calendar, row.calendar_version = policy.calendar, version
+        row.save(update_fields=["calendar", "calendar_version"])
+        _append(row, Kind.CALENDAR_SWITCHED, at, actor_id=actor_id, calendar_version=version)
     after = _settle(row, at=at, announce=False, on_change=True)
     late = " and is already breached" if after.breached_at is not None and reading.breached_at is None else ""
     return [
@@ -240,9 +249,9 @@ def _settle(row: Clock, *, at: datetime, announce: bool, on_change: bool = False
     found on a retarget is published (someone must act), with ``on_change``. Each firing is an
     insert-or-ignore on its unique row, so it is published only by the call that inserted it.
     """
-    reading = _read(row, at)
+    reading = read_row(row, at)
     fired = False
-    for event, fact in _firings(row, reading, at=at, announce=announce, on_change=on_change):
+    for event, fact in firings_due(row, reading, at=at, announce=announce, on_change=on_change):
         try:
             with transaction.atomic():
                 event.save()
@@ -252,13 +261,13 @@ def _settle(row: Clock, *, at: datetime, announce: bool, on_change: bool = False
         fired = True
         if fact is not None:
             publish(fact)
-    return _read(row, at) if fired else reading
+    return read_row(row, at) if fired else reading
 
 
 Firing = tuple[ClockEvent, SlaWarning | SlaBreached | None]
 
 
-def _firings(row: Clock, reading: Reading, *, at: datetime, announce: bool, on_change: bool) -> list[Firing]:
+def firings_due(row: Clock, reading: Reading, *, at: datetime, announce: bool, on_change: bool) -> list[Firing]:
     """The warning and breach rows (unsaved) that ``reading`` says fell due by ``at``, with what to publish."""
     now = wall_clock.now().isoformat()
     firings: list[Firing] = []
@@ -294,84 +303,6 @@ def _event(row: Clock, kind: Kind, instant: int, *, percent: int | None = None, 
     )
 
 
-def sweep(*, now: datetime | None = None, batch: int = 500, max_batches: int = 200) -> int:
-    """Fire the warnings and breaches that are due; returns how many clocks it looked at.
-
-    Reads only clocks whose ``next_at`` has come (an index range), a batch at a time, each batch
-    locked with SKIP LOCKED: workers sweeping at once take disjoint batches, and on SQLite the
-    write lock serialises them. Events are read under the lock, so the firing rows are new; their
-    unique constraints still refuse a duplicate, which rolls the batch back for the next tick.
-    """
-    now = now or wall_clock.now()
-    touched = 0
-    for _ in range(max_batches):
-        with transaction.atomic():
-            rows = list(
-                Clock.objects.select_for_update(skip_locked=True).filter(next_at__lte=now).order_by("next_at")[:batch]
-            )
-            if not rows:
-                break
-            _load_events(rows)
-            firings = [
-                (row, firing)
-                for row in rows
-                for firing in _firings(row, _read(row, now), at=now, announce=True, on_change=False)
-            ]
-            ClockEvent.objects.bulk_create(event for _, (event, _) in firings)
-            for row, (event, fact) in firings:
-                events_of(row).append(event)
-                if fact is not None:
-                    publish(fact)
-            for row in rows:
-                _set_cache(row, _read(row, now), now)
-            _save_caches(rows)
-        touched += len(rows)
-        if len(rows) < batch:
-            break
-    return touched
-
-
-def _save_caches(rows: Sequence[Clock]) -> None:
-    """Write the derived columns of many clocks in one statement on PostgreSQL (``UPDATE … FROM
-    (VALUES …)``: Django's ``bulk_update`` CASE chains cost ~1 s per 500 rows to build and run);
-    SQLite, in process, takes one UPDATE per row."""
-    if connection.vendor != "postgresql":
-        for row in rows:
-            Clock.objects.filter(pk=row.pk).update(**{name: getattr(row, name) for name in _CACHE_TYPES})
-        return
-    table = Clock._meta.db_table
-    columns = ", ".join(f"{name} = CAST(v.{name} AS {kind})" for name, kind in _CACHE_TYPES.items())
-    values = ", ".join(["(%s" + ", %s" * len(_CACHE_TYPES) + ")"] * len(rows))
-    params = [value for row in rows for value in (row.pk, *(getattr(row, name) for name in _CACHE_TYPES))]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS c SET {columns} FROM (VALUES {values}) AS v(id, {', '.join(_CACHE_TYPES)}) "
-            "WHERE c.id = CAST(v.id AS bigint)",
-            params,
-        )
-
-
-_CACHE_TYPES: Final = {
-    "state": "varchar",
-    "target_s": "integer",
-    "due_at": "timestamptz",
-    "next_at": "timestamptz",
-    "elapsed_s": "integer",
-    "elapsed_at": "timestamptz",
-    "breached_at": "timestamptz",
-    "ended_at": "timestamptz",
-}
-
-
-def _load_events(rows: Sequence[Clock]) -> None:
-    """Read the events of many clocks in one query into each row's cache (see ``events_of``)."""
-    by_clock: dict[int, list[ClockEvent]] = {row.pk: [] for row in rows}
-    for event in ClockEvent.objects.filter(clock__in=rows).order_by("id"):
-        by_clock[event.clock_id].append(event)
-    for row in rows:
-        row.__dict__["_sla_events"] = by_clock[row.pk]
-
-
 def recalibrate(calendar: Calendar, version: CalendarVersion, *, at: datetime, actor_id: int | None) -> int:
     """A calendar was edited: running and paused clocks count with the new version from ``at`` on
     (E25a); time already counted is untouched. Returns how many clocks were switched."""
@@ -380,7 +311,7 @@ def recalibrate(calendar: Calendar, version: CalendarVersion, *, at: datetime, a
         _settle(row, at=at, announce=True)
         _append(row, Kind.CALENDAR_SWITCHED, at, actor_id=actor_id, calendar_version=version)
         row.calendar_version = version
-        _store_cache(row, _read(row, at), at)
+        _store_cache(row, read_row(row, at), at)
         switched += 1
     return switched
 
@@ -408,7 +339,7 @@ def read_clock(row: Clock, events: Sequence[ClockEvent], at: datetime) -> Readin
     return replay(schedule, pure, row.thresholds, _instant(at))
 
 
-def _read(row: Clock, at: datetime) -> Reading:
+def read_row(row: Clock, at: datetime) -> Reading:
     return read_clock(row, events_of(row), at)
 
 
@@ -420,12 +351,12 @@ def _store(row: Clock, reading: Reading, facts: IncidentFacts, at: datetime, bef
 def _store_cache(row: Clock, reading: Reading, at: datetime, before: list[object] | None = None) -> None:
     """Write the derived columns if any differ from ``before`` (a running clock's elapsed_s as of
     elapsed_at stays a true pair, so an unchanged row is not rewritten)."""
-    _set_cache(row, reading, at)
+    set_cache(row, reading, at)
     if before is None or before != _cached(row):
         row.save()
 
 
-def _set_cache(row: Clock, reading: Reading, at: datetime) -> None:
+def set_cache(row: Clock, reading: Reading, at: datetime) -> None:
     row.state = reading.state
     row.target_s = reading.target
     row.due_at = _datetime(reading.due)

@@ -2,7 +2,7 @@
 
 from django.tasks import task
 
-from keel.sla.clocks import sweep
+from keel.sla.sweep import sweep
 
 
 @task()
