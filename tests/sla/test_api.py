@@ -167,7 +167,7 @@ def test_the_incident_json_carries_its_clocks(api, agent, requester, policies):
             "name": "resolution",
             "policy": "P3 moderate",
             "state": "running",
-            "target_at": "2025-06-02T16:00:00Z",
+            "target_at": "2025-06-02T16:00:00.000000Z",
             "target_seconds": 28800,
             "business_seconds_elapsed": 7200,
             "business_seconds_left": 21600,
@@ -178,7 +178,7 @@ def test_the_incident_json_carries_its_clocks(api, agent, requester, policies):
             "name": "response",
             "policy": "P3 moderate",
             "state": "running",
-            "target_at": "2025-06-02T10:00:00Z",
+            "target_at": "2025-06-02T10:00:00.000000Z",
             "target_seconds": 7200,
             "business_seconds_elapsed": 7200,
             "business_seconds_left": 0,
@@ -202,8 +202,8 @@ def test_the_sla_endpoint_adds_each_clocks_history(api, agent, requester, servic
     response = next(clock for clock in body if clock["name"] == "response")
     assert response["state"] == "met"
     assert [(item["kind"], item["at"], item["business_seconds"]) for item in response["history"]] == [
-        ("attached", "2025-06-02T08:00:00Z", 0),
-        ("stopped", "2025-06-02T08:30:00Z", 1800),
+        ("attached", "2025-06-02T08:00:00.000000Z", 0),
+        ("stopped", "2025-06-02T08:30:00.000000Z", 1800),
     ]
 
 
@@ -225,7 +225,7 @@ def test_compliance_by_priority(api, agent, requester, service_desk, policies):
         (1, 1, 1, 50.0),
         (2, 1, 0, 100.0),
     ]
-    assert body["rows"][0]["period"] == "2025-06-01T00:00:00Z"
+    assert body["rows"][0]["period"] == "2025-06-01T00:00:00.000000Z"
     by_group = api(agent).get("/sla/compliance?name=response&by=group").json()["rows"]
     # Nobody answered before resolving: every response clock stopped late at the resolution.
     assert [(row["key"], row["met"], row["breached"]) for row in by_group] == [(service_desk.pk, 0, 3)]
@@ -235,3 +235,16 @@ def test_compliance_refuses_an_unknown_grouping(api, agent):
     response = api(agent).get("/sla/compliance?by=colour")
 
     assert (response.status_code, response.json()["field"]) == (400, "by")
+
+
+def test_a_create_answers_the_same_sla_as_a_read(api, agent, policies):
+    client = api(agent)
+    with frozen_at(london("2025-06-02T09:00")):
+        created = client.post("/incidents", {"title": "VPN", "impact": "medium", "urgency": "medium"}).json()
+        read = client.get(f"/incidents/{created['number']}").json()
+
+    assert created["sla"] == read["sla"]
+    assert [(clock["name"], clock["business_seconds_left"]) for clock in read["sla"]] == [
+        ("resolution", 28800),
+        ("response", 7200),
+    ]

@@ -1,17 +1,19 @@
 """Reads on SLA clocks, calendars and policies: what the incident JSON, the record page and reports show."""
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from django.db import connection
-from django.db.models import Count, F, JSONField, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils.dateparse import parse_datetime
 
 from keel.lib import clock as wall_clock
+from keel.lib.api import iso_utc
 from keel.lib.errors import InvalidInput
 from keel.lib.references import by_reference
 from keel.sla import clock
@@ -35,12 +37,13 @@ _FIELDS: Final = (
 
 
 def incident_clocks_sql(incidents_table: str) -> RawSQL:
-    """A scalar subquery: the JSON array of an incident's current clocks, one index range per row."""
+    """A scalar subquery: the JSON text of an incident's current clocks as stored (one index range
+    per row); ``sla_json_text`` turns it into the API's ``sla`` list."""
     table = Clock._meta.db_table
     pairs = ", ".join(f"'{name}', c.{name}" for name in _FIELDS)
     if connection.vendor == "postgresql":
         sql = (
-            f"SELECT COALESCE(jsonb_agg(jsonb_build_object({pairs}) ORDER BY c.name), '[]'::jsonb) "
+            f"SELECT COALESCE(json_agg(json_build_object({pairs}) ORDER BY c.name), '[]'::json)::text "
             f"FROM {table} c WHERE c.incident_id = {incidents_table}.id AND c.is_current"
         )
     else:
@@ -48,7 +51,23 @@ def incident_clocks_sql(incidents_table: str) -> RawSQL:
             f"SELECT json_group_array(json_object({pairs})) FROM (SELECT * FROM {table} c "
             f"WHERE c.incident_id = {incidents_table}.id AND c.is_current ORDER BY c.name) c"
         )
-    return RawSQL(sql, (), output_field=JSONField())
+    return RawSQL(sql, (), output_field=TextField())
+
+
+def sla_json_text(raw: str | None, *, now: datetime | None = None) -> str:
+    """The API's ``sla`` list as JSON text from ``incident_clocks_sql``'s text: running clocks get
+    the business seconds counted up to ``now``, which only the calendar arithmetic can say."""
+    if not raw or raw == "[]":
+        return "[]"
+    return json.dumps(sla_json(json.loads(raw), now=now))
+
+
+def sla_json(rows: Sequence[Mapping[str, Any]], *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """``sla_entries`` with times as the API writes them (ISO 8601 UTC with microseconds)."""
+    return [
+        {key: iso_utc(value) if isinstance(value, datetime) else value for key, value in entry.items()}
+        for entry in sla_entries(rows, now=now)
+    ]
 
 
 def incident_clock_rows(incident_id: int) -> list[dict[str, Any]]:
