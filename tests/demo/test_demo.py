@@ -21,6 +21,7 @@ from keel.cmdb.models import ConfigurationItem, Service
 from keel.demo.build import DEMO_PASSWORD, demo_accounts
 from keel.incidents.models import Category, Incident
 from keel.incidents.states import DEFAULT_PRIORITY_MATRIX, Channel, HoldReason, IncidentState, Level
+from keel.sla.models import Clock, ClockEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +152,15 @@ def test_running_it_again_changes_nothing(demo_output: str, arguments: tuple[str
     assert _row_counts() == before
     assert "already there" in out.getvalue()
     assert DEMO_PASSWORD in out.getvalue()
+
+
+def test_demo_incidents_are_measured_against_slas(demo_output: str) -> None:
+    clocks = Clock.objects.filter(is_current=True)
+    measured = set(clocks.values_list("incident_id", flat=True))
+    states = set(clocks.values_list("state", flat=True))
+
+    assert measured == set(Incident.objects.values_list("pk", flat=True))
+    assert states == {"running", "paused", "met", "breached", "cancelled"}
+    # Replayed history crossed warnings and breaches: the closing sweep recorded them.
+    assert ClockEvent.objects.filter(kind="threshold").exists()
+    assert not clocks.filter(state="running", next_at__lt=timezone.now()).exists()
