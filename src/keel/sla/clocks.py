@@ -77,6 +77,7 @@ def match_policy(facts: IncidentFacts) -> Policy | None:
         .filter(Q(service__isnull=True) | Q(service_id=facts.service_id))
         .filter(Q(category_id__isnull=True) | Q(category_id=facts.category_id))
         .filter(Q(caller_vip__isnull=True) | Q(caller_vip=facts.caller_vip))
+        .select_related("calendar")
         .order_by("position", "id")
     )
     return matching.first()
@@ -134,6 +135,7 @@ def _attach(
         started_at=start,
         elapsed_at=start,
     )
+    row.__dict__["_sla_events"] = []  # a new clock has no history to read (see events_of)
     _append(
         row,
         Kind.ATTACHED,
