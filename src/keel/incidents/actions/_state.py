@@ -63,7 +63,6 @@ def transition_state(
         # to a queue tells the caller nothing; public comments count too (conversation.add_comment).
         stamped["first_response_at"] = now
     apply_changes(incident, stamped, actor=actor, now=now)
-    sync_sla(incident, actor=actor, now=now)
     detail = f" ({ResolutionCode(incident.resolution_code).label})" if target == IncidentState.RESOLVED else ""
     if target == IncidentState.ON_HOLD:
         detail = f" ({HoldReason(incident.hold_reason).label.lower()})"
@@ -77,6 +76,7 @@ def transition_state(
         data={"from": source.value, "to": target.value},
         at=now,
     )
+    sync_sla(incident, actor=actor, now=now)
     publish(
         IncidentStateChanged(
             incident_id=incident.pk, actor_id=actor_id(actor), source=source.value, target=target.value
