@@ -3,9 +3,9 @@
 import pytest
 
 from keel.incidents.actions.assignment import assign_incident
-from keel.incidents.actions.lifecycle import resolve_incident, transition_incident
-from keel.incidents.actions.records import open_incident
-from keel.incidents.states import IncidentState, Level, ResolutionCode
+from keel.incidents.actions.lifecycle import put_incident_on_hold, resolve_incident, transition_incident
+from keel.incidents.actions.records import open_incident, update_incident
+from keel.incidents.states import HoldReason, IncidentState, Level, ResolutionCode
 from keel.lib.clock import frozen_at
 from keel.sla.models import Calendar, CalendarVersion, Policy
 from tests.sla.conftest import HOUR, OFFICE_HOURS, london
@@ -248,3 +248,37 @@ def test_a_create_answers_the_same_sla_as_a_read(api, agent, policies):
         ("resolution", 28800),
         ("response", 7200),
     ]
+
+
+def test_osticket_5160_overdue_follows_the_current_due_while_the_breach_stays(
+    api, agent, requester, service_desk, policies
+):
+    with frozen_at(london("2025-06-02T09:00")):
+        incident = open_incident(actor=agent, caller=requester, title="Mail", impact=Level.HIGH, urgency=Level.HIGH)
+        assign_incident(incident, actor=agent, group=service_desk)
+    with frozen_at(london("2025-06-02T11:30")):
+        overdue = next(
+            c for c in api(agent).get(f"/incidents/{incident.number}").json()["sla"] if c["name"] == "resolution"
+        )
+        update_incident(incident, actor=agent, changes={"impact": Level.MEDIUM, "urgency": Level.MEDIUM})
+        lowered = next(
+            c for c in api(agent).get(f"/incidents/{incident.number}").json()["sla"] if c["name"] == "resolution"
+        )
+
+    assert (overdue["overdue"], overdue["breached_at"]) == (True, None)  # past due; the sweep has not run
+    assert (lowered["overdue"], lowered["breached_at"]) == (False, "2025-06-02T10:00:00.000000Z")
+    assert lowered["target_at"] == "2025-06-02T16:00:00.000000Z"
+
+
+def test_frappe_a_breached_clock_on_hold_shows_both(client, agent, requester, service_desk, policies):
+    with frozen_at(london("2025-06-02T09:00")):
+        incident = open_incident(actor=agent, caller=requester, title="Mail", impact=Level.HIGH, urgency=Level.HIGH)
+        assign_incident(incident, actor=agent, group=service_desk)
+        transition_incident(incident, IncidentState.IN_PROGRESS, actor=agent)
+    with frozen_at(london("2025-06-02T12:00")):
+        put_incident_on_hold(incident, actor=agent, reason=HoldReason.AWAITING_VENDOR)
+    client.force_login(agent)
+
+    page = client.get(f"/incidents/{incident.number}/").content.decode()
+
+    assert 'sla-flag--paused">Paused</strong> <strong class="sla-flag sla-flag--breached">Breached' in page
