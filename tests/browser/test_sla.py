@@ -43,7 +43,7 @@ def test_the_record_shows_the_sla_panel_on_a_phone(open_page, agent, requester):
     assert "left" in panel.locator(".sla-clock--running").first.inner_text()
     assert panel.get_by_role("progressbar").first.is_visible()
     panel.locator("summary", has_text="SLA history").click()
-    assert panel.get_by_role("cell", name="Started — target 14400 s (P1 critical)").is_visible()
+    assert panel.get_by_role("cell", name="Started — target 4 h (P1 critical)").is_visible()
     box = panel.bounding_box()
     assert box is not None and box["width"] <= 390
     if os.environ.get("KEEL_SCREENSHOTS"):

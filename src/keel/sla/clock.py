@@ -150,6 +150,14 @@ def describe(window: Window) -> str:
     return f"{WEEKDAYS[window.weekday]} {hhmm(window.opens)}–{hhmm(window.closes)}"
 
 
+def duration_words(seconds: int) -> str:
+    """Business seconds as people read them: "4 h", "2 h 30 min", "45 min", "20 s"."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, rest = divmod(rest, 60)
+    words = " ".join(part for part in (f"{hours} h" if hours else "", f"{minutes} min" if minutes else "") if part)
+    return words or f"{rest} s"
+
+
 def hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 

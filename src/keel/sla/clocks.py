@@ -21,6 +21,7 @@ from keel.lib import clock as wall_clock
 from keel.lib.events import publish
 from keel.sla import clock
 from keel.sla.calendars import spec_of_version
+from keel.sla.clock import duration_words
 from keel.sla.events import SlaBreached, SlaWarning
 from keel.sla.models import Calendar, CalendarVersion, Clock, ClockEvent, ClockName, OnReopen, Policy
 from keel.sla.replay import ACTIVE, Event, Kind, Reading, State, replay
@@ -51,7 +52,6 @@ class IncidentFacts:
     responded_at: datetime | None
 
 
-HOURS: Final = 3600
 # The derived columns of a clock (plus what reports group by).
 CACHED: Final = (
     "state",
@@ -150,7 +150,7 @@ def _attach(
     reading = _settle(row, at=at, announce=False)
     _store(row, reading, facts, at, before=[])
     due = f", due {_when(reading.due)}" if reading.due is not None else ""
-    return f"SLA {name} clock started: {_duration(target)} of business time ({policy.name}){due}."
+    return f"SLA {name} clock started: {duration_words(target)} of business time ({policy.name}){due}."
 
 
 def _sync_one(
@@ -239,7 +239,7 @@ def _retarget(row: Clock, policy: Policy, reading: Reading, *, at: datetime, act
     after = _settle(row, at=at, announce=False, on_change=True)
     late = " and is already breached" if after.breached_at is not None and reading.breached_at is None else ""
     return [
-        f"SLA {row.name} clock recalculated: {_duration(old_target)} ({old_policy}) → {_duration(target)} "
+        f"SLA {row.name} clock recalculated: {duration_words(old_target)} ({old_policy}) → {duration_words(target)} "
         f"({policy.name}); {after.elapsed} business seconds counted so far{late}."
     ]
 
@@ -277,7 +277,7 @@ def firings_due(row: Clock, reading: Reading, *, at: datetime, announce: bool, o
     for percent, instant in reading.thresholds:
         if instant > _instant(at):
             continue
-        data: dict[str, object] = {"sent": sent, "detected_at": now}
+        data: dict[str, object] = {"sent": sent, "detected_at": now, "elapsed_s": reading.target * percent // 100}
         if not sent:
             data["skipped_on"] = "change" if on_change else "attach"
         warning = SlaWarning(
@@ -291,7 +291,12 @@ def firings_due(row: Clock, reading: Reading, *, at: datetime, announce: bool, o
         firings.append((_event(row, Kind.THRESHOLD, instant, percent=percent, data=data), warning if sent else None))
     due = reading.due
     if reading.state == State.RUNNING and due is not None and _instant(at) > due and reading.breached_at is None:
-        data = {"detected_at": now, "on_change": on_change, "on_attach": not announce and not on_change}
+        data = {
+            "detected_at": now,
+            "on_change": on_change,
+            "on_attach": not announce and not on_change,
+            "elapsed_s": reading.target,
+        }
         breach = SlaBreached(
             clock_id=row.pk, incident_id=row.incident_id, name=row.name, at=clock.datetime_of(due), on_change=on_change
         )
@@ -413,11 +418,3 @@ def _datetime(instant: int | None) -> datetime | None:
 
 def _when(instant: int) -> str:
     return clock.datetime_of(instant).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _duration(seconds: int) -> str:
-    hours, rest = divmod(seconds, HOURS)
-    minutes = rest // 60
-    if hours and minutes:
-        return f"{hours} h {minutes} min"
-    return f"{hours} h" if hours else f"{minutes} min"

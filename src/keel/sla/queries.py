@@ -18,6 +18,7 @@ from keel.lib.errors import InvalidInput
 from keel.lib.references import by_reference
 from keel.sla import clock
 from keel.sla.calendars import specs_of_versions
+from keel.sla.clock import duration_words
 from keel.sla.clocks import read_clock
 from keel.sla.models import Calendar, Clock, ClockEvent, ClockName, Policy
 from keel.sla.replay import Kind, State
@@ -177,11 +178,12 @@ def _history_item(event: ClockEvent) -> dict[str, Any]:
     detail = ""
     match event.kind:
         case Kind.ATTACHED:
-            detail = f"target {event.target_s} s ({data.get('policy', '')})"
+            detail = f"target {duration_words(event.target_s or 0)} ({data.get('policy', '')})"
         case Kind.PAUSED:
             detail = str(data.get("reason", "")).replace("_", " ")
         case Kind.RETARGETED:
-            detail = f"target {data.get('old_target_s')} s → {event.target_s} s ({data.get('policy', '')})"
+            old, new = int(data.get("old_target_s") or 0), event.target_s or 0
+            detail = f"target {duration_words(old)} → {duration_words(new)} ({data.get('policy', '')})"
         case Kind.STOPPED:
             detail = str(data.get("why", ""))
         case Kind.THRESHOLD:
