@@ -11,6 +11,6 @@ class ServiceAdmin(admin.ModelAdmin[Service]):
 
 @admin.register(ConfigurationItem)
 class ConfigurationItemAdmin(admin.ModelAdmin[ConfigurationItem]):
-    list_display = ("name", "kind", "service")
-    list_filter = ("kind",)
+    list_display = ("name",)
+    list_filter = ()
     search_fields = ("name",)

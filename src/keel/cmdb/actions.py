@@ -1,0 +1,203 @@
+"""Every write on the CMDB: one function per verb, keyword-only, with an explicit actor (None = Keel).
+
+Each checks ``can_manage_cmdb``, validates the whole record before saving (bad input changes
+nothing) and is a no-op when nothing changes.
+"""
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from keel.accounts.models import User
+from keel.cmdb.kinds import BUSINESS_SERVICE_TYPE, RelationshipKind
+from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
+from keel.cmdb.permissions import can_manage_cmdb
+from keel.lib.errors import Conflict, InvalidInput, NotAllowed
+
+CI_FIELDS: Final = frozenset(
+    {
+        "name",
+        "ci_type",
+        "aliases",
+        "status",
+        "environment",
+        "criticality",
+        "owner_team",
+        "support_group",
+        "location",
+        "attributes",
+        "description",
+    }
+)
+CI_TYPE_FIELDS: Final = frozenset({"slug", "name", "description"})
+SERVICE_FIELDS: Final = frozenset({"name", "description", "owner_team", "users", "criticality", "ci"})
+
+
+def check_may_manage(actor: User | None) -> None:
+    if actor is not None and not can_manage_cmdb(actor):
+        raise NotAllowed("Only configuration managers and administrators can change the CMDB.")
+
+
+def create_ci_type(*, actor: User | None, slug: str, name: str, description: str = "") -> CIType:
+    """Add a kind of CI (e.g. 'message-queue')."""
+    check_may_manage(actor)
+    return _saved(CIType(slug=slug, name=name, description=description))
+
+
+def update_ci_type(ci_type: CIType, *, actor: User | None, changes: Mapping[str, Any]) -> CIType:
+    check_may_manage(actor)
+    return _changed(ci_type, changes, allowed=CI_TYPE_FIELDS)
+
+
+def delete_ci_type(ci_type: CIType, *, actor: User | None) -> None:
+    """Remove a CI type no CI uses any more."""
+    check_may_manage(actor)
+    _deleted(ci_type, f"CI type {ci_type.slug!r} is still used by CIs; give them another type first.")
+
+
+def create_ci(
+    *,
+    actor: User | None,
+    name: str,
+    ci_type: CIType,
+    criticality: int = 3,
+    fields: Mapping[str, Any] | None = None,
+) -> ConfigurationItem:
+    """Record a new configuration item; ``fields`` holds any other of CI_FIELDS."""
+    check_may_manage(actor)
+    extra = dict(fields or {})
+    _check_known(extra, CI_FIELDS)
+    ci = ConfigurationItem(name=_clean_name(name), ci_type=ci_type, criticality=criticality, **extra)
+    return _saved(ci)
+
+
+def update_ci(ci: ConfigurationItem, *, actor: User | None, changes: Mapping[str, Any]) -> ConfigurationItem:
+    """Change a CI's fields. Changing nothing is a no-op."""
+    check_may_manage(actor)
+    if "name" in changes:
+        changes = {**changes, "name": _clean_name(changes["name"])}
+    return _changed(ci, changes, allowed=CI_FIELDS)
+
+
+def delete_ci(ci: ConfigurationItem, *, actor: User | None) -> None:
+    """Remove a CI and its relationships. Refused while incidents or a service still name it."""
+    check_may_manage(actor)
+    if Service.objects.filter(ci=ci).exists():
+        raise Conflict(f"{ci.name} stands for a business service; delete or relink the service first.")
+    _deleted(ci, f"Incidents name {ci.name}; retire it (status 'retired') instead of deleting it.")
+
+
+def relate(*, actor: User | None, source: ConfigurationItem, target: ConfigurationItem, kind: str) -> Relationship:
+    """Record that ``source <kind> target``. Recording an existing relationship again is a no-op."""
+    check_may_manage(actor)
+    if kind not in RelationshipKind.values:
+        raise InvalidInput(
+            f"Relationship kind must be one of {', '.join(RelationshipKind.values)} (got {kind!r}).", field="kind"
+        )
+    if source.pk == target.pk:
+        raise InvalidInput(f"{source.name} cannot be related to itself.", field="target")
+    relationship, _ = Relationship.objects.get_or_create(source=source, target=target, kind=kind)
+    return relationship
+
+
+def unrelate(relationship: Relationship, *, actor: User | None) -> None:
+    check_may_manage(actor)
+    relationship.delete()
+
+
+def create_service(
+    *,
+    actor: User | None,
+    name: str,
+    users: int = 0,
+    criticality: int = 3,
+    description: str = "",
+    owner_team: Any = None,
+    ci: ConfigurationItem | None = None,
+) -> Service:
+    """Record a business service. Without a CI, one of type business-service with its name joins the graph."""
+    check_may_manage(actor)
+    name = _clean_name(name)
+    with transaction.atomic():
+        if ci is None:
+            service_type = CIType.objects.filter(slug=BUSINESS_SERVICE_TYPE).first()
+            if service_type is None:
+                raise Conflict(f"The CI type {BUSINESS_SERVICE_TYPE!r} is missing; create it first.")
+            ci = create_ci(
+                actor=actor,
+                name=name,
+                ci_type=service_type,
+                criticality=criticality,
+                fields={"description": description, "owner_team": owner_team},
+            )
+        service = Service(
+            name=name, users=users, criticality=criticality, description=description, owner_team=owner_team, ci=ci
+        )
+        return _saved(service)
+
+
+def update_service(service: Service, *, actor: User | None, changes: Mapping[str, Any]) -> Service:
+    check_may_manage(actor)
+    return _changed(service, changes, allowed=SERVICE_FIELDS)
+
+
+def delete_service(service: Service, *, actor: User | None) -> None:
+    """Remove a business service (its CI stays in the graph). Refused while incidents name it."""
+    check_may_manage(actor)
+    _deleted(service, f"Incidents name the service {service.name}; it cannot be deleted.")
+
+
+# --- shared steps ---------------------------------------------------------------------------
+
+
+def _changed[M: models.Model](row: M, changes: Mapping[str, Any], *, allowed: frozenset[str]) -> M:
+    _check_known(changes, allowed)
+    fields = [name for name, value in changes.items() if getattr(row, name) != value]
+    if not fields:
+        return row
+    for name in fields:
+        setattr(row, name, changes[name])
+    return _saved(row, update_fields=fields)
+
+
+def _saved[M: models.Model](row: M, *, update_fields: list[str] | None = None) -> M:
+    """Validate the whole row (types, choices, uniqueness) and save it, or raise InvalidInput and save nothing."""
+    try:
+        row.full_clean()
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        shown = "ci_type" if field == "ci_type" else field
+        raise InvalidInput(f"{_label(shown)}: {' '.join(messages)}", field=_api_field(shown)) from error
+    row.save(update_fields=update_fields)
+    return row
+
+
+def _deleted(row: models.Model, refusal: str) -> None:
+    try:
+        with transaction.atomic():
+            row.delete()
+    except models.ProtectedError as error:
+        raise Conflict(refusal) from error
+
+
+def _check_known(fields: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    unknown = sorted(set(fields) - allowed)
+    if unknown:
+        raise InvalidInput(f"These fields cannot be set: {', '.join(unknown)}.", field=_api_field(unknown[0]))
+
+
+def _clean_name(name: str) -> str:
+    cleaned = " ".join(str(name).split())
+    if not cleaned:
+        raise InvalidInput("Give it a name, e.g. 'payments-db'.", field="name")
+    return cleaned
+
+
+def _api_field(name: str) -> str:
+    return "type" if name == "ci_type" else name
+
+
+def _label(name: str) -> str:
+    return _api_field(name).replace("_", " ").capitalize()

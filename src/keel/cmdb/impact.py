@@ -1,0 +1,168 @@
+"""Impact analysis: which CIs a CI's failure reaches (upstream) or which it needs (downstream).
+
+One recursive CTE walks the relationship table on SQLite and PostgreSQL alike. Each step follows
+an edge the way failure travels (``kinds.NEEDS_TARGET``: the source needs the target; ``part_of``:
+the whole needs its part). ``UNION`` (not ``UNION ALL``) keeps one row per (CI, distance), and the
+depth limit bounds the walk, so cycles end; the outer query keeps each CI's shortest distance.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Final
+
+from django.db import connection
+from django.db.models import Q
+
+from keel.cmdb.kinds import NEEDS_TARGET, WHOLE_NEEDS_PART
+from keel.cmdb.models import ConfigurationItem, Relationship, Service
+from keel.lib.errors import InvalidInput
+
+DEFAULT_DEPTH: Final = 6
+MAX_DEPTH: Final = 20
+
+
+class Direction(StrEnum):
+    UP = "up"  # what breaks if this fails: the CIs that need it, transitively
+    DOWN = "down"  # what this needs, transitively
+
+
+# In the upward walk a step goes from a CI to whoever needs it; downward, to what it needs.
+_STEP: Final = {
+    Direction.UP: (
+        "(r.target_id = walk.id AND r.kind IN ({needs})) OR (r.source_id = walk.id AND r.kind IN ({whole}))",
+        "CASE WHEN r.kind IN ({whole}) THEN r.target_id ELSE r.source_id END",
+    ),
+    Direction.DOWN: (
+        "(r.source_id = walk.id AND r.kind IN ({needs})) OR (r.target_id = walk.id AND r.kind IN ({whole}))",
+        "CASE WHEN r.kind IN ({whole}) THEN r.source_id ELSE r.target_id END",
+    ),
+}
+
+
+def _walk_sql(direction: Direction) -> str:
+    on, next_id = _STEP[direction]
+    kinds = {"needs": _quoted(NEEDS_TARGET), "whole": _quoted(WHOLE_NEEDS_PART)}
+    return f"""
+        WITH RECURSIVE walk(id, distance) AS (
+            SELECT CAST(%s AS BIGINT), 0
+            UNION
+            SELECT {next_id.format(**kinds)}, walk.distance + 1
+            FROM walk JOIN cmdb_relationship r ON {on.format(**kinds)}
+            WHERE walk.distance < %s
+        )
+        SELECT id, MIN(distance) FROM walk GROUP BY id
+    """
+
+
+def _quoted(kinds: frozenset[str]) -> str:
+    # The kinds are our own constants (kinds.py), never input, so they can be inlined as literals.
+    return ", ".join(f"'{kind}'" for kind in sorted(kinds))
+
+
+_SQL: Final = {direction: _walk_sql(direction) for direction in Direction}
+
+
+def parse_depth(raw: object) -> int:
+    text = str(raw).strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_DEPTH:
+        raise InvalidInput(f"depth must be a whole number from 1 to {MAX_DEPTH} (got {raw!r}).", field="depth")
+    return int(text)
+
+
+def parse_direction(raw: object) -> Direction:
+    if raw not in Direction.__members__.values():
+        raise InvalidInput(f"direction must be 'up' or 'down' (got {raw!r}).", field="direction")
+    return Direction(str(raw))
+
+
+def reach(ci_id: int, *, direction: Direction, depth: int) -> dict[int, int]:
+    """{CI id: shortest distance} of every CI within ``depth`` steps, the start itself at 0."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL[direction], [ci_id, depth])
+        return {int(pk): int(distance) for pk, distance in cursor.fetchall()}
+
+
+@dataclass(frozen=True)
+class ReachedCI:
+    ci: ConfigurationItem
+    distance: int
+
+
+@dataclass(frozen=True)
+class Impact:
+    root: ConfigurationItem
+    direction: Direction
+    depth: int
+    cis: list[ReachedCI]  # by distance, then name; the root is not among them
+    services: list[tuple[Service, int]]  # business services reached (or the root's own), with their distance
+    deepest: int  # the largest distance reached
+    root_in_cycle: bool = False
+    users: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "users", sum(service.users for service, _ in self.services))
+
+
+def impact_of(root: ConfigurationItem, *, direction: Direction, depth: int = DEFAULT_DEPTH) -> Impact:
+    """The CIs within ``depth`` steps of ``root`` with their distance, and the business services among them."""
+    distances = reach(root.pk, direction=direction, depth=depth)
+    root_in_cycle = _returns_to_root(root.pk, distances, direction=direction)
+    distances[root.pk] = 0
+    rows = ConfigurationItem.objects.filter(pk__in=distances).select_related("ci_type")
+    cis = sorted(
+        (ReachedCI(ci, distances[ci.pk]) for ci in rows if ci.pk != root.pk),
+        key=lambda reached: (reached.distance, reached.ci.name),
+    )
+    services = sorted(
+        ((service, distances[service.ci_id or 0]) for service in Service.objects.filter(ci_id__in=distances)),
+        key=lambda pair: (pair[1], pair[0].criticality, -pair[0].users, pair[0].name),
+    )
+    return Impact(
+        root=root,
+        direction=direction,
+        depth=depth,
+        cis=cis,
+        services=services,
+        deepest=max((reached.distance for reached in cis), default=0),
+        root_in_cycle=root_in_cycle,
+    )
+
+
+def _returns_to_root(root_id: int, distances: dict[int, int], *, direction: Direction) -> bool:
+    """Does a reached CI lead back to the root? (The walk records the root only at distance 0.)
+
+    Only the root's own relationships can close such a loop, so only those are read.
+    """
+    touching = Relationship.objects.filter(Q(source_id=root_id) | Q(target_id=root_id)).values_list(
+        "source_id", "target_id", "kind"
+    )
+    return any(
+        step.to_id == root_id and step.from_id in distances
+        for step in (_oriented(source_id, target_id, kind, direction) for source_id, target_id, kind in touching)
+    )
+
+
+@dataclass(frozen=True)
+class Step:
+    """One edge in the walk's direction: failure of ``from_id`` reaches ``to_id`` (upward)."""
+
+    from_id: int
+    to_id: int
+    kind: str
+
+
+def steps_among(ids: Sequence[int], *, direction: Direction) -> list[Step]:
+    """The relationships between these CIs, oriented the way the walk goes."""
+    chosen = set(ids)
+    rows = Relationship.objects.filter(source_id__in=chosen, target_id__in=chosen).values_list(
+        "source_id", "target_id", "kind"
+    )
+    return [_oriented(source_id, target_id, kind, direction) for source_id, target_id, kind in rows]
+
+
+def _oriented(source_id: int, target_id: int, kind: str, direction: Direction) -> Step:
+    needer, needed = (target_id, source_id) if kind in WHOLE_NEEDS_PART else (source_id, target_id)
+    if direction == Direction.UP:
+        return Step(from_id=needed, to_id=needer, kind=kind)
+    return Step(from_id=needer, to_id=needed, kind=kind)
