@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from keel.accounts.models import User
-from keel.cmdb.kinds import BUSINESS_SERVICE_TYPE, RelationshipKind
+from keel.cmdb.kinds import BUSINESS_SERVICE_TYPE, DEFAULT_CI_TYPES, RelationshipKind
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
 from keel.cmdb.permissions import can_manage_cmdb
 from keel.lib.errors import Conflict, InvalidInput, NotAllowed
@@ -201,3 +201,10 @@ def _api_field(name: str) -> str:
 
 def _label(name: str) -> str:
     return _api_field(name).replace("_", " ").capitalize()
+
+
+def ensure_default_ci_types() -> dict[str, CIType]:
+    """The CI types every CMDB starts with (the migration seeds them too), by slug. Safe to call twice."""
+    return {
+        slug: CIType.objects.get_or_create(slug=slug, defaults={"name": name})[0] for slug, name in DEFAULT_CI_TYPES
+    }
