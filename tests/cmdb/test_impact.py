@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 import pytest
 
 from keel.cmdb.actions import create_service, relate
-from keel.cmdb.graph import components, layers
+from keel.cmdb.graph import Node, components, layers
 from keel.cmdb.impact import Direction, Step, impact_of, parse_depth, parse_direction, reach, steps_among
 from keel.lib.errors import InvalidInput
 from tests.cmdb.conftest import Graph
@@ -102,11 +102,16 @@ def test_layers_say_how_each_ci_was_reached_and_which_steps_close_a_cycle(build_
     drawn = layers(distances, steps_among(list(distances), direction=Direction.UP))
 
     by_id = {ci.pk: name for name, ci in graph.items()}
-    rows = [
-        [(by_id[node.ci_id], [by_id[link.other_id] for link in node.reached_from],
-          [by_id[link.other_id] for link in node.loops_to], node.in_cycle) for node in sorted(layer, key=lambda n: by_id[n.ci_id])]
-        for layer in drawn
-    ]  # fmt: skip
+
+    def row(node: Node) -> tuple[str, list[str], list[str], bool]:
+        return (
+            by_id[node.ci_id],
+            [by_id[link.other_id] for link in node.reached_from],
+            [by_id[link.other_id] for link in node.loops_to],
+            node.in_cycle,
+        )
+
+    rows = [sorted(row(node) for node in layer) for layer in drawn]
     assert rows == [
         [("a", [], [], True)],
         [("c", ["a"], [], True), ("x", ["a"], [], False)],
