@@ -3,6 +3,7 @@ from ninja import NinjaAPI
 from keel.accounts.api import BearerToken
 from keel.cmdb.api import router as cmdb_router
 from keel.incidents.api import router as incidents_router
+from keel.reporting.api import router as reporting_router
 from keel.lib.api import install_error_handlers
 
 api = NinjaAPI(
@@ -15,3 +16,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", incidents_router)
 api.add_router("/", cmdb_router)
+api.add_router("/", reporting_router)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "keel.activity",
     "keel.incidents",
     "keel.scheduler",
+    "keel.reporting",
     "keel.demo",
 ]
 
