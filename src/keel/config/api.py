@@ -3,8 +3,8 @@ from ninja import NinjaAPI
 from keel.accounts.api import BearerToken
 from keel.cmdb.api import router as cmdb_router
 from keel.incidents.api import router as incidents_router
-from keel.reporting.api import router as reporting_router
 from keel.lib.api import install_error_handlers
+from keel.reporting.api import router as reporting_router
 
 api = NinjaAPI(
     title="Keel API",

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -73,7 +74,7 @@ def hotspot_report(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def hotspot_csv(request: HttpRequest) -> HttpResponse:
+def hotspot_csv(request: HttpRequest) -> HttpResponseBase:
     user = _user(request)
     if not user.can(Capability.VIEW_ALL_INCIDENTS):
         return HttpResponse("The hotspot report is for IT staff.", status=403, content_type="text/plain")
