@@ -7,8 +7,7 @@ from django.test import Client
 
 from keel.accounts.models import User
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
-from tests.cmdb.conftest import Graph
-from tests.conftest import ApiClient
+from tests.conftest import ApiClient, Graph
 
 pytestmark = pytest.mark.django_db
 

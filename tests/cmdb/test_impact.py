@@ -8,7 +8,7 @@ from keel.cmdb.actions import create_service, relate
 from keel.cmdb.graph import Node, components, layers
 from keel.cmdb.impact import Direction, Step, impact_of, parse_depth, parse_direction, reach, steps_among
 from keel.lib.errors import InvalidInput
-from tests.cmdb.conftest import Graph
+from tests.conftest import Graph
 
 pytestmark = pytest.mark.django_db
 

@@ -43,7 +43,7 @@ def ci_record(request: HttpRequest, pk: int) -> HttpResponse:
         "stands_for": Service.objects.filter(ci=ci).first(),
         "outgoing": outgoing,
         "incoming": incoming,
-        "context": ci_context(ci, user=user),
+        "found": ci_context(ci, user=user),
         "can_manage": can_manage_cmdb(user),
         "relationship_form": RelationshipForm(),
     }
