@@ -158,10 +158,10 @@ def impact(request: HttpRequest, reference: str, query: Query[ImpactQuery]) -> d
         "depth": found.depth,
         "cis": [
             {
-                "id": reached.ci.pk,
-                "name": reached.ci.name,
-                "type": reached.ci.ci_type.slug,
-                "criticality": reached.ci.criticality,
+                "id": reached.id,
+                "name": reached.name,
+                "type": reached.type_slug,
+                "criticality": reached.criticality,
                 "distance": reached.distance,
             }
             for reached in found.cis

@@ -163,8 +163,8 @@ def _impact_context(ci: ConfigurationItem, *, direction: Direction, depth: int) 
     found = impact_of(ci, direction=direction, depth=depth)
     limit = _drawable_depth(found.cis)
     drawn = [reached for reached in found.cis if reached.distance <= limit]
-    distances = {ci.pk: 0, **{reached.ci.pk: reached.distance for reached in drawn}}
-    by_id = {ci.pk: ci, **{reached.ci.pk: reached.ci for reached in drawn}}
+    distances = {ci.pk: 0, **{reached.id: reached.distance for reached in drawn}}
+    by_id: dict[int, ConfigurationItem | ReachedCI] = {ci.pk: ci, **{reached.id: reached for reached in drawn}}
     services = {service.ci_id: service for service, _ in found.services}
     graph = layers(distances, steps_among(list(distances), direction=direction))
     return {
@@ -178,6 +178,7 @@ def _impact_context(ci: ConfigurationItem, *, direction: Direction, depth: int) 
             [
                 {
                     "ci": by_id[node.ci_id],
+                    "type": _type_name(by_id[node.ci_id]),
                     "service": services.get(node.ci_id),
                     "in_cycle": node.in_cycle,
                     "via": [_via(direction, link.kind, by_id[link.other_id].name) for link in node.reached_from],
@@ -190,6 +191,10 @@ def _impact_context(ci: ConfigurationItem, *, direction: Direction, depth: int) 
         "hidden": len(found.cis) - len(drawn),
         "cycles": sum(1 for layer in graph for node in layer if node.in_cycle),
     }
+
+
+def _type_name(ci: ConfigurationItem | ReachedCI) -> str:
+    return ci.type_name if isinstance(ci, ReachedCI) else ci.ci_type.name
 
 
 def _via(direction: Direction, kind: str, other: str) -> str:
