@@ -16,7 +16,7 @@ Medians and p95 (nearest rank). Everything is bounded; nothing leaves 127.0.0.1.
 
 The graph: 1,000 clusters of 100 CIs (an application stack each). In a cluster, CI k depends on
 (or runs on, is hosted on, connects to) 3 CIs below it, so every CI of a cluster reaches its CI 0;
-CI 0 depends on CI 99 (a cycle per cluster) and four ``part_of`` edges per cluster (~300k in all). The CI 0 of ten
+CI 0 depends on CI 99 (a cycle per cluster) and six ``part_of`` edges per cluster (~300k in all). The CI 0 of ten
 clusters depends on ``san-hot-01``: its upstream impact is those ten clusters, ~1,000 CIs.
 """
 
@@ -45,7 +45,7 @@ PG_NAME = "keel_bench_cmdb"
 CLUSTER = 100
 HOT = "san-hot-01"
 HOT_CLUSTERS = 10
-PARTS = 4  # part_of edges per cluster: with the rest, 301 relationships per cluster of 100 CIs
+PARTS = 6  # part_of edges per cluster: with the rest, 301 relationships per cluster of 100 CIs
 KINDS = ("depends_on", "runs_on", "hosted_on", "connects_to")
 TYPES = ("server", "application", "database", "virtual-machine")
 

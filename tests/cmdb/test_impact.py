@@ -3,10 +3,12 @@
 from collections.abc import Callable, Sequence
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from keel.cmdb.actions import create_service, relate
 from keel.cmdb.graph import Node, components, layers
 from keel.cmdb.impact import Direction, Step, impact_of, parse_depth, parse_direction, reach, steps_among
+from keel.cmdb.models import Relationship
 from keel.lib.errors import InvalidInput
 from tests.conftest import Graph
 
@@ -138,3 +140,14 @@ def test_direction_is_up_or_down() -> None:
     assert parse_direction("down") == Direction.DOWN
     with pytest.raises(InvalidInput, match="direction must be 'up' or 'down'"):
         parse_direction("sideways")
+
+
+def test_the_database_keeps_needer_and_needed_in_line_with_the_kind(build_graph: Build) -> None:
+    graph = build_graph(["disk part_of cluster", "app depends_on db"])
+    rows = Relationship.objects.order_by("kind").values_list("kind", "needer__name", "needed__name")
+
+    assert list(rows) == [("depends_on", "app", "db"), ("part_of", "cluster", "disk")]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Relationship.objects.create(
+            source=graph["db"], target=graph["app"], kind="depends_on", needer=graph["app"], needed=graph["db"]
+        )

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from keel.accounts.models import User
-from keel.cmdb.kinds import BUSINESS_SERVICE_TYPE, DEFAULT_CI_TYPES, RelationshipKind
+from keel.cmdb.kinds import BUSINESS_SERVICE_TYPE, DEFAULT_CI_TYPES, RelationshipKind, ends
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
 from keel.cmdb.permissions import can_manage_cmdb
 from keel.lib.errors import Conflict, InvalidInput, NotAllowed
@@ -98,7 +98,10 @@ def relate(*, actor: User | None, source: ConfigurationItem, target: Configurati
         )
     if source.pk == target.pk:
         raise InvalidInput(f"{source.name} cannot be related to itself.", field="target")
-    relationship, _ = Relationship.objects.get_or_create(source=source, target=target, kind=kind)
+    needer, needed = ends(source.pk, target.pk, kind)
+    relationship, _ = Relationship.objects.get_or_create(
+        source=source, target=target, kind=kind, defaults={"needer_id": needer, "needed_id": needed}
+    )
     return relationship
 
 

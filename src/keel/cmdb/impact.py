@@ -1,9 +1,10 @@
 """Impact analysis: which CIs a CI's failure reaches (upstream) or which it needs (downstream).
 
 One recursive CTE walks the relationship table on SQLite and PostgreSQL alike. Each step follows
-an edge the way failure travels (``kinds.NEEDS_TARGET``: the source needs the target; ``part_of``:
-the whole needs its part). ``UNION`` (not ``UNION ALL``) keeps one row per (CI, distance), and the
-depth limit bounds the walk, so cycles end; the outer query keeps each CI's shortest distance.
+an edge the way failure travels: ``needed → needer`` upward, ``needer → needed`` downward (see
+``kinds.ends``: the source needs the target, except that for ``part_of`` the whole needs its part).
+``UNION`` (not ``UNION ALL``) keeps one row per (CI, distance), and the depth limit bounds the walk,
+so cycles end; ``nearest`` keeps each CI's shortest distance.
 """
 
 from collections.abc import Sequence
@@ -12,9 +13,8 @@ from enum import StrEnum
 from typing import Final
 
 from django.db import connection
-from django.db.models import Q
 
-from keel.cmdb.kinds import NEEDS_TARGET, WHOLE_NEEDS_PART
+from keel.cmdb.kinds import ends
 from keel.cmdb.models import ConfigurationItem, Relationship, Service
 from keel.lib.errors import InvalidInput
 
@@ -27,28 +27,18 @@ class Direction(StrEnum):
     DOWN = "down"  # what this needs, transitively
 
 
-# In the upward walk a step goes from a CI to whoever needs it; downward, to what it needs.
-_STEP: Final = {
-    Direction.UP: (
-        "(r.target_id = walk.id AND r.kind IN ({needs})) OR (r.source_id = walk.id AND r.kind IN ({whole}))",
-        "CASE WHEN r.kind IN ({whole}) THEN r.target_id ELSE r.source_id END",
-    ),
-    Direction.DOWN: (
-        "(r.source_id = walk.id AND r.kind IN ({needs})) OR (r.target_id = walk.id AND r.kind IN ({whole}))",
-        "CASE WHEN r.kind IN ({whole}) THEN r.source_id ELSE r.target_id END",
-    ),
-}
+# Upward a step goes from a CI to whoever needs it; downward, to what it needs.
+_STEP: Final = {Direction.UP: ("needed_id", "needer_id"), Direction.DOWN: ("needer_id", "needed_id")}
 
 
 def _walk_sql(direction: Direction) -> str:
-    on, next_id = _STEP[direction]
-    kinds = {"needs": _quoted(NEEDS_TARGET), "whole": _quoted(WHOLE_NEEDS_PART)}
+    here, there = _STEP[direction]
     return f"""
         WITH RECURSIVE walk(id, distance) AS (
             SELECT CAST(%s AS BIGINT), 0
             UNION
-            SELECT {next_id.format(**kinds)}, walk.distance + 1
-            FROM walk JOIN cmdb_relationship r ON {on.format(**kinds)}
+            SELECT r.{there}, walk.distance + 1
+            FROM walk JOIN cmdb_relationship r ON r.{here} = walk.id
             WHERE walk.distance < %s
         ),
         nearest(id, distance) AS (SELECT id, MIN(distance) FROM walk GROUP BY id)
@@ -63,12 +53,6 @@ _ROWS: Final = """
     JOIN cmdb_configurationitem ci ON ci.id = nearest.id
     JOIN cmdb_citype t ON t.id = ci.ci_type_id
 """
-
-
-def _quoted(kinds: frozenset[str]) -> str:
-    # The kinds are our own constants (kinds.py), never input, so they can be inlined as literals.
-    return ", ".join(f"'{kind}'" for kind in sorted(kinds))
-
 
 _SQL: Final = {direction: _walk_sql(direction) + "SELECT id, distance FROM nearest" for direction in Direction}
 _SQL_ROWS: Final = {direction: _walk_sql(direction) + _ROWS for direction in Direction}
@@ -157,15 +141,11 @@ def impact_of(root: ConfigurationItem, *, direction: Direction, depth: int = DEF
 def _returns_to_root(root_id: int, distances: dict[int, int], *, direction: Direction) -> bool:
     """Does a reached CI lead back to the root? (The walk records the root only at distance 0.)
 
-    Only the root's own relationships can close such a loop, so only those are read.
+    Only the steps into the root can close such a loop, so only those are read (one index probe).
     """
-    touching = Relationship.objects.filter(Q(source_id=root_id) | Q(target_id=root_id)).values_list(
-        "source_id", "target_id", "kind"
-    )
-    return any(
-        step.to_id == root_id and step.from_id in distances
-        for step in (_oriented(source_id, target_id, kind, direction) for source_id, target_id, kind in touching)
-    )
+    here, there = _STEP[direction]
+    into_root = Relationship.objects.filter(**{there: root_id}).order_by().values_list(here, flat=True)
+    return any(pk in distances and pk != root_id for pk in into_root)
 
 
 @dataclass(frozen=True)
@@ -180,14 +160,16 @@ class Step:
 def steps_among(ids: Sequence[int], *, direction: Direction) -> list[Step]:
     """The relationships between these CIs, oriented the way the walk goes."""
     chosen = set(ids)
-    rows = Relationship.objects.filter(source_id__in=chosen, target_id__in=chosen).values_list(
-        "source_id", "target_id", "kind"
+    rows = (
+        Relationship.objects.filter(source_id__in=chosen, target_id__in=chosen)
+        .order_by()
+        .values_list("source_id", "target_id", "kind")
     )
     return [_oriented(source_id, target_id, kind, direction) for source_id, target_id, kind in rows]
 
 
 def _oriented(source_id: int, target_id: int, kind: str, direction: Direction) -> Step:
-    needer, needed = (target_id, source_id) if kind in WHOLE_NEEDS_PART else (source_id, target_id)
+    needer, needed = ends(source_id, target_id, kind)
     if direction == Direction.UP:
         return Step(from_id=needed, to_id=needer, kind=kind)
     return Step(from_id=needer, to_id=needed, kind=kind)

@@ -64,3 +64,8 @@ DEFAULT_CI_TYPES: Final = (
     ("workstation", "Workstation"),
 )
 BUSINESS_SERVICE_TYPE: Final = "business-service"
+
+
+def ends(source_id: int, target_id: int, kind: str) -> tuple[int, int]:
+    """(needer, needed) of ``source <kind> target``: which CI suffers when the other fails."""
+    return (target_id, source_id) if kind in WHOLE_NEEDS_PART else (source_id, target_id)

@@ -14,16 +14,17 @@ from dataclasses import dataclass, field
 from itertools import batched
 from typing import Any, Final
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from keel.accounts.models import Team, User
 from keel.cmdb.actions import check_may_manage
-from keel.cmdb.kinds import CIStatus, Criticality, Environment, RelationshipKind
+from keel.cmdb.kinds import CIStatus, Criticality, Environment, RelationshipKind, ends
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship
 from keel.lib.errors import InvalidInput
 
 BATCH: Final = 2_000
 MAX_REPORTED: Final = 100
+ANALYZE_AFTER: Final = 10_000
 
 CI_COLUMNS: Final = (
     "name",
@@ -134,6 +135,7 @@ def import_cis(lines: Iterable[str], *, actor: User | None) -> ImportResult:
                 _upsert_cis(rows, header, result)
         if result.error_count:
             raise ImportRejected("CI", result)
+    _refresh_statistics(ConfigurationItem, result)
     return result
 
 
@@ -184,7 +186,7 @@ class _CIRowParser:
 
 
 def _upsert_cis(rows: Sequence[tuple[str, dict[str, Any]]], header: Sequence[str], result: ImportResult) -> None:
-    existing = {ci.name: ci for ci in ConfigurationItem.objects.filter(name__in=[name for name, _ in rows])}
+    existing = {ci.name: ci for ci in ConfigurationItem.objects.filter(name__in=[name for name, _ in rows]).order_by()}
     new, changed, touched = [], [], set()
     for name, values in rows:
         ci = existing.get(name)
@@ -270,6 +272,7 @@ def import_relationships(lines: Iterable[str], *, actor: User | None) -> ImportR
                 _insert_relationships(rows, result)
         if result.error_count:
             raise ImportRejected("relationship", result)
+    _refresh_statistics(Relationship, result)
     return result
 
 
@@ -277,7 +280,7 @@ def _relationship_rows(
     batch: Sequence[tuple[int, dict[str, str | None]]], result: ImportResult
 ) -> list[tuple[int, int, str]]:
     names = {(raw.get(column) or "").strip() for _, raw in batch for column in ("source", "target")}
-    ids = dict(ConfigurationItem.objects.filter(name__in=names).values_list("name", "pk"))
+    ids = dict(ConfigurationItem.objects.filter(name__in=names).order_by().values_list("name", "pk"))
     rows = []
     for line, raw in batch:
         source, kind, target = ((raw.get(column) or "").strip() for column in RELATIONSHIP_COLUMNS)
@@ -301,11 +304,17 @@ def _insert_relationships(rows: Sequence[tuple[int, int, str]], result: ImportRe
     stored = set(
         Relationship.objects.filter(
             source_id__in={source for source, _, _ in wanted}, target_id__in={target for _, target, _ in wanted}
-        ).values_list("source_id", "target_id", "kind")
+        )
+        .order_by()
+        .values_list("source_id", "target_id", "kind")
     )
     new = wanted - stored
     Relationship.objects.bulk_create(
-        (Relationship(source_id=source, target_id=target, kind=kind) for source, target, kind in sorted(new)),
+        (
+            Relationship(source_id=source, target_id=target, kind=kind, needer_id=needer, needed_id=needed)
+            for source, target, kind in sorted(new)
+            for needer, needed in [ends(source, target, kind)]
+        ),
         batch_size=500,
     )
     result.created += len(new)
@@ -321,6 +330,14 @@ def export_relationships() -> Iterator[str]:
 
 
 # --- shared ---------------------------------------------------------------------------------
+
+
+def _refresh_statistics(model: type[ConfigurationItem] | type[Relationship], result: ImportResult) -> None:
+    """After a large import, let PostgreSQL's planner know the table's new size now, not at autovacuum's
+    next pass: with stale statistics it walked the graph with sequential scans (SQLite needs no help)."""
+    if connection.vendor == "postgresql" and result.created + result.updated >= ANALYZE_AFTER:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 
 class _Bad(Exception):

@@ -126,11 +126,25 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='relationship',
             name='target',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='incoming', to='cmdb.configurationitem'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='incoming', to='cmdb.configurationitem'),
+        ),
+        migrations.AddField(
+            model_name='relationship',
+            name='needer',
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cmdb.configurationitem'),
+        ),
+        migrations.AddField(
+            model_name='relationship',
+            name='needed',
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cmdb.configurationitem'),
         ),
         migrations.AddIndex(
             model_name='relationship',
-            index=models.Index(fields=['target', 'kind', 'source'], name='relationship_target_kind'),
+            index=models.Index(fields=['needed', 'needer'], name='relationship_needed'),
+        ),
+        migrations.AddIndex(
+            model_name='relationship',
+            index=models.Index(fields=['needer', 'needed'], name='relationship_needer'),
         ),
         migrations.AddConstraint(
             model_name='relationship',
@@ -143,5 +157,9 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='relationship',
             constraint=models.CheckConstraint(condition=models.Q(('source', models.F('target')), _negated=True), name='relationship_not_to_itself'),
+        ),
+        migrations.AddConstraint(
+            model_name='relationship',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['part_of']), ('needed', models.F('source')), ('needer', models.F('target'))), models.Q(models.Q(('kind__in', ['part_of']), _negated=True), ('needed', models.F('target')), ('needer', models.F('source'))), _connector='OR'), name='relationship_ends_follow_kind'),
         ),
     ]

@@ -43,7 +43,9 @@ def forwards(apps: Any, schema_editor: Any) -> None:
         service.ci = ci_model.objects.create(name=name, ci_type=service_type, description=service.description)
         service.save(update_fields=["ci"])
         for ci in ci_model.objects.filter(service=service):
-            relationship_model.objects.get_or_create(source=service.ci, target=ci, kind="depends_on")
+            relationship_model.objects.get_or_create(
+                source=service.ci, target=ci, kind="depends_on", defaults={"needer": service.ci, "needed": ci}
+            )
 
 
 class Migration(migrations.Migration):
