@@ -1,9 +1,15 @@
 """Who reacts to which event: the one list (DESIGN §4.3). Handlers run after commit.
 
-Empty for now: the SLA, notification and integration issues subscribe here.
+The SLA, notification and integration issues subscribe here too.
 """
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-SUBSCRIPTIONS: Mapping[type, Sequence[Callable[[Any], None]]] = {}
+from keel.activity.handlers import record_cmdb_change
+from keel.cmdb.events import CMDBChanged
+
+SUBSCRIPTIONS: Mapping[type, Sequence[Callable[[Any], None]]] = {
+    # The CMDB sits below activity, so its audit rows are written on the event it publishes.
+    CMDBChanged: [record_cmdb_change],
+}
