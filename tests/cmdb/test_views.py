@@ -131,3 +131,13 @@ def test_signing_in_is_needed(build_graph: Build) -> None:
 
     assert Client().get("/cmdb/").status_code == 302
     assert Client().get(f"/cmdb/cis/{graph['web'].pk}/impact/").status_code == 302
+
+
+def test_a_huge_impact_is_drawn_only_up_to_the_cap(agent: User, build_graph: Build) -> None:
+    graph = build_graph([f"app-{number:03d} depends_on hub" for number in range(305)])
+
+    page = signed_in(agent).get(f"/cmdb/cis/{graph['hub'].pk}/impact/").content.decode()
+
+    assert "305 CIs within 6 steps" in page
+    assert page.count('data-ci="') == 301
+    assert "5 more CIs not drawn: the graph shows the nearest 300." in page

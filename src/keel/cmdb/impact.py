@@ -123,8 +123,10 @@ def impact_of(root: ConfigurationItem, *, direction: Direction, depth: int = DEF
     distances = {row.id: row.distance for row in rows}
     distances[root.pk] = 0
     cis = [row for row in rows if row.id != root.pk]
+    # Services are few; filtering them here keeps a walk of 50,000 CIs clear of SQLite's parameter limit.
+    linked = Service.objects.filter(ci__isnull=False)
     services = sorted(
-        ((service, distances[service.ci_id or 0]) for service in Service.objects.filter(ci_id__in=distances)),
+        ((service, distances[service.ci_id]) for service in linked if service.ci_id in distances),
         key=lambda pair: (pair[1], pair[0].criticality, -pair[0].users, pair[0].name),
     )
     return Impact(

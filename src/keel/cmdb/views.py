@@ -162,7 +162,7 @@ def impact(request: HttpRequest, pk: int) -> HttpResponse:
 def _impact_context(ci: ConfigurationItem, *, direction: Direction, depth: int) -> dict[str, Any]:
     found = impact_of(ci, direction=direction, depth=depth)
     limit = _drawable_depth(found.cis)
-    drawn = [reached for reached in found.cis if reached.distance <= limit]
+    drawn = [reached for reached in found.cis if reached.distance <= limit][:MAX_DRAWN]
     distances = {ci.pk: 0, **{reached.id: reached.distance for reached in drawn}}
     by_id: dict[int, ConfigurationItem | ReachedCI] = {ci.pk: ci, **{reached.id: reached for reached in drawn}}
     services = {service.ci_id: service for service, _ in found.services}
@@ -189,6 +189,7 @@ def _impact_context(ci: ConfigurationItem, *, direction: Direction, depth: int) 
             for layer in graph
         ],
         "hidden": len(found.cis) - len(drawn),
+        "max_drawn": MAX_DRAWN,
         "cycles": sum(1 for layer in graph for node in layer if node.in_cycle),
     }
 
