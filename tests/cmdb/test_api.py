@@ -1,6 +1,7 @@
 """The CMDB API: CRUD, impact, CSV, and who may write (configuration managers and admins only)."""
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -178,3 +179,31 @@ def test_csv_import_and_export_over_the_api(api: Api, config_manager: User, ci_t
         "web-01,server,in_service,production,2,,,,,,",
         "db-01,database,in_service,production,1,,,,,,",
     ]
+
+
+def test_a_big_csv_streams_past_the_in_memory_body_limit(
+    api: Api, config_manager: User, ci_types: dict[str, CIType], settings: Any
+) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    client = api(config_manager)
+    body = "\ufeffname,type\n" + "".join(f"host-{number:04d},server\n" for number in range(200))
+
+    answer = client.client.post(
+        "/api/v1/cmdb/import/cis", body.encode(), content_type="text/csv", headers=client.headers
+    )
+
+    assert len(body) > 3_000
+    assert answer.json() == {"created": 200, "updated": 0, "unchanged": 0}
+    assert ConfigurationItem.objects.filter(name="host-0199").exists()
+
+
+def test_a_body_that_is_not_utf8_is_refused(api: Api, config_manager: User, ci_types: dict[str, CIType]) -> None:
+    client = api(config_manager)
+
+    answer = client.client.post(
+        "/api/v1/cmdb/import/cis", "name,type\ncafé,server\n".encode("latin-1"), content_type="text/csv",
+        headers=client.headers,
+    )  # fmt: skip
+
+    assert answer.json() == {"message": "Line 2 is not UTF-8 text; save the CSV as UTF-8.", "field": "file"}
+    assert not ConfigurationItem.objects.exists()
