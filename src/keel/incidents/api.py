@@ -1,5 +1,6 @@
 """REST API v1 for incidents: parse, call one action or query, render."""
 
+import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -14,16 +15,15 @@ from keel.incidents.actions._record import SUBJECT
 from keel.incidents.actions.conversation import add_comment
 from keel.incidents.actions.lifecycle import transition_incident
 from keel.incidents.actions.records import open_incident, update_incident
-from keel.incidents.models import Incident, number_for, pk_from_number
+from keel.incidents.documents import incident_json, incident_json_with_version
+from keel.incidents.models import Incident, pk_from_number
 from keel.incidents.permissions import can_see_work_notes
 from keel.incidents.queries import (
     IncidentFilters,
     category_by_reference,
     get_incident_for,
-    incident_document,
-    incident_document_for,
-    incident_document_page,
-    incident_documents,
+    incident_json_for,
+    incident_json_page,
 )
 from keel.incidents.schemas import (
     CommentIn,
@@ -54,7 +54,7 @@ class ListQuery(Schema):
 
 
 @router.post("/incidents", response={201: IncidentOut})
-def create(request: HttpRequest, payload: IncidentIn, response: HttpResponse) -> Status[dict[str, Any]]:
+def create(request: HttpRequest, payload: IncidentIn) -> HttpResponse:
     actor = _user(request)
     data = payload.model_dump(exclude_unset=True)
     caller = user_by_reference(data["caller"], field="caller") if data.get("caller") is not None else actor
@@ -68,37 +68,31 @@ def create(request: HttpRequest, payload: IncidentIn, response: HttpResponse) ->
         urgency=LEVELS[payload.urgency],
         **_references(data),
     )
-    response["ETag"] = incident.etag
-    response["Location"] = f"/api/v1/incidents/{incident.number}"
     # Everything the answer shows is in memory after open_incident: no read back on the hot path.
-    return Status(201, incident_json(incident_document(incident)))
+    answer = _json_answer(json.dumps(incident_json(incident)), version=incident.version, status=201)
+    answer["Location"] = f"/api/v1/incidents/{incident.number}"
+    return answer
 
 
 @router.get("/incidents", response=IncidentListOut)
-def list_incidents(request: HttpRequest, filters: Query[ListQuery]) -> dict[str, Any]:
+def list_incidents(request: HttpRequest, filters: Query[ListQuery]) -> HttpResponse:
     if not 1 <= filters.limit <= 100:
         raise InvalidInput(f"limit must be between 1 and 100 (got {filters.limit}).", field="limit")
     if filters.offset < 0:
         raise InvalidInput(f"offset must be 0 or more (got {filters.offset}).", field="offset")
-    page = incident_document_page(_user(request), _parse_filters(filters), offset=filters.offset, limit=filters.limit)
-    return {
-        "items": [incident_json(document) for document in page.items],
-        "count": page.count,
-        "count_is_capped": page.count_is_capped,
-        "offset": page.offset,
-        "limit": page.limit,
-    }
+    page = incident_json_page(_user(request), _parse_filters(filters), offset=filters.offset, limit=filters.limit)
+    rest = {"count": page.count, "count_is_capped": page.count_is_capped, "offset": page.offset, "limit": page.limit}
+    return _json_answer(f'{{"items": [{", ".join(page.items)}], {json.dumps(rest)[1:]}')
 
 
 @router.get("/incidents/{number}", response=IncidentOut)
-def detail(request: HttpRequest, number: str, response: HttpResponse) -> dict[str, Any]:
-    document = incident_document_for(_user(request), number)
-    response["ETag"] = f'"{document["version"]}"'
-    return incident_json(document)
+def detail(request: HttpRequest, number: str) -> HttpResponse:
+    body, version = incident_json_for(_user(request), number)
+    return _json_answer(body, version=version)
 
 
 @router.patch("/incidents/{number}", response=IncidentOut)
-def patch(request: HttpRequest, number: str, payload: IncidentPatch, response: HttpResponse) -> dict[str, Any]:
+def patch(request: HttpRequest, number: str, payload: IncidentPatch) -> HttpResponse:
     incident = get_incident_for(_user(request), number)
     data = payload.model_dump(exclude_unset=True)
     if "state" in data:
@@ -114,12 +108,11 @@ def patch(request: HttpRequest, number: str, payload: IncidentPatch, response: H
     if "caller" in data:
         changes["caller"] = user_by_reference(data["caller"], field="caller")
     incident = update_incident(incident, actor=_user(request), changes=changes, expected_version=_if_match(request))
-    response["ETag"] = incident.etag
     return _reread(incident)
 
 
 @router.post("/incidents/{number}/transitions", response=IncidentOut)
-def transition(request: HttpRequest, number: str, payload: TransitionIn, response: HttpResponse) -> dict[str, Any]:
+def transition(request: HttpRequest, number: str, payload: TransitionIn) -> HttpResponse:
     incident = get_incident_for(_user(request), number)
     group = team_by_reference(payload.assignment_group) if payload.assignment_group is not None else None
     incident = transition_incident(
@@ -132,7 +125,6 @@ def transition(request: HttpRequest, number: str, payload: TransitionIn, respons
         hold_reason=payload.hold_reason,
         assignment_group=group,
     )
-    response["ETag"] = incident.etag
     return _reread(incident)
 
 
@@ -154,23 +146,19 @@ def timeline(request: HttpRequest, number: str) -> list[dict[str, Any]]:
 # --- rendering -----------------------------------------------------------------------------
 
 
-def incident_json(document: dict[str, Any]) -> dict[str, Any]:
-    """The API shape of an incident document (see queries.incident_documents)."""
-    fields = dict(document)
-    pk, parent_id = fields.pop("id"), fields.pop("parent_id")
-    return {
-        **fields,
-        "number": number_for(pk),
-        "impact": Level(document["impact"]).label,
-        "urgency": Level(document["urgency"]).label,
-        "priority": f"P{document['priority']}",
-        "parent": number_for(parent_id) if parent_id is not None else None,
-    }
+def _reread(incident: Incident) -> HttpResponse:
+    """Answer a change with the incident as a read shows it: one rendering for both."""
+    found = incident_json_with_version(Incident.objects.filter(pk=incident.pk))
+    assert found is not None  # we hold the row: it was just written in this request
+    return _json_answer(*found)
 
 
-def _reread(incident: Incident) -> dict[str, Any]:
-    """Answer a write with the incident as a read would show it: one serialisation for both."""
-    return incident_json(incident_documents(Incident.objects.filter(pk=incident.pk))[0])
+def _json_answer(body: str, version: int | None = None, *, status: int = 200) -> HttpResponse:
+    # Rendered already (see documents.py): sent as is, so ninja does not validate it again.
+    answer = HttpResponse(body, status=status, content_type="application/json")
+    if version is not None:
+        answer["ETag"] = f'"{version}"'
+    return answer
 
 
 def entry_json(entry: TimelineEntry) -> dict[str, Any]:

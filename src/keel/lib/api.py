@@ -11,11 +11,12 @@ from pydantic import PlainSerializer
 from keel.lib.errors import KeelError
 
 
-def _utc(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+def iso_utc(value: datetime) -> str:
+    """The API's time format, fixed width so that every reader parses one shape: 2026-11-27T18:00:00.000000Z."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-UtcDateTime = Annotated[datetime, PlainSerializer(_utc, return_type=str)]
+UtcDateTime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
 
 
 def error_body(message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:

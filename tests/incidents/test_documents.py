@@ -1,0 +1,75 @@
+"""The incident's API document: the database's rendering (reads) and Python's (a create's answer)
+must be the same JSON, field for field, on SQLite and PostgreSQL."""
+
+import json
+from datetime import UTC, datetime
+
+from keel.cmdb.models import ConfigurationItem, Service
+from keel.incidents.actions.records import open_incident
+from keel.incidents.documents import FIELDS, incident_json, incident_json_rows
+from keel.incidents.models import Category, Incident
+from keel.incidents.queries import attach_related
+from keel.incidents.schemas import IncidentOut
+from keel.incidents.states import Level
+from keel.lib.clock import frozen_at
+from tests.incidents.helpers import open_resolved
+
+
+def _both_renderings(incident: Incident) -> tuple[dict[str, object], dict[str, object]]:
+    fresh = Incident.objects.get(pk=incident.pk)
+    attach_related([fresh])
+    by_database = json.loads(incident_json_rows(Incident.objects.filter(pk=incident.pk))[0])
+    return by_database, incident_json(fresh)
+
+
+def test_a_fully_filled_incident_renders_the_same_in_the_database_and_in_python(agent, requester, service_desk):
+    hardware = Category.objects.create(name="Hardware")
+    printers = Category.objects.create(name="Printers", parent=hardware)
+    parent = open_incident(actor=agent, caller=requester, title="All printers offline")
+    # A whole second: SQLite stores it without a fraction, the API still shows six digits.
+    with frozen_at(datetime(2026, 3, 1, 9, 30, tzinfo=UTC)):
+        child = open_incident(
+            actor=agent,
+            caller=requester,
+            title='Printer "P-3" jams \\ again',
+            description="Line one\nline two — ünïcode",
+            impact=Level.HIGH,
+            urgency=Level.MEDIUM,
+            category=hardware,
+            subcategory=printers,
+            service=Service.objects.create(name="Printing"),
+            ci=ConfigurationItem.objects.create(name="printer-p3"),
+            assignment_group=service_desk,
+            assignee=agent,
+            parent=parent,
+        )
+
+    by_database, by_python = _both_renderings(child)
+
+    assert by_database == by_python
+    assert list(by_database) == [key for key, _, _ in FIELDS]
+    assert by_database["opened_at"] == "2026-03-01T09:30:00.000000Z"
+    assert (by_database["parent"], by_database["priority"], by_database["impact"]) == (parent.number, "P2", "high")
+    assert by_database["assignment_group"] == {"id": service_desk.pk, "slug": "service-desk", "name": "Service Desk"}
+    IncidentOut.model_validate(by_database)
+
+
+def test_a_resolved_incident_renders_its_flags_and_times_the_same(agent, requester, service_desk):
+    resolved = open_resolved(agent, requester, service_desk)
+
+    by_database, by_python = _both_renderings(resolved)
+
+    assert by_database == by_python
+    assert by_database["resolved_at"] is not None
+    assert by_database["first_contact_resolution"] in (True, False)
+    assert by_database["category"] is None
+    IncidentOut.model_validate(by_database)
+
+
+def test_numbers_past_seven_digits_keep_every_digit(agent, requester):
+    incident = open_incident(actor=agent, caller=requester, title="Far down the sequence")
+    Incident.objects.filter(pk=incident.pk).update(id=123_456_789)
+
+    (rendered,) = incident_json_rows(Incident.objects.filter(pk=123_456_789))
+
+    assert json.loads(rendered)["number"] == "INC123456789"
