@@ -104,6 +104,6 @@ def test_the_api_and_who_may_see_it(
         (1, "db", 3.0, 21.0),
         (2, "web", 1.0, None),
     ]
-    assert report["since"] == "2026-09-30T00:00:00Z"
+    assert report["since"] == "2026-09-30T00:00:00.000000Z"
     assert refused.status_code == 403
     assert bad.json() == {"message": "since must be a date like 2026-11-01 (got 'yesterday').", "field": "since"}
