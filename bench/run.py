@@ -6,6 +6,7 @@
     bench/run.sh list --size 100000       # filtered list pages at 100k incidents
     bench/run.sh sweep --db postgres      # web worker/thread configurations for the create scenario
     bench/run.sh profile                  # SQL per request and an in-process profile
+    bench/run.sh cmdb                     # CMDB: CSV import of 100k CIs / 300k relationships, impact
     bench/run.sh smoke                    # everything at a tiny scale, to check the scripts (~3 min)
 
 Each scenario starts from a fresh database (a SQLite file under bench/results/<run>/, or a fresh
@@ -730,12 +731,28 @@ def results_dir(options: Options, scenarios: list[str]) -> Iterator[None]:
         log(f"results in {options.out}")
 
 
+def scenario_cmdb(options: Options) -> None:
+    """CSV import of 100k CIs and ~300k relationships, then upstream impact of a CI with ~1,000
+    dependents: bench/cmdb.py, one database at a time, its table in <results>/cmdb-<db>/summary.md."""
+    for kind in options.dbs:
+        out = options.out / f"cmdb-{kind}"
+        output = run(
+            [PYTHON, str(BENCH / "cmdb.py"), "--db", kind, "--out", str(out), "--queries", "50", "--depth", "10"],
+            dict(os.environ),
+            capture=True,
+            timeout=3600,
+        )
+        for line in output.strip().splitlines():
+            log("  " + line)
+
+
 SCENARIOS = {
     "create": scenario_create,
     "floor": scenario_floor,
     "list": scenario_list,
     "sweep": scenario_sweep,
     "profile": scenario_profile,
+    "cmdb": scenario_cmdb,
 }
 
 
@@ -764,7 +781,7 @@ def main(argv: list[str] | None = None) -> int:
         sizes = args.size or [5_000]
         duration, repeat, floor_duration = 3.0, 1, 3.0
     elif "all" in scenarios:
-        scenarios = ["floor", "create", "list", "profile", "sweep"]
+        scenarios = ["floor", "create", "list", "profile", "sweep", "cmdb"]
     if not 0 < duration <= 120 or not 1 <= repeat <= 10 or not 1 <= args.clients <= 256:
         raise SystemExit("run: duration 0..120 s, repeat 1..10, clients 1..256")
     if any(not 1 <= size <= 5_000_000 for size in sizes):

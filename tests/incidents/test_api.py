@@ -3,7 +3,7 @@
 import pytest
 
 from keel.accounts.actions import issue_api_token, revoke_api_token
-from keel.cmdb.models import ConfigurationItem, Service
+from keel.cmdb.models import CIType, ConfigurationItem, Service
 from keel.incidents.actions.records import open_incident
 from keel.incidents.models import Category, Incident
 from keel.incidents.states import IncidentState
@@ -268,7 +268,7 @@ def test_writes_answer_exactly_what_a_read_shows(api, agent, requester, service_
     hardware = Category.objects.create(name="Hardware")
     Category.objects.create(name="Access control", parent=hardware)
     Service.objects.create(name="Building access")
-    ConfigurationItem.objects.create(name="badge-reader-02")
+    ConfigurationItem.objects.create(name="badge-reader-02", ci_type=CIType.objects.get(slug="server"))
     created = client.post(
         "/incidents",
         {

@@ -4,7 +4,7 @@ must be the same JSON, field for field, on SQLite and PostgreSQL."""
 import json
 from datetime import UTC, datetime
 
-from keel.cmdb.models import ConfigurationItem, Service
+from keel.cmdb.models import CIType, ConfigurationItem, Service
 from keel.incidents.actions.records import open_incident
 from keel.incidents.documents import FIELDS, incident_json, incident_json_rows
 from keel.incidents.models import Category, Incident
@@ -38,7 +38,7 @@ def test_a_fully_filled_incident_renders_the_same_in_the_database_and_in_python(
             category=hardware,
             subcategory=printers,
             service=Service.objects.create(name="Printing"),
-            ci=ConfigurationItem.objects.create(name="printer-p3"),
+            ci=ConfigurationItem.objects.create(name="printer-p3", ci_type=CIType.objects.get(slug="server")),
             assignment_group=service_desk,
             assignee=agent,
             parent=parent,

@@ -11,6 +11,7 @@ class Role(models.TextChoices):
     AGENT = "agent", "Service-desk agent"
     RESOLVER = "resolver", "Resolver"
     INCIDENT_MANAGER = "incident_manager", "Incident manager"
+    CONFIGURATION_MANAGER = "configuration_manager", "Configuration manager"
     ADMIN = "admin", "Administrator"
 
 
@@ -22,6 +23,7 @@ class Capability(models.TextChoices):
     WORK_ANY_QUEUE = "work_any_queue", "Work incidents of any assignment group"
     WRITE_WORK_NOTES = "write_work_notes", "Write internal work notes"
     ADMINISTER = "administer", "Manage users, teams and reference data"
+    MANAGE_CMDB = "manage_cmdb", "Change the CMDB: CI types, CIs, relationships, services"
     MANAGE_SLA = "manage_sla", "Manage SLA calendars and policies"
 
 
@@ -34,6 +36,14 @@ ROLE_CAPABILITIES: Final[Mapping[Role, frozenset[Capability]]] = {
     Role.AGENT: _STAFF | {Capability.WORK_UNASSIGNED},
     Role.RESOLVER: _STAFF,
     Role.INCIDENT_MANAGER: _STAFF | {Capability.WORK_UNASSIGNED, Capability.WORK_ANY_QUEUE, Capability.MANAGE_SLA},
+    # Keeps the CMDB; works incidents like a resolver, in the groups they belong to.
+    Role.CONFIGURATION_MANAGER: _STAFF | {Capability.MANAGE_CMDB},
     Role.ADMIN: _STAFF
-    | {Capability.WORK_UNASSIGNED, Capability.WORK_ANY_QUEUE, Capability.ADMINISTER, Capability.MANAGE_SLA},
+    | {
+        Capability.WORK_UNASSIGNED,
+        Capability.WORK_ANY_QUEUE,
+        Capability.ADMINISTER,
+        Capability.MANAGE_CMDB,
+        Capability.MANAGE_SLA,
+    },
 }

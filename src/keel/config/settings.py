@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "keel.sla",
     "keel.incidents",
     "keel.scheduler",
+    "keel.reporting",
     "keel.demo",
 ]
 

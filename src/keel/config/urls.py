@@ -10,4 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("keel.accounts.urls")),
     path("incidents/", include("keel.incidents.urls")),
+    path("cmdb/", include("keel.cmdb.urls")),
+    path("cmdb/", include("keel.reporting.urls")),
 ]

@@ -1,8 +1,8 @@
 """Build the demo: people and teams, categories, services and CIs, then 90 days of incidents.
 
 Everything goes through the same actions the UI and the API call (``accounts.actions``,
-``incidents.actions``), so the demo shows what Keel really records. Reference data without an
-action yet (categories, services, CIs) is created idempotently with ``get_or_create``.
+``cmdb.actions``, ``incidents.actions``), so the demo shows what Keel really records. Categories,
+which have no action yet, are created idempotently with ``get_or_create``.
 """
 
 import random
@@ -18,6 +18,7 @@ from django.utils import timezone
 from keel.accounts.actions import add_team_member, create_user, ensure_team, set_shared_password
 from keel.accounts.models import Team, User
 from keel.accounts.roles import Role
+from keel.cmdb.actions import create_ci, create_service, ensure_default_ci_types, relate
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.demo.cast import SERVICE_DESK, Cast
 from keel.demo.service_levels import create_service_levels
@@ -47,6 +48,7 @@ class DemoPerson(NamedTuple):
 ACCOUNTS: Final[tuple[DemoPerson, ...]] = (
     DemoPerson("admin", "Morgan Reyes", Role.ADMIN, "Europe/Amsterdam"),
     DemoPerson("imogen", "Imogen Clarke", Role.INCIDENT_MANAGER, "Europe/London"),
+    DemoPerson("carmen", "Carmen Ortiz", Role.CONFIGURATION_MANAGER, "Europe/Madrid", manager="imogen"),
     DemoPerson("priya", "Priya Nair", Role.AGENT, "Europe/London", manager="imogen"),
     DemoPerson("alice", "Alice Moreau", Role.AGENT, "Europe/Paris", manager="priya"),
     DemoPerson("samir", "Samir Haddad", Role.AGENT, "Europe/Amsterdam", manager="priya"),
@@ -100,29 +102,98 @@ CATEGORIES: Final[Mapping[str, tuple[str, ...]]] = {
     "Service request": ("How-to question", "Software install"),
 }
 
-SERVICES: Final[tuple[tuple[str, str, str], ...]] = (
-    ("Online shop", "The customer-facing web shop: catalogue, basket, checkout and payments.", "applications"),
-    ("E-mail", "Mailboxes, the mail gateway and spam filtering.", "applications"),
-    ("VPN", "Remote access for staff working from home or travelling.", "network"),
-    ("ERP", "Finance, purchasing and stock.", "applications"),
-    ("Payroll", "Salary runs, payslips and the time-sheet interface.", "applications"),
-    ("Workplace", "Laptops, printers, office software, Wi-Fi and the office network.", "end-user-computing"),
+
+class DemoService(NamedTuple):
+    name: str
+    description: str
+    owner: str  # team slug
+    users: int
+    criticality: int  # 1 (critical) to 5
+
+
+SERVICES: Final[tuple[DemoService, ...]] = (
+    DemoService(
+        "Online shop", "The customer-facing web shop: catalogue, basket, checkout and payments.", "applications",
+        25_000, 1,
+    ),
+    DemoService("E-mail", "Mailboxes, the mail gateway and spam filtering.", "applications", 1_200, 2),
+    DemoService("VPN", "Remote access for staff working from home or travelling.", "network", 400, 3),
+    DemoService("ERP", "Finance, purchasing and stock.", "applications", 300, 2),
+    DemoService("Payroll", "Salary runs, payslips and the time-sheet interface.", "applications", 60, 2),
+    DemoService("Workplace", "Laptops, printers, office software, Wi-Fi and the office network.", "end-user-computing",
+                1_200, 3),
+)  # fmt: skip
+
+
+class DemoCI(NamedTuple):
+    name: str
+    ci_type: str  # slug
+    criticality: int
+    support_group: str  # team slug
+    location: str
+    description: str
+
+
+CONFIGURATION_ITEMS: Final[tuple[DemoCI, ...]] = (
+    DemoCI("shop-web-01", "server", 2, "applications", "AMS1", "Web front end of the shop."),
+    DemoCI("checkout-api", "application", 2, "applications", "AMS1", "Checkout and payment orchestration API."),
+    DemoCI(
+        "fraud-check-api", "application", 3, "applications", "AMS1", "Scores orders; calls checkout back for details."
+    ),
+    DemoCI("catalogue-api", "application", 3, "applications", "AMS1", "Product catalogue and search."),
+    DemoCI("payments-db", "database", 1, "database", "AMS1", "PostgreSQL cluster holding orders and payments."),
+    DemoCI("catalogue-db", "database", 3, "database", "AMS1", "Product data."),
+    DemoCI("app-cluster-01", "cluster", 2, "applications", "AMS1", "Kubernetes cluster running the shop's services."),
+    DemoCI("storage-cluster-01", "storage", 2, "database", "AMS1", "Ceph cluster for databases, images and backups."),
+    DemoCI("storage-node-01", "server", 4, "database", "AMS1 rack 4", "Ceph storage node."),
+    DemoCI("storage-node-02", "server", 4, "database", "AMS1 rack 5", "Ceph storage node."),
+    DemoCI("storage-node-03", "server", 4, "database", "AMS1 rack 6", "Ceph storage node."),
+    DemoCI("mail-gw-01", "network-device", 3, "network", "AMS1", "Inbound and outbound mail gateway with spam filter."),
+    DemoCI("exchange-01", "server", 2, "applications", "AMS1", "Mailbox server."),
+    DemoCI("vpn-gw-01", "network-device", 3, "network", "AMS1", "Remote-access VPN gateway."),
+    DemoCI("erp-app-01", "application", 2, "applications", "AMS1", "ERP application server."),
+    DemoCI("erp-db-01", "database", 2, "database", "AMS1", "ERP database."),
+    DemoCI("payroll-app-01", "application", 3, "applications", "AMS1", "Payroll application and time-sheet interface."),
+    DemoCI("core-switch-01", "network-device", 1, "network", "Head office", "Core switch of the head office."),
+    DemoCI("wifi-controller-01", "network-device", 3, "network", "Head office", "Wireless LAN controller, all floors."),
+    DemoCI("print-srv-01", "server", 4, "end-user-computing", "Head office", "Print server for the office printers."),
 )
 
-CONFIGURATION_ITEMS: Final[tuple[tuple[str, str, str, str], ...]] = (
-    ("checkout-api", "application", "Online shop", "Checkout and payment orchestration API."),
-    ("shop-web-01", "server", "Online shop", "Web front end of the shop."),
-    ("payments-db", "database", "Online shop", "PostgreSQL cluster holding orders and payments."),
-    ("storage-cluster-01", "server", "Online shop", "Ceph cluster for product images and backups."),
-    ("mail-gw-01", "network device", "E-mail", "Inbound and outbound mail gateway with spam filter."),
-    ("exchange-01", "server", "E-mail", "Mailbox server."),
-    ("vpn-gw-01", "network device", "VPN", "Remote-access VPN gateway."),
-    ("erp-app-01", "application", "ERP", "ERP application server."),
-    ("erp-db-01", "database", "ERP", "ERP database."),
-    ("payroll-app-01", "application", "Payroll", "Payroll application and time-sheet interface."),
-    ("core-switch-01", "network device", "Workplace", "Core switch of the head office."),
-    ("wifi-controller-01", "network device", "Workplace", "Wireless LAN controller for all office floors."),
-    ("print-srv-01", "server", "Workplace", "Print server for the office printers."),
+# source, kind, target: a service tree from each business service down to the network and storage,
+# with one loop (the fraud check calls the checkout back) so the graph shows how cycles are drawn.
+RELATIONSHIPS: Final[tuple[tuple[str, str, str], ...]] = (
+    ("Online shop", "depends_on", "shop-web-01"),
+    ("shop-web-01", "depends_on", "checkout-api"),
+    ("shop-web-01", "depends_on", "catalogue-api"),
+    ("checkout-api", "depends_on", "payments-db"),
+    ("checkout-api", "depends_on", "fraud-check-api"),
+    ("fraud-check-api", "depends_on", "checkout-api"),
+    ("checkout-api", "runs_on", "app-cluster-01"),
+    ("catalogue-api", "runs_on", "app-cluster-01"),
+    ("fraud-check-api", "runs_on", "app-cluster-01"),
+    ("catalogue-api", "depends_on", "catalogue-db"),
+    ("payments-db", "depends_on", "storage-cluster-01"),
+    ("catalogue-db", "depends_on", "storage-cluster-01"),
+    ("storage-node-01", "part_of", "storage-cluster-01"),
+    ("storage-node-02", "part_of", "storage-cluster-01"),
+    ("storage-node-03", "part_of", "storage-cluster-01"),
+    ("storage-cluster-01", "connects_to", "core-switch-01"),
+    ("app-cluster-01", "connects_to", "core-switch-01"),
+    ("E-mail", "depends_on", "mail-gw-01"),
+    ("E-mail", "depends_on", "exchange-01"),
+    ("exchange-01", "depends_on", "storage-cluster-01"),
+    ("mail-gw-01", "connects_to", "core-switch-01"),
+    ("VPN", "depends_on", "vpn-gw-01"),
+    ("vpn-gw-01", "connects_to", "core-switch-01"),
+    ("ERP", "depends_on", "erp-app-01"),
+    ("erp-app-01", "depends_on", "erp-db-01"),
+    ("erp-db-01", "depends_on", "storage-cluster-01"),
+    ("Payroll", "depends_on", "payroll-app-01"),
+    ("payroll-app-01", "depends_on", "erp-db-01"),
+    ("Workplace", "depends_on", "core-switch-01"),
+    ("Workplace", "depends_on", "wifi-controller-01"),
+    ("Workplace", "depends_on", "print-srv-01"),
+    ("wifi-controller-01", "connects_to", "core-switch-01"),
 )
 
 
@@ -174,7 +245,7 @@ def build_demo(*, seed: int = SEED, now: datetime | None = None) -> DemoSummary:
         teams = create_teams(people)
         categories = create_categories()
         services = create_services(teams)
-        cis = create_configuration_items(services)
+        cis = create_configuration_items(teams, services)
         create_service_levels()
         cast = assemble_cast(people, teams, categories, services, cis)
         play_history(cast, random.Random(seed), now=now)
@@ -224,20 +295,42 @@ def create_categories() -> dict[str, Category]:
 
 
 def create_services(teams: Mapping[str, Team]) -> dict[str, Service]:
+    """The business services, each with its CI in the graph (create_service makes it), through the CMDB actions."""
     services = {}
-    for name, description, owner in SERVICES:
-        services[name], _ = Service.objects.get_or_create(
-            name=name, defaults={"description": description, "owner_team": teams[owner]}
+    for spec in SERVICES:
+        services[spec.name] = Service.objects.filter(name=spec.name).first() or create_service(
+            actor=None,
+            name=spec.name,
+            users=spec.users,
+            criticality=spec.criticality,
+            description=spec.description,
+            owner_team=teams[spec.owner],
         )
     return services
 
 
-def create_configuration_items(services: Mapping[str, Service]) -> dict[str, ConfigurationItem]:
+def create_configuration_items(
+    teams: Mapping[str, Team], services: Mapping[str, Service]
+) -> dict[str, ConfigurationItem]:
+    """The CIs and the relationships of the service tree (the services' own CIs included, by name)."""
+    types = ensure_default_ci_types()
     cis = {}
-    for name, kind, service, description in CONFIGURATION_ITEMS:
-        cis[name], _ = ConfigurationItem.objects.get_or_create(
-            name=name, defaults={"kind": kind, "description": description, "service": services[service]}
+    for spec in CONFIGURATION_ITEMS:
+        cis[spec.name] = ConfigurationItem.objects.filter(name=spec.name).first() or create_ci(
+            actor=None,
+            name=spec.name,
+            ci_type=types[spec.ci_type],
+            criticality=spec.criticality,
+            fields={
+                "support_group": teams[spec.support_group],
+                "owner_team": teams[spec.support_group],
+                "location": spec.location,
+                "description": spec.description,
+            },
         )
+    nodes = {**cis, **{name: service.ci for name, service in services.items() if service.ci is not None}}
+    for source, kind, target in RELATIONSHIPS:
+        relate(actor=None, source=nodes[source], target=nodes[target], kind=kind)
     return cis
 
 

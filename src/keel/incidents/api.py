@@ -201,8 +201,8 @@ def _references(data: dict[str, Any]) -> dict[str, Any]:
     resolvers = {
         "category": lambda ref: category_by_reference(ref, field="category"),
         "subcategory": lambda ref: category_by_reference(ref, field="subcategory"),
-        "service": service_by_reference,
-        "ci": ci_by_reference,
+        "service": lambda ref: service_by_reference(ref, field="service"),
+        "ci": lambda ref: ci_by_reference(ref, field="ci"),
         "assignment_group": team_by_reference,
         "assignee": lambda ref: user_by_reference(ref, field="assignee"),
         "parent": _parent,

@@ -23,6 +23,7 @@ urlpatterns = [
     path("new/", editing.create, name="new"),
     path("priority/", lookups.priority_preview, name="priority-preview"),
     path("callers/", lookups.callers, name="callers"),
+    path("ci-context/", lookups.ci_context, name="ci-context"),
     path("<incident:number>/", detail.incident_detail, name="detail"),
     path("<incident:number>/edit/", editing.edit, name="edit"),
     path("<incident:number>/transition/", workflow.transition, name="transition"),

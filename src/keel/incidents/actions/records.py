@@ -1,6 +1,7 @@
 """Logging incidents and editing their fields."""
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Final
 
 from django.db import transaction
@@ -12,6 +13,7 @@ from keel.cmdb.models import ConfigurationItem, Service
 from keel.incidents.actions._record import SUBJECT, actor_id, apply_changes, lock
 from keel.incidents.actions._sla import sync_sla
 from keel.incidents.actions.assignment import apply_assignment
+from keel.incidents.context import ImpactDecision, proposal_for
 from keel.incidents.events import (
     IncidentOpened,
     IncidentUpdated,
@@ -82,6 +84,8 @@ def open_incident(
         raise InvalidInput("Give the assignee's assignment group too.", field="assignment_group")
     now = clock.now()
     with transaction.atomic():
+        # Proposed before the insert, so the count of open incidents on the CI is of the others.
+        decision = ImpactDecision(proposal_for(ci), chosen=Level(impact)) if ci is not None else None
         incident = Incident.objects.create(
             title=title,
             description=description,
@@ -108,11 +112,28 @@ def open_incident(
             body=description,
             at=now,
         )
+        if decision is not None:
+            _record_impact_decision(incident, decision, actor=actor, now=now)
         publish(IncidentOpened(incident_id=incident.pk, actor_id=actor_id(actor)))
         sync_sla(incident, actor=actor, now=now, opening=True)
         if assignment_group is not None:
             apply_assignment(incident, actor=actor, group=assignment_group, assignee=assignee, note="", now=now)
     return incident
+
+
+def _record_impact_decision(incident: Incident, decision: ImpactDecision, *, actor: User | None, now: datetime) -> None:
+    """Put Keel's CMDB-based impact proposal and what the agent chose on the (internal) timeline."""
+    add_entry(
+        subject_type=SUBJECT,
+        subject_id=incident.pk,
+        actor=actor,
+        kind=EntryKind.SYSTEM,
+        summary=decision.summary,
+        body=decision.body,
+        is_public=False,
+        data={"impact_proposal": decision.as_data()},
+        at=now,
+    )
 
 
 def update_incident(

@@ -136,6 +136,15 @@ class IncidentCreateForm(IncidentFieldsForm):
             # A requester reports for themselves, through the portal channel, and never assigns.
             for name in ("caller", "channel", "assignment_group", "assignee"):
                 del self.fields[name]
+        else:
+            # The service desk sees what depends on the CI (and Keel's impact proposal) as it is typed.
+            self.fields["ci"].widget.attrs.update(
+                {
+                    "hx-get": reverse_lazy("incidents:ci-context"),
+                    "hx-trigger": "change, input changed delay:400ms",
+                    "hx-target": "#ci-context",
+                }
+            )
 
     @property
     def logs_for_others(self) -> bool:

@@ -8,10 +8,13 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from keel.accounts.models import User
+from keel.cmdb.queries import ci_by_reference
 from keel.incidents.actions.records import open_incident, update_incident
+from keel.incidents.context import ci_context
 from keel.incidents.forms.incident import IncidentCreateForm, IncidentEditForm, IncidentFieldsForm
 from keel.incidents.models import Incident
-from keel.incidents.permissions import can_edit_incident
+from keel.incidents.permissions import can_edit_incident, can_log_incident_for_others
 from keel.incidents.queries import priority_for
 from keel.incidents.states import FINAL, PRIORITY_NAMES, Level, Priority
 from keel.incidents.views.common import (
@@ -30,6 +33,9 @@ def create(request: HtmxHttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     if request.method == "GET":
         return _create_page(request, IncidentCreateForm(user=user))
+    if "look_up_ci" in request.POST:
+        # Without JavaScript the panel comes with a round trip: show it, keep what was typed, log nothing yet.
+        return _create_page(request, IncidentCreateForm(initial=request.POST.dict(), user=user))
     form = IncidentCreateForm(request.POST, user=user)
     if not form.is_valid():
         return _create_page(request, form, status=400)
@@ -81,8 +87,26 @@ def _stale(request: HtmxHttpRequest, number: str, form: IncidentEditForm, error:
 
 def _create_page(request: HtmxHttpRequest, form: IncidentCreateForm, *, status: int = 200) -> HttpResponse:
     user = signed_in_user(request)
-    context = {"nav": "new", "form": form, "preview": _preview(form), "staff": user.is_staff_member}
+    context = {
+        "nav": "new",
+        "form": form,
+        "preview": _preview(form),
+        "staff": user.is_staff_member,
+        "panel": ci_panel(user, str(form["ci"].value() or "")),
+    }
     return render(request, "incidents/create.html", context, status=status)
+
+
+def ci_panel(user: User, reference: str) -> dict[str, Any]:
+    """The CI context panel's content for what was typed in the CI field (staff only: it lists incidents)."""
+    reference = reference.strip()
+    if not reference or not can_log_incident_for_others(user):
+        return {}
+    try:
+        ci = ci_by_reference(reference)
+    except KeelError:
+        return {"message": f"No CI named {reference!r} in the CMDB; check the name to see what depends on it."}
+    return {"context": ci_context(ci, user=user)}
 
 
 def _edit_page(

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from keel.incidents.forms.incident import PriorityPreviewForm
 from keel.incidents.queries import callers_matching, priority_for
 from keel.incidents.views.common import HtmxHttpRequest, signed_in_user
-from keel.incidents.views.editing import priority_context
+from keel.incidents.views.editing import ci_panel, priority_context
 
 MAX_SUGGESTIONS = 10
 
@@ -29,3 +29,11 @@ def callers(request: HtmxHttpRequest) -> HttpResponse:
     text = request.GET.get("caller", "")
     people = callers_matching(signed_in_user(request), text, limit=MAX_SUGGESTIONS)
     return render(request, "incidents/partials/caller_options.html", {"people": people})
+
+
+@login_required
+@require_GET
+def ci_context(request: HtmxHttpRequest) -> HttpResponse:
+    """The panel of what depends on the CI typed in the create form, with Keel's impact proposal."""
+    panel = ci_panel(signed_in_user(request), request.GET.get("ci", ""))
+    return render(request, "incidents/partials/ci_context.html", {"panel": panel})

@@ -109,3 +109,28 @@
     if (region) region.textContent = "";
   });
 })();
+
+// The CI context panel: "Use high impact" sets the impact field (and so the priority preview).
+// Without JavaScript the button stays hidden and the agent picks the impact by hand.
+(function () {
+  "use strict";
+
+  function wire(root) {
+    root.querySelectorAll("[data-set-impact]").forEach((button) => {
+      button.hidden = false;
+      button.addEventListener("click", () => {
+        const impact = document.getElementById("id_impact");
+        if (!impact) return;
+        impact.value = button.dataset.setImpact;
+        impact.dispatchEvent(new Event("change", { bubbles: true }));
+        impact.focus();
+      });
+    });
+    root.querySelectorAll("[data-without-js]").forEach((element) => {
+      element.hidden = true;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => wire(document));
+  document.addEventListener("htmx:afterSwap", (event) => wire(event.detail.target));
+})();

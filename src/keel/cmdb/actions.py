@@ -1,0 +1,276 @@
+"""Every write on the CMDB: one function per verb, keyword-only, with an explicit actor (None = Keel).
+
+Each checks ``can_manage_cmdb``, validates the whole record before saving (bad input changes
+nothing), is a no-op when nothing changes, and publishes ``CMDBChanged`` (who, what, old → new) on
+commit; ``activity`` turns it into audit rows.
+"""
+
+import json
+from collections.abc import Mapping
+from typing import Any, Final
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from keel.accounts.models import User
+from keel.cmdb.events import CMDBChanged
+from keel.cmdb.kinds import BUSINESS_SERVICE_TYPE, DEFAULT_CI_TYPES, RelationshipKind, ends
+from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
+from keel.cmdb.permissions import can_manage_cmdb
+from keel.lib.errors import Conflict, InvalidInput, NotAllowed
+from keel.lib.events import publish
+
+CI_FIELDS: Final = frozenset(
+    {
+        "name",
+        "ci_type",
+        "aliases",
+        "status",
+        "environment",
+        "criticality",
+        "owner_team",
+        "support_group",
+        "location",
+        "attributes",
+        "description",
+    }
+)
+CI_TYPE_FIELDS: Final = frozenset({"slug", "name", "description"})
+SERVICE_FIELDS: Final = frozenset({"name", "description", "owner_team", "users", "criticality", "ci"})
+# How the audit rows address each kind of record (activity's subject_type).
+SUBJECTS: Final[Mapping[type[models.Model], str]] = {ConfigurationItem: "ci", Service: "service", CIType: "ci_type"}
+
+
+def check_may_manage(actor: User | None) -> None:
+    if actor is not None and not can_manage_cmdb(actor):
+        raise NotAllowed("Only configuration managers and administrators can change the CMDB.")
+
+
+def create_ci_type(*, actor: User | None, slug: str, name: str, description: str = "") -> CIType:
+    """Add a kind of CI (e.g. 'message-queue')."""
+    check_may_manage(actor)
+    return _created(CIType(slug=slug, name=name, description=description), actor=actor)
+
+
+def update_ci_type(ci_type: CIType, *, actor: User | None, changes: Mapping[str, Any]) -> CIType:
+    check_may_manage(actor)
+    return _changed(ci_type, changes, allowed=CI_TYPE_FIELDS, actor=actor)
+
+
+def delete_ci_type(ci_type: CIType, *, actor: User | None) -> None:
+    """Remove a CI type no CI uses any more."""
+    check_may_manage(actor)
+    _deleted(ci_type, f"CI type {ci_type.slug!r} is still used by CIs; give them another type first.", actor=actor)
+
+
+def create_ci(
+    *,
+    actor: User | None,
+    name: str,
+    ci_type: CIType,
+    criticality: int = 3,
+    fields: Mapping[str, Any] | None = None,
+) -> ConfigurationItem:
+    """Record a new configuration item; ``fields`` holds any other of CI_FIELDS."""
+    check_may_manage(actor)
+    extra = dict(fields or {})
+    _check_known(extra, CI_FIELDS)
+    ci = ConfigurationItem(name=_clean_name(name), ci_type=ci_type, criticality=criticality, **extra)
+    return _created(ci, actor=actor)
+
+
+def update_ci(ci: ConfigurationItem, *, actor: User | None, changes: Mapping[str, Any]) -> ConfigurationItem:
+    """Change a CI's fields. Changing nothing is a no-op."""
+    check_may_manage(actor)
+    if "name" in changes:
+        changes = {**changes, "name": _clean_name(changes["name"])}
+    return _changed(ci, changes, allowed=CI_FIELDS, actor=actor)
+
+
+def delete_ci(ci: ConfigurationItem, *, actor: User | None) -> None:
+    """Remove a CI and its relationships. Refused while incidents or a service still name it."""
+    check_may_manage(actor)
+    if Service.objects.filter(ci=ci).exists():
+        raise Conflict(f"{ci.name} stands for a business service; delete or relink the service first.")
+    _deleted(ci, f"Incidents name {ci.name}; retire it (status 'retired') instead of deleting it.", actor=actor)
+
+
+def relate(*, actor: User | None, source: ConfigurationItem, target: ConfigurationItem, kind: str) -> Relationship:
+    """Record that ``source <kind> target``. Recording an existing relationship again is a no-op."""
+    check_may_manage(actor)
+    if kind not in RelationshipKind.values:
+        raise InvalidInput(
+            f"Relationship kind must be one of {', '.join(RelationshipKind.values)} (got {kind!r}).", field="kind"
+        )
+    if source.pk == target.pk:
+        raise InvalidInput(f"{source.name} cannot be related to itself.", field="target")
+    needer, needed = ends(source.pk, target.pk, kind)
+    relationship, created = Relationship.objects.get_or_create(
+        source=source, target=target, kind=kind, defaults={"needer_id": needer, "needed_id": needed}
+    )
+    if created:
+        _publish_relationship(relationship, actor, old="", new=_relationship_text(relationship))
+    return relationship
+
+
+def unrelate(relationship: Relationship, *, actor: User | None) -> None:
+    check_may_manage(actor)
+    shown = _relationship_text(relationship)
+    relationship.delete()
+    _publish_relationship(relationship, actor, old=shown, new="")
+
+
+def _relationship_text(relationship: Relationship) -> str:
+    return f"{RelationshipKind(relationship.kind).label} {relationship.target.name}"
+
+
+def _publish_relationship(relationship: Relationship, actor: User | None, *, old: str, new: str) -> None:
+    """A relationship is history of its source CI ("depends on payments-db" added or removed)."""
+    publish(
+        CMDBChanged(
+            subject_type="ci",
+            subject_id=relationship.source_id,
+            actor_id=actor.pk if actor is not None else None,
+            changes=(("relationship", old, new),),
+        )
+    )
+
+
+def create_service(
+    *,
+    actor: User | None,
+    name: str,
+    users: int = 0,
+    criticality: int = 3,
+    description: str = "",
+    owner_team: Any = None,
+    ci: ConfigurationItem | None = None,
+) -> Service:
+    """Record a business service. Without a CI, one of type business-service with its name joins the graph."""
+    check_may_manage(actor)
+    name = _clean_name(name)
+    with transaction.atomic():
+        if ci is None:
+            service_type = CIType.objects.filter(slug=BUSINESS_SERVICE_TYPE).first()
+            if service_type is None:
+                raise Conflict(f"The CI type {BUSINESS_SERVICE_TYPE!r} is missing; create it first.")
+            ci = create_ci(
+                actor=actor,
+                name=name,
+                ci_type=service_type,
+                criticality=criticality,
+                fields={"description": description, "owner_team": owner_team},
+            )
+        service = Service(
+            name=name, users=users, criticality=criticality, description=description, owner_team=owner_team, ci=ci
+        )
+        return _created(service, actor=actor)
+
+
+def update_service(service: Service, *, actor: User | None, changes: Mapping[str, Any]) -> Service:
+    check_may_manage(actor)
+    return _changed(service, changes, allowed=SERVICE_FIELDS, actor=actor)
+
+
+def delete_service(service: Service, *, actor: User | None) -> None:
+    """Remove a business service (its CI stays in the graph). Refused while incidents name it."""
+    check_may_manage(actor)
+    _deleted(service, f"Incidents name the service {service.name}; it cannot be deleted.", actor=actor)
+
+
+# --- shared steps ---------------------------------------------------------------------------
+
+
+def _changed[M: models.Model](row: M, changes: Mapping[str, Any], *, allowed: frozenset[str], actor: User | None) -> M:
+    _check_known(changes, allowed)
+    fields = [name for name, value in changes.items() if getattr(row, name) != value]
+    if not fields:
+        return row
+    audit = [(_api_field(name), _text(getattr(row, name)), _text(changes[name])) for name in fields]
+    for name in fields:
+        setattr(row, name, changes[name])
+    _saved(row, update_fields=fields)
+    _publish(row, actor, audit)
+    return row
+
+
+def _created[M: models.Model](row: M, *, actor: User | None) -> M:
+    _saved(row)
+    _publish(row, actor, [("created", "", str(row))])
+    return row
+
+
+def _publish(row: models.Model, actor: User | None, changes: list[tuple[str, str, str]]) -> None:
+    publish(
+        CMDBChanged(
+            subject_type=SUBJECTS[type(row)],
+            subject_id=row.pk,
+            actor_id=actor.pk if actor is not None else None,
+            changes=tuple(changes),
+        )
+    )
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _saved[M: models.Model](row: M, *, update_fields: list[str] | None = None) -> M:
+    """Validate the whole row (types, choices, uniqueness) and save it, or raise InvalidInput and save nothing."""
+    try:
+        row.full_clean()
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        shown = "ci_type" if field == "ci_type" else field
+        raise InvalidInput(f"{_label(shown)}: {' '.join(messages)}", field=_api_field(shown)) from error
+    row.save(update_fields=update_fields)
+    return row
+
+
+def _deleted(row: models.Model, refusal: str, *, actor: User | None) -> None:
+    pk, shown = row.pk, str(row)
+    try:
+        with transaction.atomic():
+            row.delete()
+    except models.ProtectedError as error:
+        raise Conflict(refusal) from error
+    publish(
+        CMDBChanged(
+            subject_type=SUBJECTS[type(row)],
+            subject_id=pk,
+            actor_id=actor.pk if actor is not None else None,
+            changes=(("deleted", shown, ""),),
+        )
+    )
+
+
+def _check_known(fields: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    unknown = sorted(set(fields) - allowed)
+    if unknown:
+        raise InvalidInput(f"These fields cannot be set: {', '.join(unknown)}.", field=_api_field(unknown[0]))
+
+
+def _clean_name(name: str) -> str:
+    cleaned = " ".join(str(name).split())
+    if not cleaned:
+        raise InvalidInput("Give it a name, e.g. 'payments-db'.", field="name")
+    return cleaned
+
+
+def _api_field(name: str) -> str:
+    return "type" if name == "ci_type" else name
+
+
+def _label(name: str) -> str:
+    return _api_field(name).replace("_", " ").capitalize()
+
+
+def ensure_default_ci_types() -> dict[str, CIType]:
+    """The CI types every CMDB starts with (the migration seeds them too), by slug. Safe to call twice."""
+    return {
+        slug: CIType.objects.get_or_create(slug=slug, defaults={"name": name})[0] for slug, name in DEFAULT_CI_TYPES
+    }

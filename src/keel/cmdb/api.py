@@ -1,0 +1,374 @@
+"""REST API v1 for the CMDB: CI types, CIs, relationships, services, impact, CSV import/export.
+
+Everyone with a token reads; the actions refuse writes from anyone but configuration managers and admins.
+"""
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from ninja import Query, Router, Schema, Status
+
+from keel.accounts.models import Team, User
+from keel.cmdb import actions
+from keel.cmdb.impact import DEFAULT_DEPTH, impact_of, parse_depth, parse_direction
+from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
+from keel.cmdb.queries import (
+    CIFilters,
+    ci_by_reference,
+    ci_type_by_reference,
+    ci_types,
+    cis_matching,
+    relationship_by_id,
+    service_by_reference,
+)
+from keel.cmdb.schemas import (
+    CIIn,
+    CIListOut,
+    CIOut,
+    CIPatch,
+    CITypeIn,
+    CITypeOut,
+    CITypePatch,
+    ImpactOut,
+    ImportOut,
+    RelationshipIn,
+    RelationshipOut,
+    ServiceIn,
+    ServiceOut,
+    ServicePatch,
+)
+from keel.cmdb.transfer import export_cis, export_relationships, import_cis, import_relationships
+from keel.lib.errors import InvalidInput
+from keel.lib.references import by_reference
+
+router = Router(tags=["cmdb"])
+
+
+class CIQuery(Schema):
+    q: str | None = None
+    type: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+class ImpactQuery(Schema):
+    direction: str = "up"
+    depth: str = str(DEFAULT_DEPTH)
+
+
+# --- CI types ---------------------------------------------------------------------------------
+
+
+@router.get("/ci-types", response=list[CITypeOut])
+def list_ci_types(request: HttpRequest) -> list[dict[str, Any]]:
+    return [ci_type_json(ci_type) for ci_type in ci_types()]
+
+
+@router.post("/ci-types", response={201: CITypeOut})
+def create_ci_type(request: HttpRequest, payload: CITypeIn) -> Status[dict[str, Any]]:
+    ci_type = actions.create_ci_type(actor=_user(request), **payload.model_dump())
+    return Status(201, ci_type_json(ci_type))
+
+
+@router.get("/ci-types/{slug}", response=CITypeOut)
+def get_ci_type(request: HttpRequest, slug: str) -> dict[str, Any]:
+    return ci_type_json(ci_type_by_reference(slug))
+
+
+@router.patch("/ci-types/{slug}", response=CITypeOut)
+def patch_ci_type(request: HttpRequest, slug: str, payload: CITypePatch) -> dict[str, Any]:
+    changes = payload.model_dump(exclude_unset=True)
+    return ci_type_json(actions.update_ci_type(ci_type_by_reference(slug), actor=_user(request), changes=changes))
+
+
+@router.delete("/ci-types/{slug}", response={204: None})
+def delete_ci_type(request: HttpRequest, slug: str) -> Status[None]:
+    actions.delete_ci_type(ci_type_by_reference(slug), actor=_user(request))
+    return Status(204, None)
+
+
+# --- configuration items -------------------------------------------------------------------
+
+
+@router.get("/cis", response=CIListOut)
+def list_cis(request: HttpRequest, query: Query[CIQuery]) -> dict[str, Any]:
+    if not 1 <= query.limit <= 500:
+        raise InvalidInput(f"limit must be between 1 and 500 (got {query.limit}).", field="limit")
+    if query.offset < 0:
+        raise InvalidInput(f"offset must be 0 or more (got {query.offset}).", field="offset")
+    matching = cis_matching(CIFilters(text=(query.q or "").strip(), type_slug=(query.type or "").strip()))
+    rows = list(
+        matching.select_related("owner_team", "support_group", "business_service")[
+            query.offset : query.offset + query.limit + 1
+        ]
+    )
+    return {
+        "items": [ci_json(ci) for ci in rows[: query.limit]],
+        "offset": query.offset,
+        "limit": query.limit,
+        "has_more": len(rows) > query.limit,
+    }
+
+
+@router.post("/cis", response={201: CIOut})
+def create_ci(request: HttpRequest, payload: CIIn, response: HttpResponse) -> Status[dict[str, Any]]:
+    data = payload.model_dump()
+    ci = actions.create_ci(
+        actor=_user(request),
+        name=data.pop("name"),
+        ci_type=ci_type_by_reference(data.pop("type")),
+        criticality=data.pop("criticality"),
+        fields=_ci_fields(data),
+    )
+    response["Location"] = f"/api/v1/cis/{ci.pk}"
+    return Status(201, ci_json(ci))
+
+
+@router.get("/cis/{reference}", response=CIOut)
+def get_ci(request: HttpRequest, reference: str) -> dict[str, Any]:
+    return ci_json(ci_by_reference(reference, field="id"))
+
+
+@router.patch("/cis/{reference}", response=CIOut)
+def patch_ci(request: HttpRequest, reference: str, payload: CIPatch) -> dict[str, Any]:
+    ci = ci_by_reference(reference, field="id")
+    data = payload.model_dump(exclude_unset=True)
+    for required in ("name", "type", "criticality", "status", "environment", "aliases", "location", "attributes"):
+        if required in data and data[required] is None:
+            raise InvalidInput(f"{required} cannot be empty; leave it out to keep it.", field=required)
+    if "type" in data:
+        data["ci_type"] = ci_type_by_reference(data.pop("type"))
+    return ci_json(actions.update_ci(ci, actor=_user(request), changes=_ci_fields(data)))
+
+
+@router.delete("/cis/{reference}", response={204: None})
+def delete_ci(request: HttpRequest, reference: str) -> Status[None]:
+    actions.delete_ci(ci_by_reference(reference, field="id"), actor=_user(request))
+    return Status(204, None)
+
+
+@router.get("/cis/{reference}/impact", response=ImpactOut)
+def impact(request: HttpRequest, reference: str, query: Query[ImpactQuery]) -> dict[str, Any]:
+    ci = ci_by_reference(reference, field="id")
+    found = impact_of(ci, direction=parse_direction(query.direction), depth=parse_depth(query.depth))
+    return {
+        "ci": {"id": ci.pk, "name": ci.name},
+        "direction": found.direction.value,
+        "depth": found.depth,
+        "cis": [
+            {
+                "id": reached.id,
+                "name": reached.name,
+                "type": reached.type_slug,
+                "criticality": reached.criticality,
+                "distance": reached.distance,
+            }
+            for reached in found.cis
+        ],
+        "services": [
+            {
+                "id": service.pk,
+                "name": service.name,
+                "users": service.users,
+                "criticality": service.criticality,
+                "distance": distance,
+            }
+            for service, distance in found.services
+        ],
+        "users": found.users,
+        "in_cycle": found.root_in_cycle,
+    }
+
+
+@router.get("/cis/{reference}/relationships", response=list[RelationshipOut])
+def ci_relationships(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
+    ci = ci_by_reference(reference, field="id")
+    rows = Relationship.objects.filter(source=ci) | Relationship.objects.filter(target=ci)
+    return [relationship_json(row) for row in rows.select_related("source", "target").order_by("pk")]
+
+
+# --- relationships --------------------------------------------------------------------------
+
+
+@router.post("/relationships", response={201: RelationshipOut})
+def create_relationship(request: HttpRequest, payload: RelationshipIn) -> Status[dict[str, Any]]:
+    relationship = actions.relate(
+        actor=_user(request),
+        source=ci_by_reference(payload.source, field="source"),
+        target=ci_by_reference(payload.target, field="target"),
+        kind=payload.kind,
+    )
+    return Status(201, relationship_json(relationship))
+
+
+@router.get("/relationships/{relationship_id}", response=RelationshipOut)
+def get_relationship(request: HttpRequest, relationship_id: int) -> dict[str, Any]:
+    return relationship_json(relationship_by_id(relationship_id))
+
+
+@router.delete("/relationships/{relationship_id}", response={204: None})
+def delete_relationship(request: HttpRequest, relationship_id: int) -> Status[None]:
+    actions.unrelate(relationship_by_id(relationship_id), actor=_user(request))
+    return Status(204, None)
+
+
+# --- services -------------------------------------------------------------------------------
+
+
+@router.get("/services", response=list[ServiceOut])
+def list_services(request: HttpRequest) -> list[dict[str, Any]]:
+    return [service_json(service) for service in Service.objects.select_related("ci", "owner_team")]
+
+
+@router.post("/services", response={201: ServiceOut})
+def create_service(request: HttpRequest, payload: ServiceIn) -> Status[dict[str, Any]]:
+    data = payload.model_dump()
+    service = actions.create_service(
+        actor=_user(request),
+        name=data["name"],
+        users=data["users"],
+        criticality=data["criticality"],
+        description=data["description"],
+        owner_team=_team(data["owner_team"], "owner_team") if data["owner_team"] is not None else None,
+        ci=ci_by_reference(data["ci"]) if data["ci"] is not None else None,
+    )
+    return Status(201, service_json(service))
+
+
+@router.get("/services/{reference}", response=ServiceOut)
+def get_service(request: HttpRequest, reference: str) -> dict[str, Any]:
+    return service_json(service_by_reference(reference, field="id"))
+
+
+@router.patch("/services/{reference}", response=ServiceOut)
+def patch_service(request: HttpRequest, reference: str, payload: ServicePatch) -> dict[str, Any]:
+    service = service_by_reference(reference, field="id")
+    data = payload.model_dump(exclude_unset=True)
+    for required in ("name", "users", "criticality"):
+        if required in data and data[required] is None:
+            raise InvalidInput(f"{required} cannot be empty; leave it out to keep it.", field=required)
+    if "owner_team" in data:
+        data["owner_team"] = _team(data["owner_team"], "owner_team") if data["owner_team"] is not None else None
+    if "ci" in data:
+        data["ci"] = ci_by_reference(data["ci"]) if data["ci"] is not None else None
+    return service_json(actions.update_service(service, actor=_user(request), changes=data))
+
+
+@router.delete("/services/{reference}", response={204: None})
+def delete_service(request: HttpRequest, reference: str) -> Status[None]:
+    actions.delete_service(service_by_reference(reference, field="id"), actor=_user(request))
+    return Status(204, None)
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+IMPORTERS: dict[str, Callable[..., Any]] = {"cis": import_cis, "relationships": import_relationships}
+EXPORTERS: dict[str, Callable[[], Iterator[str]]] = {"cis": export_cis, "relationships": export_relationships}
+
+
+@router.post("/cmdb/import/{what}", response=ImportOut)
+def import_csv(request: HttpRequest, what: str) -> dict[str, Any]:
+    """Send the CSV file as the request body (Content-Type: text/csv). All rows or none; see docs/api.md.
+
+    The body is read line by line as the import goes, never whole: a 100k-CI file is larger than
+    Django's in-memory body limit, and memory stays flat.
+    """
+    importer = _known(IMPORTERS, what)
+    result = importer(_body_lines(request), actor=_user(request))
+    return dict(result.as_dict())
+
+
+def _body_lines(request: HttpRequest) -> Iterator[str]:
+    for number, raw in enumerate(request):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidInput(f"Line {number + 1} is not UTF-8 text; save the CSV as UTF-8.", field="file") from error
+        yield line.removeprefix("\ufeff") if number == 0 else line
+
+
+@router.get("/cmdb/export/{what}")
+def export_csv(request: HttpRequest, what: str) -> StreamingHttpResponse:
+    exporter = _known(EXPORTERS, what)
+    response = StreamingHttpResponse(exporter(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{what}.csv"'
+    return response
+
+
+# --- rendering and parsing -----------------------------------------------------------------
+
+
+def ci_type_json(ci_type: CIType) -> dict[str, Any]:
+    return {"id": ci_type.pk, "slug": ci_type.slug, "name": ci_type.name, "description": ci_type.description}
+
+
+def ci_json(ci: ConfigurationItem) -> dict[str, Any]:
+    try:
+        service: str | None = ci.business_service.name
+    except Service.DoesNotExist:
+        service = None
+    return {
+        "id": ci.pk,
+        "name": ci.name,
+        "type": ci.ci_type.slug,
+        "status": ci.status,
+        "environment": ci.environment,
+        "criticality": ci.criticality,
+        "aliases": ci.aliases,
+        "owner_team": ci.owner_team.slug if ci.owner_team is not None else None,
+        "support_group": ci.support_group.slug if ci.support_group is not None else None,
+        "location": ci.location,
+        "attributes": ci.attributes,
+        "description": ci.description,
+        "service": service,
+    }
+
+
+def relationship_json(relationship: Relationship) -> dict[str, Any]:
+    return {
+        "id": relationship.pk,
+        "source": {"id": relationship.source.pk, "name": relationship.source.name},
+        "kind": relationship.kind,
+        "target": {"id": relationship.target.pk, "name": relationship.target.name},
+    }
+
+
+def service_json(service: Service) -> dict[str, Any]:
+    return {
+        "id": service.pk,
+        "name": service.name,
+        "users": service.users,
+        "criticality": service.criticality,
+        "description": service.description,
+        "owner_team": service.owner_team.slug if service.owner_team is not None else None,
+        "ci": {"id": service.ci.pk, "name": service.ci.name} if service.ci is not None else None,
+    }
+
+
+def _ci_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """API fields → action fields: team references resolved, enums as their values."""
+    fields = dict(data)
+    for name in ("owner_team", "support_group"):
+        if name in fields:
+            fields[name] = _team(fields[name], name) if fields[name] is not None else None
+    for name in ("status", "environment"):
+        if name in fields:
+            fields[name] = str(fields[name])
+    return fields
+
+
+def _known[T](table: dict[str, T], what: str) -> T:
+    if what not in table:
+        raise InvalidInput(f"Import and export take 'cis' or 'relationships' (got {what!r}).", field="what")
+    return table[what]
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    return user
+
+
+def _team(reference: str | int, field: str) -> Team:
+    return by_reference(Team.objects.all(), reference, key="slug", field=field, what="team", give="a team id or slug")

@@ -1,0 +1,161 @@
+"""API shapes for the CMDB: what clients send and what they get back."""
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from keel.cmdb.kinds import CIStatus, Environment, RelationshipKind
+
+Reference = int | str  # an id, or a name / slug
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CITypeIn(Strict):
+    slug: str = Field(min_length=1, max_length=60)
+    name: str = Field(min_length=1, max_length=100)
+    description: str = ""
+
+
+class CITypePatch(Strict):
+    slug: str | None = Field(None, min_length=1, max_length=60)
+    name: str | None = Field(None, min_length=1, max_length=100)
+    description: str | None = None
+
+
+class CIIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    type: str = Field(description="CI type slug, e.g. 'server'.")
+    criticality: int = Field(3, ge=1, le=5, description="1 (critical) to 5 (minimal).")
+    status: CIStatus = CIStatus.IN_SERVICE
+    environment: Environment = Environment.PRODUCTION
+    aliases: list[str] = []
+    owner_team: Reference | None = Field(None, description="Team id or slug.")
+    support_group: Reference | None = Field(None, description="Team id or slug.")
+    location: str = ""
+    attributes: dict[str, Any] = {}
+    description: str = ""
+
+
+class CIPatch(Strict):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    type: str | None = None
+    criticality: int | None = Field(None, ge=1, le=5)
+    status: CIStatus | None = None
+    environment: Environment | None = None
+    aliases: list[str] | None = None
+    owner_team: Reference | None = None
+    support_group: Reference | None = None
+    location: str | None = None
+    attributes: dict[str, Any] | None = None
+    description: str | None = None
+
+
+class RelationshipIn(Strict):
+    source: Reference = Field(description="CI id or name.")
+    target: Reference = Field(description="CI id or name.")
+    kind: RelationshipKind
+
+
+class ServiceIn(Strict):
+    name: str = Field(min_length=1, max_length=150)
+    users: int = Field(0, ge=0)
+    criticality: int = Field(3, ge=1, le=5, description="Business criticality, 1 (critical) to 5 (minimal).")
+    description: str = ""
+    owner_team: Reference | None = None
+    ci: Reference | None = Field(None, description="The CI standing for it; one is created when omitted.")
+
+
+class ServicePatch(Strict):
+    name: str | None = Field(None, min_length=1, max_length=150)
+    users: int | None = Field(None, ge=0)
+    criticality: int | None = Field(None, ge=1, le=5)
+    description: str | None = None
+    owner_team: Reference | None = None
+    ci: Reference | None = None
+
+
+class CITypeOut(BaseModel):
+    id: int
+    slug: str
+    name: str
+    description: str
+
+
+class CIRef(BaseModel):
+    id: int
+    name: str
+
+
+class CIOut(BaseModel):
+    id: int
+    name: str
+    type: str
+    status: str
+    environment: str
+    criticality: int
+    aliases: list[str]
+    owner_team: str | None
+    support_group: str | None
+    location: str
+    attributes: dict[str, Any]
+    description: str
+    service: str | None = Field(description="The business service this CI stands for, if any.")
+
+
+class CIListOut(BaseModel):
+    items: list[CIOut]
+    offset: int
+    limit: int
+    has_more: bool
+
+
+class RelationshipOut(BaseModel):
+    id: int
+    source: CIRef
+    kind: str
+    target: CIRef
+
+
+class ServiceOut(BaseModel):
+    id: int
+    name: str
+    users: int
+    criticality: int
+    description: str
+    owner_team: str | None
+    ci: CIRef | None
+
+
+class ImpactCIOut(BaseModel):
+    id: int
+    name: str
+    type: str
+    criticality: int
+    distance: int
+
+
+class ImpactServiceOut(BaseModel):
+    id: int
+    name: str
+    users: int
+    criticality: int
+    distance: int
+
+
+class ImpactOut(BaseModel):
+    ci: CIRef
+    direction: str
+    depth: int
+    cis: list[ImpactCIOut]
+    services: list[ImpactServiceOut]
+    users: int = Field(description="Users of the business services reached, added up.")
+    in_cycle: bool = Field(description="The CI reaches itself: it is on a dependency cycle.")
+
+
+class ImportOut(BaseModel):
+    created: int
+    updated: int
+    unchanged: int

@@ -1,0 +1,113 @@
+"""Console pages that join the CMDB with incidents: the CI record and the hotspot report (page and CSV)."""
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from keel.accounts.models import User
+from keel.accounts.roles import Capability
+from keel.activity.queries import cmdb_history
+from keel.cmdb.forms import RelationshipForm
+from keel.cmdb.models import Service
+from keel.cmdb.permissions import can_manage_cmdb
+from keel.cmdb.queries import ci_by_reference, relationships_of
+from keel.incidents.context import ci_context
+from keel.lib.errors import KeelError
+from keel.reporting.hotspots import Hotspot, HotspotBy, Period, hotspots, hours, parse_by, parse_period
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@login_required
+@require_GET
+def ci_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """A CI: its fields, relationships, the services that depend on it, its open and recent incidents."""
+    user = _user(request)
+    try:
+        ci = ci_by_reference(pk, field="id")
+    except KeelError as error:
+        raise Http404(error.message) from error
+    outgoing, incoming = relationships_of(ci)
+    context = {
+        "nav": "cmdb",
+        "ci": ci,
+        "stands_for": Service.objects.filter(ci=ci).first(),
+        "outgoing": outgoing,
+        "incoming": incoming,
+        "found": ci_context(ci, user=user),
+        "can_manage": can_manage_cmdb(user),
+        "relationship_form": RelationshipForm(),
+        "history": cmdb_history("ci", ci.pk),
+    }
+    return render(request, "reporting/ci.html", context)
+
+
+@login_required
+@require_GET
+def hotspot_report(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.can(Capability.VIEW_ALL_INCIDENTS):
+        return render(request, "403.html", {"message": "The hotspot report is for IT staff."}, status=403)
+    try:
+        by, period = _parse(request)
+    except KeelError as error:
+        return render(request, "reporting/hotspots.html", {"nav": "hotspots", "error": error.message}, status=400)
+    context = {
+        "nav": "hotspots",
+        "by": by.value,
+        "period": period,
+        "since": request.GET.get("since", ""),
+        "until": request.GET.get("until", ""),
+        "rows": [_row(item) for item in hotspots(by=by, period=period)],
+        "csv_query": request.GET.urlencode(),
+    }
+    return render(request, "reporting/hotspots.html", context)
+
+
+@login_required
+@require_GET
+def hotspot_csv(request: HttpRequest) -> HttpResponseBase:
+    user = _user(request)
+    if not user.can(Capability.VIEW_ALL_INCIDENTS):
+        return HttpResponse("The hotspot report is for IT staff.", status=403, content_type="text/plain")
+    try:
+        by, period = _parse(request)
+    except KeelError as error:
+        return HttpResponse(error.message, status=400, content_type="text/plain")
+    return hotspot_csv_response(by, period)
+
+
+def hotspot_csv_response(by: HotspotBy, period: Period) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(_csv_lines(by, period), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="hotspots-by-{by.value}.csv"'
+    return response
+
+
+def _csv_lines(by: HotspotBy, period: Period) -> Iterator[str]:
+    writer = csv.writer(_Echo(), lineterminator="\n")
+    yield str(writer.writerow(["rank", by.value, "incidents", "open", "mttr_hours", "mtbf_hours"]))
+    for rank, item in enumerate(hotspots(by=by, period=period), start=1):
+        yield str(writer.writerow([rank, item.name, item.incidents, item.open, hours(item.mttr), hours(item.mtbf)]))
+
+
+class _Echo:
+    def write(self, text: str) -> str:
+        return text
+
+
+def _parse(request: HttpRequest) -> tuple[HotspotBy, Period]:
+    return parse_by(request.GET.get("by")), parse_period(request.GET.get("since"), request.GET.get("until"))
+
+
+def _row(item: Hotspot) -> dict[str, Any]:
+    return {"item": item, "mttr_hours": hours(item.mttr), "mtbf_hours": hours(item.mtbf)}

@@ -1,0 +1,209 @@
+"""The CMDB API: CRUD, impact, CSV, and who may write (configuration managers and admins only)."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from keel.accounts.models import User
+from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
+from tests.conftest import ApiClient, Graph
+
+pytestmark = pytest.mark.django_db
+
+Api = Callable[[User], ApiClient]
+
+
+def test_a_configuration_manager_builds_a_service_tree(
+    api: Api, config_manager: User, ci_types: dict[str, CIType]
+) -> None:
+    client = api(config_manager)
+
+    db = client.post("/cis", {"name": "payments-db", "type": "database", "criticality": 1, "aliases": ["pay-db"]})
+    checkout = client.post("/cis", {"name": "checkout-api", "type": "application", "criticality": 2})
+    shop = client.post("/services", {"name": "Online shop", "users": 12000, "criticality": 1})
+    link = client.post("/relationships", {"source": "checkout-api", "target": db.json()["id"], "kind": "depends_on"})
+    client.post("/relationships", {"source": "Online shop", "target": "checkout-api", "kind": "depends_on"})
+
+    assert (db.status_code, checkout.status_code, shop.status_code, link.status_code) == (201, 201, 201, 201)
+    assert db.json()["aliases"] == ["pay-db"]
+    assert link.json()["source"]["name"] == "checkout-api"
+    assert shop.json()["ci"]["name"] == "Online shop"
+    impact = client.get("/cis/payments-db/impact?direction=up&depth=5").json()
+    assert [(ci["name"], ci["distance"]) for ci in impact["cis"]] == [("checkout-api", 1), ("Online shop", 2)]
+    assert impact["services"] == [
+        {"id": shop.json()["id"], "name": "Online shop", "users": 12000, "criticality": 1, "distance": 2}
+    ]
+    assert impact["users"] == 12000
+
+
+def test_cis_are_addressed_by_id_or_name(api: Api, agent: User, build_graph: Callable[[list[str]], Graph]) -> None:
+    graph = build_graph(["web depends_on db"])
+    client = api(agent)
+
+    by_id, by_name = client.get(f"/cis/{graph['db'].pk}"), client.get("/cis/db")
+
+    assert by_id.json() == by_name.json()
+    assert by_name.json()["type"] == "server"
+    assert client.get("/cis/ghost").json() == {
+        "message": "No configuration item 'ghost'; give a CI id or its exact name.",
+        "field": "id",
+    }
+
+
+def test_everyone_signed_in_reads_the_cmdb(
+    api: Api, requester: User, build_graph: Callable[[list[str]], Graph]
+) -> None:
+    build_graph(["web depends_on db"])
+    client = api(requester)
+
+    listing = client.get("/cis?q=we")
+
+    assert listing.status_code == 200
+    assert [ci["name"] for ci in listing.json()["items"]] == ["web"]
+    assert client.get("/cis/db/impact?direction=up").status_code == 200
+    assert client.get("/ci-types").status_code == 200
+
+
+@pytest.mark.parametrize("role_fixture", ["requester", "agent", "incident_manager"])
+def test_others_cannot_write_the_cmdb(
+    api: Api, request: pytest.FixtureRequest, role_fixture: str, build_graph: Callable[[list[str]], Graph]
+) -> None:
+    graph = build_graph(["web depends_on db"])
+    client = api(request.getfixturevalue(role_fixture))
+    relationship = Relationship.objects.get()
+
+    answers = [
+        client.post("/cis", {"name": "new", "type": "server", "criticality": 3}),
+        client.patch("/cis/web", {"criticality": 1}),
+        client.client.delete("/api/v1/cis/web", headers=client.headers),
+        client.post("/relationships", {"source": "db", "target": "web", "kind": "depends_on"}),
+        client.client.delete(f"/api/v1/relationships/{relationship.pk}", headers=client.headers),
+        client.post("/services", {"name": "Shop", "users": 1}),
+        client.post("/ci-types", {"slug": "queue", "name": "Queue"}),
+        client.client.post("/api/v1/cmdb/import/cis", "name,type\nx,server\n", content_type="text/csv",
+                           headers=client.headers),
+    ]  # fmt: skip
+
+    assert {answer.status_code for answer in answers} == {403}
+    assert answers[0].json()["message"] == "Only configuration managers and administrators can change the CMDB."
+    assert set(ConfigurationItem.objects.values_list("name", flat=True)) == {"web", "db"}
+    assert graph["web"].criticality == ConfigurationItem.objects.get(name="web").criticality
+    assert Relationship.objects.count() == 1
+    assert not Service.objects.exists()
+
+
+def test_an_admin_may_write_the_cmdb(api: Api, admin_user: User, ci_types: dict[str, CIType]) -> None:
+    answer = api(admin_user).post("/cis", {"name": "new", "type": "server", "criticality": 3})
+
+    assert answer.status_code == 201
+
+
+def test_without_a_token_the_cmdb_answers_401(ci_types: dict[str, CIType]) -> None:
+    client = Client()
+
+    assert client.get("/api/v1/cis").status_code == 401
+    assert client.post("/api/v1/cis", {}, content_type="application/json").status_code == 401
+
+
+def test_bad_input_says_what_to_fix_and_changes_nothing(
+    api: Api, config_manager: User, build_graph: Callable[[list[str]], Graph]
+) -> None:
+    build_graph(["web depends_on db"])
+    client = api(config_manager)
+
+    unknown_type = client.post("/cis", {"name": "x", "type": "gadget", "criticality": 3})
+    taken = client.post("/cis", {"name": "web", "type": "server", "criticality": 3})
+    bad_criticality = client.post("/cis", {"name": "y", "type": "server", "criticality": 7})
+    self_loop = client.post("/relationships", {"source": "web", "target": "web", "kind": "depends_on"})
+    bad_kind = client.post("/relationships", {"source": "web", "target": "db", "kind": "likes"})
+    bad_depth = client.get("/cis/web/impact?depth=50")
+
+    assert unknown_type.status_code == 400
+    assert unknown_type.json()["field"] == "type"
+    assert taken.json() == {"message": "Name: Configuration item with this Name already exists.", "field": "name"}
+    assert bad_criticality.json()["field"] == "criticality"
+    assert self_loop.json() == {"message": "web cannot be related to itself.", "field": "target"}
+    assert bad_kind.json()["field"] == "kind"
+    assert bad_depth.json() == {"message": "depth must be a whole number from 1 to 20 (got '50').", "field": "depth"}
+    assert ConfigurationItem.objects.count() == 2
+
+
+def test_patch_and_delete(api: Api, config_manager: User, build_graph: Callable[[list[str]], Graph]) -> None:
+    build_graph(["web depends_on db"])
+    client = api(config_manager)
+
+    patched = client.patch("/cis/web", {"criticality": 1, "owner_team": None, "attributes": {"os": "Debian"}})
+    relationship = client.get("/cis/web/relationships").json()[0]
+    deleted = client.client.delete(f"/api/v1/relationships/{relationship['id']}", headers=client.headers)
+    gone = client.client.delete("/api/v1/cis/web", headers=client.headers)
+
+    assert (patched.json()["criticality"], patched.json()["attributes"]) == (1, {"os": "Debian"})
+    assert (deleted.status_code, gone.status_code) == (204, 204)
+    assert list(ConfigurationItem.objects.values_list("name", flat=True)) == ["db"]
+
+
+def test_a_ci_that_incidents_name_cannot_be_deleted(
+    api: Api, config_manager: User, agent: User, build_graph: Callable[[list[str]], Graph]
+) -> None:
+    build_graph(["web depends_on db"])
+    api(agent).post("/incidents", {"title": "DB down", "ci": "db"})
+
+    answer = api(config_manager).client.delete("/api/v1/cis/db", headers=api(config_manager).headers)
+
+    assert answer.status_code == 409
+    assert answer.json()["message"] == "Incidents name db; retire it (status 'retired') instead of deleting it."
+
+
+def test_csv_import_and_export_over_the_api(api: Api, config_manager: User, ci_types: dict[str, CIType]) -> None:
+    client = api(config_manager)
+    body = "name,type,criticality\nweb-01,server,2\ndb-01,database,1\n"
+
+    first = client.client.post("/api/v1/cmdb/import/cis", body, content_type="text/csv", headers=client.headers)
+    again = client.client.post("/api/v1/cmdb/import/cis", body, content_type="text/csv", headers=client.headers)
+    bad = client.client.post(
+        "/api/v1/cmdb/import/cis", "name,type\nok,server\nx,gadget\n", content_type="text/csv", headers=client.headers
+    )
+    exported = client.get("/cmdb/export/cis")
+
+    assert first.json() == {"created": 2, "updated": 0, "unchanged": 0}
+    assert again.json() == {"created": 0, "updated": 0, "unchanged": 2}
+    assert bad.status_code == 400
+    assert bad.json()["errors"] == [
+        {"line": 3, "field": "type", "message": "no type 'gadget'; give a CI type slug such as 'server'"}
+    ]
+    assert not ConfigurationItem.objects.filter(name="ok").exists()
+    assert exported["Content-Type"] == "text/csv; charset=utf-8"
+    assert b"".join(exported.streaming_content).decode().splitlines()[1:] == [
+        "web-01,server,in_service,production,2,,,,,,",
+        "db-01,database,in_service,production,1,,,,,,",
+    ]
+
+
+def test_a_big_csv_streams_past_the_in_memory_body_limit(
+    api: Api, config_manager: User, ci_types: dict[str, CIType], settings: Any
+) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    client = api(config_manager)
+    body = "\ufeffname,type\n" + "".join(f"host-{number:04d},server\n" for number in range(200))
+
+    answer = client.client.post(
+        "/api/v1/cmdb/import/cis", body.encode(), content_type="text/csv", headers=client.headers
+    )
+
+    assert len(body) > 3_000
+    assert answer.json() == {"created": 200, "updated": 0, "unchanged": 0}
+    assert ConfigurationItem.objects.filter(name="host-0199").exists()
+
+
+def test_a_body_that_is_not_utf8_is_refused(api: Api, config_manager: User, ci_types: dict[str, CIType]) -> None:
+    client = api(config_manager)
+
+    answer = client.client.post(
+        "/api/v1/cmdb/import/cis", "name,type\ncafé,server\n".encode("latin-1"), content_type="text/csv",
+        headers=client.headers,
+    )  # fmt: skip
+
+    assert answer.json() == {"message": "Line 2 is not UTF-8 text; save the CSV as UTF-8.", "field": "file"}
+    assert not ConfigurationItem.objects.exists()
