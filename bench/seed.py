@@ -362,7 +362,7 @@ def create_references(count: int) -> References:
     from keel.accounts.actions import create_user, ensure_team
     from keel.accounts.models import Team, User
     from keel.accounts.roles import Role
-    from keel.cmdb.models import ConfigurationItem, Service
+    from keel.cmdb.models import CIType, ConfigurationItem, Service
     from keel.incidents.models import Category
 
     team_ids: list[int] = []
@@ -402,12 +402,9 @@ def create_references(count: int) -> References:
                 sub, _ = Category.objects.get_or_create(name=child, parent=parent)
                 categories.append((parent.pk, sub.pk))
         service_ids = [Service.objects.get_or_create(name=name)[0].pk for name in SERVICES]
+        server = CIType.objects.get_or_create(slug="server", defaults={"name": "Server"})[0]
         ConfigurationItem.objects.bulk_create(
-            [
-                ConfigurationItem(name=f"ci-{i:04d}", kind="server", service_id=service_ids[i % len(service_ids)])
-                for i in range(200)
-            ],
-            ignore_conflicts=True,
+            [ConfigurationItem(name=f"ci-{i:04d}", ci_type=server) for i in range(200)], ignore_conflicts=True
         )
         ci_ids = list(ConfigurationItem.objects.order_by("pk").values_list("pk", flat=True))
         desk_id = Team.objects.get(slug="service-desk").pk
