@@ -31,16 +31,17 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import json
 import math
 import os
 import random
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 
@@ -515,6 +516,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"), help="default: $DATABASE_URL")
     parser.add_argument("--count", type=int, required=True, help="incidents to add (max 5,000,000)")
     parser.add_argument("--seed", type=int, default=20261127)
+    parser.add_argument(
+        "--without-sla", dest="with_sla", action="store_false", help="no SLA policies or clocks (default: with)"
+    )
     args = parser.parse_args(argv)
     if not args.database_url:
         raise SystemExit("seed: give --database-url or set DATABASE_URL")
@@ -551,7 +555,162 @@ def main(argv: list[str] | None = None) -> int:
     load = load_postgres if vendor == "postgres" else load_sqlite
     loaded = load(database, rows)
     print(f"seed: loaded {loaded:,} incidents into {vendor} in {time.monotonic() - started:.1f} s", flush=True)
+    if args.with_sla:
+        started = time.monotonic()
+        clocks = seed_clocks(database, vendor)
+        print(f"seed: {clocks:,} SLA clocks in {time.monotonic() - started:.1f} s", flush=True)
     return 0
+
+
+# --- SLA clocks --------------------------------------------------------------------------------
+
+CLOCK_COLUMNS: Final = (
+    "incident_id",
+    "name",
+    "is_current",
+    "policy_id",
+    "policy_name",
+    "calendar_id",
+    "calendar_version_id",
+    "target_s",
+    "thresholds",
+    "started_at",
+    "state",
+    "due_at",
+    "next_at",
+    "elapsed_s",
+    "elapsed_at",
+    "breached_at",
+    "ended_at",
+    "priority",
+    "service_id",
+    "group_id",
+)
+
+
+def seed_clocks(database: dict[str, Any], vendor: str) -> int:
+    """A response and a resolution clock per incident under the demo's policies (24×7 for P1/P2,
+    London office hours for P3-P5), so list pages carry the ``sla`` entries a live system has.
+
+    Stopped clocks get wall-clock figures (a read shows them as stored, it never recomputes
+    them); running clocks start at the incident's opening with nothing counted yet, so a read
+    counts their business time up to now through the calendar, as it does in production.
+    """
+    from django.db import connection
+
+    from keel.demo.service_levels import create_service_levels
+    from keel.sla.models import Clock
+
+    expected = {f.column for f in Clock._meta.concrete_fields if not f.primary_key}
+    if expected != set(CLOCK_COLUMNS):
+        raise SystemExit(f"seed: sla_clock changed ({sorted(expected ^ set(CLOCK_COLUMNS))}); update CLOCK_COLUMNS")
+    policies = {policy.priority: policy for policy in create_service_levels() if policy.priority is not None}
+    versions = {
+        policy.pk: policy.calendar.versions.order_by("-number").values_list("pk", flat=True)[0]
+        for policy in policies.values()
+    }
+    connection.close()
+    incidents = (
+        "SELECT id, priority, state, opened_at, first_response_at, resolved_at, closed_at, updated_at,"
+        " service_id, assignment_group_id FROM incidents_incident ORDER BY id"
+    )
+
+    rows = _ClockRows(policies, versions)
+    if vendor == "postgres":
+        import psycopg
+
+        params = {
+            "dbname": database["NAME"],
+            "user": database["USER"] or None,
+            "password": database["PASSWORD"] or None,
+            "host": database["HOST"] or None,
+            "port": database["PORT"] or None,
+        }
+        count = 0
+        # Read through one connection while COPY streams into another (a COPY holds its connection).
+        with psycopg.connect(**params) as reader, psycopg.connect(**params) as conn:
+            with reader.cursor(name="incidents") as source, conn.cursor() as target:
+                source.itersize = 20_000
+                source.execute(incidents)
+                with target.copy(f"COPY sla_clock ({', '.join(CLOCK_COLUMNS)}) FROM STDIN") as copy:
+                    for row in rows(source):
+                        copy.write_row(row)
+                        count += 1
+            conn.commit()
+            conn.autocommit = True
+            conn.execute("VACUUM ANALYZE sla_clock")
+        return count
+    import sqlite3
+
+    reader = sqlite3.connect(database["NAME"])
+    conn = sqlite3.connect(database["NAME"], isolation_level=None)
+    insert = f"INSERT INTO sla_clock ({', '.join(CLOCK_COLUMNS)}) VALUES ({', '.join('?' * len(CLOCK_COLUMNS))})"
+    count = 0
+    conn.execute("BEGIN")
+    batch: list[tuple[Any, ...]] = []
+    for row in rows(reader.execute(incidents)):
+        batch.append(tuple(_sqlite_value(value) for value in row))
+        if len(batch) >= 50_000:
+            conn.executemany(insert, batch)
+            count += len(batch)
+            batch.clear()
+    conn.executemany(insert, batch)
+    conn.execute("COMMIT")
+    conn.execute("ANALYZE")
+    conn.close()
+    reader.close()
+    return count + len(batch)
+
+
+class _ClockRows:
+    """Clock rows for incident rows (id, priority, state, five times, service, group)."""
+
+    def __init__(self, policies: dict[int, Any], versions: dict[int, int]) -> None:
+        self.policies = policies
+        self.versions = versions
+
+    def __call__(self, source: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+        for pk, priority, state, *times, service, group in source:
+            opened, responded, resolved, closed, updated = (_aware(value) for value in times)
+            policy = self.policies[priority]
+            thresholds = json.dumps(policy.thresholds)
+            for name, target, stop in (
+                ("response", policy.response_target_s, responded or resolved),
+                ("resolution", policy.resolution_target_s, resolved),
+            ):
+                due = opened + timedelta(seconds=target)
+                head = (pk, name, True, policy.pk, policy.name, policy.calendar_id, self.versions[policy.pk], target)
+                head = (*head, thresholds, opened)
+                tail = (priority, service, group)
+                if state == "cancelled":
+                    ended = closed or updated
+                    yield (
+                        *head,
+                        "cancelled",
+                        None,
+                        None,
+                        int((ended - opened).total_seconds()),
+                        ended,
+                        None,
+                        ended,
+                        *tail,
+                    )
+                elif stop is not None:
+                    breached = stop > due
+                    outcome = "breached" if breached else "met"
+                    elapsed = int((stop - opened).total_seconds())
+                    yield (*head, outcome, None, None, elapsed, stop, due if breached else None, stop, *tail)
+                elif state == "on_hold" and name == "resolution":
+                    yield (*head, "paused", None, None, 0, opened, None, None, *tail)
+                else:
+                    yield (*head, "running", due, due, 0, opened, None, None, *tail)
+
+
+def _aware(value: Any) -> Any:
+    # PostgreSQL hands back aware datetimes; SQLite the naive UTC text Django stored.
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 if __name__ == "__main__":
