@@ -21,7 +21,8 @@ from keel.cmdb.models import ConfigurationItem, Service
 from keel.incidents.models import NUMBER_PREFIX, Category, Incident, number_for
 from keel.incidents.states import Level
 from keel.lib.api import iso_utc
-from keel.sla.queries import incident_clock_rows, incident_clocks_sql, sla_json, sla_json_text
+from keel.lib.sqljson import iso_utc_sql, json_flag_sql
+from keel.sla.queries import incident_clock_rows, incident_sla_sql, sla_json, sla_json_text
 
 TABLE: Final = Incident._meta.db_table
 
@@ -89,21 +90,21 @@ def incident_json_sql() -> RawSQL:
 
 def incident_json_rows(incidents: QuerySet[Incident]) -> list[str]:
     """Each incident of the query (in its order) as the API's JSON text, in one statement."""
-    rows = incidents.annotate(json=incident_json_sql(), sla=incident_clocks_sql(TABLE)).values_list("json", "sla")
-    return [with_sla(text, clocks) for text, clocks in rows]
+    rows = incidents.annotate(json=incident_json_sql(), **incident_sla_sql(TABLE))
+    return [with_sla(text, sla, running) for text, sla, running in rows.values_list("json", "sla", "sla_running")]
 
 
 def incident_json_with_version(incidents: QuerySet[Incident]) -> tuple[str, int] | None:
     """The first incident of the query as JSON text, with its version (for the ETag)."""
-    annotated = incidents.annotate(json=incident_json_sql(), sla=incident_clocks_sql(TABLE))
-    found = annotated.values_list("json", "version", "sla").first()
-    return None if found is None else (with_sla(found[0], found[2]), found[1])
+    annotated = incidents.annotate(json=incident_json_sql(), **incident_sla_sql(TABLE))
+    found = annotated.values_list("json", "version", "sla", "sla_running").first()
+    return None if found is None else (with_sla(found[0], found[2], found[3]), found[1])
 
 
-def with_sla(text: str, clocks: str | None) -> str:
+def with_sla(text: str, sla: str | None, running: str | None) -> str:
     """Close the database's JSON text with the ``sla`` list: a running clock's business seconds up
-    to now take the calendar arithmetic (sla.clock), so Python renders that one field."""
-    return f'{text[:-1]}, "sla": {sla_json_text(clocks)}}}'
+    to now take the calendar arithmetic (sla.clock), so Python renders those figures only."""
+    return f'{text[:-1]}, "sla": {sla_json_text(sla, running)}}}'
 
 
 def _document_sql() -> str:
@@ -142,31 +143,24 @@ def _per_kind(build: str, **specific: Callable[[str], str]) -> Mapping[str, Call
         "person": lambda column: related("person", column),
         "team": lambda column: related("team", column),
         "named": lambda column: related("named", column),
+        "time": lambda column: iso_utc_sql(_column(column)),
+        "flag": lambda column: json_flag_sql(_column(column)),
         **specific,
     }
 
 
 _POSTGRES: Final = _per_kind(
     "json_build_object",
-    flag=_column,
     # lpad would cut an eighth digit: pad only up to seven.
     number=lambda column: (
         f"'{NUMBER_PREFIX}' || lpad({_column(column)}::text, greatest(7, length({_column(column)}::text)), '0')"
     ),
-    time=lambda column: f"""to_char({_column(column)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
 )
 
 _SQLITE: Final = _per_kind(
     "json_object",
-    flag=lambda column: f"CASE WHEN {_column(column)} THEN json('true') ELSE json('false') END",
     number=lambda column: (
         f"CASE WHEN {_column(column)} IS NULL THEN NULL ELSE printf('{NUMBER_PREFIX}%07d', {_column(column)}) END"
-    ),
-    # Django stores UTC as 'YYYY-MM-DD HH:MM:SS[.ffffff]', leaving out a zero fraction.
-    time=lambda column: (
-        f"CASE WHEN {_column(column)} IS NULL THEN NULL "
-        f"ELSE replace({_column(column)}, ' ', 'T') || "
-        f"CASE WHEN length({_column(column)}) = 19 THEN '.000000Z' ELSE 'Z' END END"
     ),
 )
 

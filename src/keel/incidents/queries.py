@@ -15,7 +15,7 @@ from keel.incidents.permissions import can_transition_incident
 from keel.incidents.states import DEFAULT_PRIORITY_MATRIX, OPEN, TRANSITIONS, IncidentState, Level, Priority
 from keel.lib.errors import NotFound
 from keel.lib.references import by_reference
-from keel.sla.queries import incident_clocks_sql
+from keel.sla.queries import incident_sla_sql
 
 # Counting every match of a broad filter over a million rows is the peers' slowest habit. We count
 # at most this many past the page's start and then say so ("1,000+"): twenty pages of 50 is more
@@ -130,8 +130,11 @@ def incident_json_page(user: User, filters: IncidentFilters, *, offset: int, lim
     """The same page as the API's JSON text of each incident, rendered by the database."""
     matching = filter_incidents(incidents_visible_to(user), filters)
     page, count = _window(matching, offset, limit)
-    rows = page.annotate(json=incident_json_sql(), matching=count, sla=incident_clocks_sql(TABLE))
-    items = [(with_sla(text, clocks), total) for text, total, clocks in rows.values_list("json", "matching", "sla")]
+    rows = page.annotate(json=incident_json_sql(), matching=count, **incident_sla_sql(TABLE))
+    items = [
+        (with_sla(text, sla, running), total)
+        for text, total, sla, running in rows.values_list("json", "matching", "sla", "sla_running")
+    ]
     return _page(matching, items, offset=offset, limit=limit)
 
 

@@ -160,6 +160,7 @@ def spec_of_version(version_id: int) -> CalendarSpec:
 
 def specs_of_versions(version_ids: Sequence[int]) -> dict[int, CalendarSpec]:
     missing = set(version_ids) - set(_SPECS)
-    for version_id, spec in CalendarVersion.objects.filter(pk__in=missing).values_list("pk", "spec"):
-        _SPECS[version_id] = spec_from_json(spec)
+    if missing:  # every list page asks; only a process's first sight of a version reads it
+        for version_id, spec in CalendarVersion.objects.filter(pk__in=missing).values_list("pk", "spec"):
+            _SPECS[version_id] = spec_from_json(spec)
     return {version_id: _SPECS[version_id] for version_id in version_ids}

@@ -16,6 +16,7 @@ from keel.lib import clock as wall_clock
 from keel.lib.api import iso_utc
 from keel.lib.errors import InvalidInput
 from keel.lib.references import by_reference
+from keel.lib.sqljson import iso_utc_sql, json_flag_sql, json_object_sql
 from keel.sla import clock
 from keel.sla.calendars import specs_of_versions
 from keel.sla.clock import duration_words
@@ -37,30 +38,72 @@ _FIELDS: Final = (
 )
 
 
-def incident_clocks_sql(incidents_table: str) -> RawSQL:
-    """A scalar subquery: the JSON text of an incident's current clocks as stored (one index range
-    per row); ``sla_json_text`` turns it into the API's ``sla`` list."""
+def incident_sla_sql(incidents_table: str) -> dict[str, RawSQL]:
+    """Two scalar subqueries per incident (each one index range on its clocks):
+
+    - ``sla``: its current clocks as the API's ``sla`` JSON text, final for every clock that is not
+      running (met, breached, paused or cancelled clocks count nothing more);
+    - ``sla_running``: what each running clock needs to count its business time up to now, or NULL
+      when none runs, and then ``sla`` goes out as the database wrote it (``sla_json_text``).
+    """
     table = Clock._meta.db_table
-    pairs = ", ".join(f"'{name}', c.{name}" for name in _FIELDS)
-    if connection.vendor == "postgresql":
-        sql = (
-            f"SELECT COALESCE(json_agg(json_build_object({pairs}) ORDER BY c.name), '[]'::json)::text "
-            f"FROM {table} c WHERE c.incident_id = {incidents_table}.id AND c.is_current"
-        )
+    postgres = connection.vendor == "postgresql"
+    left = "greatest(c.target_s - c.elapsed_s, 0)" if postgres else "max(c.target_s - c.elapsed_s, 0)"
+    entry = json_object_sql(
+        "'name', c.name, 'policy', c.policy_name, 'state', c.state, "
+        f"'target_at', CASE WHEN c.state = 'running' THEN {iso_utc_sql('c.due_at')} END, "
+        "'target_seconds', c.target_s, 'business_seconds_elapsed', c.elapsed_s, "
+        f"'business_seconds_left', {left}, 'breached_at', {iso_utc_sql('c.breached_at')}, "
+        f"'overdue', {json_flag_sql('1 = 0')}"
+    )
+    live = json_object_sql(
+        f"'name', c.name, 'since', {iso_utc_sql('c.elapsed_at')}, 'calendar', c.calendar_version_id, "
+        f"'elapsed', c.elapsed_s, 'target', c.target_s, 'due', {iso_utc_sql('c.due_at')}"
+    )
+    clocks = f"FROM {table} c WHERE c.incident_id = {incidents_table}.id AND c.is_current"
+    if postgres:
+        sla = f"SELECT COALESCE(json_agg({entry} ORDER BY c.name), '[]'::json)::text {clocks}"
+        running = f"SELECT json_agg({live})::text {clocks} AND c.state = 'running'"
     else:
-        sql = (
-            f"SELECT json_group_array(json_object({pairs})) FROM (SELECT * FROM {table} c "
-            f"WHERE c.incident_id = {incidents_table}.id AND c.is_current ORDER BY c.name) c"
+        sla = f"SELECT json_group_array(json({entry})) FROM (SELECT * {clocks} ORDER BY c.name) c"
+        running = (
+            f"SELECT CASE WHEN count(*) > 0 THEN json_group_array(json({live})) END {clocks} AND c.state = 'running'"
         )
-    return RawSQL(sql, (), output_field=TextField())
+    return {
+        "sla": RawSQL(sla, (), output_field=TextField()),
+        "sla_running": RawSQL(running, (), output_field=TextField()),
+    }
 
 
-def sla_json_text(raw: str | None, *, now: datetime | None = None) -> str:
-    """The API's ``sla`` list as JSON text from ``incident_clocks_sql``'s text: running clocks get
-    the business seconds counted up to ``now``, which only the calendar arithmetic can say."""
-    if not raw or raw == "[]":
-        return "[]"
-    return json.dumps(sla_json(json.loads(raw), now=now))
+def sla_json_text(entries: str | None, running: str | None, *, now: datetime | None = None) -> str:
+    """The API's ``sla`` list as JSON text from ``incident_sla_sql``'s two columns: the database's
+    text as is unless a clock runs, whose business seconds up to ``now`` only the calendar can say."""
+    if running is None:
+        return entries or "[]"
+    now = now or wall_clock.now()
+    live = {row["name"]: row for row in json.loads(running)}
+    specs = specs_of_versions(sorted({row["calendar"] for row in live.values()}))
+    patched = json.loads(entries or "[]")
+    for entry in patched:
+        row = live.get(entry["name"])
+        if row is not None:
+            spec = specs[row["calendar"]]
+            since, due = _moment(row["since"]), _moment(row["due"])
+            entry.update(_running(row["elapsed"], row["target"], since=since, due=due, spec=spec, now=now))
+    return json.dumps(patched)
+
+
+def _running(
+    elapsed: int, target: int, *, since: datetime | None, due: datetime | None, spec: clock.CalendarSpec, now: datetime
+) -> dict[str, Any]:
+    """A running clock's live figures: business seconds counted since its last event, added."""
+    if since is not None:
+        elapsed += clock.counted([(0, spec)], clock.instant_of(since), clock.instant_of(now))
+    return {
+        "business_seconds_elapsed": elapsed,
+        "business_seconds_left": max(target - elapsed, 0),
+        "overdue": due is not None and now > due,
+    }
 
 
 def sla_json(rows: Sequence[Mapping[str, Any]], *, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -85,25 +128,23 @@ def sla_entries(rows: Sequence[Mapping[str, Any]], *, now: datetime | None = Non
 
 
 def _entry(row: Mapping[str, Any], specs: Mapping[int, clock.CalendarSpec], now: datetime) -> dict[str, Any]:
-    state = row["state"]
-    elapsed = row["elapsed_s"]
-    elapsed_at = _moment(row["elapsed_at"])
-    if state == State.RUNNING and elapsed_at is not None:
-        schedule = [(0, specs[row["calendar_version_id"]])]
-        elapsed += clock.counted(schedule, clock.instant_of(elapsed_at), clock.instant_of(now))
+    state, elapsed, target = row["state"], row["elapsed_s"], row["target_s"]
     due = _moment(row["due_at"])
-    breached_at = _moment(row["breached_at"])
-    return {
+    entry = {
         "name": row["name"],
         "policy": row["policy_name"],
         "state": state,
         "target_at": due if state == State.RUNNING else None,
-        "target_seconds": row["target_s"],
+        "target_seconds": target,
         "business_seconds_elapsed": elapsed,
-        "business_seconds_left": max(row["target_s"] - elapsed, 0),
-        "breached_at": breached_at,
-        "overdue": state == State.RUNNING and due is not None and now > due,
+        "business_seconds_left": max(target - elapsed, 0),
+        "breached_at": _moment(row["breached_at"]),
+        "overdue": False,
     }
+    if state == State.RUNNING:
+        since = _moment(row["elapsed_at"])
+        entry.update(_running(elapsed, target, since=since, due=due, spec=specs[row["calendar_version_id"]], now=now))
+    return entry
 
 
 def _moment(value: object) -> datetime | None:
