@@ -190,6 +190,26 @@ def test_the_incident_json_carries_its_clocks(api, agent, requester, policies):
     assert [clock["name"] for clock in listed] == ["resolution", "response"]
 
 
+def test_a_clock_running_for_days_counts_the_same_on_every_read(api, agent, requester, policies):
+    # A read counts the days before today once per process and today's part per second: the
+    # figures must not depend on which of those a read hit first.
+    with frozen_at(london("2025-06-02T09:00")):
+        incident = open_incident(actor=agent, caller=requester, title="Mail", impact=Level.MEDIUM, urgency=Level.MEDIUM)
+    reads = []
+    for moment in ("2025-06-05T15:00", "2025-06-05T15:00", "2025-06-05T16:30", "2025-06-06T10:00"):
+        with frozen_at(london(moment)):
+            reads.append(api(agent).get(f"/incidents/{incident.number}").json()["sla"][0])
+    with frozen_at(london("2025-06-05T15:00")):
+        listed = api(agent).get("/incidents").json()["items"][0]["sla"][0]
+
+    # Mon, Tue, Wed 09:00-17:00, then Thu 09:00-15:00 / 16:30, then Fri 09:00-10:00 as well
+    hours = [3 * 8 + 6, 3 * 8 + 6, 3 * 8 + 7.5, 4 * 8 + 1]
+    assert [read["business_seconds_elapsed"] for read in reads] == [int(h * 3600) for h in hours]
+    assert listed == reads[0]
+    assert reads[0]["business_seconds_left"] == 0
+    assert reads[0]["overdue"] is True
+
+
 def test_the_sla_endpoint_adds_each_clocks_history(api, agent, requester, service_desk, policies):
     with frozen_at(london("2025-06-02T09:00")):
         incident = open_incident(actor=agent, caller=requester, title="Mail", impact=Level.MEDIUM, urgency=Level.MEDIUM)

@@ -4,6 +4,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Final
 
 from django.db import connection
@@ -18,7 +19,7 @@ from keel.lib.errors import InvalidInput
 from keel.lib.references import by_reference
 from keel.lib.sqljson import iso_utc_sql, json_flag_sql, json_object_sql
 from keel.sla import clock
-from keel.sla.calendars import specs_of_versions
+from keel.sla.calendars import spec_of_version, specs_of_versions
 from keel.sla.clock import duration_words
 from keel.sla.clocks import read_clock
 from keel.sla.models import Calendar, Clock, ClockEvent, ClockName, Policy
@@ -82,28 +83,48 @@ def sla_json_text(entries: str | None, running: str | None, *, now: datetime | N
         return entries or "[]"
     now = now or wall_clock.now()
     live = {row["name"]: row for row in json.loads(running)}
-    specs = specs_of_versions(sorted({row["calendar"] for row in live.values()}))
+    specs_of_versions(sorted({row["calendar"] for row in live.values()}))  # one read for the uncached
     patched = json.loads(entries or "[]")
     for entry in patched:
         row = live.get(entry["name"])
         if row is not None:
-            spec = specs[row["calendar"]]
             since, due = _moment(row["since"]), _moment(row["due"])
-            entry.update(_running(row["elapsed"], row["target"], since=since, due=due, spec=spec, now=now))
+            entry.update(
+                _running(row["elapsed"], row["target"], since=since, due=due, version=row["calendar"], now=now)
+            )
     return json.dumps(patched)
 
 
 def _running(
-    elapsed: int, target: int, *, since: datetime | None, due: datetime | None, spec: clock.CalendarSpec, now: datetime
+    elapsed: int, target: int, *, since: datetime | None, due: datetime | None, version: int, now: datetime
 ) -> dict[str, Any]:
     """A running clock's live figures: business seconds counted since its last event, added."""
     if since is not None:
-        elapsed += clock.counted([(0, spec)], clock.instant_of(since), clock.instant_of(now))
+        elapsed += _counted_since(version, clock.instant_of(since), clock.instant_of(now))
     return {
         "business_seconds_elapsed": elapsed,
         "business_seconds_left": max(target - elapsed, 0),
         "overdue": due is not None and now > due,
     }
+
+
+def _counted_since(version: int, since: int, now: int) -> int:
+    # Counting walks the calendar day by day, and a clock may have run for weeks: the part before
+    # today's UTC midnight never changes (calendar versions are immutable), so each process keeps it.
+    # Today's part is the same for every clock of that calendar read in the same second.
+    midnight = now - now % 86_400
+    if since >= midnight:
+        return _counted(version, since, now)
+    return _counted_span(version, since, midnight) + _counted_span(version, midnight, now)
+
+
+@lru_cache(maxsize=20_000)
+def _counted_span(version: int, start: int, end: int) -> int:
+    return _counted(version, start, end)
+
+
+def _counted(version: int, start: int, end: int) -> int:
+    return clock.counted([(0, spec_of_version(version))], start, end)
 
 
 def sla_json(rows: Sequence[Mapping[str, Any]], *, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -123,11 +144,11 @@ def incident_clock_rows(incident_id: int) -> list[dict[str, Any]]:
 def sla_entries(rows: Sequence[Mapping[str, Any]], *, now: datetime | None = None) -> list[dict[str, Any]]:
     """The ``sla`` list of the incident API: live business seconds for running clocks."""
     now = now or wall_clock.now()
-    specs = specs_of_versions(sorted({row["calendar_version_id"] for row in rows}))
-    return [_entry(row, specs, now) for row in rows]
+    specs_of_versions(sorted({row["calendar_version_id"] for row in rows}))  # one read for the uncached
+    return [_entry(row, now) for row in rows]
 
 
-def _entry(row: Mapping[str, Any], specs: Mapping[int, clock.CalendarSpec], now: datetime) -> dict[str, Any]:
+def _entry(row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     state, elapsed, target = row["state"], row["elapsed_s"], row["target_s"]
     due = _moment(row["due_at"])
     entry = {
@@ -143,7 +164,7 @@ def _entry(row: Mapping[str, Any], specs: Mapping[int, clock.CalendarSpec], now:
     }
     if state == State.RUNNING:
         since = _moment(row["elapsed_at"])
-        entry.update(_running(elapsed, target, since=since, due=due, spec=specs[row["calendar_version_id"]], now=now))
+        entry.update(_running(elapsed, target, since=since, due=due, version=row["calendar_version_id"], now=now))
     return entry
 
 
