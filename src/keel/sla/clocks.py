@@ -240,7 +240,7 @@ def _retarget(row: Clock, policy: Policy, reading: Reading, *, at: datetime, act
     late = " and is already breached" if after.breached_at is not None and reading.breached_at is None else ""
     return [
         f"SLA {row.name} clock recalculated: {duration_words(old_target)} ({old_policy}) → {duration_words(target)} "
-        f"({policy.name}); {after.elapsed} business seconds counted so far{late}."
+        f"({policy.name}); {duration_words(after.elapsed)} of business time counted so far{late}."
     ]
 
 
