@@ -1,0 +1,1 @@
+"""Inbound monitoring integrations: one folder per sender, each a pure parser over real fixtures."""
