@@ -1,12 +1,13 @@
-"""The incident's API document: the database's rendering (reads) and Python's (a create's answer)
-must be the same JSON, field for field, on SQLite and PostgreSQL."""
+"""The incident's API document: a read (columns from the database) and a create's answer (the
+incident in memory) must be the same JSON, field for field, on SQLite and PostgreSQL."""
 
-import json
 from datetime import UTC, datetime
+
+import orjson
 
 from keel.cmdb.models import CIType, ConfigurationItem, Service
 from keel.incidents.actions.records import open_incident
-from keel.incidents.documents import FIELDS, incident_json, incident_json_rows
+from keel.incidents.documents import FIELDS, documents_where, incident_document
 from keel.incidents.models import Category, Incident
 from keel.incidents.queries import attach_related
 from keel.incidents.schemas import IncidentOut
@@ -18,8 +19,9 @@ from tests.incidents.helpers import open_resolved
 def _both_renderings(incident: Incident) -> tuple[dict[str, object], dict[str, object]]:
     fresh = Incident.objects.get(pk=incident.pk)
     attach_related([fresh])
-    by_database = json.loads(incident_json_rows(Incident.objects.filter(pk=incident.pk))[0])
-    return by_database, incident_json(fresh)
+    (by_database,) = documents_where("i.id = %s", [incident.pk])
+    # Through JSON, as the API sends them: both must encode to the same text.
+    return orjson.loads(orjson.dumps(by_database)), orjson.loads(orjson.dumps(incident_document(fresh)))
 
 
 def test_a_fully_filled_incident_renders_the_same_in_the_database_and_in_python(agent, requester, service_desk):
@@ -70,6 +72,6 @@ def test_numbers_past_seven_digits_keep_every_digit(agent, requester):
     incident = open_incident(actor=agent, caller=requester, title="Far down the sequence")
     Incident.objects.filter(pk=incident.pk).update(id=123_456_789)
 
-    (rendered,) = incident_json_rows(Incident.objects.filter(pk=123_456_789))
+    (rendered,) = documents_where("i.id = %s", [123_456_789])
 
-    assert json.loads(rendered)["number"] == "INC123456789"
+    assert rendered["number"] == "INC123456789"

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from keel.accounts.models import ApiToken, Team, User, hash_token
 from keel.accounts.roles import Role
 from keel.lib.errors import InvalidInput, NotAllowed
+from keel.lib.sql import columns_of, instance_from_row
 
 TOKEN_PREFIX = "keel_"
 
@@ -108,16 +109,22 @@ def user_for_token(raw: str) -> User | None:
     now = timezone.now()
     # Stamp usage at most once a minute: a write per API call would double the cost of reads.
     stale = connection.ops.adapt_datetimefield_value(now - timedelta(minutes=1))
-    user = next(iter(User.objects.raw(_USER_FOR_TOKEN, [stale, hash_token(raw)])), None)
-    if user is None:
+    with connection.cursor() as cursor:
+        cursor.execute(_USER_FOR_TOKEN, [stale, hash_token(raw)])
+        found = cursor.fetchone()
+    if found is None:
         return None
-    if user.token_needs_stamp:  # type: ignore[attr-defined]
-        ApiToken.objects.filter(pk=user.token_id).update(last_used_at=now)  # type: ignore[attr-defined]
+    *fields, token_id, needs_stamp = found
+    # Not a RawQuerySet: its machinery cost more CPU than the statement itself.
+    user = instance_from_row(User, fields)
+    if needs_stamp:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
     return user
 
 
 _USER_FOR_TOKEN = f"""
-    SELECT u.*, t.id AS token_id, (t.last_used_at IS NULL OR t.last_used_at < %s) AS token_needs_stamp
+    SELECT {columns_of(User, "u")}, t.id,
+        (t.last_used_at IS NULL OR t.last_used_at < %s)
     FROM {User._meta.db_table} u JOIN {ApiToken._meta.db_table} t ON t.user_id = u.id
     WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active
 """

@@ -1,8 +1,8 @@
 """REST API v1 for incidents: parse, call one action or query, render."""
 
-import json
 from typing import Any
 
+import orjson
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 
@@ -15,15 +15,16 @@ from keel.incidents.actions._record import SUBJECT
 from keel.incidents.actions.conversation import add_comment
 from keel.incidents.actions.lifecycle import transition_incident
 from keel.incidents.actions.records import open_incident, update_incident
-from keel.incidents.documents import incident_json, incident_json_with_version
+from keel.incidents.documents import incident_document
+from keel.incidents.listing import IncidentFilters
 from keel.incidents.models import Incident, pk_from_number
 from keel.incidents.permissions import can_see_work_notes
 from keel.incidents.queries import (
-    IncidentFilters,
     category_by_reference,
+    document_of,
     get_incident_for,
-    incident_json_for,
-    incident_json_page,
+    incident_document_for,
+    incident_document_page,
 )
 from keel.incidents.schemas import (
     CommentIn,
@@ -71,7 +72,7 @@ def create(request: HttpRequest, payload: IncidentIn) -> HttpResponse:
         **_references(data),
     )
     # Everything the answer shows is in memory after open_incident: no read back on the hot path.
-    answer = _json_answer(json.dumps(incident_json(incident)), version=incident.version, status=201)
+    answer = _json_answer(incident_document(incident), status=201)
     answer["Location"] = f"/api/v1/incidents/{incident.number}"
     return answer
 
@@ -82,15 +83,21 @@ def list_incidents(request: HttpRequest, filters: Query[ListQuery]) -> HttpRespo
         raise InvalidInput(f"limit must be between 1 and 100 (got {filters.limit}).", field="limit")
     if filters.offset < 0:
         raise InvalidInput(f"offset must be 0 or more (got {filters.offset}).", field="offset")
-    page = incident_json_page(_user(request), _parse_filters(filters), offset=filters.offset, limit=filters.limit)
-    rest = {"count": page.count, "count_is_capped": page.count_is_capped, "offset": page.offset, "limit": page.limit}
-    return _json_answer(f'{{"items": [{", ".join(page.items)}], {json.dumps(rest)[1:]}')
+    page = incident_document_page(_user(request), _parse_filters(filters), offset=filters.offset, limit=filters.limit)
+    return _json_answer(
+        {
+            "items": page.items,
+            "count": page.count,
+            "count_is_capped": page.count_is_capped,
+            "offset": page.offset,
+            "limit": page.limit,
+        }
+    )
 
 
 @router.get("/incidents/{number}", response=IncidentOut)
 def detail(request: HttpRequest, number: str) -> HttpResponse:
-    body, version = incident_json_for(_user(request), number)
-    return _json_answer(body, version=version)
+    return _json_answer(incident_document_for(_user(request), number))
 
 
 @router.patch("/incidents/{number}", response=IncidentOut)
@@ -157,16 +164,15 @@ def sla(request: HttpRequest, number: str) -> list[dict[str, Any]]:
 
 def _reread(incident: Incident) -> HttpResponse:
     """Answer a change with the incident as a read shows it: one rendering for both."""
-    found = incident_json_with_version(Incident.objects.filter(pk=incident.pk))
-    assert found is not None  # we hold the row: it was just written in this request
-    return _json_answer(*found)
+    return _json_answer(document_of(incident))
 
 
-def _json_answer(body: str, version: int | None = None, *, status: int = 200) -> HttpResponse:
-    # Rendered already (see documents.py): sent as is, so ninja does not validate it again.
-    answer = HttpResponse(body, status=status, content_type="application/json")
-    if version is not None:
-        answer["ETag"] = f'"{version}"'
+def _json_answer(body: dict[str, Any], *, status: int = 200) -> HttpResponse:
+    # Built as the schema says (documents.py, held to IncidentOut by tests): encoded by orjson and
+    # sent as is, so ninja does not validate the documents again. A document carries its ETag.
+    answer = HttpResponse(orjson.dumps(body), status=status, content_type="application/json")
+    if "version" in body:
+        answer["ETag"] = f'"{body["version"]}"'
     return answer
 
 

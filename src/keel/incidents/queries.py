@@ -1,27 +1,20 @@
 """Reads on incidents, always starting from the user who asks."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
-from django.db.models import F, IntegerField, Q, QuerySet, prefetch_related_objects
+from django.db.models import BooleanField, F, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 
 from keel.accounts.models import User
 from keel.accounts.roles import Capability
-from keel.incidents.documents import TABLE, incident_json_sql, incident_json_with_version, with_sla
+from keel.incidents.documents import documents_where, render, select_list
+from keel.incidents.listing import TABLE, IncidentFilters, Page, page_of, visible_to
 from keel.incidents.models import Category, Incident, PriorityRule, pk_from_number
 from keel.incidents.permissions import can_transition_incident
 from keel.incidents.states import DEFAULT_PRIORITY_MATRIX, OPEN, TRANSITIONS, IncidentState, Level, Priority
 from keel.lib.errors import NotFound
 from keel.lib.references import by_reference
-from keel.sla.queries import incident_sla_sql
-
-# Counting every match of a broad filter over a million rows is the peers' slowest habit. We count
-# at most this many past the page's start and then say so ("1,000+"): twenty pages of 50 is more
-# than anyone pages through before filtering, and counting 10,000 index entries cost more database
-# time than the rest of the request (2-4 ms at 1M incidents).
-COUNT_CAP: Final = 1_000
 
 # No joins: a list page (or the record page) loads its rows, then the people they name in one
 # query and each small reference table in one query. Joined, PostgreSQL spends ~40 ms planning a
@@ -41,11 +34,12 @@ def attach_related(incidents: Sequence[Incident]) -> None:
 
 
 def incidents_visible_to(user: User) -> QuerySet[Incident]:
+    """The incidents this user may see, as a query to refine (the rule itself: ``listing.visible_to``)."""
     incidents = Incident.objects.all()
     if user.can(Capability.VIEW_ALL_INCIDENTS):
         return incidents
-    mine = Q(caller=user) | Q(pk__in=Incident.watchers.through.objects.filter(user=user).values("incident_id"))
-    return incidents.filter(mine)
+    condition, params = visible_to(user, alias=TABLE)
+    return incidents.filter(RawSQL(condition, params, output_field=BooleanField()))
 
 
 def get_incident_for(user: User, number: str) -> Incident:
@@ -66,105 +60,39 @@ def _not_found(number: str) -> NotFound:
     return NotFound(f"No incident {number!r} that you can see; check the number (e.g. INC0000042).")
 
 
-@dataclass(frozen=True)
-class IncidentFilters:
-    states: Sequence[IncidentState] = ()
-    priorities: Sequence[Priority] = ()
-    assignment_group_ids: Sequence[int] = ()
-    assignee_ids: Sequence[int] = ()
-    unassigned: bool = False
-    text: str = ""
-    order: str = "-opened_at"
-
-
-ORDERINGS: Final = {
-    "-opened_at": ("-opened_at", "-id"),
-    "opened_at": ("opened_at", "id"),
-    "priority": ("priority", "-opened_at", "-id"),
-    "-priority": ("-priority", "-opened_at", "-id"),
-    "-updated_at": ("-updated_at", "-id"),
-}
-
-
-def filter_incidents(incidents: QuerySet[Incident], filters: IncidentFilters) -> QuerySet[Incident]:
-    if filters.states:
-        incidents = incidents.filter(state__in=filters.states)
-    if filters.priorities:
-        incidents = incidents.filter(priority__in=filters.priorities)
-    if filters.assignment_group_ids:
-        incidents = incidents.filter(assignment_group_id__in=filters.assignment_group_ids)
-    if filters.assignee_ids:
-        incidents = incidents.filter(assignee_id__in=filters.assignee_ids)
-    if filters.unassigned:
-        incidents = incidents.filter(assignee__isnull=True)
-    if filters.text:
-        number_pk = pk_from_number(filters.text)
-        incidents = (
-            incidents.filter(pk=number_pk) if number_pk is not None else incidents.filter(title__icontains=filters.text)
-        )
-    return incidents.order_by(*ORDERINGS.get(filters.order, ORDERINGS["-opened_at"]))
-
-
-@dataclass(frozen=True)
-class Page[T]:
-    items: list[T]
-    count: int
-    count_is_capped: bool
-    offset: int
-    limit: int
-
-
 IncidentPage = Page[Incident]
 
 
 def incident_page(user: User, filters: IncidentFilters, *, offset: int, limit: int) -> IncidentPage:
     """One page of the incidents this user may see (models with what a row shows), counted up to COUNT_CAP."""
-    matching = filter_incidents(incidents_visible_to(user), filters)
-    page, count = _window(matching, offset, limit)
-    rows = list(page.annotate(matching=count))
+    ids = page_of(user, filters, columns="i.id", offset=offset, limit=limit)
+    by_id = Incident.objects.in_bulk([pk for (pk,) in ids.items])
+    rows = [by_id[pk] for (pk,) in ids.items]
     attach_related(rows)
-    return _page(matching, [(row, row.matching) for row in rows], offset=offset, limit=limit)
+    return Page(items=rows, count=ids.count, count_is_capped=ids.count_is_capped, offset=offset, limit=limit)
 
 
-def incident_json_page(user: User, filters: IncidentFilters, *, offset: int, limit: int) -> Page[str]:
-    """The same page as the API's JSON text of each incident, rendered by the database."""
-    matching = filter_incidents(incidents_visible_to(user), filters)
-    page, count = _window(matching, offset, limit)
-    rows = page.annotate(json=incident_json_sql(), matching=count, **incident_sla_sql(TABLE))
-    items = [
-        (with_sla(text, sla, running), total)
-        for text, total, sla, running in rows.values_list("json", "matching", "sla", "sla_running")
-    ]
-    return _page(matching, items, offset=offset, limit=limit)
+def incident_document_page(user: User, filters: IncidentFilters, *, offset: int, limit: int) -> Page[dict[str, Any]]:
+    """The same page as the API's documents (documents.py): three statements whatever the page."""
+    rows = page_of(user, filters, columns=select_list(), offset=offset, limit=limit)
+    return Page(
+        items=render(rows.items), count=rows.count, count_is_capped=rows.count_is_capped, offset=offset, limit=limit
+    )
 
 
-def _window(matching: QuerySet[Incident], offset: int, limit: int) -> tuple[QuerySet[Incident], RawSQL]:
-    """The page's rows, and the capped count of all matches to annotate them with (one statement).
-
-    The page's ids come from the index alone; only those rows are then read. Asked for the page
-    directly, PostgreSQL reads every match from the table to sort them when the filter spans
-    several index ranges (open P1/P2: 2,000 rows for 50).
-    """
-    ids = matching.values("pk")[offset : offset + limit]
-    # A scalar subquery without correlation: the database counts once per statement.
-    capped_sql, params = matching.order_by().values("pk")[: offset + COUNT_CAP + 1].query.sql_with_params()
-    count = RawSQL(f"SELECT COUNT(*) FROM ({capped_sql}) capped", params, output_field=IntegerField())
-    return Incident.objects.filter(pk__in=ids).order_by(*matching.query.order_by), count
-
-
-def _page[T](matching: QuerySet[Incident], rows: list[tuple[T, int]], *, offset: int, limit: int) -> Page[T]:
-    ceiling = offset + COUNT_CAP
-    # Past the last match no row carries the count: count alone (someone paging beyond the end).
-    count = rows[0][1] if rows else matching.order_by()[: ceiling + 1].count() if offset else 0
-    items = [item for item, _ in rows]
-    return Page(items=items, count=min(count, ceiling), count_is_capped=count > ceiling, offset=offset, limit=limit)
-
-
-def incident_json_for(user: User, number: str) -> tuple[str, int]:
-    """The API's JSON text of the incident with this number, and its version (for the ETag)."""
-    found = incident_json_with_version(_numbered(user, number))
-    if found is None:
+def incident_document_for(user: User, number: str) -> dict[str, Any]:
+    """The API document of the incident with this number, if the user may see it (NotFound otherwise)."""
+    pk = pk_from_number(number)
+    condition, params = visible_to(user)
+    found = documents_where(f"i.id = %s AND {condition}", [pk, *params]) if pk is not None else []
+    if not found:
         raise _not_found(number)
+    return found[0]
+
+
+def document_of(incident: Incident) -> dict[str, Any]:
+    """The API document of an incident the caller just changed (and may therefore see)."""
+    (found,) = documents_where("i.id = %s", [incident.pk])
     return found
 
 

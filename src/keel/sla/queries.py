@@ -1,23 +1,19 @@
 """Reads on SLA clocks, calendars and policies: what the incident JSON, the record page and reports show."""
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Final
 
-from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, TextField
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
-from django.utils.dateparse import parse_datetime
 
 from keel.lib import clock as wall_clock
 from keel.lib.api import iso_utc
 from keel.lib.errors import InvalidInput
 from keel.lib.references import by_reference
-from keel.lib.sqljson import iso_utc_sql, json_flag_sql, json_object_sql
+from keel.lib.sql import as_text, fetch, in_values
 from keel.sla import clock
 from keel.sla.calendars import spec_of_version, specs_of_versions
 from keel.sla.clock import duration_words
@@ -25,7 +21,7 @@ from keel.sla.clocks import read_clock
 from keel.sla.models import Calendar, Clock, ClockEvent, ClockName, Policy
 from keel.sla.replay import Kind, State
 
-# The clock columns an incident document carries (as JSON built by the database).
+# The clock columns an incident document's ``sla`` list is built from.
 _FIELDS: Final = (
     "name",
     "policy_name",
@@ -37,62 +33,29 @@ _FIELDS: Final = (
     "breached_at",
     "calendar_version_id",
 )
+_TIMES: Final = frozenset({"due_at", "elapsed_at", "breached_at"})
 
 
-def incident_sla_sql(incidents_table: str) -> dict[str, RawSQL]:
-    """Two scalar subqueries per incident (each one index range on its clocks):
-
-    - ``sla``: its current clocks as the API's ``sla`` JSON text, final for every clock that is not
-      running (met, breached, paused or cancelled clocks count nothing more);
-    - ``sla_running``: what each running clock needs to count its business time up to now, or NULL
-      when none runs, and then ``sla`` goes out as the database wrote it (``sla_json_text``).
-    """
-    table = Clock._meta.db_table
-    postgres = connection.vendor == "postgresql"
-    left = "greatest(c.target_s - c.elapsed_s, 0)" if postgres else "max(c.target_s - c.elapsed_s, 0)"
-    entry = json_object_sql(
-        "'name', c.name, 'policy', c.policy_name, 'state', c.state, "
-        f"'target_at', CASE WHEN c.state = 'running' THEN {iso_utc_sql('c.due_at')} END, "
-        "'target_seconds', c.target_s, 'business_seconds_elapsed', c.elapsed_s, "
-        f"'business_seconds_left', {left}, 'breached_at', {iso_utc_sql('c.breached_at')}, "
-        f"'overdue', {json_flag_sql('1 = 0')}"
+def current_clock_entries(
+    incident_ids: Sequence[int], *, now: datetime | None = None
+) -> dict[int, list[dict[str, Any]]]:
+    """The ``sla`` list of each incident's API document (current clocks by name), in one statement;
+    a running clock's business seconds are counted up to ``now``."""
+    if not incident_ids:
+        return {}
+    condition, params = in_values("c.incident_id", incident_ids)
+    columns = ", ".join(as_text(f"c.{name}") if name in _TIMES else f"c.{name}" for name in _FIELDS)
+    rows = fetch(
+        f"SELECT c.incident_id, {columns} FROM {Clock._meta.db_table} c "
+        f"WHERE c.is_current AND {condition} ORDER BY c.incident_id, c.name",
+        params,
     )
-    live = json_object_sql(
-        f"'name', c.name, 'since', {iso_utc_sql('c.elapsed_at')}, 'calendar', c.calendar_version_id, "
-        f"'elapsed', c.elapsed_s, 'target', c.target_s, 'due', {iso_utc_sql('c.due_at')}"
-    )
-    clocks = f"FROM {table} c WHERE c.incident_id = {incidents_table}.id AND c.is_current"
-    if postgres:
-        sla = f"SELECT COALESCE(json_agg({entry} ORDER BY c.name), '[]'::json)::text {clocks}"
-        running = f"SELECT json_agg({live})::text {clocks} AND c.state = 'running'"
-    else:
-        sla = f"SELECT json_group_array(json({entry})) FROM (SELECT * {clocks} ORDER BY c.name) c"
-        running = (
-            f"SELECT CASE WHEN count(*) > 0 THEN json_group_array(json({live})) END {clocks} AND c.state = 'running'"
-        )
-    return {
-        "sla": RawSQL(sla, (), output_field=TextField()),
-        "sla_running": RawSQL(running, (), output_field=TextField()),
-    }
-
-
-def sla_json_text(entries: str | None, running: str | None, *, now: datetime | None = None) -> str:
-    """The API's ``sla`` list as JSON text from ``incident_sla_sql``'s two columns: the database's
-    text as is unless a clock runs, whose business seconds up to ``now`` only the calendar can say."""
-    if running is None:
-        return entries or "[]"
     now = now or wall_clock.now()
-    live = {row["name"]: row for row in json.loads(running)}
-    specs_of_versions(sorted({row["calendar"] for row in live.values()}))  # one read for the uncached
-    patched = json.loads(entries or "[]")
-    for entry in patched:
-        row = live.get(entry["name"])
-        if row is not None:
-            since, due = _moment(row["since"]), _moment(row["due"])
-            entry.update(
-                _running(row["elapsed"], row["target"], since=since, due=due, version=row["calendar"], now=now)
-            )
-    return json.dumps(patched)
+    specs_of_versions(sorted({row[-1] for row in rows if row[3] == State.RUNNING}))  # one read for the uncached
+    entries: dict[int, list[dict[str, Any]]] = {}
+    for incident_id, *values in rows:
+        entries.setdefault(incident_id, []).append(_entry(dict(zip(_FIELDS, values, strict=True)), now, show=iso_utc))
+    return entries
 
 
 def _running(
@@ -109,72 +72,65 @@ def _running(
 
 
 def _counted_since(version: int, since: int, now: int) -> int:
-    # Counting walks the calendar day by day, and a clock may have run for weeks: the part before
-    # today's UTC midnight never changes (calendar versions are immutable), so each process keeps it.
-    # Today's part is the same for every clock of that calendar read in the same second.
+    # Counting walks the calendar day by day, and a clock may have run for weeks. Counting adds up
+    # over any split and calendar versions never change, so each process keeps what it counted:
+    # from a clock's start to the UTC midnight after it (or from today's midnight to the start),
+    # and from that midnight to now, shared by every clock of the calendar in the same second.
     midnight = now - now % 86_400
     if since >= midnight:
-        return _counted(version, since, now)
+        return _counted_span(version, midnight, now) - _counted_span(version, midnight, since)
     return _counted_span(version, since, midnight) + _counted_span(version, midnight, now)
 
 
 @lru_cache(maxsize=20_000)
 def _counted_span(version: int, start: int, end: int) -> int:
-    return _counted(version, start, end)
-
-
-def _counted(version: int, start: int, end: int) -> int:
     return clock.counted([(0, spec_of_version(version))], start, end)
-
-
-def sla_json(rows: Sequence[Mapping[str, Any]], *, now: datetime | None = None) -> list[dict[str, Any]]:
-    """``sla_entries`` with times as the API writes them (ISO 8601 UTC with microseconds)."""
-    return [
-        {key: iso_utc(value) if isinstance(value, datetime) else value for key, value in entry.items()}
-        for entry in sla_entries(rows, now=now)
-    ]
-
-
-def incident_clock_rows(incident_id: int) -> list[dict[str, Any]]:
-    """The same rows as ``incident_clocks_sql`` for one incident already in memory."""
-    rows = Clock.objects.filter(incident_id=incident_id, is_current=True).order_by("name").values(*_FIELDS)
-    return list(rows)
 
 
 def sla_entries(rows: Sequence[Mapping[str, Any]], *, now: datetime | None = None) -> list[dict[str, Any]]:
     """The ``sla`` list of the incident API: live business seconds for running clocks."""
     now = now or wall_clock.now()
-    specs_of_versions(sorted({row["calendar_version_id"] for row in rows}))  # one read for the uncached
+    # One read for every calendar version not yet cached; only running clocks count with them.
+    specs_of_versions(sorted({row["calendar_version_id"] for row in rows if row["state"] == State.RUNNING}))
     return [_entry(row, now) for row in rows]
 
 
-def _entry(row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    state, elapsed, target = row["state"], row["elapsed_s"], row["target_s"]
-    due = _moment(row["due_at"])
+def _entry(
+    row: Mapping[str, Any], now: datetime, *, show: Callable[[Any], Any] = lambda moment: moment
+) -> dict[str, Any]:
+    """A current clock as the API (``show=iso_utc``) or the record page (datetimes) shows it."""
+    state, elapsed, target, due, breached = (
+        row["state"],
+        row["elapsed_s"],
+        row["target_s"],
+        row["due_at"],
+        row["breached_at"],
+    )
     entry = {
         "name": row["name"],
         "policy": row["policy_name"],
         "state": state,
-        "target_at": due if state == State.RUNNING else None,
+        "target_at": show(due) if due is not None and state == State.RUNNING else None,
         "target_seconds": target,
         "business_seconds_elapsed": elapsed,
         "business_seconds_left": max(target - elapsed, 0),
-        "breached_at": _moment(row["breached_at"]),
+        "breached_at": None if breached is None else show(breached),
         "overdue": False,
     }
     if state == State.RUNNING:
         since = _moment(row["elapsed_at"])
-        entry.update(_running(elapsed, target, since=since, due=due, version=row["calendar_version_id"], now=now))
+        entry.update(
+            _running(elapsed, target, since=since, due=_moment(due), version=row["calendar_version_id"], now=now)
+        )
     return entry
 
 
 def _moment(value: object) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    parsed = parse_datetime(str(value))
-    if parsed is None:
+    """A clock time as read, aware: a datetime (naive from SQLite's own converter) or text (lib.sql.as_text)."""
+    if value is None:
         return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def incident_sla_panel(incident_id: int, *, now: datetime | None = None) -> list[dict[str, Any]]:

@@ -9,7 +9,8 @@ from django.http import QueryDict
 
 from keel.accounts.models import Team, User
 from keel.incidents.forms.fields import priority_choice_label
-from keel.incidents.queries import ORDERINGS, IncidentFilters, queue_filters
+from keel.incidents.listing import ORDERINGS, IncidentFilters
+from keel.incidents.queries import queue_filters
 from keel.incidents.states import IncidentState, Priority
 
 QUEUES: Final[Mapping[str, str]] = {
