@@ -56,8 +56,8 @@ def _shown(value: object) -> str:
 def _number_text(value: float) -> str:
     try:
         return str(value)
-    except ValueError:  # an integer past Python's digit limit
-        return "with too many digits"
+    except ValueError:  # an integer past Python's digit limit (json.loads refuses those too)
+        return "…"
 
 
 def child(where: str, key: str | int) -> str:
@@ -87,6 +87,18 @@ def text_map(value: object, where: str, *, what: str) -> dict[str, str]:
             place = child(where, str(key))
             raise MalformedPayload(f"{place} must be text {got(member)}", field=place)
     return {str(key): member for key, member in members.items()}
+
+
+def scalar_text(value: object) -> str | None:
+    """Text for a JSON scalar (``3`` → ``"3"``, ``true`` → ``"true"``); ``None`` for null, objects and lists."""
+    match value:
+        case str():
+            return value
+        case bool():
+            return "true" if value else "false"
+        case int() | float():
+            return _number_text(value)
+    return None
 
 
 def optional_text(members: Mapping[str, Any], key: str, where: str) -> str | None:
