@@ -213,9 +213,9 @@ def test_an_empty_list_is_no_alerts():
             "(got '2026-13-27T14:07:03Z')",
         ),
         (
-            [alert(startsAt=1764252423)],
+            [alert(startsAt=1795788423)],
             "[0].startsAt must be an RFC 3339 date and time with a time zone, such as 2026-11-27T14:07:03Z "
-            "(got the number 1764252423)",
+            "(got the number 1795788423)",
         ),
         (
             [alert(startsAt="2026-11-27T14:07:03Z", endsAt="2026-11-27T14:00:00Z")],
