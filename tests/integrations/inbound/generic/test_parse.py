@@ -336,7 +336,7 @@ def test_keys_the_mapping_does_not_name_are_ignored():
             "alerts[2] has no summary: nothing at title or name (the mapping's 'summary')",
             "alerts[2]",
         ),
-        ({"name": "x"}, {}, "The alert has no summary: nothing at title (the mapping's 'summary')", ""),
+        ({"name": "x"}, {}, "The alert has no summary: nothing at title (the mapping's 'summary')", None),
         ([{"title": "a"}, {}], {}, "[1] has no summary: nothing at title (the mapping's 'summary')", "[1]"),
         ({"title": ["a"]}, {}, "title must be text or a number (got a list)", "title"),
         ([{"title": {"text": "a"}}], {}, "[0].title must be text or a number (got an object)", "[0].title"),

@@ -75,7 +75,8 @@ def _signal(alert: Mapping[str, Any], where: str, mapping: FieldMapping, receive
     if summary is None:
         subject = where or "The alert"
         looked = " or ".join(path.text for path in mapping.summary)
-        raise MalformedPayload(f"{subject} has no summary: nothing at {looked} (the mapping's 'summary')", field=where)
+        message = f"{subject} has no summary: nothing at {looked} (the mapping's 'summary')"
+        raise MalformedPayload(message, field=where or None)
     labels = _text_fields(alert, where, mapping.label_objects, mapping.label_fields)
     labels |= {
         name: value
