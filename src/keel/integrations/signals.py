@@ -47,12 +47,17 @@ class AlertSignal:
     dedup_key, a generic mapping's dedup field) or ``None`` when the sender has none: the source's
     dedup-key template then builds one from the labels. ``ends_at`` is a lease when the status is
     firing (Prometheus re-sends before it runs out; if it does not, the alert expires) and the end
-    when resolved; ``None`` means open-ended.
+    when resolved; ``None`` means open-ended. ``starts_at`` is the sender's start, or when Keel
+    received the request if the sender gave none.
+
+    A *status-only* signal (a PagerDuty acknowledge or resolve, which names nothing but its
+    dedup_key) has ``severity`` ``None``, an empty ``summary`` and no labels: it changes the status
+    of the alert it names and must not overwrite what that alert already says.
     """
 
     status: SignalStatus
     summary: str
-    severity: Severity
+    severity: Severity | None
     labels: Mapping[str, str]
     identity: str | None = None
     annotations: Mapping[str, str] = field(default_factory=dict)

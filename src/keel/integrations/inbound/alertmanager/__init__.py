@@ -1,0 +1,1 @@
+"""Prometheus Alertmanager's webhook receiver (payload version 4)."""

@@ -1,0 +1,1 @@
+"""A generic JSON webhook read through a per-source field mapping (Grafana, Zabbix, anything else)."""

@@ -1,0 +1,1 @@
+"""Prometheus posting alerts straight to Keel as if Keel were an Alertmanager (``POST …/api/v2/alerts``)."""
