@@ -25,6 +25,7 @@ class Capability(models.TextChoices):
     ADMINISTER = "administer", "Manage users, teams and reference data"
     MANAGE_CMDB = "manage_cmdb", "Change the CMDB: CI types, CIs, relationships, services"
     MANAGE_SLA = "manage_sla", "Manage SLA calendars and policies"
+    MANAGE_INTEGRATIONS = "manage_integrations", "Manage monitoring sources, correlation rules, maintenance windows"
 
 
 _STAFF: Final = frozenset(
@@ -35,7 +36,8 @@ ROLE_CAPABILITIES: Final[Mapping[Role, frozenset[Capability]]] = {
     Role.REQUESTER: frozenset({Capability.REPORT_INCIDENT}),
     Role.AGENT: _STAFF | {Capability.WORK_UNASSIGNED},
     Role.RESOLVER: _STAFF,
-    Role.INCIDENT_MANAGER: _STAFF | {Capability.WORK_UNASSIGNED, Capability.WORK_ANY_QUEUE, Capability.MANAGE_SLA},
+    Role.INCIDENT_MANAGER: _STAFF
+    | {Capability.WORK_UNASSIGNED, Capability.WORK_ANY_QUEUE, Capability.MANAGE_SLA, Capability.MANAGE_INTEGRATIONS},
     # Keeps the CMDB; works incidents like a resolver, in the groups they belong to.
     Role.CONFIGURATION_MANAGER: _STAFF | {Capability.MANAGE_CMDB},
     Role.ADMIN: _STAFF
@@ -45,5 +47,6 @@ ROLE_CAPABILITIES: Final[Mapping[Role, frozenset[Capability]]] = {
         Capability.ADMINISTER,
         Capability.MANAGE_CMDB,
         Capability.MANAGE_SLA,
+        Capability.MANAGE_INTEGRATIONS,
     },
 }

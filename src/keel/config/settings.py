@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "keel.incidents",
     "keel.scheduler",
     "keel.reporting",
+    "keel.integrations",
     "keel.demo",
 ]
 
@@ -162,6 +163,11 @@ LOGGING = {
 # --- Keel domain settings -------------------------------------------------------------------
 KEEL_SUBSCRIPTIONS = "keel.config.subscriptions.SUBSCRIPTIONS"
 KEEL_SCHEDULE = "keel.config.schedule.SCHEDULE"
+KEEL_PUMPS = "keel.config.pumps.PUMPS"
+# Where people and monitoring tools reach this Keel: the start of every inbound URL Keel prints.
+KEEL_BASE_URL = os.environ.get(
+    "KEEL_BASE_URL", f"http://{os.environ.get('KEEL_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+).rstrip("/")
 # Resolved incidents close by themselves when the caller has not answered within this many days.
 KEEL_AUTO_CLOSE_DAYS = int(os.environ.get("KEEL_AUTO_CLOSE_DAYS", "7"))
 KEEL_ATTACHMENT_MAX_BYTES = int(os.environ.get("KEEL_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))

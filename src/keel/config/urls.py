@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from keel.config.api import api
+from keel.integrations.urls import inbound_patterns
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="incidents:queue", permanent=False)),
@@ -12,4 +13,5 @@ urlpatterns = [
     path("incidents/", include("keel.incidents.urls")),
     path("cmdb/", include("keel.cmdb.urls")),
     path("cmdb/", include("keel.reporting.urls")),
+    path("integrations/", include((inbound_patterns, "inbound"))),
 ]

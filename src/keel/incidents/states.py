@@ -54,6 +54,7 @@ class ResolutionCode(models.TextChoices):
     DUPLICATE = "duplicate", "Duplicate"
     USER_ERROR = "user_error", "User error / no fault"
     CLOSED_BY_CALLER = "closed_by_caller", "Closed by caller"
+    ALERTS_CLEARED = "alerts_cleared", "Alerts cleared (monitoring)"
 
 
 class Level(models.IntegerChoices):

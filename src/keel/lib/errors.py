@@ -48,3 +48,9 @@ class StaleVersion(KeelError):
     """The client edited an older version of the record than the one stored."""
 
     status = 412
+
+
+class Unauthenticated(KeelError):
+    """No credentials, or ones Keel does not know (a revoked source token, say)."""
+
+    status = 401

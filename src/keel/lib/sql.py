@@ -6,7 +6,7 @@ from functools import cache
 from typing import Any, cast
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 
 def postgres() -> bool:
@@ -65,3 +65,43 @@ def _converters(model: type[Model], vendor: str) -> list[tuple[Any, list[Callabl
         (column, [*connection.ops.get_db_converters(column), *field.get_db_converters(connection)])
         for field, column in columns
     ]
+
+
+def bulk_update(model: type[Model], rows: Sequence[Model], fields: Sequence[str], *, batch: int = 500) -> None:
+    """Write ``fields`` of many rows, one ``UPDATE … FROM (VALUES …)`` per batch on both databases.
+
+    Django's ``bulk_update`` builds a CASE chain per column: ~1 s per 500 rows of a dozen columns
+    to build and run (measured on the SLA sweep). ``fields`` are attribute names (``ci_id`` for a
+    foreign key is written ``ci``).
+    """
+    if not rows:
+        return
+    table = model._meta.db_table
+    written = [cast(Field[Any, Any], model._meta.get_field(name)) for name in fields]
+    names = ["id", *(str(field.column) for field in written)]
+    kinds = ["bigint", *(_cast_type(field) for field in written)]
+    setting = ", ".join(f"{name} = {_cast(f'v.{name}', kind)}" for name, kind in zip(names[1:], kinds[1:], strict=True))
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        values = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * len(chunk))
+        params = [value for row in chunk for value in (row.pk, *_prepared(row, written))]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH v({', '.join(names)}) AS (VALUES {values}) "
+                f"UPDATE {table} SET {setting} FROM v WHERE {table}.id = {_cast('v.id', 'bigint')}",
+                params,
+            )
+
+
+def _prepared(row: Model, fields: Sequence[Field[Any, Any]]) -> list[Any]:
+    return [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields]
+
+
+def _cast_type(field: Any) -> str:
+    kind = str(field.db_type(connection))
+    return kind.split("(", maxsplit=1)[0] if kind.startswith("varchar") else kind
+
+
+def _cast(expression: str, kind: str) -> str:
+    # PostgreSQL types a VALUES list from its parameters (text here): cast back to the column's type.
+    return f"CAST({expression} AS {kind})" if postgres() else expression

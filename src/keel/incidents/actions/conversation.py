@@ -1,5 +1,7 @@
 """Talking on an incident: public comments, internal work notes, attachments."""
 
+from collections.abc import Mapping
+
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
@@ -78,3 +80,25 @@ def attach_file(incident: Incident, *, actor: User, upload: UploadedFile[bytes],
             data={"attachment_id": attachment.pk},
         )
     return attachment
+
+
+def add_system_note(
+    incident: Incident, *, summary: str, body: str = "", data: Mapping[str, object] | None = None
+) -> TimelineEntry:
+    """Put something Keel itself observed (alerts joining, alerts clearing) on the timeline, for staff."""
+    with transaction.atomic():
+        lock(incident)
+        now = clock.now()
+        entry = add_entry(
+            subject_type=SUBJECT,
+            subject_id=incident.pk,
+            actor=None,
+            kind=EntryKind.SYSTEM,
+            summary=summary,
+            body=body,
+            is_public=False,
+            data=data,
+            at=now,
+        )
+        touch(incident, now)
+    return entry

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 from django_tasks_db.management.commands.db_worker import Worker
 
+from keel.scheduler.pumps import drain, pumps, run_forever
 from keel.scheduler.tick import tick
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--no-scheduler", action="store_true", help="Run tasks only; another worker ticks.")
+        parser.add_argument(
+            "--no-pumps", action="store_true", help="Leave continuous work (the alert intake) to others."
+        )
         parser.add_argument("--interval", type=float, default=0.5, help="Seconds between polls of an empty queue.")
         parser.add_argument(
             "--batch", action="store_true", help="Exit when the queue is empty (for scripts and tests)."
@@ -33,6 +37,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         worker_id = f"{socket.gethostname()}-{os.getpid()}"
+        if not options["no_pumps"]:
+            for pump in pumps():
+                if options["batch"]:
+                    drain(pump)
+                else:
+                    threading.Thread(
+                        target=run_forever, args=(pump, threading.Event()), name=pump.name, daemon=True
+                    ).start()
         if not options["no_scheduler"]:
             threading.Thread(target=_scheduler_loop, args=(worker_id,), name="keel-scheduler", daemon=True).start()
         worker = Worker(
@@ -46,6 +58,14 @@ class Command(BaseCommand):
             excluded_queue_names=[],
         )
         worker.run()
+
+
+def _start_pumps(*, once: bool) -> None:
+    for pump in pumps():
+        if once:
+            drain(pump)
+            continue
+        threading.Thread(target=run_forever, args=(pump, threading.Event()), name=pump.name, daemon=True).start()
 
 
 def _scheduler_loop(worker_id: str) -> None:
