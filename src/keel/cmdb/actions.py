@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 
 from keel.accounts.models import User
 from keel.cmdb.events import CMDBChanged
@@ -98,10 +98,7 @@ def delete_ci(ci: ConfigurationItem, *, actor: User | None) -> None:
 def relate(*, actor: User | None, source: ConfigurationItem, target: ConfigurationItem, kind: str) -> Relationship:
     """Record that ``source <kind> target``. Recording an existing relationship again is a no-op."""
     check_may_manage(actor)
-    if kind not in RelationshipKind.values:
-        raise InvalidInput(
-            f"Relationship kind must be one of {', '.join(RelationshipKind.values)} (got {kind!r}).", field="kind"
-        )
+    _check_kind(kind)
     if source.pk == target.pk:
         raise InvalidInput(f"{source.name} cannot be related to itself.", field="target")
     needer, needed = ends(source.pk, target.pk, kind)
@@ -113,11 +110,44 @@ def relate(*, actor: User | None, source: ConfigurationItem, target: Configurati
     return relationship
 
 
+def change_relationship_kind(relationship: Relationship, *, actor: User | None, kind: str) -> Relationship:
+    """Say how two related CIs hang together differently (runs on → hosted on); needer and needed follow.
+
+    Giving the kind it has is a no-op. Refused when the two CIs are already related that way.
+    """
+    check_may_manage(actor)
+    _check_kind(kind)
+    if relationship.kind == kind:
+        return relationship
+    shown = _relationship_text(relationship)
+    needer, needed = ends(relationship.source_id, relationship.target_id, kind)
+    relationship.kind, relationship.needer_id, relationship.needed_id = kind, needer, needed
+    try:
+        with transaction.atomic():
+            relationship.save(update_fields=["kind", "needer", "needed"])
+    except IntegrityError as error:
+        relationship.refresh_from_db()
+        raise Conflict(
+            f"{relationship.source.name} already {RelationshipKind(kind).label} {relationship.target.name}; "
+            f"delete this relationship (id {relationship.pk}) instead.",
+            field="kind",
+        ) from error
+    _publish_relationship(relationship, actor, old=shown, new=_relationship_text(relationship))
+    return relationship
+
+
 def unrelate(relationship: Relationship, *, actor: User | None) -> None:
     check_may_manage(actor)
     shown = _relationship_text(relationship)
     relationship.delete()
     _publish_relationship(relationship, actor, old=shown, new="")
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in RelationshipKind.values:
+        raise InvalidInput(
+            f"Relationship kind must be one of {', '.join(RelationshipKind.values)} (got {kind!r}).", field="kind"
+        )
 
 
 def _relationship_text(relationship: Relationship) -> str:

@@ -28,8 +28,8 @@ from keel.cmdb.impact import (
 from keel.cmdb.kinds import WHOLE_NEEDS_PART, RelationshipKind
 from keel.cmdb.models import ConfigurationItem
 from keel.cmdb.permissions import can_manage_cmdb
-from keel.cmdb.queries import CIFilters, ci_by_reference, ci_types, cis_matching, relationship_by_id
-from keel.lib.errors import KeelError
+from keel.cmdb.queries import CIFilters, ci_by_reference, ci_types, cis_matching, get_ci, get_relationship
+from keel.lib.errors import KeelError, NotFound
 
 PAGE: Final = 50
 # Past this many CIs the graph is drawn only to the distance that fits; the API gives them all.
@@ -137,8 +137,8 @@ def relationship_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_manage_cmdb(user):
         return _forbidden(request)
     try:
-        relationship = relationship_by_id(pk)
-    except KeelError as error:
+        relationship = get_relationship(pk)
+    except NotFound as error:
         messages.error(request, error.message)
         return redirect("cmdb:list")
     back = int(request.POST.get("back", relationship.source_id))
@@ -216,8 +216,8 @@ def _drawable_depth(reached: list[ReachedCI]) -> int:
 
 def _ci(pk: int) -> ConfigurationItem:
     try:
-        return ci_by_reference(pk, field="id")
-    except KeelError as error:
+        return get_ci(pk)
+    except NotFound as error:
         raise Http404(error.message) from error
 
 
