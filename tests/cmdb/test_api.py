@@ -148,7 +148,7 @@ def test_everyone_signed_in_reads_the_cmdb(
     assert client.get("/ci-types").status_code == 200
 
 
-@pytest.mark.parametrize("role_fixture", ["requester", "agent", "incident_manager"])
+@pytest.mark.parametrize("role_fixture", ["requester", "agent", "resolver", "incident_manager"])
 def test_others_cannot_write_the_cmdb(
     api: Api, request: pytest.FixtureRequest, role_fixture: str, build_graph: Callable[[list[str]], Graph]
 ) -> None:
