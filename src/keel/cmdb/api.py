@@ -3,7 +3,7 @@
 Everyone with a token reads; the actions refuse writes from anyone but configuration managers and admins.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -46,7 +46,7 @@ from keel.cmdb.schemas import (
     ServiceOut,
     ServicePatch,
 )
-from keel.cmdb.transfer import export_cis, export_relationships, import_cis, import_relationships
+from keel.cmdb.transfer import EXPORTERS, IMPORTERS, utf8_lines
 from keel.lib.errors import InvalidInput
 from keel.lib.references import by_reference
 
@@ -315,9 +315,6 @@ def delete_service(request: HttpRequest, reference: str) -> Status[None]:
 
 # --- CSV ------------------------------------------------------------------------------------
 
-IMPORTERS: dict[str, Callable[..., Any]] = {"cis": import_cis, "relationships": import_relationships}
-EXPORTERS: dict[str, Callable[[], Iterator[str]]] = {"cis": export_cis, "relationships": export_relationships}
-
 
 @router.post("/cmdb/import/{what}", response=ImportOut)
 def import_csv(request: HttpRequest, what: str) -> dict[str, Any]:
@@ -327,17 +324,8 @@ def import_csv(request: HttpRequest, what: str) -> dict[str, Any]:
     Django's in-memory body limit, and memory stays flat.
     """
     importer = _known(IMPORTERS, what)
-    result = importer(_body_lines(request), actor=_user(request))
+    result = importer(utf8_lines(request), actor=_user(request))
     return dict(result.as_dict())
-
-
-def _body_lines(request: HttpRequest) -> Iterator[str]:
-    for number, raw in enumerate(request):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise InvalidInput(f"Line {number + 1} is not UTF-8 text; save the CSV as UTF-8.", field="file") from error
-        yield line.removeprefix("\ufeff") if number == 0 else line
 
 
 @router.get("/cmdb/export/{what}")
@@ -423,7 +411,7 @@ def _kind(raw: str) -> RelationshipKind:
     return RelationshipKind(raw)
 
 
-def _known[T](table: dict[str, T], what: str) -> T:
+def _known[T](table: Mapping[str, T], what: str) -> T:
     if what not in table:
         raise InvalidInput(f"Import and export take 'cis' or 'relationships' (got {what!r}).", field="what")
     return table[what]
