@@ -1,4 +1,5 @@
-"""The CMDB in real Chromium: the impact graph of a CI, and the CI context panel on the incident form."""
+"""The CMDB in real Chromium: the impact graph of a CI, the CI context panel on the incident form, and a
+configuration manager importing CSV files in the console."""
 
 import re
 
@@ -6,6 +7,7 @@ import pytest
 
 from keel.activity.models import EntryKind, TimelineEntry
 from keel.cmdb.actions import create_service, relate
+from keel.cmdb.models import ConfigurationItem, Relationship
 from keel.incidents.models import Incident
 from keel.incidents.states import Level
 from tests.browser.conftest import needs_chromium
@@ -111,11 +113,92 @@ def test_the_context_panel_works_without_javascript(open_page, agent, requester,
     assert page.get_by_text("Impact set to medium; Keel proposed high from the CMDB").is_visible()
 
 
-@pytest.mark.parametrize("path", ["/cmdb/", "/cmdb/hotspots/"])
+@pytest.mark.parametrize("path", ["/cmdb/", "/cmdb/hotspots/", "/cmdb/services/", "/cmdb/csv/"])
 def test_no_serious_accessibility_problems_on_cmdb_pages(open_page, agent, shop, path):
     page = open_page("phone")
     sign_in(page, "alice")
 
     page.goto(path)
 
+    assert axe_problems(page) == []
+
+
+def csv_file(name, text):
+    return {"name": name, "mimeType": "text/csv", "buffer": text.encode()}
+
+
+def import_a_good_then_a_bad_file(page):
+    """Connie imports two CIs, then a relationships file with one bad line; the page lists that line."""
+    sign_in(page, "connie")
+    page.get_by_role("link", name="CMDB").click()
+    page.get_by_role("link", name="CSV import and export").click()
+    page.get_by_label("Configuration items").check()
+    page.get_by_label("CSV file").set_input_files(
+        csv_file("cis.csv", "name,type,criticality\nshop-web,server,2\npayments-db,database,1\n")
+    )
+    page.get_by_role("button", name="Import").click()
+    page.get_by_text("Imported the CIs: 2 created, 0 updated, 0 unchanged.").wait_for()
+
+    page.get_by_label("Relationships").check()
+    page.get_by_label("CSV file").set_input_files(
+        csv_file("links.csv", "source,kind,target\nshop-web,depends_on,payments-db\nshop-web,needs,ghost\n")
+    )
+    page.get_by_role("button", name="Import").click()
+    page.locator("table.import-errors").wait_for()
+
+
+def import_the_fixed_file(page):
+    page.get_by_label("Relationships").check()
+    page.get_by_label("CSV file").set_input_files(
+        csv_file("links.csv", "source,kind,target\nshop-web,depends_on,payments-db\n")
+    )
+    page.get_by_role("button", name="Import").click()
+    page.get_by_text("Imported the relationships: 1 created, 0 updated, 0 unchanged.").wait_for()
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_a_configuration_manager_imports_csv_in_the_console(open_page, config_manager, ci_types, viewport):
+    page = open_page(viewport)
+
+    import_a_good_then_a_bad_file(page)
+
+    errors = page.locator("table.import-errors")
+    assert "Nothing was imported: 1 bad relationship row(s)." in page.locator(".error-summary").inner_text()
+    assert errors.locator("tbody td").first.inner_text() == "3"
+    assert "Kind must be one of depends_on" in errors.inner_text()
+    assert not Relationship.objects.exists()
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    assert axe_problems(page) == []
+
+    import_the_fixed_file(page)
+    assert ConfigurationItem.objects.get(name="payments-db").criticality == 1
+    assert str(Relationship.objects.get()) == "shop-web depends on payments-db"
+
+
+def test_the_csv_import_works_without_javascript_on_a_phone(open_page, config_manager, ci_types):
+    page = open_page("phone", javascript=False)
+
+    import_a_good_then_a_bad_file(page)
+
+    assert "Kind must be one of depends_on" in page.locator("table.import-errors").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    import_the_fixed_file(page)
+    assert Relationship.objects.count() == 1
+
+
+def test_a_configuration_manager_adds_a_service_on_a_phone(open_page, config_manager, ci_types):
+    page = open_page("phone")
+    sign_in(page, "connie")
+
+    page.goto("/cmdb/services/")
+    page.get_by_role("link", name="Add a service").click()
+    page.get_by_label("Name", exact=True).fill("Online shop")
+    page.get_by_label("Users", exact=True).fill("25000")
+    page.get_by_label("Business criticality").select_option(label="1 – critical")
+    page.get_by_role("button", name="Save").click()
+
+    row = page.locator("[data-service='Online shop']")
+    row.wait_for()
+    assert "25,000" in row.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert axe_problems(page) == []

@@ -46,10 +46,92 @@ def test_cis_are_addressed_by_id_or_name(api: Api, agent: User, build_graph: Cal
 
     assert by_id.json() == by_name.json()
     assert by_name.json()["type"] == "server"
-    assert client.get("/cis/ghost").json() == {
+
+
+def test_a_ci_named_with_digits_is_found_by_that_name(
+    api: Api, config_manager: User, agent: User, build_graph: Callable[[list[str]], Graph]
+) -> None:
+    build_graph(["web depends_on db"])
+    client = api(config_manager)
+    rack = client.post("/cis", {"name": "1234", "type": "server", "criticality": 2}).json()
+
+    read = client.get("/cis/1234")
+    related = client.post("/relationships", {"source": "web", "target": "1234", "kind": "runs_on"})
+    incident = api(agent).post("/incidents", {"title": "Rack 1234 is hot", "ci": "1234"})
+
+    assert rack["id"] != 1234
+    assert (read.status_code, read.json()["id"]) == (200, rack["id"])
+    assert related.json()["target"] == {"id": rack["id"], "name": "1234"}
+    assert incident.json()["ci"] == {"id": rack["id"], "name": "1234"}
+
+
+def test_digits_are_an_id_first_when_a_ci_has_that_id(
+    api: Api, config_manager: User, build_graph: Callable[[list[str]], Graph]
+) -> None:
+    graph = build_graph(["web depends_on db"])
+    client = api(config_manager)
+    named_like_web = client.post("/cis", {"name": str(graph["web"].pk), "type": "server", "criticality": 2}).json()
+
+    by_digits = client.get(f"/cis/{graph['web'].pk}")
+    by_own_id = client.get(f"/cis/{named_like_web['id']}")
+
+    assert by_digits.json()["name"] == "web"
+    assert by_own_id.json()["name"] == str(graph["web"].pk)
+
+
+def test_an_unknown_record_in_the_path_is_404(
+    api: Api, config_manager: User, build_graph: Callable[[list[str]], Graph]
+) -> None:
+    build_graph(["web depends_on db"])
+    client = api(config_manager)
+    delete = client.client.delete
+
+    answers = {
+        "get ci": client.get("/cis/ghost"),
+        "patch ci": client.patch("/cis/ghost", {"criticality": 1}),
+        "delete ci": delete("/api/v1/cis/ghost", headers=client.headers),
+        "impact": client.get("/cis/ghost/impact"),
+        "relationships of": client.get("/cis/ghost/relationships"),
+        "get service": client.get("/services/ghost"),
+        "patch service": client.patch("/services/ghost", {"users": 1}),
+        "delete service": delete("/api/v1/services/ghost", headers=client.headers),
+        "get type": client.get("/ci-types/ghost"),
+        "patch type": client.patch("/ci-types/ghost", {"name": "Ghost"}),
+        "delete type": delete("/api/v1/ci-types/ghost", headers=client.headers),
+        "get relationship": client.get("/relationships/999999"),
+        "patch relationship": client.patch("/relationships/999999", {"kind": "runs_on"}),
+        "delete relationship": delete("/api/v1/relationships/999999", headers=client.headers),
+    }
+
+    assert {name: answer.status_code for name, answer in answers.items()} == dict.fromkeys(answers, 404)
+    assert answers["get ci"].json() == {
         "message": "No configuration item 'ghost'; give a CI id or its exact name.",
         "field": "id",
     }
+    assert answers["get type"].json()["field"] == "slug"
+    assert ConfigurationItem.objects.count() == 2
+
+
+def test_an_unknown_record_in_the_body_is_400_naming_the_field(
+    api: Api, config_manager: User, build_graph: Callable[[list[str]], Graph]
+) -> None:
+    build_graph(["web depends_on db"])
+    client = api(config_manager)
+
+    source = client.post("/relationships", {"source": "ghost", "target": "db", "kind": "depends_on"})
+    target = client.post("/relationships", {"source": "web", "target": "ghost", "kind": "depends_on"})
+    service_ci = client.post("/services", {"name": "Shop", "ci": "ghost"})
+    ci_type = client.patch("/cis/web", {"type": "gadget"})
+
+    assert [answer.status_code for answer in (source, target, service_ci, ci_type)] == [400, 400, 400, 400]
+    assert [answer.json()["field"] for answer in (source, target, service_ci, ci_type)] == [
+        "source",
+        "target",
+        "ci",
+        "type",
+    ]
+    assert source.json()["message"] == "No configuration item 'ghost'; give a CI id or its exact name."
+    assert not Service.objects.exists()
 
 
 def test_everyone_signed_in_reads_the_cmdb(
@@ -66,7 +148,7 @@ def test_everyone_signed_in_reads_the_cmdb(
     assert client.get("/ci-types").status_code == 200
 
 
-@pytest.mark.parametrize("role_fixture", ["requester", "agent", "incident_manager"])
+@pytest.mark.parametrize("role_fixture", ["requester", "agent", "resolver", "incident_manager"])
 def test_others_cannot_write_the_cmdb(
     api: Api, request: pytest.FixtureRequest, role_fixture: str, build_graph: Callable[[list[str]], Graph]
 ) -> None:

@@ -111,9 +111,12 @@ def test_bad_attributes_re_render_the_form_and_save_nothing(config_manager: User
     assert not ConfigurationItem.objects.exists()
 
 
-def test_agents_cannot_edit_the_cmdb_in_the_console(agent: User, build_graph: Build) -> None:
+@pytest.mark.parametrize("role_fixture", ["requester", "agent", "resolver", "incident_manager"])
+def test_only_configuration_managers_edit_the_cmdb_in_the_console(
+    request: pytest.FixtureRequest, role_fixture: str, build_graph: Build
+) -> None:
     graph = build_graph(["web depends_on db"])
-    client = signed_in(agent)
+    client = signed_in(request.getfixturevalue(role_fixture))
 
     answers = [
         client.get("/cmdb/cis/new/"),

@@ -1,9 +1,10 @@
 """``keel demo`` on a fresh database: every state, every role, history in the past, loaded once."""
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from io import StringIO
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -17,11 +18,12 @@ from django.utils import timezone
 from keel.accounts.models import Team, User
 from keel.accounts.roles import Role
 from keel.activity.models import AuditRecord, EntryKind, TimelineEntry
-from keel.cmdb.models import ConfigurationItem, Service
+from keel.cmdb.models import ConfigurationItem, Relationship, Service
 from keel.demo.build import DEMO_PASSWORD, demo_accounts
 from keel.incidents.models import Category, Incident
 from keel.incidents.states import DEFAULT_PRIORITY_MATRIX, Channel, HoldReason, IncidentState, Level
 from keel.sla.models import Clock, ClockEvent
+from tests.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +166,30 @@ def test_demo_incidents_are_measured_against_slas(demo_output: str) -> None:
     # Replayed history crossed warnings and breaches: the closing sweep recorded them.
     assert ClockEvent.objects.filter(kind="threshold").exists()
     assert not clocks.filter(state="running", next_at__lt=timezone.now()).exists()
+
+
+SHOP_TREE = ["Online shop", "shop-web-01", "checkout-api", "payments-db", "storage-cluster-01"]
+
+
+def test_the_demo_has_a_service_tree_from_the_shop_down_to_storage(demo_output: str) -> None:
+    links = set(Relationship.objects.values_list("source__name", "kind", "target__name"))
+    shop = Service.objects.get(name="Online shop")
+
+    assert {(needer, "depends_on", needed) for needer, needed in pairwise(SHOP_TREE)} <= links
+    assert shop.ci is not None
+    assert (shop.ci.name, shop.users, shop.criticality) == ("Online shop", 25_000, 1)
+
+
+def test_the_storage_clusters_upstream_impact_reaches_the_shop_and_its_users(
+    demo_output: str, api: Callable[[User], ApiClient]
+) -> None:
+    client = api(User.objects.get(username="carmen"))
+
+    impact = client.get("/cis/storage-cluster-01/impact?direction=up&depth=10").json()
+
+    distances = {ci["name"]: ci["distance"] for ci in impact["cis"]}
+    services = {service["name"]: service for service in impact["services"]}
+    assert [distances[name] for name in SHOP_TREE[-2::-1]] == [1, 2, 3, 4]
+    assert (services["Online shop"]["users"], services["Online shop"]["distance"]) == (25_000, 4)
+    assert impact["users"] >= 25_000
+    assert client.get("/cis/storage-cluster-01/proposal").json()["impact"] == "high"

@@ -8,17 +8,18 @@ from django.test import Client
 from keel.accounts.models import Team, User
 from keel.activity.models import EntryKind, TimelineEntry
 from keel.cmdb.actions import create_service, relate
-from keel.cmdb.models import ConfigurationItem
+from keel.cmdb.models import ConfigurationItem, Service
 from keel.incidents.actions.lifecycle import resolve_incident, transition_incident
 from keel.incidents.actions.records import open_incident
 from keel.incidents.context import ci_context
 from keel.incidents.models import Incident
 from keel.incidents.states import IncidentState, Level, ResolutionCode
-from tests.conftest import PASSWORD, Graph
+from tests.conftest import PASSWORD, ApiClient, Graph
 
 pytestmark = pytest.mark.django_db
 
 Build = Callable[[Sequence[str]], Graph]
+Api = Callable[[User], ApiClient]
 
 
 @pytest.fixture
@@ -62,6 +63,7 @@ def test_overriding_the_proposal_is_on_the_timeline_too(shop: Graph, agent: User
         "proposed": "high",
         "chosen": "low",
         "accepted": False,
+        "given": True,
         "reasons": [],
     }
 
@@ -149,3 +151,128 @@ def test_the_ci_on_the_record_page_links_to_its_cmdb_record(shop: Graph, agent: 
 
     ci = ConfigurationItem.objects.get(name="payments-db")
     assert f'href="/cmdb/cis/{ci.pk}/"' in page.content.decode()
+
+
+# --- an impact left out takes the proposal; the proposal over the API ---------------------------
+
+
+def test_without_an_impact_an_incident_on_a_ci_takes_the_proposal(shop: Graph, agent: User, requester: User) -> None:
+    incident = open_incident(actor=agent, caller=requester, title="Storage warning", ci=shop["storage"])
+
+    [entry] = decisions(incident)
+    assert (incident.impact, incident.priority) == (Level.HIGH, 3)
+    assert entry.summary == "Impact high, as Keel proposed from the CMDB (no impact was given)"
+    assert entry.data["impact_proposal"] | {"reasons": []} == {
+        "proposed": "high",
+        "chosen": "high",
+        "accepted": True,
+        "given": False,
+        "reasons": [],
+    }
+
+
+def test_without_an_impact_or_a_ci_the_impact_is_low(agent: User, requester: User) -> None:
+    incident = open_incident(actor=agent, caller=requester, title="Something odd")
+
+    assert (incident.impact, incident.priority, decisions(incident)) == (Level.LOW, 5, [])
+
+
+def timeline_summaries(client: ApiClient, number: str) -> list[str]:
+    return [entry["summary"] for entry in client.get(f"/incidents/{number}/timeline").json()]
+
+
+def test_an_api_create_without_impact_on_a_critical_ci_takes_high(
+    shop: Graph, agent: User, requester: User, api: Api
+) -> None:
+    client = api(agent)
+
+    created = client.post("/incidents", {"title": "Storage latency", "caller": "rita", "ci": "storage"})
+
+    body = created.json()
+    assert (created.status_code, body["impact"], body["priority"], body["ci"]["name"]) == (201, "high", "P3", "storage")
+    assert "Impact high, as Keel proposed from the CMDB (no impact was given)" in timeline_summaries(
+        client, body["number"]
+    )
+
+
+def test_an_api_create_with_a_lower_impact_records_the_override(
+    shop: Graph, agent: User, requester: User, api: Api
+) -> None:
+    client = api(agent)
+
+    body = client.post("/incidents", {"title": "Storage latency", "caller": "rita", "ci": "storage", "impact": "low"})
+
+    assert body.json()["impact"] == "low"
+    assert "Impact set to low; Keel proposed high from the CMDB" in timeline_summaries(client, body.json()["number"])
+
+
+def test_an_api_create_without_impact_or_ci_is_low(agent: User, requester: User, api: Api) -> None:
+    body = api(agent).post("/incidents", {"title": "Odd noise", "caller": "rita"}).json()
+
+    assert (body["impact"], body["priority"]) == ("low", "P5")
+
+
+def test_incidents_take_ci_and_service_by_id(shop: Graph, agent: User, requester: User, api: Api) -> None:
+    service = Service.objects.get(name="Online shop")
+
+    body = (
+        api(agent)
+        .post(
+            "/incidents",
+            {"title": "Checkout fails", "caller": "rita", "ci": shop["checkout-api"].pk, "service": service.pk},
+        )
+        .json()
+    )
+    patched = api(agent).patch(f"/incidents/{body['number']}", {"ci": str(shop["payments-db"].pk)}).json()
+
+    assert (body["ci"], body["service"]) == (
+        {"id": shop["checkout-api"].pk, "name": "checkout-api"},
+        {"id": service.pk, "name": "Online shop"},
+    )
+    assert patched["ci"] == {"id": shop["payments-db"].pk, "name": "payments-db"}
+
+
+def test_the_proposal_over_the_api(shop: Graph, agent: User, requester: User, api: Api) -> None:
+    open_incident(actor=agent, caller=requester, title="DB failover", ci=shop["payments-db"])
+    service = Service.objects.get(name="Online shop")
+
+    by_name = api(agent).get("/cis/payments-db/proposal")
+    by_id = api(agent).get(f"/cis/{shop['payments-db'].pk}/proposal")
+
+    assert by_name.status_code == 200
+    assert by_name.json() == by_id.json()
+    assert by_name.json() == {
+        "ci": {"id": shop["payments-db"].pk, "name": "payments-db"},
+        "impact": "high",
+        "reasons": [
+            "Online shop (25,000 users) depends on payments-db and is rated 1 – critical",
+            "The services that depend on it serve 25,000 users",
+        ],
+        "services": [{"id": service.pk, "name": "Online shop", "users": 25_000, "criticality": 1, "distance": 2}],
+        "users": 25_000,
+        "open_incidents": 1,
+    }
+
+
+def test_the_proposal_of_a_lone_ci_is_low(shop: Graph, agent: User, api: Api) -> None:
+    body = api(agent).get("/cis/printer/proposal").json()
+
+    assert (body["impact"], body["services"], body["users"]) == ("low", [], 0)
+    assert body["reasons"] == ["No business service depends on printer and it is not rated critical"]
+
+
+def test_the_proposal_is_for_the_service_desk_and_names_an_existing_ci(
+    shop: Graph, agent: User, requester: User, api: Api
+) -> None:
+    refused = api(requester).get("/cis/payments-db/proposal")
+    unknown = api(agent).get("/cis/ghost/proposal")
+
+    assert refused.status_code == 403
+    assert refused.json()["message"] == (
+        "Keel's impact proposal is for the service desk: it counts the incidents open on the CI."
+    )
+    assert unknown.status_code == 404
+    assert unknown.json() == {
+        "message": "No configuration item 'ghost'; give a CI id or its exact name.",
+        "field": "id",
+    }

@@ -107,3 +107,55 @@ def test_the_api_and_who_may_see_it(
     assert report["since"] == "2026-09-30T00:00:00.000000Z"
     assert refused.status_code == 403
     assert bad.json() == {"message": "since must be a date like 2026-11-01 (got 'yesterday').", "field": "since"}
+
+
+def test_a_long_incident_spanning_shorter_ones_measures_from_its_end(
+    agent: User, requester: User, build_graph: Callable[[Sequence[str]], Graph]
+) -> None:
+    san = build_graph(["app depends_on san"])["san"]
+    # 48 h outage with two short ones inside it, then one a day after it ended.
+    for hours_in, lasting in ((0, 48), (3, 1), (24, 1), (72, 1)):
+        incident_at(agent, requester, ci=san, service=None, opened=DAY1 + timedelta(hours=hours_in), hours=lasting)
+
+    [row] = hotspots(by=HotspotBy.CI, period=PERIOD)
+
+    # Gaps: 0 (inside the outage), 0 (still inside), 24 h (from the outage's end, not the short one's).
+    assert (row.name, row.incidents, row.open) == ("san", 4, 0)
+    assert row.mtbf == timedelta(hours=8)
+
+
+def test_an_incident_that_follows_one_still_open_has_no_gap(
+    agent: User, requester: User, build_graph: Callable[[Sequence[str]], Graph]
+) -> None:
+    san = build_graph(["app depends_on san"])["san"]
+    incident_at(agent, requester, ci=san, service=None, opened=DAY1, hours=None)
+    incident_at(agent, requester, ci=san, service=None, opened=DAY1 + timedelta(days=1), hours=2)
+    incident_at(agent, requester, ci=san, service=None, opened=DAY1 + timedelta(days=2), hours=1)
+
+    [row] = hotspots(by=HotspotBy.CI, period=PERIOD)
+
+    assert (row.incidents, row.open) == (3, 1)
+    assert row.mtbf == timedelta(0)
+    assert row.mttr == timedelta(hours=1, minutes=30)
+
+
+def test_the_csv_over_the_api(history: Graph, agent: User, requester: User, api: Callable[[User], ApiClient]) -> None:
+    exported = api(agent).get("/reports/hotspots.csv?by=ci&since=2026-09-30&until=2026-10-10")
+    by_service = api(agent).get("/reports/hotspots.csv?by=service&since=2026-09-30&until=2026-10-10")
+    refused = api(requester).get("/reports/hotspots.csv")
+    bad = api(agent).get("/reports/hotspots.csv?by=team")
+
+    assert exported.status_code == 200
+    assert exported["Content-Type"] == "text/csv; charset=utf-8"
+    assert exported["Content-Disposition"] == 'attachment; filename="hotspots-by-ci.csv"'
+    assert b"".join(exported.streaming_content).decode().splitlines() == [
+        "rank,ci,incidents,open,mttr_hours,mtbf_hours",
+        "1,db,3,1,3.0,21.0",
+        "2,web,1,0,1.0,",
+    ]
+    assert b"".join(by_service.streaming_content).decode().splitlines()[1] == "1,Shop,3,0,2.33,10.5"
+    assert refused.status_code == 403
+    assert (bad.status_code, bad.json()) == (
+        400,
+        {"message": "by must be 'ci' or 'service' (got 'team').", "field": "by"},
+    )

@@ -46,8 +46,6 @@ def create_user(
         time_zone=time_zone,
         is_vip=is_vip,
         manager=manager,
-        is_staff=role == Role.ADMIN,
-        is_superuser=role == Role.ADMIN,
     )
     try:
         user.full_clean(exclude=["password"])

@@ -1,8 +1,9 @@
 import hashlib
 import zoneinfo
 from functools import cached_property
+from typing import Any, ClassVar
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -14,8 +15,21 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"Unknown time zone {value!r}; use an IANA name such as 'Europe/Paris'.")
 
 
+class KeelUserManager(UserManager["User"]):
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra_fields: Any
+    ) -> "User":
+        """``keel createsuperuser`` makes an administrator: in Keel, what someone may do comes from the role."""
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
-    """A person who uses Keel: an end user reporting incidents, or IT staff working them."""
+    """A person who uses Keel: an end user reporting incidents, or IT staff working them.
+
+    What they may do comes from ``role`` alone (``roles.ROLE_CAPABILITIES``); Django's ``is_staff``
+    and ``is_superuser`` are not read (the admin lets people in by capability).
+    """
 
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]
@@ -27,6 +41,8 @@ class User(AbstractUser):
     role = models.CharField(max_length=32, choices=Role.choices, default=Role.REQUESTER)
     failed_sign_ins = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[KeelUserManager] = KeelUserManager()
 
     class Meta:
         ordering = ["name", "username"]

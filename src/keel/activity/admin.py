@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from keel.accounts.admin_access import CapabilityAdmin
 from keel.activity.models import AuditRecord
 
 
 @admin.register(AuditRecord)
-class AuditRecordAdmin(admin.ModelAdmin[AuditRecord]):
-    """Read-only: audit rows are never changed or deleted by the application."""
+class AuditRecordAdmin(CapabilityAdmin[AuditRecord]):
+    """Read-only, for administrators: audit rows are never changed or deleted by the application."""
 
     list_display = ("at", "subject_type", "subject_id", "field", "old_value", "new_value", "actor")
     list_filter = ("subject_type", "field")

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 
 from keel.accounts.models import User
 from keel.cmdb.events import CMDBChanged
@@ -98,10 +98,7 @@ def delete_ci(ci: ConfigurationItem, *, actor: User | None) -> None:
 def relate(*, actor: User | None, source: ConfigurationItem, target: ConfigurationItem, kind: str) -> Relationship:
     """Record that ``source <kind> target``. Recording an existing relationship again is a no-op."""
     check_may_manage(actor)
-    if kind not in RelationshipKind.values:
-        raise InvalidInput(
-            f"Relationship kind must be one of {', '.join(RelationshipKind.values)} (got {kind!r}).", field="kind"
-        )
+    _check_kind(kind)
     if source.pk == target.pk:
         raise InvalidInput(f"{source.name} cannot be related to itself.", field="target")
     needer, needed = ends(source.pk, target.pk, kind)
@@ -113,11 +110,56 @@ def relate(*, actor: User | None, source: ConfigurationItem, target: Configurati
     return relationship
 
 
+def change_relationship_kind(relationship: Relationship, *, actor: User | None, kind: str) -> Relationship:
+    """Say how two related CIs hang together differently (runs on → hosted on); needer and needed follow.
+
+    Giving the kind it has is a no-op. Refused when the two CIs are already related that way.
+    """
+    check_may_manage(actor)
+    check_relationship_kind(relationship, kind)
+    if relationship.kind == kind:
+        return relationship
+    shown = _relationship_text(relationship)
+    needer, needed = ends(relationship.source_id, relationship.target_id, kind)
+    relationship.kind, relationship.needer_id, relationship.needed_id = kind, needer, needed
+    try:
+        with transaction.atomic():
+            relationship.save(update_fields=["kind", "needer", "needed"])
+    except IntegrityError as error:
+        relationship.refresh_from_db()
+        raise _already_related(relationship, kind) from error
+    _publish_relationship(relationship, actor, old=shown, new=_relationship_text(relationship))
+    return relationship
+
+
+def check_relationship_kind(relationship: Relationship, kind: str) -> None:
+    """What change_relationship_kind refuses, asked before anything is written (the admin's form asks too)."""
+    _check_kind(kind)
+    taken = Relationship.objects.filter(source_id=relationship.source_id, target_id=relationship.target_id, kind=kind)
+    if kind != relationship.kind and taken.exists():
+        raise _already_related(relationship, kind)
+
+
+def _already_related(relationship: Relationship, kind: str) -> Conflict:
+    return Conflict(
+        f"{relationship.source.name} already {RelationshipKind(kind).label} {relationship.target.name}; "
+        f"delete this relationship (id {relationship.pk}) instead.",
+        field="kind",
+    )
+
+
 def unrelate(relationship: Relationship, *, actor: User | None) -> None:
     check_may_manage(actor)
     shown = _relationship_text(relationship)
     relationship.delete()
     _publish_relationship(relationship, actor, old=shown, new="")
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in RelationshipKind.values:
+        raise InvalidInput(
+            f"Relationship kind must be one of {', '.join(RelationshipKind.values)} (got {kind!r}).", field="kind"
+        )
 
 
 def _relationship_text(relationship: Relationship) -> str:
@@ -149,15 +191,13 @@ def create_service(
     """Record a business service. Without a CI, one of type business-service with its name joins the graph."""
     check_may_manage(actor)
     name = _clean_name(name)
+    check_new_service(name=name, ci=ci)
     with transaction.atomic():
         if ci is None:
-            service_type = CIType.objects.filter(slug=BUSINESS_SERVICE_TYPE).first()
-            if service_type is None:
-                raise Conflict(f"The CI type {BUSINESS_SERVICE_TYPE!r} is missing; create it first.")
             ci = create_ci(
                 actor=actor,
                 name=name,
-                ci_type=service_type,
+                ci_type=CIType.objects.get(slug=BUSINESS_SERVICE_TYPE),
                 criticality=criticality,
                 fields={"description": description, "owner_team": owner_team},
             )
@@ -165,6 +205,20 @@ def create_service(
             name=name, users=users, criticality=criticality, description=description, owner_team=owner_team, ci=ci
         )
         return _created(service, actor=actor)
+
+
+def check_new_service(*, name: str, ci: ConfigurationItem | None) -> None:
+    """What create_service refuses before writing anything (the admin's and the console's forms ask too)."""
+    if ci is not None:
+        return
+    name = _clean_name(name)
+    if not CIType.objects.filter(slug=BUSINESS_SERVICE_TYPE).exists():
+        raise Conflict(f"The CI type {BUSINESS_SERVICE_TYPE!r} is missing; create it first.", field="ci")
+    if ConfigurationItem.objects.filter(name=name).exists():
+        raise InvalidInput(
+            f"A CI named {name!r} exists already: give it as the service's CI, or name the service differently.",
+            field="ci",
+        )
 
 
 def update_service(service: Service, *, actor: User | None, changes: Mapping[str, Any]) -> Service:

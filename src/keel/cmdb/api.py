@@ -3,7 +3,7 @@
 Everyone with a token reads; the actions refuse writes from anyone but configuration managers and admins.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -12,15 +12,21 @@ from ninja import Query, Router, Schema, Status
 from keel.accounts.models import Team, User
 from keel.cmdb import actions
 from keel.cmdb.impact import DEFAULT_DEPTH, impact_of, parse_depth, parse_direction
+from keel.cmdb.kinds import RelationshipKind
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
 from keel.cmdb.queries import (
     CIFilters,
+    RelationshipFilters,
     ci_by_reference,
     ci_type_by_reference,
     ci_types,
     cis_matching,
-    relationship_by_id,
-    service_by_reference,
+    get_ci,
+    get_ci_type,
+    get_relationship,
+    get_service,
+    relationship_page,
+    services,
 )
 from keel.cmdb.schemas import (
     CIIn,
@@ -33,12 +39,14 @@ from keel.cmdb.schemas import (
     ImpactOut,
     ImportOut,
     RelationshipIn,
+    RelationshipListOut,
     RelationshipOut,
+    RelationshipPatch,
     ServiceIn,
     ServiceOut,
     ServicePatch,
 )
-from keel.cmdb.transfer import export_cis, export_relationships, import_cis, import_relationships
+from keel.cmdb.transfer import EXPORTERS, IMPORTERS, utf8_lines
 from keel.lib.errors import InvalidInput
 from keel.lib.references import by_reference
 
@@ -48,6 +56,14 @@ router = Router(tags=["cmdb"])
 class CIQuery(Schema):
     q: str | None = None
     type: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+class RelationshipQuery(Schema):
+    source: str | None = None
+    target: str | None = None
+    kind: str | None = None
     limit: int = 50
     offset: int = 0
 
@@ -72,19 +88,19 @@ def create_ci_type(request: HttpRequest, payload: CITypeIn) -> Status[dict[str, 
 
 
 @router.get("/ci-types/{slug}", response=CITypeOut)
-def get_ci_type(request: HttpRequest, slug: str) -> dict[str, Any]:
-    return ci_type_json(ci_type_by_reference(slug))
+def read_ci_type(request: HttpRequest, slug: str) -> dict[str, Any]:
+    return ci_type_json(get_ci_type(slug))
 
 
 @router.patch("/ci-types/{slug}", response=CITypeOut)
 def patch_ci_type(request: HttpRequest, slug: str, payload: CITypePatch) -> dict[str, Any]:
     changes = payload.model_dump(exclude_unset=True)
-    return ci_type_json(actions.update_ci_type(ci_type_by_reference(slug), actor=_user(request), changes=changes))
+    return ci_type_json(actions.update_ci_type(get_ci_type(slug), actor=_user(request), changes=changes))
 
 
 @router.delete("/ci-types/{slug}", response={204: None})
 def delete_ci_type(request: HttpRequest, slug: str) -> Status[None]:
-    actions.delete_ci_type(ci_type_by_reference(slug), actor=_user(request))
+    actions.delete_ci_type(get_ci_type(slug), actor=_user(request))
     return Status(204, None)
 
 
@@ -93,10 +109,7 @@ def delete_ci_type(request: HttpRequest, slug: str) -> Status[None]:
 
 @router.get("/cis", response=CIListOut)
 def list_cis(request: HttpRequest, query: Query[CIQuery]) -> dict[str, Any]:
-    if not 1 <= query.limit <= 500:
-        raise InvalidInput(f"limit must be between 1 and 500 (got {query.limit}).", field="limit")
-    if query.offset < 0:
-        raise InvalidInput(f"offset must be 0 or more (got {query.offset}).", field="offset")
+    _check_page(query.limit, query.offset, most=500)
     matching = cis_matching(CIFilters(text=(query.q or "").strip(), type_slug=(query.type or "").strip()))
     rows = list(
         matching.select_related("owner_team", "support_group", "business_service")[
@@ -126,13 +139,13 @@ def create_ci(request: HttpRequest, payload: CIIn, response: HttpResponse) -> St
 
 
 @router.get("/cis/{reference}", response=CIOut)
-def get_ci(request: HttpRequest, reference: str) -> dict[str, Any]:
-    return ci_json(ci_by_reference(reference, field="id"))
+def read_ci(request: HttpRequest, reference: str) -> dict[str, Any]:
+    return ci_json(get_ci(reference))
 
 
 @router.patch("/cis/{reference}", response=CIOut)
 def patch_ci(request: HttpRequest, reference: str, payload: CIPatch) -> dict[str, Any]:
-    ci = ci_by_reference(reference, field="id")
+    ci = get_ci(reference)
     data = payload.model_dump(exclude_unset=True)
     for required in ("name", "type", "criticality", "status", "environment", "aliases", "location", "attributes"):
         if required in data and data[required] is None:
@@ -144,13 +157,13 @@ def patch_ci(request: HttpRequest, reference: str, payload: CIPatch) -> dict[str
 
 @router.delete("/cis/{reference}", response={204: None})
 def delete_ci(request: HttpRequest, reference: str) -> Status[None]:
-    actions.delete_ci(ci_by_reference(reference, field="id"), actor=_user(request))
+    actions.delete_ci(get_ci(reference), actor=_user(request))
     return Status(204, None)
 
 
 @router.get("/cis/{reference}/impact", response=ImpactOut)
 def impact(request: HttpRequest, reference: str, query: Query[ImpactQuery]) -> dict[str, Any]:
-    ci = ci_by_reference(reference, field="id")
+    ci = get_ci(reference)
     found = impact_of(ci, direction=parse_direction(query.direction), depth=parse_depth(query.depth))
     return {
         "ci": {"id": ci.pk, "name": ci.name},
@@ -183,12 +196,31 @@ def impact(request: HttpRequest, reference: str, query: Query[ImpactQuery]) -> d
 
 @router.get("/cis/{reference}/relationships", response=list[RelationshipOut])
 def ci_relationships(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
-    ci = ci_by_reference(reference, field="id")
+    ci = get_ci(reference)
     rows = Relationship.objects.filter(source=ci) | Relationship.objects.filter(target=ci)
     return [relationship_json(row) for row in rows.select_related("source", "target").order_by("pk")]
 
 
 # --- relationships --------------------------------------------------------------------------
+
+
+@router.get("/relationships", response=RelationshipListOut)
+def list_relationships(request: HttpRequest, query: Query[RelationshipQuery]) -> dict[str, Any]:
+    """Relationships, oldest first; ``source``/``target`` (CI id or name) and ``kind`` narrow them."""
+    _check_page(query.limit, query.offset, most=500)
+    filters = RelationshipFilters(
+        source=ci_by_reference(query.source, field="source") if query.source else None,
+        target=ci_by_reference(query.target, field="target") if query.target else None,
+        kind=_kind(query.kind) if query.kind else None,
+    )
+    page = relationship_page(filters, offset=query.offset, limit=query.limit)
+    return {
+        "items": [relationship_json(row) for row in page.items],
+        "count": page.count,
+        "count_is_capped": page.count_is_capped,
+        "offset": query.offset,
+        "limit": query.limit,
+    }
 
 
 @router.post("/relationships", response={201: RelationshipOut})
@@ -203,13 +235,33 @@ def create_relationship(request: HttpRequest, payload: RelationshipIn) -> Status
 
 
 @router.get("/relationships/{relationship_id}", response=RelationshipOut)
-def get_relationship(request: HttpRequest, relationship_id: int) -> dict[str, Any]:
-    return relationship_json(relationship_by_id(relationship_id))
+def read_relationship(request: HttpRequest, relationship_id: int) -> dict[str, Any]:
+    return relationship_json(get_relationship(relationship_id))
+
+
+@router.patch("/relationships/{relationship_id}", response=RelationshipOut)
+def patch_relationship(request: HttpRequest, relationship_id: int, payload: RelationshipPatch) -> dict[str, Any]:
+    """Change the kind; needer and needed follow it. The ends cannot change (delete and relate anew)."""
+    relationship = get_relationship(relationship_id)
+    data = payload.model_dump(exclude_unset=True)
+    for end in ("source", "target"):
+        if end in data:
+            raise InvalidInput(
+                f"{end} cannot change: a relationship is its two CIs. Delete it and POST /api/v1/relationships "
+                "with the new ends.",
+                field=end,
+            )
+    if "kind" not in data:
+        return relationship_json(relationship)
+    if data["kind"] is None:
+        raise InvalidInput("kind cannot be empty; leave it out to keep it.", field="kind")
+    changed = actions.change_relationship_kind(relationship, actor=_user(request), kind=str(data["kind"]))
+    return relationship_json(changed)
 
 
 @router.delete("/relationships/{relationship_id}", response={204: None})
 def delete_relationship(request: HttpRequest, relationship_id: int) -> Status[None]:
-    actions.unrelate(relationship_by_id(relationship_id), actor=_user(request))
+    actions.unrelate(get_relationship(relationship_id), actor=_user(request))
     return Status(204, None)
 
 
@@ -218,7 +270,7 @@ def delete_relationship(request: HttpRequest, relationship_id: int) -> Status[No
 
 @router.get("/services", response=list[ServiceOut])
 def list_services(request: HttpRequest) -> list[dict[str, Any]]:
-    return [service_json(service) for service in Service.objects.select_related("ci", "owner_team")]
+    return [service_json(service) for service in services()]
 
 
 @router.post("/services", response={201: ServiceOut})
@@ -237,13 +289,13 @@ def create_service(request: HttpRequest, payload: ServiceIn) -> Status[dict[str,
 
 
 @router.get("/services/{reference}", response=ServiceOut)
-def get_service(request: HttpRequest, reference: str) -> dict[str, Any]:
-    return service_json(service_by_reference(reference, field="id"))
+def read_service(request: HttpRequest, reference: str) -> dict[str, Any]:
+    return service_json(get_service(reference))
 
 
 @router.patch("/services/{reference}", response=ServiceOut)
 def patch_service(request: HttpRequest, reference: str, payload: ServicePatch) -> dict[str, Any]:
-    service = service_by_reference(reference, field="id")
+    service = get_service(reference)
     data = payload.model_dump(exclude_unset=True)
     for required in ("name", "users", "criticality"):
         if required in data and data[required] is None:
@@ -257,14 +309,11 @@ def patch_service(request: HttpRequest, reference: str, payload: ServicePatch) -
 
 @router.delete("/services/{reference}", response={204: None})
 def delete_service(request: HttpRequest, reference: str) -> Status[None]:
-    actions.delete_service(service_by_reference(reference, field="id"), actor=_user(request))
+    actions.delete_service(get_service(reference), actor=_user(request))
     return Status(204, None)
 
 
 # --- CSV ------------------------------------------------------------------------------------
-
-IMPORTERS: dict[str, Callable[..., Any]] = {"cis": import_cis, "relationships": import_relationships}
-EXPORTERS: dict[str, Callable[[], Iterator[str]]] = {"cis": export_cis, "relationships": export_relationships}
 
 
 @router.post("/cmdb/import/{what}", response=ImportOut)
@@ -275,17 +324,8 @@ def import_csv(request: HttpRequest, what: str) -> dict[str, Any]:
     Django's in-memory body limit, and memory stays flat.
     """
     importer = _known(IMPORTERS, what)
-    result = importer(_body_lines(request), actor=_user(request))
+    result = importer(utf8_lines(request), actor=_user(request))
     return dict(result.as_dict())
-
-
-def _body_lines(request: HttpRequest) -> Iterator[str]:
-    for number, raw in enumerate(request):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise InvalidInput(f"Line {number + 1} is not UTF-8 text; save the CSV as UTF-8.", field="file") from error
-        yield line.removeprefix("\ufeff") if number == 0 else line
 
 
 @router.get("/cmdb/export/{what}")
@@ -358,7 +398,20 @@ def _ci_fields(data: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _known[T](table: dict[str, T], what: str) -> T:
+def _check_page(limit: int, offset: int, *, most: int) -> None:
+    if not 1 <= limit <= most:
+        raise InvalidInput(f"limit must be between 1 and {most} (got {limit}).", field="limit")
+    if offset < 0:
+        raise InvalidInput(f"offset must be 0 or more (got {offset}).", field="offset")
+
+
+def _kind(raw: str) -> RelationshipKind:
+    if raw not in RelationshipKind.values:
+        raise InvalidInput(f"kind must be one of {', '.join(RelationshipKind.values)} (got {raw!r}).", field="kind")
+    return RelationshipKind(raw)
+
+
+def _known[T](table: Mapping[str, T], what: str) -> T:
     if what not in table:
         raise InvalidInput(f"Import and export take 'cis' or 'relationships' (got {what!r}).", field="what")
     return table[what]

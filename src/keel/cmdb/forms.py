@@ -1,4 +1,5 @@
-"""Console forms for the CMDB: the arguments of ``create_ci`` / ``update_ci`` and ``relate``."""
+"""Console forms for the CMDB: the arguments of ``create_ci`` / ``update_ci``, ``relate``,
+``create_service`` / ``update_service``, and a CSV file to import."""
 
 import json
 from typing import Any
@@ -7,7 +8,9 @@ from django import forms
 
 from keel.accounts.models import Team
 from keel.cmdb.kinds import CIStatus, Criticality, Environment, RelationshipKind
-from keel.cmdb.models import CIType, ConfigurationItem
+from keel.cmdb.models import CIType, ConfigurationItem, Service
+from keel.cmdb.queries import ci_by_reference
+from keel.lib.errors import KeelError
 
 
 class CIForm(forms.Form):
@@ -68,4 +71,71 @@ class RelationshipForm(forms.Form):
     kind = forms.ChoiceField(choices=RelationshipKind.choices, label="This CI")
     target = forms.CharField(
         max_length=200, label="CI", help_text="Exact name of the other CI, e.g. payments-db.", widget=forms.TextInput
+    )
+
+
+class ServiceForm(forms.Form):
+    """A business service: who uses it, how much it matters, and the CI that places it in the graph."""
+
+    name = forms.CharField(max_length=150, help_text="As people call it, e.g. Online shop.")
+    users = forms.IntegerField(min_value=0, initial=0, help_text="How many people use it.")
+    criticality = forms.TypedChoiceField(
+        label="Business criticality", choices=Criticality.choices, coerce=int, initial=Criticality.MEDIUM
+    )
+    owner_team = forms.ModelChoiceField(required=False, queryset=Team.objects.all(), empty_label="None")
+    ci = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Configuration item",
+        help_text="Exact name of the CI that stands for it in the dependency graph.",
+    )
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, service: Service | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.service = service
+        self.fields["ci"].help_text += (
+            " Leave it empty to take the service out of the graph."
+            if service is not None
+            else " Leave it empty and Keel adds one with the service's name."
+        )
+
+    @staticmethod
+    def initial_for(service: Service) -> dict[str, Any]:
+        return {
+            "name": service.name,
+            "users": service.users,
+            "criticality": service.criticality,
+            "owner_team": service.owner_team_id,
+            "ci": service.ci.name if service.ci is not None else "",
+            "description": service.description,
+        }
+
+    def clean_ci(self) -> ConfigurationItem | None:
+        reference = self.cleaned_data["ci"].strip()
+        if not reference:
+            return None
+        try:
+            return ci_by_reference(reference)
+        except KeelError as error:
+            raise forms.ValidationError(f"No CI named {reference!r}; give the exact name of an existing CI.") from error
+
+    def fields_for_action(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["description"] = str(data["description"]).replace("\r\n", "\n")
+        return data
+
+
+class ImportForm(forms.Form):
+    what = forms.ChoiceField(
+        label="What the file holds",
+        choices=[("cis", "Configuration items"), ("relationships", "Relationships")],
+        widget=forms.RadioSelect,
+        initial="cis",
+        error_messages={"required": "Say whether the file holds configuration items or relationships."},
+    )
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8, with the column names on the first line.",
+        error_messages={"required": "Choose a CSV file to import.", "empty": "The file is empty; choose another."},
     )

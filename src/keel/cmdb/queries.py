@@ -1,25 +1,53 @@
-"""Reads on the CMDB. Everyone signed in may read it, so these take no user."""
+"""Reads on the CMDB. Everyone signed in may read it, so these take no user.
+
+``*_by_reference`` find what a request body or form field names (unknown: 400 naming the field);
+``get_*`` find what a URL path names (unknown: 404).
+"""
 
 from dataclasses import dataclass
+from typing import Final
 
 from django.db.models import Q, QuerySet
 
+from keel.cmdb.kinds import RelationshipKind
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
+from keel.lib.errors import InvalidInput, KeelError, NotFound
 from keel.lib.references import by_reference
+
+# A list counts its matches only this far past the page's start (like the incident lists).
+COUNT_CAP: Final = 1_000
 
 
 def service_by_reference(reference: str | int, *, field: str = "service") -> Service:
+    return _service(Service.objects.all(), reference, field=field, missing=InvalidInput)
+
+
+def get_service(reference: str | int) -> Service:
+    """The service a URL names, with its CI and owner team (what its page and JSON show)."""
+    return _service(Service.objects.select_related("ci", "owner_team"), reference, field="id", missing=NotFound)
+
+
+def _service(rows: QuerySet[Service], reference: str | int, *, field: str, missing: type[KeelError]) -> Service:
     return by_reference(
-        Service.objects.all(),
+        rows,
         reference,
         key="name",
         field=field,
         what="service",
         give="a service id or its exact name",
+        missing=missing,
     )
 
 
 def ci_by_reference(reference: str | int, *, field: str = "ci") -> ConfigurationItem:
+    return _ci(reference, field=field, missing=InvalidInput)
+
+
+def get_ci(reference: str | int) -> ConfigurationItem:
+    return _ci(reference, field="id", missing=NotFound)
+
+
+def _ci(reference: str | int, *, field: str, missing: type[KeelError]) -> ConfigurationItem:
     return by_reference(
         ConfigurationItem.objects.select_related("ci_type"),
         reference,
@@ -27,10 +55,19 @@ def ci_by_reference(reference: str | int, *, field: str = "ci") -> Configuration
         field=field,
         what="configuration item",
         give="a CI id or its exact name",
+        missing=missing,
     )
 
 
 def ci_type_by_reference(reference: str | int, *, field: str = "type") -> CIType:
+    return _ci_type(reference, field=field, missing=InvalidInput)
+
+
+def get_ci_type(reference: str | int) -> CIType:
+    return _ci_type(reference, field="slug", missing=NotFound)
+
+
+def _ci_type(reference: str | int, *, field: str, missing: type[KeelError]) -> CIType:
     return by_reference(
         CIType.objects.all(),
         reference,
@@ -38,10 +75,11 @@ def ci_type_by_reference(reference: str | int, *, field: str = "type") -> CIType
         field=field,
         what="CI type",
         give="a CI type slug such as 'server' (GET /api/v1/ci-types lists them)",
+        missing=missing,
     )
 
 
-def relationship_by_id(pk: int) -> Relationship:
+def get_relationship(pk: int) -> Relationship:
     return by_reference(
         Relationship.objects.select_related("source", "target"),
         pk,
@@ -49,6 +87,7 @@ def relationship_by_id(pk: int) -> Relationship:
         field="id",
         what="relationship",
         give="the id of an existing relationship",
+        missing=NotFound,
     )
 
 
@@ -78,3 +117,37 @@ def relationships_of(ci: ConfigurationItem) -> tuple[list[Relationship], list[Re
 
 def ci_types() -> QuerySet[CIType]:
     return CIType.objects.order_by("name")
+
+
+def services() -> QuerySet[Service]:
+    """Every business service in name order, with its CI and owner team."""
+    return Service.objects.select_related("ci", "owner_team").order_by("name")
+
+
+@dataclass(frozen=True)
+class RelationshipFilters:
+    source: ConfigurationItem | None = None
+    target: ConfigurationItem | None = None
+    kind: RelationshipKind | None = None
+
+
+@dataclass(frozen=True)
+class RelationshipPage:
+    items: list[Relationship]
+    count: int  # matches, counted up to COUNT_CAP past the page's start
+    count_is_capped: bool
+
+
+def relationship_page(filters: RelationshipFilters, *, offset: int, limit: int) -> RelationshipPage:
+    """One page of the relationships matching the filters, oldest first, with both CIs loaded."""
+    matching = Relationship.objects.all()
+    if filters.source is not None:
+        matching = matching.filter(source=filters.source)
+    if filters.target is not None:
+        matching = matching.filter(target=filters.target)
+    if filters.kind is not None:
+        matching = matching.filter(kind=filters.kind)
+    items = list(matching.select_related("source", "target").order_by("pk")[offset : offset + limit])
+    ceiling = offset + COUNT_CAP
+    count = matching.order_by()[: ceiling + 1].count()
+    return RelationshipPage(items=items, count=min(count, ceiling), count_is_capped=count > ceiling)

@@ -59,6 +59,13 @@ class RelationshipIn(Strict):
     kind: RelationshipKind
 
 
+class RelationshipPatch(Strict):
+    kind: RelationshipKind | None = None
+    # Present only to answer clearly: the ends of a relationship are what it is.
+    source: Reference | None = None
+    target: Reference | None = None
+
+
 class ServiceIn(Strict):
     name: str = Field(min_length=1, max_length=150)
     users: int = Field(0, ge=0)
@@ -117,6 +124,14 @@ class RelationshipOut(BaseModel):
     source: CIRef
     kind: str
     target: CIRef
+
+
+class RelationshipListOut(BaseModel):
+    items: list[RelationshipOut]
+    count: int
+    count_is_capped: bool = Field(description="True when more than `count` relationships match; counting stops there.")
+    offset: int
+    limit: int
 
 
 class ServiceOut(BaseModel):

@@ -9,7 +9,7 @@ team tables, and (for CIs) the set of names seen, to catch a name given twice.
 
 import csv
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import batched
 from typing import Any, Final
@@ -330,6 +330,28 @@ def export_relationships() -> Iterator[str]:
 
 
 # --- shared ---------------------------------------------------------------------------------
+
+type Importer = Callable[..., ImportResult]  # (lines, *, actor) -> ImportResult
+
+# What each entry point (API, console, CLI) offers, by the name it takes: 'cis' or 'relationships'.
+IMPORTERS: Final[Mapping[str, Importer]] = {"cis": import_cis, "relationships": import_relationships}
+EXPORTERS: Final[Mapping[str, Callable[[], Iterator[str]]]] = {
+    "cis": export_cis,
+    "relationships": export_relationships,
+}
+
+
+def utf8_lines(raw_lines: Iterable[bytes]) -> Iterator[str]:
+    """Lines of an uploaded file or a request body as text, one at a time (a leading BOM dropped).
+
+    Never read whole: a 100k-CI file is past Django's in-memory body limit, and memory stays flat.
+    """
+    for number, raw in enumerate(raw_lines):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidInput(f"Line {number + 1} is not UTF-8 text; save the CSV as UTF-8.", field="file") from error
+        yield line.removeprefix("\ufeff") if number == 0 else line
 
 
 def _refresh_statistics(model: type[ConfigurationItem] | type[Relationship], result: ImportResult) -> None:

@@ -32,7 +32,7 @@ ALLOWED_HOSTS = _env_list("KEEL_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],tests
 CSRF_TRUSTED_ORIGINS = _env_list("KEEL_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "keel.config.admin_app.KeelAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,14 +1,16 @@
-"""Admin for the incident reference data. Incidents themselves are read-only here: every change
-to an incident goes through its actions (audit, timeline, events), which the admin would bypass.
+"""Admin for the incident reference data, for administrators. Incidents themselves are read-only
+here: every change to an incident goes through its actions (audit, timeline, events), which the
+admin would bypass.
 """
 
 from django.contrib import admin
 from django.http import HttpRequest
 
+from keel.accounts.admin_access import CapabilityAdmin, CapabilityTabularInline
 from keel.incidents.models import Category, Incident, PriorityRule
 
 
-class SubcategoryInline(admin.TabularInline[Category, Category]):
+class SubcategoryInline(CapabilityTabularInline[Category, Category]):
     model = Category
     fk_name = "parent"
     extra = 1
@@ -16,7 +18,7 @@ class SubcategoryInline(admin.TabularInline[Category, Category]):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin[Category]):
+class CategoryAdmin(CapabilityAdmin[Category]):
     list_display = ("name", "parent", "is_active")
     list_filter = ("is_active", "parent")
     search_fields = ("name",)
@@ -24,7 +26,7 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
 
 
 @admin.register(PriorityRule)
-class PriorityRuleAdmin(admin.ModelAdmin[PriorityRule]):
+class PriorityRuleAdmin(CapabilityAdmin[PriorityRule]):
     """The impact × urgency → priority matrix: nine cells, edited in place, never added or removed."""
 
     list_display = ("impact", "urgency", "priority")
@@ -39,7 +41,7 @@ class PriorityRuleAdmin(admin.ModelAdmin[PriorityRule]):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin[Incident]):
+class IncidentAdmin(CapabilityAdmin[Incident]):
     list_display = ("__str__", "state", "priority", "assignment_group", "assignee", "opened_at")
     list_filter = ("state", "priority")
     list_select_related = ("assignment_group", "assignee")

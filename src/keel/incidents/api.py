@@ -10,15 +10,16 @@ from keel.accounts.models import User
 from keel.accounts.queries import team_by_reference, user_by_reference
 from keel.activity.models import TimelineEntry
 from keel.activity.queries import timeline_of
-from keel.cmdb.queries import ci_by_reference, service_by_reference
+from keel.cmdb.queries import ci_by_reference, get_ci, service_by_reference
 from keel.incidents.actions._record import SUBJECT
 from keel.incidents.actions.conversation import add_comment
 from keel.incidents.actions.lifecycle import transition_incident
 from keel.incidents.actions.records import open_incident, update_incident
+from keel.incidents.context import proposal_for
 from keel.incidents.documents import incident_document
 from keel.incidents.listing import IncidentFilters
 from keel.incidents.models import Incident, pk_from_number
-from keel.incidents.permissions import can_see_work_notes
+from keel.incidents.permissions import can_see_impact_proposal, can_see_work_notes
 from keel.incidents.queries import (
     category_by_reference,
     document_of,
@@ -28,6 +29,7 @@ from keel.incidents.queries import (
 )
 from keel.incidents.schemas import (
     CommentIn,
+    ImpactProposalOut,
     IncidentIn,
     IncidentListOut,
     IncidentOut,
@@ -37,7 +39,7 @@ from keel.incidents.schemas import (
     TransitionIn,
 )
 from keel.incidents.states import IncidentState, Level, Priority
-from keel.lib.errors import InvalidInput
+from keel.lib.errors import InvalidInput, NotAllowed
 from keel.sla.queries import incident_sla_panel
 
 router = Router(tags=["incidents"])
@@ -67,7 +69,7 @@ def create(request: HttpRequest, payload: IncidentIn) -> HttpResponse:
         title=payload.title,
         description=payload.description,
         channel=payload.channel,
-        impact=LEVELS[payload.impact],
+        impact=LEVELS[payload.impact] if payload.impact is not None else None,
         urgency=LEVELS[payload.urgency],
         **_references(data),
     )
@@ -157,6 +159,31 @@ def sla(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     """Each SLA clock of the incident (current and replaced ones) with its full history."""
     incident = get_incident_for(_user(request), number)
     return incident_sla_panel(incident.pk)
+
+
+@router.get("/cis/{reference}/proposal", response=ImpactProposalOut)
+def impact_proposal(request: HttpRequest, reference: str) -> dict[str, Any]:
+    """The impact Keel would give a new incident on this CI (what ``POST /incidents`` without impact takes)."""
+    if not can_see_impact_proposal(_user(request)):
+        raise NotAllowed("Keel's impact proposal is for the service desk: it counts the incidents open on the CI.")
+    found = proposal_for(get_ci(reference))
+    return {
+        "ci": {"id": found.ci.pk, "name": found.ci.name},
+        "impact": found.proposal.impact.value,
+        "reasons": list(found.proposal.reasons),
+        "services": [
+            {
+                "id": service.pk,
+                "name": service.name,
+                "users": service.users,
+                "criticality": service.criticality,
+                "distance": distance,
+            }
+            for service, distance in found.services
+        ],
+        "users": found.users,
+        "open_incidents": found.open_incidents,
+    }
 
 
 # --- rendering -----------------------------------------------------------------------------

@@ -62,10 +62,29 @@ def ci_context(ci: ConfigurationItem, *, user: User) -> CIContext:
     )
 
 
-def proposal_for(ci: ConfigurationItem) -> Proposal:
+@dataclass(frozen=True)
+class CIProposal:
+    """Keel's proposal for a new incident on a CI, and what it was made from."""
+
+    ci: ConfigurationItem
+    services: list[tuple[Service, int]]  # (service, steps away), nearest first
+    open_incidents: int  # every incident open on the CI now
+    proposal: Proposal
+
+    @property
+    def users(self) -> int:
+        return sum(service.users for service, _ in self.services)
+
+    @property
+    def level(self) -> Level:
+        return LEVEL_FOR[self.proposal.impact]
+
+
+def proposal_for(ci: ConfigurationItem) -> CIProposal:
     """Keel's proposal for a new incident on this CI, counting every incident open on it now."""
     open_incidents = Incident.objects.filter(ci=ci, state__in=OPEN).count()
-    return _proposal(ci, open_incidents=open_incidents)[1]
+    services, proposal = _proposal(ci, open_incidents=open_incidents)
+    return CIProposal(ci=ci, services=services, open_incidents=open_incidents, proposal=proposal)
 
 
 def _proposal(ci: ConfigurationItem, *, open_incidents: int) -> tuple[list[tuple[Service, int]], Proposal]:
@@ -83,10 +102,15 @@ def _proposal(ci: ConfigurationItem, *, open_incidents: int) -> tuple[list[tuple
 
 @dataclass(frozen=True)
 class ImpactDecision:
-    """What the agent did with Keel's proposal, as the timeline tells it."""
+    """What the agent did with Keel's proposal, as the timeline tells it.
+
+    ``given`` is False when no impact was given (an API call leaving it out): the incident then
+    took the proposal, which counts as accepted.
+    """
 
     proposal: Proposal
     chosen: Level
+    given: bool = True
 
     @property
     def accepted(self) -> bool:
@@ -95,6 +119,8 @@ class ImpactDecision:
     @property
     def summary(self) -> str:
         proposed = self.proposal.impact.value
+        if not self.given:
+            return f"Impact {proposed}, as Keel proposed from the CMDB (no impact was given)"
         if self.accepted:
             return f"Impact {proposed}, as Keel proposed from the CMDB"
         return f"Impact set to {self.chosen.label}; Keel proposed {proposed} from the CMDB"
@@ -108,5 +134,6 @@ class ImpactDecision:
             "proposed": self.proposal.impact.value,
             "chosen": self.chosen.label,
             "accepted": self.accepted,
+            "given": self.given,
             "reasons": list(self.proposal.reasons),
         }

@@ -13,6 +13,11 @@ def can_log_incident_for_others(user: User) -> bool:
     return user.can(Capability.LOG_INCIDENT)
 
 
+def can_see_impact_proposal(user: User) -> bool:
+    """Keel's impact proposal for a CI counts every incident open on it: for those who log for others."""
+    return can_log_incident_for_others(user)
+
+
 def can_report_incident(user: User) -> bool:
     return user.can(Capability.REPORT_INCIDENT)
 

@@ -26,7 +26,10 @@ class IncidentIn(Strict):
     subcategory: Reference | None = None
     service: Reference | None = None
     ci: Reference | None = None
-    impact: LevelName = "low"
+    impact: LevelName | None = Field(
+        None,
+        description="Left out: Keel's proposal from the CMDB when a ci is given (GET /cis/{ci}/proposal), else low.",
+    )
     urgency: LevelName = "low"
     assignment_group: Reference | None = Field(None, description="Team id or slug.")
     assignee: Reference | None = None
@@ -165,3 +168,20 @@ class TimelineEntryOut(BaseModel):
     public: bool
     actor: PersonOut | None
     data: dict[str, object]
+
+
+class ProposalServiceOut(BaseModel):
+    id: int
+    name: str
+    users: int
+    criticality: int
+    distance: int = Field(description="Steps from the CI up to the service (0: the CI stands for it).")
+
+
+class ImpactProposalOut(BaseModel):
+    ci: NamedOut
+    impact: LevelName = Field(description="What Keel proposes for a new incident on this CI.")
+    reasons: list[str]
+    services: list[ProposalServiceOut] = Field(description="Business services that depend on the CI.")
+    users: int = Field(description="Users of those services, added up.")
+    open_incidents: int = Field(description="Incidents open on the CI now.")

@@ -28,7 +28,6 @@ from keel.cmdb.models import ConfigurationItem, Service
 from keel.incidents.actions.conversation import add_system_note
 from keel.incidents.actions.lifecycle import transition_incident
 from keel.incidents.actions.records import open_incident
-from keel.incidents.context import LEVEL_FOR, proposal_for
 from keel.incidents.models import Incident
 from keel.incidents.states import OPEN, Channel, IncidentState, Level, ResolutionCode
 from keel.integrations.correlation import (
@@ -247,10 +246,11 @@ def _support_group(ci: ConfigurationItem | None) -> Team | None:
     return ci.support_group if ci is not None else None
 
 
-def _impact(ci: ConfigurationItem | None, service: Service | None, worst: str) -> Level:
-    """Keel's CMDB proposal for the CI, else the service's criticality, else the severity."""
+def _impact(ci: ConfigurationItem | None, service: Service | None, worst: str) -> Level | None:
+    """Keel's CMDB proposal for the CI (None: open_incident proposes it), else the service's
+    criticality, else the severity."""
     if ci is not None:
-        return LEVEL_FOR[proposal_for(ci).impact]
+        return None
     if service is not None:
         return Level.HIGH if service.criticality <= 2 else Level.MEDIUM if service.criticality == 3 else Level.LOW
     return Level.MEDIUM if worst == Severity.CRITICAL else Level.LOW

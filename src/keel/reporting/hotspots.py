@@ -1,8 +1,9 @@
 """Incident hotspots: incidents per CI or per service over a period, with MTTR and MTBF, ranked.
 
 MTTR is the mean time from opened to resolved over the resolved incidents. MTBF is the mean time
-between the end (resolution) of one incident and the start of the next on the same CI or service;
-when the next one started before the previous was resolved, that gap counts as zero. Cancelled
+between the end (resolution) of one failure and the start of the next on the same CI or service,
+the end being the latest resolution among the incidents opened before; when the next one started
+before that (the failures overlap) or while an earlier one is still open, the gap counts as zero. Cancelled
 incidents (logged in error) are left out. One streamed pass over the period's incidents in
 (key, opened) order keeps memory to one row per CI or service, on SQLite and PostgreSQL alike.
 """
@@ -22,6 +23,8 @@ from keel.lib.errors import InvalidInput
 DEFAULT_DAYS: Final = 90
 MAX_DAYS: Final = 3 * 366
 DEFAULT_LIMIT: Final = 50
+# The end of an incident that is still open: whatever opens after it overlaps it.
+STILL_FAILING: Final = datetime.max.replace(tzinfo=UTC)
 
 
 class HotspotBy(StrEnum):
@@ -86,7 +89,12 @@ def hotspots(*, by: HotspotBy, period: Period, limit: int = DEFAULT_LIMIT) -> li
 
 @dataclass
 class _Tally:
-    """Running sums for one CI or service while the rows stream past."""
+    """Running sums for one CI or service while the rows stream past (in order of opening).
+
+    A gap is measured from the latest end seen so far on the key, not from the incident opened just
+    before: a long incident spanning shorter ones keeps the key failing until it ends, and one still
+    open keeps it failing now, so whatever opens meanwhile follows with no gap.
+    """
 
     key: int
     count: int = 0
@@ -95,11 +103,11 @@ class _Tally:
     repairs: int = 0
     gap: timedelta = timedelta()
     gaps: int = 0
-    previous_end: datetime | None = None
+    failing_until: datetime | None = None  # the latest end so far; STILL_FAILING while one is open
 
     def add(self, opened: datetime, resolved: datetime | None) -> None:
-        if self.count and self.previous_end is not None:
-            self.gap += max(opened - self.previous_end, timedelta())
+        if self.failing_until is not None:
+            self.gap += max(opened - self.failing_until, timedelta())
             self.gaps += 1
         self.count += 1
         if resolved is None:
@@ -107,7 +115,8 @@ class _Tally:
         else:
             self.repair += resolved - opened
             self.repairs += 1
-        self.previous_end = resolved
+        end = STILL_FAILING if resolved is None else resolved
+        self.failing_until = end if self.failing_until is None else max(self.failing_until, end)
 
     def hotspot(self) -> Hotspot:
         return Hotspot(

@@ -16,9 +16,9 @@ from keel.activity.queries import cmdb_history
 from keel.cmdb.forms import RelationshipForm
 from keel.cmdb.models import Service
 from keel.cmdb.permissions import can_manage_cmdb
-from keel.cmdb.queries import ci_by_reference, relationships_of
+from keel.cmdb.queries import get_ci, relationships_of
 from keel.incidents.context import ci_context
-from keel.lib.errors import KeelError
+from keel.lib.errors import KeelError, NotFound
 from keel.reporting.hotspots import Hotspot, HotspotBy, Period, hotspots, hours, parse_by, parse_period
 
 
@@ -34,8 +34,8 @@ def ci_record(request: HttpRequest, pk: int) -> HttpResponse:
     """A CI: its fields, relationships, the services that depend on it, its open and recent incidents."""
     user = _user(request)
     try:
-        ci = ci_by_reference(pk, field="id")
-    except KeelError as error:
+        ci = get_ci(pk)
+    except NotFound as error:
         raise Http404(error.message) from error
     outgoing, incoming = relationships_of(ci)
     context = {

@@ -1,5 +1,6 @@
 """Admin for SLA calendars and policies (saved through the same actions as the API, so an edit
-makes a calendar version and is validated alike); clocks are read-only explanations."""
+makes a calendar version and is validated alike); clocks are read-only explanations. For those who
+manage SLAs (capability ``manage_sla``: incident managers and administrators)."""
 
 from typing import Any
 
@@ -8,7 +9,9 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from keel.accounts.admin_access import CapabilityAdmin, CapabilityTabularInline
 from keel.accounts.models import User
+from keel.accounts.roles import Capability
 from keel.lib.errors import KeelError
 from keel.sla.actions import (
     CALENDAR_FIELDS,
@@ -20,7 +23,6 @@ from keel.sla.actions import (
     update_policy,
 )
 from keel.sla.models import Calendar, Clock, ClockEvent, Policy
-from keel.sla.permissions import can_manage_sla
 
 CALENDAR_FORM_FIELDS = [
     "name",
@@ -81,14 +83,10 @@ class PolicyForm(forms.ModelForm[Policy]):
         return data
 
 
-class ManagedAdmin[M: Calendar | Policy](admin.ModelAdmin[M]):
-    """Only those who may manage SLAs change them; deleting goes through the API (it checks use)."""
+class ManagedAdmin[M: Calendar | Policy](CapabilityAdmin[M]):
+    """Only those who may manage SLAs see and change them; deleting goes through the API (it checks use)."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return _manager(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _manager(request)
+    capability = Capability.MANAGE_SLA
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -131,8 +129,9 @@ class PolicyAdmin(ManagedAdmin[Policy]):
         obj.pk = saved.pk
 
 
-class ClockEventInline(admin.TabularInline[ClockEvent, Clock]):
+class ClockEventInline(CapabilityTabularInline[ClockEvent, Clock]):
     model = ClockEvent
+    capability = Capability.MANAGE_SLA
     fields = ("kind", "at", "recorded_at", "target_s", "percent", "data")
     readonly_fields = fields
     extra = 0
@@ -143,8 +142,10 @@ class ClockEventInline(admin.TabularInline[ClockEvent, Clock]):
 
 
 @admin.register(Clock)
-class ClockAdmin(admin.ModelAdmin[Clock]):
+class ClockAdmin(CapabilityAdmin[Clock]):
     """Read-only: clocks change only through the incident's actions and the sweep."""
+
+    capability = Capability.MANAGE_SLA
 
     list_display = ("incident_id", "name", "policy_name", "state", "due_at", "breached_at", "elapsed_s")
     list_filter = ("name", "state")
@@ -165,8 +166,3 @@ def _user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
-
-
-def _manager(request: HttpRequest) -> bool:
-    user = request.user
-    return isinstance(user, User) and user.is_active and can_manage_sla(user)

@@ -66,7 +66,7 @@ def open_incident(
     subcategory: Category | None = None,
     service: Service | None = None,
     ci: ConfigurationItem | None = None,
-    impact: Level = Level.LOW,
+    impact: Level | None = None,
     urgency: Level = Level.LOW,
     parent: Incident | None = None,
     assignment_group: Team | None = None,
@@ -74,6 +74,8 @@ def open_incident(
 ) -> Incident:
     """Log a new incident with its priority computed from impact × urgency.
 
+    On a CI, Keel proposes the impact from the CMDB and the timeline says whether the given impact
+    follows it; without an impact the incident takes the proposal (low when there is no CI).
     A requester may only report incidents they are the caller of, and cannot assign them.
     """
     if actor is not None:
@@ -85,7 +87,8 @@ def open_incident(
     now = clock.now()
     with transaction.atomic():
         # Proposed before the insert, so the count of open incidents on the CI is of the others.
-        decision = ImpactDecision(proposal_for(ci), chosen=Level(impact)) if ci is not None else None
+        decision = _impact_decision(ci, impact)
+        chosen = decision.chosen if decision is not None else Level.LOW if impact is None else Level(impact)
         incident = Incident.objects.create(
             title=title,
             description=description,
@@ -96,9 +99,9 @@ def open_incident(
             subcategory=subcategory,
             service=service,
             ci=ci,
-            impact=impact,
+            impact=chosen,
             urgency=urgency,
-            priority=priority_for(Level(impact), Level(urgency)),
+            priority=priority_for(chosen, Level(urgency)),
             parent=parent,
             opened_at=now,
             updated_at=now,
@@ -119,6 +122,16 @@ def open_incident(
         if assignment_group is not None:
             apply_assignment(incident, actor=actor, group=assignment_group, assignee=assignee, note="", now=now)
     return incident
+
+
+def _impact_decision(ci: ConfigurationItem | None, impact: Level | None) -> ImpactDecision | None:
+    """Keel's proposal for an incident on ``ci`` and the impact it gets: the one given, else the proposal."""
+    if ci is None:
+        return None
+    proposed = proposal_for(ci)
+    if impact is None:
+        return ImpactDecision(proposed.proposal, chosen=proposed.level, given=False)
+    return ImpactDecision(proposed.proposal, chosen=Level(impact))
 
 
 def _record_impact_decision(incident: Incident, decision: ImpactDecision, *, actor: User | None, now: datetime) -> None:

@@ -14,7 +14,7 @@ from keel.incidents.actions.records import open_incident, update_incident
 from keel.incidents.context import ci_context
 from keel.incidents.forms.incident import IncidentCreateForm, IncidentEditForm, IncidentFieldsForm
 from keel.incidents.models import Incident
-from keel.incidents.permissions import can_edit_incident, can_log_incident_for_others
+from keel.incidents.permissions import can_edit_incident, can_see_impact_proposal
 from keel.incidents.queries import priority_for
 from keel.incidents.states import FINAL, PRIORITY_NAMES, Level, Priority
 from keel.incidents.views.common import (
@@ -100,7 +100,7 @@ def _create_page(request: HtmxHttpRequest, form: IncidentCreateForm, *, status: 
 def ci_panel(user: User, reference: str) -> dict[str, Any]:
     """The CI context panel's content for what was typed in the CI field (staff only: it lists incidents)."""
     reference = reference.strip()
-    if not reference or not can_log_incident_for_others(user):
+    if not reference or not can_see_impact_proposal(user):
         return {}
     try:
         ci = ci_by_reference(reference)

@@ -4,25 +4,15 @@ Imports run as Keel itself (an operator at the console); '-' reads standard inpu
 """
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from keel.cmdb.transfer import (
-    ImportRejected,
-    ImportResult,
-    export_cis,
-    export_relationships,
-    import_cis,
-    import_relationships,
-)
+from keel.cmdb.transfer import EXPORTERS, IMPORTERS, ImportRejected
 from keel.lib.errors import KeelError
-
-IMPORTERS: dict[str, Callable[..., ImportResult]] = {"cis": import_cis, "relationships": import_relationships}
-EXPORTERS: dict[str, Callable[[], Iterator[str]]] = {"cis": export_cis, "relationships": export_relationships}
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""The CMDB in the console: CI list and search, create and edit, relationships, the impact graph.
+"""CIs in the console: list and search, create and edit, relationships, the impact graph.
 
 The CI record page (with its incidents) is in ``keel.reporting``: it joins incidents, which sit above the CMDB.
 """
@@ -11,7 +11,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from keel.accounts.models import User
 from keel.cmdb.actions import create_ci, relate, unrelate, update_ci
 from keel.cmdb.forms import CIForm, RelationshipForm
 from keel.cmdb.graph import layers
@@ -28,18 +27,13 @@ from keel.cmdb.impact import (
 from keel.cmdb.kinds import WHOLE_NEEDS_PART, RelationshipKind
 from keel.cmdb.models import ConfigurationItem
 from keel.cmdb.permissions import can_manage_cmdb
-from keel.cmdb.queries import CIFilters, ci_by_reference, ci_types, cis_matching, relationship_by_id
-from keel.lib.errors import KeelError
+from keel.cmdb.queries import CIFilters, ci_by_reference, ci_types, cis_matching, get_ci, get_relationship
+from keel.cmdb.views.common import forbidden, signed_in_user
+from keel.lib.errors import KeelError, NotFound
 
 PAGE: Final = 50
 # Past this many CIs the graph is drawn only to the distance that fits; the API gives them all.
 MAX_DRAWN: Final = 300
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 @login_required
@@ -58,7 +52,7 @@ def ci_list(request: HttpRequest) -> HttpResponse:
         "offset": offset,
         "next_offset": offset + PAGE if len(rows) > PAGE else None,
         "previous_offset": max(offset - PAGE, 0) if offset else None,
-        "can_manage": can_manage_cmdb(_user(request)),
+        "can_manage": can_manage_cmdb(signed_in_user(request)),
     }
     return render(request, "cmdb/list.html", context)
 
@@ -66,9 +60,9 @@ def ci_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def ci_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     if not can_manage_cmdb(user):
-        return _forbidden(request)
+        return forbidden(request)
     form = CIForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         fields = form.fields_for_action()
@@ -92,10 +86,10 @@ def ci_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def ci_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     ci = _ci(pk)
     if not can_manage_cmdb(user):
-        return _forbidden(request)
+        return forbidden(request)
     form = CIForm(request.POST or None, initial=CIForm.initial_for(ci))
     if request.method == "POST" and form.is_valid():
         try:
@@ -112,10 +106,10 @@ def ci_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def relationship_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     ci = _ci(pk)
     if not can_manage_cmdb(user):
-        return _forbidden(request)
+        return forbidden(request)
     form = RelationshipForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Pick a kind and give the other CI's exact name.")
@@ -133,12 +127,12 @@ def relationship_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def relationship_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     if not can_manage_cmdb(user):
-        return _forbidden(request)
+        return forbidden(request)
     try:
-        relationship = relationship_by_id(pk)
-    except KeelError as error:
+        relationship = get_relationship(pk)
+    except NotFound as error:
         messages.error(request, error.message)
         return redirect("cmdb:list")
     back = int(request.POST.get("back", relationship.source_id))
@@ -216,8 +210,8 @@ def _drawable_depth(reached: list[ReachedCI]) -> int:
 
 def _ci(pk: int) -> ConfigurationItem:
     try:
-        return ci_by_reference(pk, field="id")
-    except KeelError as error:
+        return get_ci(pk)
+    except NotFound as error:
         raise Http404(error.message) from error
 
 
@@ -227,8 +221,3 @@ def _offset(raw: str) -> int:
 
 def _form_field(field: str | None) -> str | None:
     return {"type": "ci_type"}.get(field or "", field) if field in {"type", "name", "criticality"} else None
-
-
-def _forbidden(request: HttpRequest) -> HttpResponse:
-    message = "Only configuration managers and administrators can change the CMDB."
-    return render(request, "403.html", {"message": message}, status=403)

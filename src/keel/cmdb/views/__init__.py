@@ -1,0 +1,1 @@
+"""The CMDB in the console, by concept: CIs and the impact graph, business services, CSV import and export."""
