@@ -86,7 +86,11 @@ def apply_signals(batch: Sequence[tuple[Payload, Sequence[AlertSignal]]]) -> App
     if not keyed:
         return applied
     # Status-only signals (an acknowledge, a resolve) never create an alert: they name one.
-    _create_missing({key: (payload, signal) for payload, signal, key in reversed(keyed) if signal.severity is not None})
+    first: dict[tuple[int, str], tuple[Payload, AlertSignal]] = {}
+    for payload, signal, key in keyed:
+        if signal.severity is not None:
+            first.setdefault(key, (payload, signal))
+    _create_missing(first)
     alerts = _locked({key for _, _, key in keyed})
     placements = _placements(keyed, alerts)
     events: list[AlertEvent] = []
@@ -146,6 +150,9 @@ def _create_missing(first_signals: Mapping[tuple[int, str], tuple[Payload, Alert
         for (source_id, identity), (payload, signal) in first_signals.items()
         if (source_id, identity) not in known
     ]
+    # In key order: two processors inserting overlapping identities then wait for each other
+    # instead of deadlocking (seen on PostgreSQL); ids then follow the key order within a batch.
+    placeholders.sort(key=lambda alert: (alert.source_id, alert.identity))
     Alert.objects.bulk_create(placeholders, ignore_conflicts=True, batch_size=500)
 
 
@@ -170,12 +177,23 @@ Change = tuple[str, str]
 def _apply(
     alert: Alert, signal: AlertSignal, payload: Payload, placements: Mapping[frozenset[tuple[str, str]], Placement]
 ) -> list[Change] | None:
-    """Apply one signal to one alert; None when it changes nothing (a replay)."""
+    """Apply one signal to one alert; None when it changes nothing (a replay of an applied payload).
+
+    Payloads reach an alert in id order from one worker, but two workers' batches can cross: a
+    payload older than the last one applied still counts its occurrence, and leaves the status
+    and content to the newer one.
+    """
     fresh = alert.occurrences == 0
-    if not fresh and payload.pk <= alert.last_payload_id:
+    newer = fresh or payload.pk > alert.last_payload_id
+    if payload.replayed and not newer:
         return None
-    alert.last_payload_id = payload.pk
     at = payload.received_at
+    if not newer:
+        if signal.status == SignalStatus.FIRING and signal.severity is not None:
+            alert.occurrences += 1
+            alert.last_seen_at = max(alert.last_seen_at, at)
+        return []
+    alert.last_payload_id = payload.pk
     incoming = _STATUS_OF[signal.status]
     if signal.severity is not None:
         _take_content(alert, signal, at, fresh=fresh, placement=placements.get(frozenset(signal.labels.items())))
@@ -197,7 +215,7 @@ def _take_content(alert: Alert, signal: AlertSignal, at: datetime, *, fresh: boo
     alert.annotations = dict(signal.annotations)
     alert.links = [{"href": link.href, "text": link.text} for link in signal.links]
     alert.details = _jsonable(signal.details)
-    alert.last_seen_at = at
+    alert.last_seen_at = max(alert.last_seen_at, at)
     alert.ends_at = signal.ends_at
     if fresh or alert.started_at is None:
         alert.started_at = signal.starts_at

@@ -70,6 +70,9 @@ class Payload(models.Model):
     error = models.TextField(blank=True)
     signals = models.PositiveIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Put back in the queue after it was processed once (processing.replay): alerts it already
+    # changed are not changed, nor counted, again.
+    replayed = models.BooleanField(default=False, db_default=False)  # the intake inserts by hand
 
     class Meta:
         ordering = ["-id"]
@@ -119,7 +122,8 @@ class Alert(models.Model):
     )
     # Whether Keel still has to decide about an incident for it (correlation, or the sweep later).
     needs_decision = models.BooleanField(default=True)
-    # The newest payload applied: replaying it, or an older one, changes nothing.
+    # The newest payload applied: an older one arriving late (another worker's batch) is counted
+    # but does not overwrite what a newer one said; a replay of an applied one changes nothing.
     last_payload_id = models.BigIntegerField(default=0)
 
     class Meta:

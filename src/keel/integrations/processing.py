@@ -94,4 +94,8 @@ def _record_changes(payload: Payload, changes: Sequence[ChangeSignal]) -> None:
 def replay(payload_ids: Sequence[int]) -> int:
     """Put stored payloads back in the queue, rejected ones included (after a parser fix). An alert a
     payload already changed is not changed again by it (``Alert.last_payload_id``)."""
-    return Payload.objects.filter(pk__in=payload_ids).update(status=PayloadStatus.PENDING, processed_at=None, error="")
+    payloads = Payload.objects.filter(pk__in=payload_ids)
+    with transaction.atomic():
+        # Only a payload that was applied once is a replay; a rejected or failed one is news to the alerts.
+        payloads.filter(status=PayloadStatus.PROCESSED).update(replayed=True)
+        return payloads.update(status=PayloadStatus.PENDING, processed_at=None, error="")

@@ -1,0 +1,54 @@
+"""Several workers processing and deciding at once: every payload applied once, one alert per
+identity, one incident per group (on PostgreSQL the claims really race: SKIP LOCKED, row locks)."""
+
+import threading
+
+import orjson
+import pytest
+from django.db import connection
+
+from keel.incidents.models import Incident
+from keel.integrations.actions import create_source
+from keel.integrations.intake import receive
+from keel.integrations.models import Alert, Payload
+from keel.integrations.processing import process_pending
+from keel.integrations.states import Endpoint, PayloadStatus, SourceKind
+from tests.integrations.test_decisions import alert, notification
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_two_workers_apply_every_payload_once_and_open_one_incident_per_group():
+    issued = create_source(actor=None, name="am", kind=SourceKind.ALERTMANAGER)
+    for round_ in range(30):
+        body = notification(*(alert("DiskFull", instance=f"db{index}") for index in range(round_ % 5, 10)))
+        receive(kind=SourceKind.ALERTMANAGER, secret=issued.secret, endpoint=Endpoint.ALERTS, body=_json(body))
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            while process_pending(batch=4).payloads:
+                pass
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert set(Payload.objects.values_list("status", flat=True)) == {PayloadStatus.PROCESSED}
+    occurrences = dict(Alert.objects.values_list("identity", "occurrences"))
+    assert occurrences == {f"DiskFull-db{index}": min(index + 1, 5) * 6 for index in range(10)}
+    assert Incident.objects.count() == 1
+    assert set(Alert.objects.values_list("incident", flat=True)) == {Incident.objects.get().pk}
+
+
+def _json(body: object) -> bytes:
+    return orjson.dumps(body)
