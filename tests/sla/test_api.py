@@ -1,6 +1,9 @@
 """The SLA API: calendars and policies (managers write, staff read), the incident's clocks, compliance."""
 
+from importlib import import_module
+
 import pytest
+from django.apps import apps as django_apps
 
 from keel.incidents.actions.assignment import assign_incident
 from keel.incidents.actions.lifecycle import put_incident_on_hold, resolve_incident, transition_incident
@@ -10,7 +13,7 @@ from keel.lib.clock import frozen_at
 from keel.sla.models import Calendar, CalendarVersion, Policy
 from tests.sla.conftest import HOUR, OFFICE_HOURS, london
 
-NIGHTS = [{"weekday": "mon", "opens": "22:00", "closes": "06:00"}]
+NIGHTS = [{"weekday": "mon", "opens": "22:00", "closes": "06:00", "closes_next_day": True}]
 
 
 def test_a_manager_creates_a_calendar_with_public_holidays(api, incident_manager):
@@ -54,6 +57,17 @@ def test_a_manager_creates_a_calendar_with_public_holidays(api, incident_manager
         ),
         ({"windows": [{"weekday": "mon", "opens": "9am", "closes": "17:00"}]}, "windows", "must be a time like 09:00"),
         ({"windows": []}, "windows", "no working time"),
+        (
+            {"windows": [{"weekday": "mon", "opens": "17:00", "closes": "09:00"}]},
+            "windows",
+            "Window mon 17:00–09:00 closes before it opens. For a night shift that ends the next morning add "
+            '"closes_next_day": true; if the times are the wrong way round, swap them.',
+        ),
+        (
+            {"windows": [{"weekday": "mon", "opens": "09:00", "closes": "17:00", "closes_next_day": True}]},
+            "windows",
+            "Window mon 09:00–17:00 has closes_next_day but closes the same day",
+        ),
         ({"holiday_country": "XX"}, "holiday_country", "No public holidays known for country 'XX'"),
         (
             {"closures": [{"starts": "2025-12-25T00:00", "ends": "2025-12-24T00:00"}]},
@@ -72,10 +86,55 @@ def test_an_unusable_calendar_is_refused_and_nothing_is_stored(api, incident_man
     assert not Calendar.objects.exists()
 
 
-def test_a_night_shift_calendar_is_accepted(api, admin_user):
-    response = api(admin_user).post("/sla/calendars", {"name": "Nights", "zone": "UTC", "windows": NIGHTS})
+def test_a_night_shift_says_it_closes_the_next_day_and_every_answer_says_which_windows_do(api, admin_user):
+    windows = [
+        {"weekday": "mon", "opens": "09:00", "closes": "17:00"},
+        {"weekday": "tue", "opens": "22:00", "closes": "06:00", "closes_next_day": True},
+        {"weekday": "Wednesday", "opens": "18:00", "closes": "24:00"},  # midnight needs no flag
+        {"weekday": "sat", "opens": "00:00", "closes": "00:00"},
+    ]
 
-    assert response.status_code == 201
+    created = api(admin_user).post("/sla/calendars", {"name": "Nights", "zone": "UTC", "windows": windows})
+
+    assert created.status_code == 201, created.json()
+    read = api(admin_user).get("/sla/calendars/Nights").json()
+    assert (
+        created.json()["windows"]
+        == read["windows"]
+        == [
+            {"weekday": "mon", "opens": "09:00", "closes": "17:00", "closes_next_day": False},
+            {"weekday": "tue", "opens": "22:00", "closes": "06:00", "closes_next_day": True},
+            {"weekday": "wed", "opens": "18:00", "closes": "00:00", "closes_next_day": True},
+            {"weekday": "sat", "opens": "00:00", "closes": "00:00", "closes_next_day": True},
+        ]
+    )
+
+
+def test_a_night_shift_counts_through_midnight_as_one_window(api, admin_user, agent, requester):
+    client = api(admin_user)
+    client.post("/sla/calendars", {"name": "Nights", "zone": "Europe/London", "windows": NIGHTS})
+    client.post("/sla/policies", {"name": "Night desk", "calendar": "Nights", "resolution_target_seconds": 4 * HOUR})
+
+    with frozen_at(london("2025-06-02T23:00")):  # a Monday, an hour into the shift
+        incident = open_incident(actor=agent, caller=requester, title="Batch job stuck")
+
+    # 23:00–03:00 BST, across midnight (E19b)
+    resolution = api(agent).get(f"/incidents/{incident.number}").json()["sla"][0]
+    assert resolution["target_at"] == "2025-06-03T02:00:00.000000Z"
+
+
+def test_editing_another_field_keeps_a_night_shift_stored_before_the_flag_existed(api, incident_manager):
+    """Calendars saved before windows carried ``closes_next_day``: migration 0002 marks their night
+    shifts, so a later edit of something else is not refused."""
+    api(incident_manager).post("/sla/calendars", {"name": "Nights", "zone": "UTC", "windows": NIGHTS})
+    Calendar.objects.update(windows=[{"weekday": "mon", "opens": "22:00", "closes": "06:00"}])  # as stored then
+
+    import_module("keel.sla.migrations.0002_windows_closes_next_day").mark_next_day_windows(django_apps, None)
+    response = api(incident_manager).patch("/sla/calendars/Nights", {"name": "Night shift"})
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["windows"] == [{**NIGHTS[0], "closes_next_day": True}]
+    assert response.json()["version"] == 1
 
 
 def test_editing_a_calendar_makes_a_new_version(api, incident_manager, office_hours):

@@ -20,6 +20,7 @@ from keel.sla.calendars import (
     parse_windows,
     public_holidays,
     spec_json,
+    windows_json,
 )
 from keel.sla.clock import CalendarError
 from keel.sla.clocks import recalibrate
@@ -133,7 +134,7 @@ def calendar_values(fields: Mapping[str, Any], *, creating: bool) -> dict[str, A
     return {
         "name": name[:100],
         "zone": spec.zone,
-        "windows": _list(fields.get("windows"), "windows"),
+        "windows": windows_json(windows),
         "holiday_country": country,
         "holiday_subdivision": subdivision,
         "holidays": [{"date": day, "name": label} for day, label in stored["holidays"]],

@@ -8,7 +8,7 @@ from typing import Any, Final
 
 import holidays as holiday_tables
 
-from keel.sla.clock import WEEKDAYS, CalendarError, CalendarSpec, Closure, Window, hhmm, validate
+from keel.sla.clock import WEEKDAYS, CalendarError, CalendarSpec, Closure, Window, describe, hhmm, validate
 from keel.sla.models import CalendarVersion
 
 # Public holidays are copied into the calendar for these years around the edit (B5: stored, not
@@ -19,7 +19,11 @@ _TIME: Final = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
 
 def parse_windows(raw: Sequence[Mapping[str, Any]]) -> tuple[Window, ...]:
-    """``[{"weekday": "mon", "opens": "09:00", "closes": "17:00"}]`` → windows; ``24:00`` means midnight."""
+    """``[{"weekday": "mon", "opens": "09:00", "closes": "17:00"}]`` → windows; ``24:00`` means midnight.
+
+    A window that closes earlier in the day than it opens is a night shift only when it says so
+    with ``"closes_next_day": true`` (see ``_closes_next_day``); the engine then reads it as B2 does.
+    """
     windows = []
     for index, item in enumerate(raw):
         weekday = str(item.get("weekday", "")).strip().lower()[:3]
@@ -30,8 +34,39 @@ def parse_windows(raw: Sequence[Mapping[str, Any]]) -> tuple[Window, ...]:
             )
         opens = _minutes(item.get("opens"), f"windows[{index}].opens")
         closes = _minutes(item.get("closes"), f"windows[{index}].closes")
-        windows.append(Window(WEEKDAYS.index(weekday), opens, closes))
+        window = Window(WEEKDAYS.index(weekday), opens, closes)
+        _check_next_day(window, item.get("closes_next_day", False), where=f"windows[{index}]")
+        windows.append(window)
     return tuple(windows)
+
+
+def closes_next_day(window: Window) -> bool:
+    """B2: a window closing at or before its opening time closes the next day (a night shift, a
+    window up to midnight, 00:00–00:00 for the whole day)."""
+    return window.closes <= window.opens
+
+
+def _check_next_day(window: Window, flag: object, *, where: str) -> None:
+    """A time typed the wrong way round must not silently become a 16-hour night shift: closing
+    before opening needs the explicit flag, and the flag on a same-day window is refused too.
+    Midnight (00:00 or 24:00) closes the next day without it: it cannot be read any other way."""
+    if not isinstance(flag, bool):
+        raise CalendarError(f"{where}.closes_next_day must be true or false (got {flag!r}).", field="windows")
+    if closes_next_day(window) == flag or window.closes == 0:
+        return
+    if flag:
+        raise CalendarError(
+            f"Window {describe(window)} has closes_next_day but closes the same day, after it opens; "
+            "remove closes_next_day (a window lasts at most 24 hours).",
+            field="windows",
+        )
+    if window.closes == window.opens:
+        return  # one instant: validate() says how to write a whole day
+    raise CalendarError(
+        f"Window {describe(window)} closes before it opens. For a night shift that ends the next "
+        'morning add "closes_next_day": true; if the times are the wrong way round, swap them.',
+        field="windows",
+    )
 
 
 def _minutes(raw: object, where: str) -> int:
@@ -137,8 +172,17 @@ def spec_from_json(data: Mapping[str, Any]) -> CalendarSpec:
     )
 
 
-def windows_json(spec: CalendarSpec) -> list[dict[str, str]]:
-    return [{"weekday": WEEKDAYS[w.weekday], "opens": hhmm(w.opens), "closes": hhmm(w.closes)} for w in spec.windows]
+def windows_json(windows: Sequence[Window]) -> list[dict[str, Any]]:
+    """Windows as stored on the calendar and answered by the API: each says whether it closes the next day."""
+    return [
+        {
+            "weekday": WEEKDAYS[w.weekday],
+            "opens": hhmm(w.opens),
+            "closes": hhmm(w.closes),
+            "closes_next_day": closes_next_day(w),
+        }
+        for w in windows
+    ]
 
 
 # Versions never change, so a process keeps each one it has read (and its cached day spans). A
