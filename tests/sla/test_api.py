@@ -286,6 +286,27 @@ def test_the_sla_endpoint_adds_each_clocks_history(api, agent, requester, servic
     ]
 
 
+def test_a_calendar_edit_shows_in_the_history_with_the_business_time_counted_until_then(
+    api, agent, requester, incident_manager, policies
+):
+    office_hours = policies[3].calendar
+    with frozen_at(london("2025-06-02T09:00")):
+        incident = open_incident(actor=agent, caller=requester, title="Mail", impact=Level.MEDIUM, urgency=Level.MEDIUM)
+    longer_days = [{**window, "closes": "18:00"} for window in OFFICE_HOURS]
+    with frozen_at(london("2025-06-02T11:30")):
+        edited = api(incident_manager).patch(f"/sla/calendars/{office_hours.pk}", {"windows": longer_days})
+
+    body = api(agent).get(f"/incidents/{incident.number}/sla").json()
+
+    assert edited.status_code == 200
+    resolution = next(clock for clock in body if clock["name"] == "resolution")
+    assert [(item["kind"], item["at"], item["business_seconds"]) for item in resolution["history"]] == [
+        ("attached", "2025-06-02T08:00:00.000000Z", 0),
+        ("calendar_switched", "2025-06-02T10:30:00.000000Z", 9000),
+    ]
+    assert resolution["target_at"] == "2025-06-02T16:00:00.000000Z"  # 2.5 h + 5.5 h of the longer day: 17:00 BST
+
+
 def test_compliance_by_priority(api, agent, requester, service_desk, policies):
     for impact, resolved_at in (
         (Level.HIGH, "2025-06-02T10:00"),

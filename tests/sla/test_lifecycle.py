@@ -447,3 +447,8 @@ def test_a_policy_on_another_calendar_counts_with_it_from_the_change_on(
     assert (resolution.calendar, resolution.target_s) == (always, 10 * HOUR)
     assert (resolution.due_at, resolution.breached_at) == (london("2025-06-02T19:00"), None)
     assert _kinds(resolution)[-2:] == [Kind.RETARGETED, Kind.CALENDAR_SWITCHED]
+    history = next(e for e in incident_sla_panel(incident.pk) if e["name"] == "resolution")["history"]
+    assert [(item["label"], item["business_seconds"]) for item in history[-2:]] == [
+        ("Recalculated", 7 * HOUR),
+        ("Calendar changed", 7 * HOUR),
+    ]

@@ -146,7 +146,13 @@ def _attach(
         data={"policy": policy.name, "priority": facts.priority, "retroactive": start < at},
     )
     if facts.phase == Phase.ON_HOLD and name == ClockName.RESOLUTION and facts.hold_reason in policy.pausing_reasons:
-        _append(row, Kind.PAUSED, at, actor_id=actor_id, data={"reason": facts.hold_reason})
+        _append(
+            row,
+            Kind.PAUSED,
+            at,
+            actor_id=actor_id,
+            data={"reason": facts.hold_reason, "elapsed_s": read_row(row, at).elapsed},
+        )
     reading = _settle(row, at=at, announce=False)
     _store(row, reading, facts, at, before=[])
     due = f", due {_when(reading.due)}" if reading.due is not None else ""
@@ -235,7 +241,14 @@ def _retarget(row: Clock, policy: Policy, reading: Reading, *, at: datetime, act
         version = _current_version(policy.calendar)
         row.calendar, row.calendar_version = policy.calendar, version
         row.save(update_fields=["calendar", "calendar_version"])
-        _append(row, Kind.CALENDAR_SWITCHED, at, actor_id=actor_id, calendar_version=version)
+        _append(
+            row,
+            Kind.CALENDAR_SWITCHED,
+            at,
+            actor_id=actor_id,
+            calendar_version=version,
+            data={"elapsed_s": reading.elapsed},
+        )
     after = _settle(row, at=at, announce=False, on_change=True)
     late = " and is already breached" if after.breached_at is not None and reading.breached_at is None else ""
     return [
@@ -315,8 +328,15 @@ def recalibrate(calendar: Calendar, version: CalendarVersion, *, at: datetime, a
     (E25a); time already counted is untouched. Returns how many clocks were switched."""
     switched = 0
     for row in Clock.objects.select_for_update().filter(calendar=calendar, state__in=[s.value for s in ACTIVE]):
-        _settle(row, at=at, announce=True)
-        _append(row, Kind.CALENDAR_SWITCHED, at, actor_id=actor_id, calendar_version=version)
+        reading = _settle(row, at=at, announce=True)
+        _append(
+            row,
+            Kind.CALENDAR_SWITCHED,
+            at,
+            actor_id=actor_id,
+            calendar_version=version,
+            data={"elapsed_s": reading.elapsed},
+        )
         row.calendar_version = version
         _store_cache(row, read_row(row, at), at)
         switched += 1
