@@ -19,7 +19,7 @@ from keel.incidents.states import TRANSITIONS, HoldReason, IncidentState, Level,
 from keel.lib.clock import frozen_at
 from keel.sla.actions import create_calendar, create_policy, update_policy
 from keel.sla.clock import datetime_of
-from keel.sla.clocks import read_clock
+from keel.sla.clock_rows import read_clock
 from keel.sla.models import Clock, ClockEvent
 from keel.sla.queries import incident_sla_panel
 from keel.sla.replay import Kind
