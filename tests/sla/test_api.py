@@ -6,9 +6,9 @@ import pytest
 from django.apps import apps as django_apps
 
 from keel.incidents.actions.assignment import assign_incident
-from keel.incidents.actions.lifecycle import put_incident_on_hold, resolve_incident, transition_incident
+from keel.incidents.actions.lifecycle import put_incident_on_hold, transition_incident
 from keel.incidents.actions.records import open_incident, update_incident
-from keel.incidents.states import HoldReason, IncidentState, Level, ResolutionCode
+from keel.incidents.states import HoldReason, IncidentState, Level
 from keel.lib.clock import frozen_at
 from keel.sla.models import Calendar, CalendarVersion, Policy
 from tests.sla.conftest import HOUR, OFFICE_HOURS, london
@@ -307,34 +307,49 @@ def test_a_calendar_edit_shows_in_the_history_with_the_business_time_counted_unt
     assert resolution["target_at"] == "2025-06-02T16:00:00.000000Z"  # 2.5 h + 5.5 h of the longer day: 17:00 BST
 
 
-def test_compliance_by_priority(api, agent, requester, service_desk, policies):
-    for impact, resolved_at in (
-        (Level.HIGH, "2025-06-02T10:00"),
-        (Level.HIGH, "2025-06-02T12:00"),
-        (Level.MEDIUM, "2025-06-02T12:00"),
-    ):
-        with frozen_at(london("2025-06-02T09:00")):
-            incident = open_incident(actor=agent, caller=requester, title="Mail", impact=impact, urgency=Level.HIGH)
-            assign_incident(incident, actor=agent, group=service_desk)
-        with frozen_at(london(resolved_at)):
-            resolve_incident(incident, actor=agent, code=ResolutionCode.SOLVED_PERMANENTLY)
+def test_patching_impact_and_urgency_recalculates_the_clocks_in_the_answer_and_on_the_timeline(api, agent, policies):
+    client = api(agent)
+    with frozen_at(london("2025-06-02T09:00")):
+        number = client.post("/incidents", {"title": "VPN", "impact": "medium", "urgency": "medium"}).json()["number"]
 
-    body = api(agent).get("/sla/compliance?name=resolution&by=priority&period=month").json()
+    with frozen_at(london("2025-06-02T10:00")):
+        patched = client.patch(f"/incidents/{number}", {"impact": "high", "urgency": "high"})
 
-    assert [(row["key"], row["met"], row["breached"], row["percent_within_sla"]) for row in body["rows"]] == [
-        (1, 1, 1, 50.0),
-        (2, 1, 0, 100.0),
+    assert patched.status_code == 200, patched.json()
+    assert patched.json()["priority"] == "P1"
+    assert patched.json()["sla"] == [
+        {
+            "name": "resolution",
+            "policy": "P1 critical",
+            "state": "running",
+            "target_at": "2025-06-02T10:00:00.000000Z",  # 2 h from 09:00 BST
+            "target_seconds": 7200,
+            "business_seconds_elapsed": 3600,
+            "business_seconds_left": 3600,
+            "breached_at": None,
+            "overdue": False,
+        },
+        {
+            "name": "response",
+            "policy": "P1 critical",
+            "state": "running",
+            "target_at": "2025-06-02T08:30:00.000000Z",
+            "target_seconds": 1800,
+            "business_seconds_elapsed": 3600,
+            "business_seconds_left": 0,
+            "breached_at": "2025-06-02T08:30:00.000000Z",  # 30 min from 09:00 BST: past when raised
+            "overdue": True,
+        },
     ]
-    assert body["rows"][0]["period"] == "2025-06-01T00:00:00.000000Z"
-    by_group = api(agent).get("/sla/compliance?name=response&by=group").json()["rows"]
-    # Nobody answered before resolving: every response clock stopped late at the resolution.
-    assert [(row["key"], row["met"], row["breached"]) for row in by_group] == [(service_desk.pk, 0, 3)]
-
-
-def test_compliance_refuses_an_unknown_grouping(api, agent):
-    response = api(agent).get("/sla/compliance?by=colour")
-
-    assert (response.status_code, response.json()["field"]) == (400, "by")
+    summaries = [entry["summary"] for entry in client.get(f"/incidents/{number}/timeline").json()]
+    assert (
+        "SLA resolution clock recalculated: 8 h (P3 moderate) → 2 h (P1 critical); 1 h of business time counted so far."
+        in summaries
+    )
+    assert (
+        "SLA response clock recalculated: 2 h (P3 moderate) → 30 min (P1 critical); "
+        "1 h of business time counted so far and is already breached."
+    ) in summaries
 
 
 def test_a_create_answers_the_same_sla_as_a_read(api, agent, policies):

@@ -318,7 +318,9 @@ def compliance(
         groups["bucket"] = PERIODS[period]("ended_at", tzinfo=UTC)
     counts = {"met": Count("id", filter=Q(state=State.MET)), "breached": Count("id", filter=Q(state=State.BREACHED))}
     if groups:
-        rows = list(stopped.annotate(**groups).values(*groups).annotate(**counts).order_by(*groups))
+        # NULL (no service, no group) last on both databases, so the answer does not depend on which.
+        order = [F(name).asc(nulls_last=True) for name in groups]
+        rows = list(stopped.annotate(**groups).values(*groups).annotate(**counts).order_by(*order))
     else:
         rows = [stopped.aggregate(**counts)]
     return [
