@@ -10,6 +10,7 @@ from keel.incidents.actions.lifecycle import put_incident_on_hold, transition_in
 from keel.incidents.actions.records import open_incident, update_incident
 from keel.incidents.states import HoldReason, IncidentState, Level
 from keel.lib.clock import frozen_at
+from keel.sla.actions import create_calendar
 from keel.sla.models import Calendar, CalendarVersion, Policy
 from tests.sla.conftest import HOUR, OFFICE_HOURS, london
 
@@ -144,7 +145,7 @@ def test_editing_a_calendar_makes_a_new_version(api, incident_manager, office_ho
     assert CalendarVersion.objects.filter(calendar=office_hours).count() == 2
 
 
-@pytest.mark.parametrize("who", ["agent", "resolver", "requester"])
+@pytest.mark.parametrize("who", ["agent", "resolver", "requester", "config_manager"])
 def test_only_managers_and_admins_write_sla_setup(api, request, who, office_hours, policies):
     client = api(request.getfixturevalue(who))
 
@@ -153,6 +154,56 @@ def test_only_managers_and_admins_write_sla_setup(api, request, who, office_hour
 
     assert (created.status_code, edited.status_code) == (403, 403)
     assert Policy.objects.get(pk=policies[1].pk).resolution_target_s == 2 * HOUR
+
+
+def _delete(client, path):
+    return client.client.delete(f"/api/v1{path}", headers=client.headers)
+
+
+def _spare_calendar():
+    return create_calendar(actor=None, fields={"name": "Spare", "zone": "UTC", "windows": NIGHTS})
+
+
+def _sla_writes(client, office_hours, spare, unused_policy):
+    """Each write the SLA set-up offers, once: the status codes answered, in order."""
+    return [
+        client.patch(f"/sla/calendars/{office_hours.pk}", {"windows": NIGHTS}).status_code,
+        _delete(client, f"/sla/calendars/{spare.pk}").status_code,
+        client.post(
+            "/sla/policies", {"name": "Mine", "calendar": office_hours.pk, "resolution_target_seconds": 60}
+        ).status_code,
+        _delete(client, f"/sla/policies/{unused_policy.pk}").status_code,
+    ]
+
+
+@pytest.mark.parametrize("who", ["agent", "resolver", "requester", "config_manager"])
+def test_everyone_but_managers_is_refused_every_sla_write_and_nothing_changes(api, request, who, policies):
+    office_hours, spare = policies[1].calendar, _spare_calendar()
+    client = api(request.getfixturevalue(who))
+
+    statuses = _sla_writes(client, office_hours, spare, policies[1])
+    refusal = client.patch(f"/sla/calendars/{office_hours.pk}", {"windows": NIGHTS}).json()
+
+    assert statuses == [403, 403, 403, 403]
+    assert refusal["message"] == "Only incident managers and administrators can change SLA calendars and policies."
+    assert (Calendar.objects.get(pk=office_hours.pk).version, Calendar.objects.filter(pk=spare.pk).exists()) == (
+        1,
+        True,
+    )
+    assert sorted(Policy.objects.values_list("name", flat=True)) == ["P1 critical", "P3 moderate", "Standard"]
+
+
+def test_an_incident_manager_holds_manage_sla_and_may_make_every_sla_write(api, incident_manager, policies):
+    office_hours, spare = policies[1].calendar, _spare_calendar()
+
+    statuses = _sla_writes(api(incident_manager), office_hours, spare, policies[1])
+
+    assert statuses == [200, 204, 201, 204]
+    assert (Calendar.objects.get(pk=office_hours.pk).version, Calendar.objects.filter(pk=spare.pk).exists()) == (
+        2,
+        False,
+    )
+    assert sorted(Policy.objects.values_list("name", flat=True)) == ["Mine", "P3 moderate", "Standard"]
 
 
 def test_requesters_cannot_read_sla_setup(api, requester, office_hours):
