@@ -61,5 +61,5 @@ def _append(lock: threading.Lock, runs: list[str]) -> None:
         runs.append("ran")
 
 
-def test_the_schedule_enqueues_auto_close_and_the_sla_sweep(db):
-    assert tick(worker="w1") == ["incidents.auto_close", "sla.sweep"]
+def test_the_schedule_enqueues_auto_close_the_sla_sweep_and_the_holiday_extension(db):
+    assert tick(worker="w1") == ["incidents.auto_close", "sla.sweep", "sla.extend_public_holidays"]

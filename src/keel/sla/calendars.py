@@ -3,18 +3,25 @@ storing it as an immutable version, and reading versions back for the arithmetic
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 import holidays as holiday_tables
 
-from keel.sla.clock import WEEKDAYS, CalendarError, CalendarSpec, Closure, Window, describe, hhmm, validate
+from keel.sla.clock import SEARCH_DAYS, WEEKDAYS, CalendarError, CalendarSpec, Closure, Window, describe, hhmm, validate
 from keel.sla.models import CalendarVersion
 
-# Public holidays are copied into the calendar for these years around the edit (B5: stored, not
-# looked up at run time); an edit in a later year refreshes them.
+# Public holidays are copied into each calendar version (B5: stored, never looked up at run time)
+# for two years back and five ahead of the edit. The engine looks at most SEARCH_DAYS (1 100 days,
+# just over three years) past a clock's start, so a version covers every clock attached while it
+# is current; ``extend_public_holidays`` (daily) adds years before that stops being true.
 HOLIDAY_YEARS_BEFORE: Final = 2
-HOLIDAY_YEARS_AFTER: Final = 3
+HOLIDAY_YEARS_AHEAD: Final = 5
+# A calendar's holidays must reach the year of now + this; 366 days of slack (a leap year) past
+# the search bound, so the daily job has a year to run before any clock could miss a holiday.
+HOLIDAY_HORIZON: Final = timedelta(days=SEARCH_DAYS + 366)
+# Versions stored before they recorded their years were copied for two back and three ahead.
+_LEGACY_YEARS_AHEAD: Final = 3
 _TIME: Final = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
 
@@ -116,13 +123,27 @@ def parse_recurring(raw: Sequence[Mapping[str, Any]]) -> tuple[tuple[int, int, s
     return tuple(days)
 
 
-def public_holidays(country: str, subdivision: str, *, around: int) -> tuple[tuple[date, str], ...]:
+def holiday_years(year: int) -> range:
+    """The years of public holidays a calendar edited in ``year`` stores."""
+    return range(year - HOLIDAY_YEARS_BEFORE, year + HOLIDAY_YEARS_AHEAD + 1)
+
+
+def holiday_coverage(version: CalendarVersion) -> range:
+    """The years whose public holidays ``version`` holds (stored with it as ``holiday_years``)."""
+    stored = version.spec.get("holiday_years")
+    if stored is None:
+        year = version.created_at.year
+        return range(year - HOLIDAY_YEARS_BEFORE, year + _LEGACY_YEARS_AHEAD + 1)
+    first, last = stored
+    return range(first, last + 1)
+
+
+def public_holidays(country: str, subdivision: str, *, years: range) -> tuple[tuple[date, str], ...]:
     """The public holidays of a country (and region) from the ``holidays`` package, as stored dates."""
     if not country:
         if subdivision:
             raise CalendarError("Give holiday_country with holiday_subdivision.", field="holiday_country")
         return ()
-    years = range(around - HOLIDAY_YEARS_BEFORE, around + HOLIDAY_YEARS_AFTER + 1)
     try:
         table = holiday_tables.country_holidays(country.upper(), subdiv=subdivision or None, years=years)
     except NotImplementedError as error:
