@@ -2,9 +2,12 @@
 would have counted from the start (retroactive start and pause, glpi#6902/#15605), and a clock no
 policy fits any more keeps its commitment and says so."""
 
+from dataclasses import replace
+
 import pytest
 
 from keel.activity.models import EntryKind, TimelineEntry
+from keel.incidents.actions._sla import facts_of
 from keel.incidents.actions.assignment import assign_incident
 from keel.incidents.actions.lifecycle import (
     put_incident_on_hold,
@@ -16,6 +19,8 @@ from keel.incidents.actions.records import open_incident, update_incident
 from keel.incidents.states import HoldReason, IncidentState, Level, ResolutionCode
 from keel.lib.clock import frozen_at
 from keel.sla.actions import create_policy, update_policy
+from keel.sla.clocks import sync_clocks
+from keel.sla.facts import Phase
 from keel.sla.models import Clock, ClockEvent
 from keel.sla.replay import Kind
 from tests.sla.conftest import HOUR, london
@@ -236,3 +241,24 @@ def test_when_the_matching_policy_lacks_the_target_that_clock_keeps_its_own(
         "SLA response clock kept at 2 h (P3 moderate): the matching policy Resolve only has no response target; "
         "30 min of business time counted so far."
     ) in _sla_notes(incident)
+
+
+def test_a_hold_missing_from_the_history_is_still_paused_on_attach_with_the_time_counted(
+    api, p1_only, agent, requester, service_desk
+):
+    """What the incident is now wins over a history that lacks it (say, rows imported without
+    their audit): the clock attached late pauses at the attach, and says what it had counted."""
+    incident = _open_p3(agent, requester)
+    _at("2025-06-02T09:00", assign_incident, incident, actor=agent, group=service_desk)
+    _at("2025-06-02T11:00", put_incident_on_hold, incident, actor=agent, reason=HoldReason.AWAITING_VENDOR)
+    incident.priority = 1
+    opened_only = replace(facts_of(incident), phases=lambda: [(incident.opened_at, Phase.OPEN, "")])
+
+    sync_clocks(opened_only, at=london("2025-06-02T12:00"), actor_id=agent.pk, rematch=True)
+
+    clock, history = _history(api, agent, incident, "resolution", when="2025-06-02T12:00")
+    assert clock["state"] == "paused"
+    assert history == [
+        ("attached", "2025-06-02T08:00:00.000000Z", 0),
+        ("paused", "2025-06-02T11:00:00.000000Z", 3 * HOUR),
+    ]
