@@ -61,5 +61,10 @@ def _append(lock: threading.Lock, runs: list[str]) -> None:
         runs.append("ran")
 
 
-def test_the_schedule_enqueues_auto_close_the_sla_sweep_and_the_alert_sweep(db):
-    assert tick(worker="w1") == ["incidents.auto_close", "sla.sweep", "integrations.sweep"]
+def test_the_schedule_enqueues_every_periodic_job(db):
+    assert tick(worker="w1") == [
+        "incidents.auto_close",
+        "sla.sweep",
+        "sla.extend_public_holidays",
+        "integrations.sweep",
+    ]

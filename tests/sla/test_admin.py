@@ -45,3 +45,14 @@ def test_admin_pages_for_policies_and_clocks(client, admin_user, policies):
     assert client.get("/admin/sla/policy/").status_code == 200
     assert client.get(f"/admin/sla/policy/{policies[1].pk}/change/").status_code == 200
     assert client.get("/admin/sla/clock/").status_code == 200
+
+
+def test_the_admin_asks_for_closes_next_day_on_a_night_shift(client, admin_user):
+    client.force_login(admin_user)
+    nights = json.dumps([{"weekday": "mon", "opens": "22:00", "closes": "06:00"}])
+
+    response = client.post("/admin/sla/calendar/add/", _calendar_form(windows=nights))
+
+    assert response.status_code == 200
+    assert "closes before it opens. For a night shift that ends the next morning add" in response.content.decode()
+    assert not Calendar.objects.exists()

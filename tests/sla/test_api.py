@@ -1,16 +1,20 @@
 """The SLA API: calendars and policies (managers write, staff read), the incident's clocks, compliance."""
 
+from importlib import import_module
+
 import pytest
+from django.apps import apps as django_apps
 
 from keel.incidents.actions.assignment import assign_incident
-from keel.incidents.actions.lifecycle import put_incident_on_hold, resolve_incident, transition_incident
+from keel.incidents.actions.lifecycle import put_incident_on_hold, transition_incident
 from keel.incidents.actions.records import open_incident, update_incident
-from keel.incidents.states import HoldReason, IncidentState, Level, ResolutionCode
+from keel.incidents.states import HoldReason, IncidentState, Level
 from keel.lib.clock import frozen_at
+from keel.sla.actions import create_calendar
 from keel.sla.models import Calendar, CalendarVersion, Policy
 from tests.sla.conftest import HOUR, OFFICE_HOURS, london
 
-NIGHTS = [{"weekday": "mon", "opens": "22:00", "closes": "06:00"}]
+NIGHTS = [{"weekday": "mon", "opens": "22:00", "closes": "06:00", "closes_next_day": True}]
 
 
 def test_a_manager_creates_a_calendar_with_public_holidays(api, incident_manager):
@@ -54,6 +58,17 @@ def test_a_manager_creates_a_calendar_with_public_holidays(api, incident_manager
         ),
         ({"windows": [{"weekday": "mon", "opens": "9am", "closes": "17:00"}]}, "windows", "must be a time like 09:00"),
         ({"windows": []}, "windows", "no working time"),
+        (
+            {"windows": [{"weekday": "mon", "opens": "17:00", "closes": "09:00"}]},
+            "windows",
+            "Window mon 17:00–09:00 closes before it opens. For a night shift that ends the next morning add "
+            '"closes_next_day": true; if the times are the wrong way round, swap them.',
+        ),
+        (
+            {"windows": [{"weekday": "mon", "opens": "09:00", "closes": "17:00", "closes_next_day": True}]},
+            "windows",
+            "Window mon 09:00–17:00 has closes_next_day but closes the same day",
+        ),
         ({"holiday_country": "XX"}, "holiday_country", "No public holidays known for country 'XX'"),
         (
             {"closures": [{"starts": "2025-12-25T00:00", "ends": "2025-12-24T00:00"}]},
@@ -72,10 +87,55 @@ def test_an_unusable_calendar_is_refused_and_nothing_is_stored(api, incident_man
     assert not Calendar.objects.exists()
 
 
-def test_a_night_shift_calendar_is_accepted(api, admin_user):
-    response = api(admin_user).post("/sla/calendars", {"name": "Nights", "zone": "UTC", "windows": NIGHTS})
+def test_a_night_shift_says_it_closes_the_next_day_and_every_answer_says_which_windows_do(api, admin_user):
+    windows = [
+        {"weekday": "mon", "opens": "09:00", "closes": "17:00"},
+        {"weekday": "tue", "opens": "22:00", "closes": "06:00", "closes_next_day": True},
+        {"weekday": "Wednesday", "opens": "18:00", "closes": "24:00"},  # midnight needs no flag
+        {"weekday": "sat", "opens": "00:00", "closes": "00:00"},
+    ]
 
-    assert response.status_code == 201
+    created = api(admin_user).post("/sla/calendars", {"name": "Nights", "zone": "UTC", "windows": windows})
+
+    assert created.status_code == 201, created.json()
+    read = api(admin_user).get("/sla/calendars/Nights").json()
+    assert (
+        created.json()["windows"]
+        == read["windows"]
+        == [
+            {"weekday": "mon", "opens": "09:00", "closes": "17:00", "closes_next_day": False},
+            {"weekday": "tue", "opens": "22:00", "closes": "06:00", "closes_next_day": True},
+            {"weekday": "wed", "opens": "18:00", "closes": "00:00", "closes_next_day": True},
+            {"weekday": "sat", "opens": "00:00", "closes": "00:00", "closes_next_day": True},
+        ]
+    )
+
+
+def test_a_night_shift_counts_through_midnight_as_one_window(api, admin_user, agent, requester):
+    client = api(admin_user)
+    client.post("/sla/calendars", {"name": "Nights", "zone": "Europe/London", "windows": NIGHTS})
+    client.post("/sla/policies", {"name": "Night desk", "calendar": "Nights", "resolution_target_seconds": 4 * HOUR})
+
+    with frozen_at(london("2025-06-02T23:00")):  # a Monday, an hour into the shift
+        incident = open_incident(actor=agent, caller=requester, title="Batch job stuck")
+
+    # 23:00–03:00 BST, across midnight (E19b)
+    resolution = api(agent).get(f"/incidents/{incident.number}").json()["sla"][0]
+    assert resolution["target_at"] == "2025-06-03T02:00:00.000000Z"
+
+
+def test_editing_another_field_keeps_a_night_shift_stored_before_the_flag_existed(api, incident_manager):
+    """Calendars saved before windows carried ``closes_next_day``: migration 0002 marks their night
+    shifts, so a later edit of something else is not refused."""
+    api(incident_manager).post("/sla/calendars", {"name": "Nights", "zone": "UTC", "windows": NIGHTS})
+    Calendar.objects.update(windows=[{"weekday": "mon", "opens": "22:00", "closes": "06:00"}])  # as stored then
+
+    import_module("keel.sla.migrations.0002_windows_closes_next_day").mark_next_day_windows(django_apps, None)
+    response = api(incident_manager).patch("/sla/calendars/Nights", {"name": "Night shift"})
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["windows"] == [{**NIGHTS[0], "closes_next_day": True}]
+    assert response.json()["version"] == 1
 
 
 def test_editing_a_calendar_makes_a_new_version(api, incident_manager, office_hours):
@@ -85,7 +145,7 @@ def test_editing_a_calendar_makes_a_new_version(api, incident_manager, office_ho
     assert CalendarVersion.objects.filter(calendar=office_hours).count() == 2
 
 
-@pytest.mark.parametrize("who", ["agent", "resolver", "requester"])
+@pytest.mark.parametrize("who", ["agent", "resolver", "requester", "config_manager"])
 def test_only_managers_and_admins_write_sla_setup(api, request, who, office_hours, policies):
     client = api(request.getfixturevalue(who))
 
@@ -94,6 +154,56 @@ def test_only_managers_and_admins_write_sla_setup(api, request, who, office_hour
 
     assert (created.status_code, edited.status_code) == (403, 403)
     assert Policy.objects.get(pk=policies[1].pk).resolution_target_s == 2 * HOUR
+
+
+def _delete(client, path):
+    return client.client.delete(f"/api/v1{path}", headers=client.headers)
+
+
+def _spare_calendar():
+    return create_calendar(actor=None, fields={"name": "Spare", "zone": "UTC", "windows": NIGHTS})
+
+
+def _sla_writes(client, office_hours, spare, unused_policy):
+    """Each write the SLA set-up offers, once: the status codes answered, in order."""
+    return [
+        client.patch(f"/sla/calendars/{office_hours.pk}", {"windows": NIGHTS}).status_code,
+        _delete(client, f"/sla/calendars/{spare.pk}").status_code,
+        client.post(
+            "/sla/policies", {"name": "Mine", "calendar": office_hours.pk, "resolution_target_seconds": 60}
+        ).status_code,
+        _delete(client, f"/sla/policies/{unused_policy.pk}").status_code,
+    ]
+
+
+@pytest.mark.parametrize("who", ["agent", "resolver", "requester", "config_manager"])
+def test_everyone_but_managers_is_refused_every_sla_write_and_nothing_changes(api, request, who, policies):
+    office_hours, spare = policies[1].calendar, _spare_calendar()
+    client = api(request.getfixturevalue(who))
+
+    statuses = _sla_writes(client, office_hours, spare, policies[1])
+    refusal = client.patch(f"/sla/calendars/{office_hours.pk}", {"windows": NIGHTS}).json()
+
+    assert statuses == [403, 403, 403, 403]
+    assert refusal["message"] == "Only incident managers and administrators can change SLA calendars and policies."
+    assert (Calendar.objects.get(pk=office_hours.pk).version, Calendar.objects.filter(pk=spare.pk).exists()) == (
+        1,
+        True,
+    )
+    assert sorted(Policy.objects.values_list("name", flat=True)) == ["P1 critical", "P3 moderate", "Standard"]
+
+
+def test_an_incident_manager_holds_manage_sla_and_may_make_every_sla_write(api, incident_manager, policies):
+    office_hours, spare = policies[1].calendar, _spare_calendar()
+
+    statuses = _sla_writes(api(incident_manager), office_hours, spare, policies[1])
+
+    assert statuses == [200, 204, 201, 204]
+    assert (Calendar.objects.get(pk=office_hours.pk).version, Calendar.objects.filter(pk=spare.pk).exists()) == (
+        2,
+        False,
+    )
+    assert sorted(Policy.objects.values_list("name", flat=True)) == ["Mine", "P3 moderate", "Standard"]
 
 
 def test_requesters_cannot_read_sla_setup(api, requester, office_hours):
@@ -227,34 +337,70 @@ def test_the_sla_endpoint_adds_each_clocks_history(api, agent, requester, servic
     ]
 
 
-def test_compliance_by_priority(api, agent, requester, service_desk, policies):
-    for impact, resolved_at in (
-        (Level.HIGH, "2025-06-02T10:00"),
-        (Level.HIGH, "2025-06-02T12:00"),
-        (Level.MEDIUM, "2025-06-02T12:00"),
-    ):
-        with frozen_at(london("2025-06-02T09:00")):
-            incident = open_incident(actor=agent, caller=requester, title="Mail", impact=impact, urgency=Level.HIGH)
-            assign_incident(incident, actor=agent, group=service_desk)
-        with frozen_at(london(resolved_at)):
-            resolve_incident(incident, actor=agent, code=ResolutionCode.SOLVED_PERMANENTLY)
+def test_a_calendar_edit_shows_in_the_history_with_the_business_time_counted_until_then(
+    api, agent, requester, incident_manager, policies
+):
+    office_hours = policies[3].calendar
+    with frozen_at(london("2025-06-02T09:00")):
+        incident = open_incident(actor=agent, caller=requester, title="Mail", impact=Level.MEDIUM, urgency=Level.MEDIUM)
+    longer_days = [{**window, "closes": "18:00"} for window in OFFICE_HOURS]
+    with frozen_at(london("2025-06-02T11:30")):
+        edited = api(incident_manager).patch(f"/sla/calendars/{office_hours.pk}", {"windows": longer_days})
 
-    body = api(agent).get("/sla/compliance?name=resolution&by=priority&period=month").json()
+    body = api(agent).get(f"/incidents/{incident.number}/sla").json()
 
-    assert [(row["key"], row["met"], row["breached"], row["percent_within_sla"]) for row in body["rows"]] == [
-        (1, 1, 1, 50.0),
-        (2, 1, 0, 100.0),
+    assert edited.status_code == 200
+    resolution = next(clock for clock in body if clock["name"] == "resolution")
+    assert [(item["kind"], item["at"], item["business_seconds"]) for item in resolution["history"]] == [
+        ("attached", "2025-06-02T08:00:00.000000Z", 0),
+        ("calendar_switched", "2025-06-02T10:30:00.000000Z", 9000),
     ]
-    assert body["rows"][0]["period"] == "2025-06-01T00:00:00.000000Z"
-    by_group = api(agent).get("/sla/compliance?name=response&by=group").json()["rows"]
-    # Nobody answered before resolving: every response clock stopped late at the resolution.
-    assert [(row["key"], row["met"], row["breached"]) for row in by_group] == [(service_desk.pk, 0, 3)]
+    assert resolution["target_at"] == "2025-06-02T16:00:00.000000Z"  # 2.5 h + 5.5 h of the longer day: 17:00 BST
 
 
-def test_compliance_refuses_an_unknown_grouping(api, agent):
-    response = api(agent).get("/sla/compliance?by=colour")
+def test_patching_impact_and_urgency_recalculates_the_clocks_in_the_answer_and_on_the_timeline(api, agent, policies):
+    client = api(agent)
+    with frozen_at(london("2025-06-02T09:00")):
+        number = client.post("/incidents", {"title": "VPN", "impact": "medium", "urgency": "medium"}).json()["number"]
 
-    assert (response.status_code, response.json()["field"]) == (400, "by")
+    with frozen_at(london("2025-06-02T10:00")):
+        patched = client.patch(f"/incidents/{number}", {"impact": "high", "urgency": "high"})
+
+    assert patched.status_code == 200, patched.json()
+    assert patched.json()["priority"] == "P1"
+    assert patched.json()["sla"] == [
+        {
+            "name": "resolution",
+            "policy": "P1 critical",
+            "state": "running",
+            "target_at": "2025-06-02T10:00:00.000000Z",  # 2 h from 09:00 BST
+            "target_seconds": 7200,
+            "business_seconds_elapsed": 3600,
+            "business_seconds_left": 3600,
+            "breached_at": None,
+            "overdue": False,
+        },
+        {
+            "name": "response",
+            "policy": "P1 critical",
+            "state": "running",
+            "target_at": "2025-06-02T08:30:00.000000Z",
+            "target_seconds": 1800,
+            "business_seconds_elapsed": 3600,
+            "business_seconds_left": 0,
+            "breached_at": "2025-06-02T08:30:00.000000Z",  # 30 min from 09:00 BST: past when raised
+            "overdue": True,
+        },
+    ]
+    summaries = [entry["summary"] for entry in client.get(f"/incidents/{number}/timeline").json()]
+    assert (
+        "SLA resolution clock recalculated: 8 h (P3 moderate) → 2 h (P1 critical); 1 h of business time counted so far."
+        in summaries
+    )
+    assert (
+        "SLA response clock recalculated: 2 h (P3 moderate) → 30 min (P1 critical); "
+        "1 h of business time counted so far and is already breached."
+    ) in summaries
 
 
 def test_a_create_answers_the_same_sla_as_a_read(api, agent, policies):

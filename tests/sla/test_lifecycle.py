@@ -3,6 +3,7 @@
 import pytest
 
 from keel.activity.models import EntryKind, TimelineEntry
+from keel.cmdb.actions import create_service
 from keel.incidents.actions._sla import sync_sla
 from keel.incidents.actions.assignment import assign_incident
 from keel.incidents.actions.conversation import add_comment
@@ -13,20 +14,21 @@ from keel.incidents.actions.lifecycle import (
     transition_incident,
 )
 from keel.incidents.actions.records import open_incident, update_incident
+from keel.incidents.models import Category
 from keel.incidents.states import TRANSITIONS, HoldReason, IncidentState, Level, ResolutionCode
 from keel.lib.clock import frozen_at
 from keel.sla.actions import create_calendar, create_policy, update_policy
 from keel.sla.clock import datetime_of
-from keel.sla.clocks import read_clock
+from keel.sla.clock_rows import read_clock
 from keel.sla.models import Clock, ClockEvent
 from keel.sla.queries import incident_sla_panel
 from keel.sla.replay import Kind
 from tests.sla.conftest import HOUR, london
 
 
-def _open(agent, requester, *, impact=Level.MEDIUM, urgency=Level.MEDIUM, when="2025-06-02T09:00"):
+def _open(agent, requester, *, impact=Level.MEDIUM, urgency=Level.MEDIUM, when="2025-06-02T09:00", **fields):
     with frozen_at(london(when)):
-        return open_incident(actor=agent, caller=requester, title="VPN down", impact=impact, urgency=urgency)
+        return open_incident(actor=agent, caller=requester, title="VPN down", impact=impact, urgency=urgency, **fields)
 
 
 def _clock(incident, name):
@@ -85,6 +87,89 @@ def test_policies_match_in_order_on_service_and_vip(policies, office_hours, agen
 
     assert _clock(_open(agent, vip), "resolution").policy_name == "VIP"
     assert _clock(_open(agent, requester), "resolution").policy_name == "P3 moderate"
+
+
+def test_a_service_policy_matches_incidents_on_that_service_and_a_service_change_rematches(
+    policies, office_hours, agent, requester
+):
+    shop = create_service(actor=None, name="Online shop")
+    create_policy(
+        actor=None,
+        fields={"name": "Shop", "position": 20, "service": shop, "calendar": office_hours, "resolution_target_s": HOUR},
+    )
+    on_shop = _open(agent, requester, service=shop)
+    elsewhere = _open(agent, requester, service=create_service(actor=None, name="Payroll"))
+    unset = _open(agent, requester)
+
+    matched = [_clock(incident, "resolution").policy_name for incident in (on_shop, elsewhere, unset)]
+    assert matched == ["Shop", "P3 moderate", "P3 moderate"]
+    with frozen_at(london("2025-06-02T09:30")):
+        update_incident(unset, actor=agent, changes={"service": shop})
+    moved = _clock(unset, "resolution")
+    assert (moved.policy_name, moved.target_s, moved.due_at) == ("Shop", HOUR, london("2025-06-02T10:00"))
+    assert _clock(unset, "response").policy_name == "P3 moderate"  # Shop has no response target
+
+
+def test_a_category_policy_matches_incidents_in_that_category_and_a_category_change_rematches(
+    policies, office_hours, agent, requester
+):
+    hardware, software = Category.objects.create(name="Hardware"), Category.objects.create(name="Software")
+    create_policy(
+        actor=None,
+        fields={
+            "name": "Hardware swap",
+            "position": 20,
+            "category_id": hardware.pk,
+            "calendar": office_hours,
+            "resolution_target_s": 24 * HOUR,
+        },
+    )
+    in_hardware = _open(agent, requester, category=hardware)
+    in_software = _open(agent, requester, category=software)
+
+    assert _clock(in_hardware, "resolution").policy_name == "Hardware swap"
+    assert _clock(in_software, "resolution").policy_name == "P3 moderate"
+    with frozen_at(london("2025-06-02T10:00")):
+        update_incident(in_software, actor=agent, changes={"category": hardware})
+    moved = _clock(in_software, "resolution")
+    # 8 h on Monday, 8 h on Tuesday, the last 8 h on Wednesday
+    assert (moved.policy_name, moved.due_at) == ("Hardware swap", london("2025-06-04T17:00"))
+
+
+def test_when_several_policies_match_the_lowest_position_wins_then_the_oldest(policies, office_hours, agent, requester):
+    shop = create_service(actor=None, name="Online shop")
+    hardware = Category.objects.create(name="Hardware")
+
+    def policy(name, position, **criteria):
+        return create_policy(
+            actor=None,
+            fields={
+                "name": name,
+                "position": position,
+                "calendar": office_hours,
+                "resolution_target_s": HOUR,
+                **criteria,
+            },
+        )
+
+    # Every one of these matches a P3 incident on the shop in hardware, except the P1-only one.
+    p1_shop = policy("P1 on the shop", 1, service=shop, priority=1)
+    by_service = policy("Shop", 20, service=shop)
+    by_category = policy("Hardware", 25, category_id=hardware.pk)
+    policy("Late twin of P3", 30, priority=3)  # same position as "P3 moderate", created after it
+
+    def matched():
+        return _clock(_open(agent, requester, service=shop, category=hardware), "resolution").policy_name
+
+    first = matched()
+    update_policy(by_service, actor=None, changes={"position": 40})
+    second = matched()
+    update_policy(by_category, actor=None, changes={"is_active": False})
+    third = matched()
+    update_policy(p1_shop, actor=None, changes={"priority": None})
+    fourth = matched()
+
+    assert [first, second, third, fourth] == ["Shop", "Hardware", "P3 moderate", "P1 on the shop"]
 
 
 def test_starting_work_stops_the_response_clock_and_assigning_does_not(policies, agent, requester, service_desk):
@@ -362,3 +447,8 @@ def test_a_policy_on_another_calendar_counts_with_it_from_the_change_on(
     assert (resolution.calendar, resolution.target_s) == (always, 10 * HOUR)
     assert (resolution.due_at, resolution.breached_at) == (london("2025-06-02T19:00"), None)
     assert _kinds(resolution)[-2:] == [Kind.RETARGETED, Kind.CALENDAR_SWITCHED]
+    history = next(e for e in incident_sla_panel(incident.pk) if e["name"] == "resolution")["history"]
+    assert [(item["label"], item["business_seconds"]) for item in history[-2:]] == [
+        ("Recalculated", 7 * HOUR),
+        ("Calendar changed", 7 * HOUR),
+    ]

@@ -5,12 +5,14 @@ from datetime import timedelta
 from keel.incidents.tasks import close_stale_resolved_incidents_task
 from keel.integrations.tasks import sweep_alerts_task
 from keel.scheduler.tick import Job
-from keel.sla.tasks import sweep_task
+from keel.sla.tasks import extend_public_holidays_task, sweep_task
 
 SCHEDULE = [
     Job(name="incidents.auto_close", every=timedelta(minutes=10), run=close_stale_resolved_incidents_task.enqueue),
     # Warnings and breaches must fire within 60 s of their moment (issue 4): sweep twice a minute.
     Job(name="sla.sweep", every=timedelta(seconds=30), run=sweep_task.enqueue),
+    # Calendars keep public holidays well past any due (sla.calendars.HOLIDAY_HORIZON); a year of slack.
+    Job(name="sla.extend_public_holidays", every=timedelta(days=1), run=extend_public_holidays_task.enqueue),
     # Leases that ran out, flapping that calmed down, rules that wait on time (minimum firing time).
     Job(name="integrations.sweep", every=timedelta(seconds=30), run=sweep_alerts_task.enqueue),
 ]

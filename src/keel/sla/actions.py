@@ -13,13 +13,17 @@ from keel.cmdb.models import Service
 from keel.lib import clock as wall_clock
 from keel.lib.errors import Conflict, InvalidInput, NotAllowed
 from keel.sla.calendars import (
+    HOLIDAY_HORIZON,
     build_spec,
     forget_specs,
+    holiday_coverage,
+    holiday_years,
     parse_closures,
     parse_recurring,
     parse_windows,
     public_holidays,
     spec_json,
+    windows_json,
 )
 from keel.sla.clock import CalendarError
 from keel.sla.clocks import recalibrate
@@ -119,7 +123,8 @@ def calendar_values(fields: Mapping[str, Any], *, creating: bool) -> dict[str, A
         closures = parse_closures(_list(fields.get("closures"), "closures"))
         recurring = parse_recurring(_list(fields.get("recurring_closures"), "recurring_closures"))
         country, subdivision = str(fields["holiday_country"] or "").upper(), str(fields["holiday_subdivision"] or "")
-        holidays = public_holidays(country, subdivision, around=wall_clock.now().year)
+        years = holiday_years(wall_clock.now().year)
+        holidays = public_holidays(country, subdivision, years=years)
         spec = build_spec(
             zone=str(fields.get("zone") or ""),
             windows=windows,
@@ -130,17 +135,58 @@ def calendar_values(fields: Mapping[str, Any], *, creating: bool) -> dict[str, A
     except CalendarError as error:
         raise InvalidInput(error.message, field=error.field) from error
     stored = spec_json(spec)
+    if country:
+        stored["holiday_years"] = [years.start, years.stop - 1]
     return {
         "name": name[:100],
         "zone": spec.zone,
-        "windows": _list(fields.get("windows"), "windows"),
+        "windows": windows_json(windows),
         "holiday_country": country,
         "holiday_subdivision": subdivision,
-        "holidays": [{"date": day, "name": label} for day, label in stored["holidays"]],
+        "holidays": _holiday_rows(stored),
         "closures": _list(fields.get("closures"), "closures"),
         "recurring_closures": _list(fields.get("recurring_closures"), "recurring_closures"),
         "spec": stored,
     }
+
+
+def _holiday_rows(spec: Mapping[str, Any]) -> list[dict[str, str]]:
+    return [{"date": day, "name": label} for day, label in spec["holidays"]]
+
+
+def extend_public_holidays() -> int:
+    """Keep each calendar's public holidays reaching ``HOLIDAY_HORIZON`` past now, so one nobody
+    edits does not stop closing on them a few years on. Returns how many calendars were extended;
+    run daily by the scheduler, and a second run the same day extends nothing.
+
+    The missing years go into a new version effective now; the years the calendar held already are
+    copied as they were (B5: a ``holidays`` upgrade never rewrites them). Running clocks keep the
+    version they count with: it covers every instant they can look at (see ``calendars``).
+    """
+    now = wall_clock.now()
+    horizon = (now + HOLIDAY_HORIZON).year
+    extended = 0
+    for pk in Calendar.objects.exclude(holiday_country="").values_list("pk", flat=True):
+        with transaction.atomic():
+            calendar = Calendar.objects.select_for_update().get(pk=pk)
+            current = CalendarVersion.objects.get(calendar=calendar, number=calendar.version)
+            held = holiday_coverage(current)
+            if held.stop > horizon:
+                continue
+            years = range(held.stop, holiday_years(now.year).stop)
+            added = public_holidays(calendar.holiday_country, calendar.holiday_subdivision, years=years)
+            spec = {
+                **current.spec,
+                "holidays": [*current.spec["holidays"], *([day.isoformat(), name] for day, name in added)],
+                "holiday_years": [held.start, years.stop - 1],
+            }
+            calendar.version += 1
+            calendar.holidays, calendar.updated_at = _holiday_rows(spec), now
+            forget_specs()
+            CalendarVersion.objects.create(calendar=calendar, number=calendar.version, spec=spec, created_at=now)
+            calendar.save(update_fields=["version", "holidays", "updated_at"])
+        extended += 1
+    return extended
 
 
 def _list(value: object, field: str) -> list[Any]:

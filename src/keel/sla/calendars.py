@@ -3,23 +3,34 @@ storing it as an immutable version, and reading versions back for the arithmetic
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 import holidays as holiday_tables
 
-from keel.sla.clock import WEEKDAYS, CalendarError, CalendarSpec, Closure, Window, hhmm, validate
+from keel.sla.clock import SEARCH_DAYS, WEEKDAYS, CalendarError, CalendarSpec, Closure, Window, describe, hhmm, validate
 from keel.sla.models import CalendarVersion
 
-# Public holidays are copied into the calendar for these years around the edit (B5: stored, not
-# looked up at run time); an edit in a later year refreshes them.
+# Public holidays are copied into each calendar version (B5: stored, never looked up at run time)
+# for two years back and five ahead of the edit. The engine looks at most SEARCH_DAYS (1 100 days,
+# just over three years) past a clock's start, so a version covers every clock attached while it
+# is current; ``extend_public_holidays`` (daily) adds years before that stops being true.
 HOLIDAY_YEARS_BEFORE: Final = 2
-HOLIDAY_YEARS_AFTER: Final = 3
+HOLIDAY_YEARS_AHEAD: Final = 5
+# A calendar's holidays must reach the year of now + this; 366 days of slack (a leap year) past
+# the search bound, so the daily job has a year to run before any clock could miss a holiday.
+HOLIDAY_HORIZON: Final = timedelta(days=SEARCH_DAYS + 366)
+# Versions stored before they recorded their years were copied for two back and three ahead.
+_LEGACY_YEARS_AHEAD: Final = 3
 _TIME: Final = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
 
 def parse_windows(raw: Sequence[Mapping[str, Any]]) -> tuple[Window, ...]:
-    """``[{"weekday": "mon", "opens": "09:00", "closes": "17:00"}]`` → windows; ``24:00`` means midnight."""
+    """``[{"weekday": "mon", "opens": "09:00", "closes": "17:00"}]`` → windows; ``24:00`` means midnight.
+
+    A window that closes earlier in the day than it opens is a night shift only when it says so
+    with ``"closes_next_day": true`` (see ``_closes_next_day``); the engine then reads it as B2 does.
+    """
     windows = []
     for index, item in enumerate(raw):
         weekday = str(item.get("weekday", "")).strip().lower()[:3]
@@ -30,8 +41,39 @@ def parse_windows(raw: Sequence[Mapping[str, Any]]) -> tuple[Window, ...]:
             )
         opens = _minutes(item.get("opens"), f"windows[{index}].opens")
         closes = _minutes(item.get("closes"), f"windows[{index}].closes")
-        windows.append(Window(WEEKDAYS.index(weekday), opens, closes))
+        window = Window(WEEKDAYS.index(weekday), opens, closes)
+        _check_next_day(window, item.get("closes_next_day", False), where=f"windows[{index}]")
+        windows.append(window)
     return tuple(windows)
+
+
+def closes_next_day(window: Window) -> bool:
+    """B2: a window closing at or before its opening time closes the next day (a night shift, a
+    window up to midnight, 00:00–00:00 for the whole day)."""
+    return window.closes <= window.opens
+
+
+def _check_next_day(window: Window, flag: object, *, where: str) -> None:
+    """A time typed the wrong way round must not silently become a 16-hour night shift: closing
+    before opening needs the explicit flag, and the flag on a same-day window is refused too.
+    Midnight (00:00 or 24:00) closes the next day without it: it cannot be read any other way."""
+    if not isinstance(flag, bool):
+        raise CalendarError(f"{where}.closes_next_day must be true or false (got {flag!r}).", field="windows")
+    if closes_next_day(window) == flag or window.closes == 0:
+        return
+    if flag:
+        raise CalendarError(
+            f"Window {describe(window)} has closes_next_day but closes the same day, after it opens; "
+            "remove closes_next_day (a window lasts at most 24 hours).",
+            field="windows",
+        )
+    if window.closes == window.opens:
+        return  # one instant: validate() says how to write a whole day
+    raise CalendarError(
+        f"Window {describe(window)} closes before it opens. For a night shift that ends the next "
+        'morning add "closes_next_day": true; if the times are the wrong way round, swap them.',
+        field="windows",
+    )
 
 
 def _minutes(raw: object, where: str) -> int:
@@ -81,13 +123,27 @@ def parse_recurring(raw: Sequence[Mapping[str, Any]]) -> tuple[tuple[int, int, s
     return tuple(days)
 
 
-def public_holidays(country: str, subdivision: str, *, around: int) -> tuple[tuple[date, str], ...]:
+def holiday_years(year: int) -> range:
+    """The years of public holidays a calendar edited in ``year`` stores."""
+    return range(year - HOLIDAY_YEARS_BEFORE, year + HOLIDAY_YEARS_AHEAD + 1)
+
+
+def holiday_coverage(version: CalendarVersion) -> range:
+    """The years whose public holidays ``version`` holds (stored with it as ``holiday_years``)."""
+    stored = version.spec.get("holiday_years")
+    if stored is None:
+        year = version.created_at.year
+        return range(year - HOLIDAY_YEARS_BEFORE, year + _LEGACY_YEARS_AHEAD + 1)
+    first, last = stored
+    return range(first, last + 1)
+
+
+def public_holidays(country: str, subdivision: str, *, years: range) -> tuple[tuple[date, str], ...]:
     """The public holidays of a country (and region) from the ``holidays`` package, as stored dates."""
     if not country:
         if subdivision:
             raise CalendarError("Give holiday_country with holiday_subdivision.", field="holiday_country")
         return ()
-    years = range(around - HOLIDAY_YEARS_BEFORE, around + HOLIDAY_YEARS_AFTER + 1)
     try:
         table = holiday_tables.country_holidays(country.upper(), subdiv=subdivision or None, years=years)
     except NotImplementedError as error:
@@ -137,8 +193,17 @@ def spec_from_json(data: Mapping[str, Any]) -> CalendarSpec:
     )
 
 
-def windows_json(spec: CalendarSpec) -> list[dict[str, str]]:
-    return [{"weekday": WEEKDAYS[w.weekday], "opens": hhmm(w.opens), "closes": hhmm(w.closes)} for w in spec.windows]
+def windows_json(windows: Sequence[Window]) -> list[dict[str, Any]]:
+    """Windows as stored on the calendar and answered by the API: each says whether it closes the next day."""
+    return [
+        {
+            "weekday": WEEKDAYS[w.weekday],
+            "opens": hhmm(w.opens),
+            "closes": hhmm(w.closes),
+            "closes_next_day": closes_next_day(w),
+        }
+        for w in windows
+    ]
 
 
 # Versions never change, so a process keeps each one it has read (and its cached day spans). A

@@ -1,72 +1,32 @@
-"""Every write on SLA clocks: keeping an incident's clocks in line with its facts, and the sweep.
+"""Clock writes that follow the incident and its calendar: ``sync_clocks`` and ``recalibrate``.
 
 ``sync_clocks`` is called by incidents' actions inside their transaction, with the incident row
 locked, after every change that can matter (open, state, priority/service/category, first
 response). It compares what the incident now is with what each clock records and appends the
-events that close the gap, so calling it twice changes nothing the second time. ``sweep`` fires
-warnings and breaches that fall due; both go through ``_fire_due`` and its unique rows, so a
-warning or a breach is published exactly once however many workers race.
+events that close the gap, so calling it twice changes nothing the second time. Warnings and
+breaches that fell due are recorded through ``clock_rows.settle`` and its unique rows, like the
+sweep's, so each is published exactly once however many writers race.
 """
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
-from typing import Final
 
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from keel.lib import clock as wall_clock
-from keel.lib.events import publish
 from keel.sla import clock
-from keel.sla.calendars import spec_of_version
 from keel.sla.clock import duration_words
-from keel.sla.events import SlaBreached, SlaWarning
-from keel.sla.models import Calendar, CalendarVersion, Clock, ClockEvent, ClockName, OnReopen, Policy
-from keel.sla.replay import ACTIVE, Event, Kind, Reading, State, replay
-
-
-class Phase(StrEnum):
-    """Where the incident stands, as far as clocks care; incidents map their states onto these."""
-
-    OPEN = "open"
-    ON_HOLD = "on_hold"
-    DONE = "done"
-    CANCELLED = "cancelled"
-
-
-@dataclass(frozen=True)
-class IncidentFacts:
-    """What the clocks of one incident depend on, read from the incident by its actions."""
-
-    incident_id: int
-    opened_at: datetime
-    priority: int
-    service_id: int | None
-    category_id: int | None
-    caller_vip: bool | None  # None: not read (no policy is matched on this change)
-    group_id: int | None
-    phase: Phase
-    hold_reason: str
-    responded_at: datetime | None
-
-
-# The derived columns of a clock (plus what reports group by).
-CACHED: Final = (
-    "state",
-    "target_s",
-    "due_at",
-    "next_at",
-    "elapsed_s",
-    "breached_at",
-    "ended_at",
-    "priority",
-    "service_id",
-    "group_id",
-    "calendar_version_id",
-    "policy_id",
+from keel.sla.clock_rows import (
+    append,
+    cached_values,
+    current_version,
+    events_of,
+    read_row,
+    settle,
+    store_cache,
+    when_words,
 )
+from keel.sla.facts import Change, Earlier, IncidentFacts, Phase, earlier_events
+from keel.sla.models import Calendar, CalendarVersion, Clock, ClockName, OnReopen, Policy
+from keel.sla.replay import ACTIVE, Kind, Reading, State
 
 
 def match_policy(facts: IncidentFacts) -> Policy | None:
@@ -103,26 +63,39 @@ def sync_clocks(
     for name in ClockName.values:
         existing = current.get(name)
         if existing is None:
-            if policy is not None and _should_attach(name, facts, policy):
-                notes.append(_attach(name, facts, policy, at=at, actor_id=actor_id, start=facts.opened_at))
+            earlier = _earlier(name, facts, policy, at=at) if policy is not None else None
+            if policy is not None and earlier is not None:
+                notes.append(_attach(name, facts, policy, at=at, actor_id=actor_id, earlier=earlier))
             continue
-        notes.extend(_sync_one(existing, facts, policy, at=at, actor_id=actor_id))
+        notes.extend(_sync_one(existing, facts, policy, rematched=rematch, at=at, actor_id=actor_id))
     return notes
 
 
-def _should_attach(name: str, facts: IncidentFacts, policy: Policy) -> bool:
+def _earlier(name: str, facts: IncidentFacts, policy: Policy, *, at: datetime) -> Earlier | None:
+    """Whether to attach ``name`` now and from where, with what it would have recorded before now."""
     if target_of(policy, name) is None or facts.phase in {Phase.DONE, Phase.CANCELLED}:
-        return False
+        return None
     # A clock that never ran is not attached for a commitment already kept.
-    return not (name == ClockName.RESPONSE and facts.responded_at is not None)
+    if name == ClockName.RESPONSE and facts.responded_at is not None:
+        return None
+    if facts.opened_at >= at:  # attaching as the incident opens: nothing happened before
+        return Earlier(facts.opened_at)
+    # Attaching late (a re-match): SN's retroactive start and pause, from the incident's history.
+    return earlier_events(
+        facts.phases(),
+        response=name == ClockName.RESPONSE,
+        pausing_reasons=policy.pausing_reasons,
+        restart=policy.on_reopen == OnReopen.RESTART,
+    )
 
 
 def _attach(
-    name: str, facts: IncidentFacts, policy: Policy, *, at: datetime, actor_id: int | None, start: datetime
+    name: str, facts: IncidentFacts, policy: Policy, *, at: datetime, actor_id: int | None, earlier: Earlier
 ) -> str:
     target = target_of(policy, name)
     assert target is not None
-    version = _current_version(policy.calendar)
+    start = earlier.start
+    version = current_version(policy.calendar)
     row = Clock.objects.create(
         incident_id=facts.incident_id,
         name=name,
@@ -136,7 +109,7 @@ def _attach(
         elapsed_at=start,
     )
     row.__dict__["_sla_events"] = []  # a new clock has no history to read (see events_of)
-    _append(
+    append(
         row,
         Kind.ATTACHED,
         start,
@@ -145,39 +118,67 @@ def _attach(
         calendar_version=version,
         data={"policy": policy.name, "priority": facts.priority, "retroactive": start < at},
     )
-    if facts.phase == Phase.ON_HOLD and name == ClockName.RESOLUTION and facts.hold_reason in policy.pausing_reasons:
-        _append(row, Kind.PAUSED, at, actor_id=actor_id, data={"reason": facts.hold_reason})
-    reading = _settle(row, at=at, announce=False)
+    _lay_in(row, earlier, facts, at=at, actor_id=actor_id)
+    reading = settle(row, at=at, announce=False)
     _store(row, reading, facts, at, before=[])
-    due = f", due {_when(reading.due)}" if reading.due is not None else ""
-    return f"SLA {name} clock started: {duration_words(target)} of business time ({policy.name}){due}."
+    due = f", due {when_words(reading.due)}" if reading.due is not None else ""
+    late = ", already breached" if reading.breached_at is not None else ""
+    words = f"{duration_words(target)} of business time ({policy.name})"
+    return f"SLA {name} clock started: {words}{_since(row, at)}{due}{late}."
+
+
+def _lay_in(row: Clock, earlier: Earlier, facts: IncidentFacts, *, at: datetime, actor_id: int | None) -> None:
+    """Append what a late clock would have recorded before now, then what the incident is now (on
+    hold for a reason that pauses) if that is still missing; each with the time counted by then."""
+    for kind, when, data in earlier.events:
+        elapsed = read_row(row, when).elapsed
+        append(row, kind, when, data={**data, "retroactive": True, "elapsed_s": elapsed})
+    if not earlier.events and facts.phase == Phase.OPEN:
+        return  # an incident being opened: nothing to add, and no replay spent on finding that out
+    change = _lifecycle_event(row, read_row(row, at), facts, at=at)
+    if change is not None:
+        kind, when, data = change
+        append(row, kind, when, actor_id=actor_id, data={**data, "elapsed_s": read_row(row, when).elapsed})
+
+
+def _since(row: Clock, at: datetime) -> str:
+    """How a clock attached late was laid onto the incident's past, for the timeline."""
+    if row.started_at >= at:
+        return ""
+    kinds = {event.kind for event in events_of(row)}
+    skipped = [word for kind, word in ((Kind.PAUSED, "on hold"), (Kind.STOPPED, "resolved")) if kind in kinds]
+    without = f", not counting its time {' or '.join(skipped)}" if skipped else ""
+    return f", counted from {when_words(clock.instant_of(row.started_at))}{without}"
 
 
 def _sync_one(
-    row: Clock, facts: IncidentFacts, policy: Policy | None, *, at: datetime, actor_id: int | None
+    row: Clock,
+    facts: IncidentFacts,
+    policy: Policy | None,
+    *,
+    rematched: bool,
+    at: datetime,
+    actor_id: int | None,
 ) -> list[str]:
     notes: list[str] = []
-    before = _cached(row)
-    reading = _settle(row, at=at, announce=True)
-    if reading.state in ACTIVE and policy is not None:
-        notes.extend(_retarget(row, policy, reading, at=at, actor_id=actor_id))
+    before = cached_values(row)
+    reading = settle(row, at=at, announce=True)
+    if reading.state in ACTIVE and rematched:
+        notes.extend(_rematch(row, policy, reading, at=at, actor_id=actor_id))
     reading = read_row(row, at)
     lifecycle = _lifecycle_event(row, reading, facts, at=at)
     if lifecycle is not None:
         kind, when, data = lifecycle
         if kind == Kind.STOPPED:
-            _settle(row, at=when, announce=True)
+            settle(row, at=when, announce=True)
         if kind == Kind.REOPENED and row.policy.on_reopen == OnReopen.RESTART:
             row.is_current = False
             row.save(update_fields=["is_current"])
-            notes.append(_attach(row.name, facts, row.policy, at=at, actor_id=actor_id, start=at))
+            notes.append(_attach(row.name, facts, row.policy, at=at, actor_id=actor_id, earlier=Earlier(at)))
             return notes
-        _append(row, kind, when, actor_id=actor_id, data={**data, "elapsed_s": read_row(row, when).elapsed})
+        append(row, kind, when, actor_id=actor_id, data={**data, "elapsed_s": read_row(row, when).elapsed})
     _store(row, read_row(row, at), facts, at, before)
     return notes
-
-
-Change = tuple[Kind, datetime, dict[str, object]]
 
 
 def _lifecycle_event(row: Clock, reading: Reading, facts: IncidentFacts, *, at: datetime) -> Change | None:
@@ -206,17 +207,41 @@ def _resolution_event(row: Clock, reading: Reading, facts: IncidentFacts, *, at:
     return None
 
 
-def _retarget(row: Clock, policy: Policy, reading: Reading, *, at: datetime, actor_id: int | None) -> list[str]:
+def _rematch(row: Clock, policy: Policy | None, reading: Reading, *, at: datetime, actor_id: int | None) -> list[str]:
+    """The policy was matched again: retarget to it, or, when it gives this clock no target, keep
+    the clock's own and say so (architecture.md: a re-match never cancels a clock)."""
+    target = None if policy is None else target_of(policy, row.name)
+    if policy is not None and target is not None:
+        return _retarget(row, policy, target, reading, at=at, actor_id=actor_id)
+    why = (
+        f"the matching policy {policy.name} has no {row.name} target" if policy else "no active policy matches any more"
+    )
+    append(
+        row,
+        Kind.UNMATCHED,
+        at,
+        actor_id=actor_id,
+        target_s=row.target_s,
+        data={"why": why, "policy": row.policy_name, "elapsed_s": reading.elapsed},
+    )
+    return [
+        f"SLA {row.name} clock kept at {duration_words(row.target_s)} ({row.policy_name}): {why}; "
+        f"{duration_words(reading.elapsed)} of business time counted so far."
+    ]
+
+
+def _retarget(
+    row: Clock, policy: Policy, target: int, reading: Reading, *, at: datetime, actor_id: int | None
+) -> list[str]:
     """Retroactive retarget (E11–E13): start and pauses kept, new target; a recorded breach stays.
 
     A policy on another calendar also switches the calendar from ``at`` on."""
-    target = target_of(policy, row.name)
-    if target is None or (policy.pk == row.policy_id and target == row.target_s):
+    if policy.pk == row.policy_id and target == row.target_s:
         return []
     old_target, old_policy = row.target_s, row.policy_name
     row.policy, row.policy_name, row.target_s, row.thresholds = policy, policy.name, target, list(policy.thresholds)
     row.save(update_fields=["policy", "policy_name", "target_s", "thresholds"])
-    _append(
+    append(
         row,
         Kind.RETARGETED,
         at,
@@ -232,11 +257,18 @@ def _retarget(row: Clock, policy: Policy, reading: Reading, *, at: datetime, act
     if policy.calendar_id != row.calendar_id:
         # Time already counted stays counted in the old calendar; from now on the new one counts
         # (SLA-SEMANTICS §2, service change; B12 pieces).
-        version = _current_version(policy.calendar)
+        version = current_version(policy.calendar)
         row.calendar, row.calendar_version = policy.calendar, version
         row.save(update_fields=["calendar", "calendar_version"])
-        _append(row, Kind.CALENDAR_SWITCHED, at, actor_id=actor_id, calendar_version=version)
-    after = _settle(row, at=at, announce=False, on_change=True)
+        append(
+            row,
+            Kind.CALENDAR_SWITCHED,
+            at,
+            actor_id=actor_id,
+            calendar_version=version,
+            data={"elapsed_s": reading.elapsed},
+        )
+    after = settle(row, at=at, announce=False, on_change=True)
     late = " and is already breached" if after.breached_at is not None and reading.breached_at is None else ""
     return [
         f"SLA {row.name} clock recalculated: {duration_words(old_target)} ({old_policy}) → {duration_words(target)} "
@@ -244,177 +276,26 @@ def _retarget(row: Clock, policy: Policy, reading: Reading, *, at: datetime, act
     ]
 
 
-def _settle(row: Clock, *, at: datetime, announce: bool, on_change: bool = False) -> Reading:
-    """Record every warning and the breach that fell due by ``at``; publish them if ``announce``.
-
-    Warnings passed at attach or on a retarget are recorded as skipped, not sent (B9); a breach
-    found on a retarget is published (someone must act), with ``on_change``. Each firing is an
-    insert-or-ignore on its unique row, so it is published only by the call that inserted it.
-    """
-    reading = read_row(row, at)
-    fired = False
-    for event, fact in firings_due(row, reading, at=at, announce=announce, on_change=on_change):
-        try:
-            with transaction.atomic():
-                event.save()
-        except IntegrityError:
-            continue
-        events_of(row).append(event)
-        fired = True
-        if fact is not None:
-            publish(fact)
-    return read_row(row, at) if fired else reading
-
-
-Firing = tuple[ClockEvent, SlaWarning | SlaBreached | None]
-
-
-def firings_due(row: Clock, reading: Reading, *, at: datetime, announce: bool, on_change: bool) -> list[Firing]:
-    """The warning and breach rows (unsaved) that ``reading`` says fell due by ``at``, with what to publish."""
-    now = wall_clock.now().isoformat()
-    firings: list[Firing] = []
-    sent = announce and not on_change
-    for percent, instant in reading.thresholds:
-        if instant > _instant(at):
-            continue
-        data: dict[str, object] = {"sent": sent, "detected_at": now, "elapsed_s": reading.target * percent // 100}
-        if not sent:
-            data["skipped_on"] = "change" if on_change else "attach"
-        warning = SlaWarning(
-            clock_id=row.pk,
-            incident_id=row.incident_id,
-            name=row.name,
-            percent=percent,
-            at=clock.datetime_of(instant),
-            due_at=_datetime(reading.due),
-        )
-        firings.append((_event(row, Kind.THRESHOLD, instant, percent=percent, data=data), warning if sent else None))
-    due = reading.due
-    if reading.state == State.RUNNING and due is not None and _instant(at) > due and reading.breached_at is None:
-        data = {
-            "detected_at": now,
-            "on_change": on_change,
-            "on_attach": not announce and not on_change,
-            "elapsed_s": reading.target,
-        }
-        breach = SlaBreached(
-            clock_id=row.pk, incident_id=row.incident_id, name=row.name, at=clock.datetime_of(due), on_change=on_change
-        )
-        firings.append((_event(row, Kind.BREACHED, due, data=data), breach if announce or on_change else None))
-    return firings
-
-
-def _event(row: Clock, kind: Kind, instant: int, *, percent: int | None = None, data: dict[str, object]) -> ClockEvent:
-    return ClockEvent(
-        clock=row, kind=kind, at=clock.datetime_of(instant), recorded_at=wall_clock.now(), percent=percent, data=data
-    )
-
-
 def recalibrate(calendar: Calendar, version: CalendarVersion, *, at: datetime, actor_id: int | None) -> int:
     """A calendar was edited: running and paused clocks count with the new version from ``at`` on
     (E25a); time already counted is untouched. Returns how many clocks were switched."""
     switched = 0
     for row in Clock.objects.select_for_update().filter(calendar=calendar, state__in=[s.value for s in ACTIVE]):
-        _settle(row, at=at, announce=True)
-        _append(row, Kind.CALENDAR_SWITCHED, at, actor_id=actor_id, calendar_version=version)
+        reading = settle(row, at=at, announce=True)
+        append(
+            row,
+            Kind.CALENDAR_SWITCHED,
+            at,
+            actor_id=actor_id,
+            calendar_version=version,
+            data={"elapsed_s": reading.elapsed},
+        )
         row.calendar_version = version
-        _store_cache(row, read_row(row, at), at)
+        store_cache(row, read_row(row, at), at)
         switched += 1
     return switched
 
 
-# --- reading and caching -------------------------------------------------------------------
-
-
-def events_of(row: Clock) -> list[ClockEvent]:
-    """The clock's events, read once per loaded row (rows are loaded locked, per transaction) and
-    extended in memory by ``_append``."""
-    cached: list[ClockEvent] | None = row.__dict__.get("_sla_events")
-    if cached is None:
-        cached = row.__dict__["_sla_events"] = list(ClockEvent.objects.filter(clock=row).order_by("id"))
-    return cached
-
-
-def read_clock(row: Clock, events: Sequence[ClockEvent], at: datetime) -> Reading:
-    """Replay a clock from its stored events (the cache is never an input)."""
-    schedule = [
-        (_instant(event.at), spec_of_version(event.calendar_version_id))
-        for event in events
-        if event.calendar_version_id is not None
-    ]
-    pure = [Event(Kind(e.kind), _instant(e.at), target=e.target_s, percent=e.percent) for e in events]
-    return replay(schedule, pure, row.thresholds, _instant(at))
-
-
-def read_row(row: Clock, at: datetime) -> Reading:
-    return read_clock(row, events_of(row), at)
-
-
 def _store(row: Clock, reading: Reading, facts: IncidentFacts, at: datetime, before: list[object]) -> None:
     row.priority, row.service_id, row.group_id = facts.priority, facts.service_id, facts.group_id
-    _store_cache(row, reading, at, before)
-
-
-def _store_cache(row: Clock, reading: Reading, at: datetime, before: list[object] | None = None) -> None:
-    """Write the derived columns if any differ from ``before`` (a running clock's elapsed_s as of
-    elapsed_at stays a true pair, so an unchanged row is not rewritten)."""
-    set_cache(row, reading, at)
-    if before is None or before != _cached(row):
-        row.save()
-
-
-def set_cache(row: Clock, reading: Reading, at: datetime) -> None:
-    row.state = reading.state
-    row.target_s = reading.target
-    row.due_at = _datetime(reading.due)
-    row.next_at = _datetime(reading.next_at)
-    row.elapsed_s = reading.elapsed
-    row.elapsed_at = clock.datetime_of(reading.ended_at) if reading.ended_at is not None else at
-    row.breached_at = _datetime(reading.breached_at)
-    row.ended_at = _datetime(reading.ended_at)
-
-
-def _cached(row: Clock) -> list[object]:
-    return [getattr(row, name) for name in CACHED]
-
-
-def _append(
-    row: Clock,
-    kind: Kind,
-    at: datetime,
-    *,
-    actor_id: int | None = None,
-    target_s: int | None = None,
-    percent: int | None = None,
-    calendar_version: CalendarVersion | None = None,
-    data: dict[str, object] | None = None,
-) -> ClockEvent:
-    event = ClockEvent.objects.create(
-        clock=row,
-        kind=kind,
-        at=at,
-        recorded_at=wall_clock.now(),
-        actor_id=actor_id,
-        target_s=target_s,
-        percent=percent,
-        calendar_version=calendar_version,
-        data=data or {},
-    )
-    events_of(row).append(event)
-    return event
-
-
-def _current_version(calendar: Calendar) -> CalendarVersion:
-    return CalendarVersion.objects.get(calendar=calendar, number=calendar.version)
-
-
-def _instant(moment: datetime) -> int:
-    return clock.instant_of(moment)
-
-
-def _datetime(instant: int | None) -> datetime | None:
-    return None if instant is None else clock.datetime_of(instant)
-
-
-def _when(instant: int) -> str:
-    return clock.datetime_of(instant).strftime("%Y-%m-%d %H:%M UTC")
+    store_cache(row, reading, at, before)

@@ -17,7 +17,7 @@ from keel.lib.sql import as_text, fetch, in_values
 from keel.sla import clock
 from keel.sla.calendars import spec_of_version, specs_of_versions
 from keel.sla.clock import duration_words
-from keel.sla.clocks import read_clock
+from keel.sla.clock_rows import read_clock
 from keel.sla.models import Calendar, Clock, ClockEvent, ClockName, Policy
 from keel.sla.replay import Kind, State
 
@@ -186,6 +186,7 @@ _LABELS: Final = {
     Kind.STOPPED: "Stopped",
     Kind.REOPENED: "Reopened",
     Kind.CANCELLED: "Cancelled",
+    Kind.UNMATCHED: "Kept",
     Kind.THRESHOLD: "Warning",
     Kind.BREACHED: "Breached",
 }
@@ -199,6 +200,10 @@ def _history_item(event: ClockEvent) -> dict[str, Any]:
             detail = f"target {duration_words(event.target_s or 0)} ({data.get('policy', '')})"
         case Kind.PAUSED:
             detail = str(data.get("reason", "")).replace("_", " ")
+        case Kind.UNMATCHED:
+            detail = (
+                f"{data.get('why', '')}: target {duration_words(event.target_s or 0)} ({data.get('policy', '')}) kept"
+            )
         case Kind.RETARGETED:
             old, new = int(data.get("old_target_s") or 0), event.target_s or 0
             detail = f"target {duration_words(old)} → {duration_words(new)} ({data.get('policy', '')})"
@@ -208,6 +213,10 @@ def _history_item(event: ClockEvent) -> dict[str, Any]:
             detail = f"{event.percent}% used" + ("" if data.get("sent") else " (skipped: already past)")
         case Kind.BREACHED:
             detail = "on recalculation" if data.get("on_change") else ""
+    if data.get("retroactive"):
+        # A clock attached on a re-match starts in the past with the pauses it would have had.
+        late = "attached late" if event.kind == Kind.ATTACHED else "from the incident's history"
+        detail = f"{detail} ({late})".lstrip()
     return {
         "kind": event.kind,
         "label": _LABELS.get(Kind(event.kind), event.kind),
@@ -265,7 +274,9 @@ def compliance(
         groups["bucket"] = PERIODS[period]("ended_at", tzinfo=UTC)
     counts = {"met": Count("id", filter=Q(state=State.MET)), "breached": Count("id", filter=Q(state=State.BREACHED))}
     if groups:
-        rows = list(stopped.annotate(**groups).values(*groups).annotate(**counts).order_by(*groups))
+        # NULL (no service, no group) last on both databases, so the answer does not depend on which.
+        order = [F(name).asc(nulls_last=True) for name in groups]
+        rows = list(stopped.annotate(**groups).values(*groups).annotate(**counts).order_by(*order))
     else:
         rows = [stopped.aggregate(**counts)]
     return [

@@ -13,7 +13,8 @@ from keel.sla.clock import OPEN_END, NoWorkingTime, Schedule, Span
 
 
 class Kind(StrEnum):
-    """What happened to a clock. Lifecycle kinds change the numbers; the last three record firings."""
+    """What happened to a clock. Lifecycle kinds change the numbers (``unmatched`` only records a
+    re-match that left them as they were); the last two record firings."""
 
     ATTACHED = "attached"
     PAUSED = "paused"
@@ -23,6 +24,8 @@ class Kind(StrEnum):
     STOPPED = "stopped"
     REOPENED = "reopened"
     CANCELLED = "cancelled"
+    # A re-match gave the clock no policy or no target: it keeps its own (changes no number).
+    UNMATCHED = "unmatched"
     THRESHOLD = "threshold"
     BREACHED = "breached"
 
@@ -58,7 +61,8 @@ class Reading:
     breached_at: int | None
     pauses: tuple[Span, ...]
     ended_at: int | None
-    thresholds: tuple[tuple[int, int], ...]  # (percent, instant) not yet fired or skipped, while running
+    # (percent, instant) not yet fired or skipped: while running, and those already passed while paused
+    thresholds: tuple[tuple[int, int], ...]
 
     @property
     def remaining(self) -> int:
@@ -115,6 +119,19 @@ class _History:
                 pass
 
 
+def _passed_while_paused(
+    schedule: Schedule, history: _History, pending: Sequence[int], elapsed: int, closed: Sequence[Span]
+) -> tuple[tuple[int, int], ...]:
+    """A paused clock's thresholds already passed but not recorded (it attached, or was retargeted,
+    while paused), with their instants, so they are recorded as skipped (B9) rather than sent on
+    resume. Usually none: a threshold passed while running was recorded before the pause."""
+    passed = [p for p in pending if history.target * p // 100 <= elapsed]
+    if not passed:
+        return ()
+    instants = clock.dues(schedule, history.start, [history.target * p // 100 for p in passed], closed)
+    return tuple(zip(passed, instants, strict=True))
+
+
 def replay(schedule: Schedule, events: Sequence[Event], thresholds: Sequence[int], now: int) -> Reading:
     """The clock's reading at ``now`` from its events (ordered as recorded)."""
     history = _History(start=events[0].at)
@@ -126,8 +143,10 @@ def replay(schedule: Schedule, events: Sequence[Event], thresholds: Sequence[int
     elapsed = clock.counted(schedule, history.start, until, counting)
     due: int | None = None
     waiting: tuple[tuple[int, int], ...] = ()
-    if history.paused_since is None:
-        pending = sorted(p for p in thresholds if p not in history.done_percents and 0 < p < 100)
+    pending = sorted(p for p in thresholds if p not in history.done_percents and 0 < p < 100)
+    if history.paused_since is not None:
+        waiting = _passed_while_paused(schedule, history, pending, elapsed, closed)
+    else:
         amounts = [history.target * p // 100 for p in pending] + [history.target]
         try:
             instants = clock.dues(schedule, history.start, amounts, closed)

@@ -17,7 +17,12 @@ class WindowIO(Strict):
     weekday: str = Field(description="mon … sun")
     opens: str = Field(description="HH:MM in the calendar's zone")
     closes: str = Field(
-        description="HH:MM; at or before `opens` means the next day (22:00–06:00); 00:00–00:00 is all day"
+        description="HH:MM; 00:00 (or 24:00) is midnight at the end of the day; 00:00–00:00 is the whole day"
+    )
+    closes_next_day: bool = Field(
+        False,
+        description="true for a night shift that closes the next morning (22:00–06:00): a window closing "
+        "before it opens is refused without it. Answers set it on every window that ends the next day.",
     )
 
 

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 
 from keel.lib import clock as wall_clock
 from keel.lib.events import publish
-from keel.sla.clocks import events_of, firings_due, read_row, set_cache
+from keel.sla.clock_rows import events_of, firings_due, read_row, set_cache
 from keel.sla.models import Clock, ClockEvent
 
 

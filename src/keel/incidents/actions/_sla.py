@@ -2,14 +2,20 @@
 a clock depends on calls ``sync_sla`` inside its transaction, with the row locked."""
 
 from datetime import datetime
+from functools import partial
+from typing import Final
 
 from keel.accounts.models import User
 from keel.activity.actions import add_entry
-from keel.activity.models import EntryKind
+from keel.activity.models import AuditRecord, EntryKind
 from keel.incidents.actions._record import SUBJECT, actor_id
 from keel.incidents.models import Incident
 from keel.incidents.states import DONE, PAUSES_SLA, IncidentState
-from keel.sla.clocks import IncidentFacts, Phase, sync_clocks
+from keel.sla.clocks import sync_clocks
+from keel.sla.facts import IncidentFacts, Phase, PhaseChange
+
+# The audited fields a clock's phase follows.
+PHASE_FIELDS: Final = ("state", "hold_reason")
 
 
 def sync_sla(
@@ -49,7 +55,37 @@ def facts_of(incident: Incident, *, matching: bool = True) -> IncidentFacts:
         phase=_phase(IncidentState(incident.state)),
         hold_reason=incident.hold_reason,
         responded_at=incident.first_response_at,
+        phases=partial(phase_history, incident),
     )
+
+
+def phase_history(incident: Incident) -> list[PhaseChange]:
+    """The incident's phases since it opened, from its audit rows of state and hold reason (one
+    read): what a clock attached late must lay its earlier pauses from (SLA-SEMANTICS §1).
+
+    Moves at one instant (assigned and started at once) collapse to the last: nothing is counted
+    in between. The state it opened in is the old value of its first state change.
+    """
+    rows = list(
+        AuditRecord.objects.filter(subject_type=SUBJECT, subject_id=incident.pk, field__in=PHASE_FIELDS)
+        .order_by("at", "pk")
+        .values_list("at", "field", "old_value", "new_value")
+    )
+    state = next((old for _, field, old, _ in rows if field == "state"), incident.state)
+    reason = ""
+    phases: list[PhaseChange] = [(incident.opened_at, _phase(IncidentState(state)), reason)]
+    for at, field, _, new in rows:
+        if field == "state":
+            state = new
+        else:
+            reason = new
+        phase = _phase(IncidentState(state))
+        entry = (at, phase, reason if phase == Phase.ON_HOLD else "")
+        if at == phases[-1][0]:
+            phases[-1] = entry
+        else:
+            phases.append(entry)
+    return phases
 
 
 def _phase(state: IncidentState) -> Phase:
