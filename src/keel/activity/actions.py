@@ -38,6 +38,24 @@ def add_entry(
     )
 
 
+def add_system_entries(
+    *, subject_type: str, subject_id: int, summaries: Sequence[str], data: Mapping[str, object], at: datetime
+) -> None:
+    """Several internal entries by Keel itself at one moment, in one statement."""
+    TimelineEntry.objects.bulk_create(
+        TimelineEntry(
+            subject_type=subject_type,
+            subject_id=subject_id,
+            kind=EntryKind.SYSTEM,
+            summary=summary[:300],
+            is_public=False,
+            data=dict(data),
+            at=at,
+        )
+        for summary in summaries
+    )
+
+
 def record_changes(
     *,
     subject_type: str,

@@ -10,8 +10,9 @@ sweep's, so each is published exactly once however many writers race.
 
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
+from keel.lib import clock as wall_clock
 from keel.sla import clock
 from keel.sla.clock import duration_words
 from keel.sla.clock_rows import (
@@ -19,13 +20,15 @@ from keel.sla.clock_rows import (
     cached_values,
     current_version,
     events_of,
+    firings_due,
     read_row,
+    set_cache,
     settle,
     store_cache,
     when_words,
 )
 from keel.sla.facts import Change, Earlier, IncidentFacts, Phase, earlier_events
-from keel.sla.models import Calendar, CalendarVersion, Clock, ClockName, OnReopen, Policy
+from keel.sla.models import Calendar, CalendarVersion, Clock, ClockEvent, ClockName, OnReopen, Policy
 from keel.sla.replay import ACTIVE, Kind, Reading, State
 
 
@@ -38,9 +41,21 @@ def match_policy(facts: IncidentFacts) -> Policy | None:
         .filter(Q(category_id__isnull=True) | Q(category_id=facts.category_id))
         .filter(Q(caller_vip__isnull=True) | Q(caller_vip=facts.caller_vip))
         .select_related("calendar")
+        # The calendar's current version in the same statement: a clock counts with it from now on.
+        .annotate(current_version_id=Subquery(_current_versions.values("pk")[:1]))
         .order_by("position", "id")
     )
     return matching.first()
+
+
+_current_versions = CalendarVersion.objects.filter(
+    calendar_id=OuterRef("calendar_id"), number=OuterRef("calendar__version")
+)
+
+
+def _version_id(policy: Policy) -> int:
+    matched: int | None = getattr(policy, "current_version_id", None)
+    return matched if matched is not None else current_version(policy.calendar).pk
 
 
 def target_of(policy: Policy, name: str) -> int | None:
@@ -57,6 +72,10 @@ def sync_clocks(
     """
     notes: list[str] = []
     policy = match_policy(facts) if opening or rematch else None
+    if opening and policy is not None and facts.phase == Phase.OPEN:
+        attached = _attach_at_open(facts, policy, at=at, actor_id=actor_id)
+        if attached is not None:
+            return attached
     # A new incident has no clock yet: no need to look (log_incident's statement budget).
     rows = Clock.objects.select_for_update(of=("self",)).select_related("policy")
     current = {} if opening else {row.name: row for row in rows.filter(incident_id=facts.incident_id, is_current=True)}
@@ -89,13 +108,90 @@ def _earlier(name: str, facts: IncidentFacts, policy: Policy, *, at: datetime) -
     )
 
 
+def _attach_at_open(facts: IncidentFacts, policy: Policy, *, at: datetime, actor_id: int | None) -> list[str] | None:
+    """The clocks of an incident being opened, written in two statements (the clocks, their first
+    events) with their caches computed before the insert. None when a clock would fire at once
+    (a zero target): ``_attach``'s path records that."""
+    version_id = _version_id(policy)
+    rows: list[Clock] = []
+    for name in ClockName.values:
+        target = target_of(policy, name)
+        if _earlier(name, facts, policy, at=at) is None or target is None:
+            continue
+        row = _new_clock(name, facts, policy, target=target, start=facts.opened_at, version_id=version_id)
+        row.__dict__["_sla_events"] = [
+            _attached_event(row, facts, policy, at=at, actor_id=actor_id, target=target, version_id=version_id)
+        ]
+        reading = read_row(row, at)
+        if firings_due(row, reading, at=at, announce=False, on_change=False):
+            return None
+        set_cache(row, reading, at)
+        rows.append(row)
+    Clock.objects.bulk_create(rows)
+    events = [event for row in rows for event in events_of(row)]
+    for row in rows:
+        for event in events_of(row):
+            event.clock = row
+    ClockEvent.objects.bulk_create(events)
+    return [_started(row, policy, read_row(row, at), at) for row in rows]
+
+
+def _new_clock(
+    name: str, facts: IncidentFacts, policy: Policy, *, target: int, start: datetime, version_id: int
+) -> Clock:
+    return Clock(
+        incident_id=facts.incident_id,
+        name=name,
+        policy=policy,
+        policy_name=policy.name,
+        calendar_id=policy.calendar_id,
+        calendar_version_id=version_id,
+        target_s=target,
+        thresholds=list(policy.thresholds),
+        started_at=start,
+        elapsed_at=start,
+        priority=facts.priority,
+        service_id=facts.service_id,
+        group_id=facts.group_id,
+    )
+
+
+def _attached_event(
+    row: Clock,
+    facts: IncidentFacts,
+    policy: Policy,
+    *,
+    at: datetime,
+    actor_id: int | None,
+    target: int,
+    version_id: int,
+) -> ClockEvent:
+    return ClockEvent(
+        clock=row,
+        kind=Kind.ATTACHED,
+        at=row.started_at,
+        recorded_at=wall_clock.now(),
+        actor_id=actor_id,
+        target_s=target,
+        calendar_version_id=version_id,
+        data={"policy": policy.name, "priority": facts.priority, "retroactive": row.started_at < at},
+    )
+
+
+def _started(row: Clock, policy: Policy, reading: Reading, at: datetime) -> str:
+    due = f", due {when_words(reading.due)}" if reading.due is not None else ""
+    late = ", already breached" if reading.breached_at is not None else ""
+    words = f"{duration_words(row.target_s)} of business time ({policy.name})"
+    return f"SLA {row.name} clock started: {words}{_since(row, at)}{due}{late}."
+
+
 def _attach(
     name: str, facts: IncidentFacts, policy: Policy, *, at: datetime, actor_id: int | None, earlier: Earlier
 ) -> str:
     target = target_of(policy, name)
     assert target is not None
     start = earlier.start
-    version = current_version(policy.calendar)
+    version = CalendarVersion(pk=_version_id(policy))
     row = Clock.objects.create(
         incident_id=facts.incident_id,
         name=name,
@@ -121,10 +217,7 @@ def _attach(
     _lay_in(row, earlier, facts, at=at, actor_id=actor_id)
     reading = settle(row, at=at, announce=False)
     _store(row, reading, facts, at, before=[])
-    due = f", due {when_words(reading.due)}" if reading.due is not None else ""
-    late = ", already breached" if reading.breached_at is not None else ""
-    words = f"{duration_words(target)} of business time ({policy.name})"
-    return f"SLA {name} clock started: {words}{_since(row, at)}{due}{late}."
+    return _started(row, policy, reading, at)
 
 
 def _lay_in(row: Clock, earlier: Earlier, facts: IncidentFacts, *, at: datetime, actor_id: int | None) -> None:

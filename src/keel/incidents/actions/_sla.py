@@ -6,8 +6,8 @@ from functools import partial
 from typing import Final
 
 from keel.accounts.models import User
-from keel.activity.actions import add_entry
-from keel.activity.models import AuditRecord, EntryKind
+from keel.activity.actions import add_system_entries
+from keel.activity.models import AuditRecord
 from keel.incidents.actions._record import SUBJECT, actor_id
 from keel.incidents.models import Incident
 from keel.incidents.states import DONE, PAUSES_SLA, IncidentState
@@ -29,17 +29,7 @@ def sync_sla(
         opening=opening,
         rematch=rematch,
     )
-    for note in notes:
-        add_entry(
-            subject_type=SUBJECT,
-            subject_id=incident.pk,
-            actor=None,
-            kind=EntryKind.SYSTEM,
-            summary=note,
-            is_public=False,
-            data={"sla": True},
-            at=now,
-        )
+    add_system_entries(subject_type=SUBJECT, subject_id=incident.pk, summaries=notes, data={"sla": True}, at=now)
 
 
 def facts_of(incident: Incident, *, matching: bool = True) -> IncidentFacts:
