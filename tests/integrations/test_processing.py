@@ -3,7 +3,7 @@ change nothing; leases expire; flapping is seen; labels land on CMDB CIs and ser
 
 from datetime import timedelta
 
-from keel.cmdb.actions import create_ci
+from keel.cmdb.actions import create_ci, update_ci
 from keel.cmdb.models import Service
 from keel.integrations.models import Alert, AlertEvent, ChangeEvent, Payload
 from keel.integrations.processing import process_pending, replay
@@ -167,8 +167,7 @@ def test_an_alert_that_keeps_flipping_is_flagged_flapping_and_calms_down_later(p
 def test_labels_land_on_the_ci_by_name_alias_or_host_and_on_the_service_that_depends_on_it(post, build_graph, ci_types):
     cis = build_graph(["shop depends_on db1", "shop depends_on storage"])
     Service.objects.create(name="Online shop", ci=cis["shop"], users=5000, criticality=1)
-    cis["storage"].aliases = ["db2"]
-    cis["storage"].save()
+    update_ci(cis["storage"], actor=None, changes={"aliases": ["db2", "san-01"]})
 
     post("alertmanager", GROUP_OF_TWO["json"])  # instances db1:9100 and db2:9100
     process_pending()

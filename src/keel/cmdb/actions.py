@@ -16,6 +16,7 @@ from keel.accounts.models import User
 from keel.cmdb.events import CMDBChanged
 from keel.cmdb.kinds import BUSINESS_SERVICE_TYPE, DEFAULT_CI_TYPES, RelationshipKind, ends
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
+from keel.cmdb.names import sync_names
 from keel.cmdb.permissions import can_manage_cmdb
 from keel.lib.errors import Conflict, InvalidInput, NotAllowed
 from keel.lib.events import publish
@@ -282,6 +283,8 @@ def _saved[M: models.Model](row: M, *, update_fields: list[str] | None = None) -
         shown = "ci_type" if field == "ci_type" else field
         raise InvalidInput(f"{_label(shown)}: {' '.join(messages)}", field=_api_field(shown)) from error
     row.save(update_fields=update_fields)
+    if isinstance(row, ConfigurationItem):
+        sync_names([row])
     return row
 
 

@@ -66,6 +66,23 @@ class ConfigurationItem(models.Model):
         return self.name
 
 
+class CIName(models.Model):
+    """A name a CI goes by (its own, and each alias), indexed: what monitoring labels are matched on.
+
+    Derived from ``ConfigurationItem.name`` and ``aliases`` by the CMDB's writes (``names.sync_names``);
+    a JSON list cannot be searched by index on both databases.
+    """
+
+    ci = models.ForeignKey(ConfigurationItem, on_delete=models.CASCADE, related_name="+", db_index=False)
+    name = models.CharField(max_length=200, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ci", "name"], name="ci_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Relationship(models.Model):
     """A typed edge of the CMDB graph: ``source <kind> target`` (checkout-api depends on payments-db).
 

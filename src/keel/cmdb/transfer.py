@@ -20,6 +20,7 @@ from keel.accounts.models import Team, User
 from keel.cmdb.actions import check_may_manage
 from keel.cmdb.kinds import CIStatus, Criticality, Environment, RelationshipKind, ends
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship
+from keel.cmdb.names import sync_names
 from keel.lib.errors import InvalidInput
 
 BATCH: Final = 2_000
@@ -204,6 +205,8 @@ def _upsert_cis(rows: Sequence[tuple[str, dict[str, Any]]], header: Sequence[str
     ConfigurationItem.objects.bulk_create(new, batch_size=500)
     if changed:
         ConfigurationItem.objects.bulk_update(changed, sorted(touched), batch_size=500)
+    renamed = [ci for ci in changed if {"name", "aliases"} & touched]
+    sync_names([*new, *renamed])
     result.created += len(new)
     result.updated += len(changed)
 

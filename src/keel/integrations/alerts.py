@@ -10,9 +10,9 @@ id) changes nothing, so replaying any stored payload creates nothing new.
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from django.db.models import Q
+from django.db.models import Field, Q
 
 from keel.integrations.inbound.prometheus.fingerprint import fingerprint
 from keel.integrations.mapping import Placement, place
@@ -26,7 +26,7 @@ from keel.integrations.states import (
     AlertEventKind,
     AlertStatus,
 )
-from keel.lib.sql import bulk_update
+from keel.lib.sql import bulk_update, columns_of_fields, insert_rows, row_of
 
 _STATUS_OF: Final = {
     SignalStatus.FIRING: AlertStatus.FIRING,
@@ -85,15 +85,15 @@ def apply_signals(batch: Sequence[tuple[Payload, Sequence[AlertSignal]]]) -> App
     applied = Applied()
     if not keyed:
         return applied
-    # Status-only signals (an acknowledge, a resolve) never create an alert: they name one.
-    first: dict[tuple[int, str], tuple[Payload, AlertSignal]] = {}
-    for payload, signal, key in keyed:
-        if signal.severity is not None:
-            first.setdefault(key, (payload, signal))
-    _create_missing(first)
     alerts = _locked({key for _, _, key in keyed})
+    # New identities start in memory and are inserted whole at the end (an insert, not an insert
+    # and an update); status-only signals (an acknowledge, a resolve) never create one.
+    fresh: dict[tuple[int, str], Alert] = {}
+    for payload, signal, key in keyed:
+        if signal.severity is not None and key not in alerts:
+            alerts[key] = fresh[key] = _new_alert(key, payload.received_at)
     placements = _placements(keyed, alerts)
-    events: list[AlertEvent] = []
+    events: list[tuple[Alert, dict[str, object]]] = []
     touched: dict[int, Alert] = {}
     for payload, signal, key in keyed:
         alert = alerts.get(key)
@@ -103,16 +103,55 @@ def apply_signals(batch: Sequence[tuple[Payload, Sequence[AlertSignal]]]) -> App
         changes = _apply(alert, signal, payload, placements)
         if changes is None:
             continue
-        touched[alert.pk] = alert
+        touched[id(alert)] = alert
         events.extend(
-            AlertEvent(alert=alert, at=payload.received_at, kind=kind, payload_id=payload.pk, note=note)
+            (alert, {"at": payload.received_at, "kind": kind, "payload_id": payload.pk, "note": note})
             for kind, note in changes
         )
-    bulk_update(Alert, list(touched.values()), WRITTEN)
-    AlertEvent.objects.bulk_create(events)
-    applied.alerts = len(touched)
-    applied.undecided = {alert.pk for alert in touched.values() if alert.needs_decision}
+    lost = _insert_fresh(fresh)
+    new = {id(alert) for alert in fresh.values()}
+    kept = [alert for alert in touched.values() if alert.pk is not None]
+    bulk_update(Alert, [alert for alert in kept if id(alert) not in new], WRITTEN)
+    rows = [{"alert_id": alert.pk, **event} for alert, event in events if alert.pk is not None]
+    insert_rows(AlertEvent._meta.db_table, _EVENT_COLUMNS, rows)
+    applied.alerts = len(kept)
+    applied.undecided = {alert.pk for alert in kept if alert.needs_decision}
+    if lost:
+        # Another processor created these identities first: apply their signals to its rows.
+        again = apply_signals([(payload, _naming(payload, signals, lost)) for payload, signals in batch])
+        applied.alerts += again.alerts
+        applied.undecided |= again.undecided
     return applied
+
+
+def _naming(payload: Payload, signals: Sequence[AlertSignal], keys: set[tuple[int, str]]) -> list[AlertSignal]:
+    return [signal for signal in signals if (payload.source_id, identity_of(payload.source, signal)) in keys]
+
+
+def _new_alert(key: tuple[int, str], at: datetime) -> Alert:
+    source_id, identity = key
+    return Alert(
+        source_id=source_id, identity=identity, occurrences=0, first_seen_at=at, last_seen_at=at, status_changed_at=at
+    )
+
+
+def _insert_fresh(fresh: Mapping[tuple[int, str], Alert]) -> set[tuple[int, str]]:
+    """Insert the new alerts whole; returns the identities a concurrent processor inserted first.
+
+    In key order: two processors inserting overlapping identities then wait for each other
+    instead of deadlocking (seen on PostgreSQL)."""
+    ordered = [fresh[key] for key in sorted(fresh)]
+    inserted = insert_rows(
+        Alert._meta.db_table,
+        _INSERTED_COLUMNS,
+        [row_of(alert, _INSERTED_FIELDS) for alert in ordered],
+        ignore_conflicts=True,
+        returning="id, source_id, identity",
+    )
+    ids = {(source_id, identity): pk for pk, source_id, identity in inserted}
+    for key, alert in fresh.items():
+        alert.pk = ids.get(key)
+    return set(fresh) - set(ids)
 
 
 Keyed = Sequence[tuple[Payload, AlertSignal, tuple[int, str]]]
@@ -130,30 +169,13 @@ def _placements(keyed: Keyed, alerts: Mapping[tuple[int, str], Alert]) -> dict[f
     return dict(zip(label_sets, place(list(label_sets.values())), strict=True))
 
 
-def _create_missing(first_signals: Mapping[tuple[int, str], tuple[Payload, AlertSignal]]) -> None:
-    """Placeholders for identities not stored yet (occurrences 0: "never applied"); a concurrent
-    processor creating the same one first is no error."""
-    if not first_signals:
-        return
-    known = set(_query(first_signals).values_list("source_id", "identity"))
-    placeholders = [
-        Alert(
-            source_id=source_id,
-            identity=identity,
-            severity=str(signal.severity),
-            summary=signal.summary[:1024],
-            occurrences=0,
-            first_seen_at=payload.received_at,
-            last_seen_at=payload.received_at,
-            status_changed_at=payload.received_at,
-        )
-        for (source_id, identity), (payload, signal) in first_signals.items()
-        if (source_id, identity) not in known
-    ]
-    # In key order: two processors inserting overlapping identities then wait for each other
-    # instead of deadlocking (seen on PostgreSQL); ids then follow the key order within a batch.
-    placeholders.sort(key=lambda alert: (alert.source_id, alert.identity))
-    Alert.objects.bulk_create(placeholders, ignore_conflicts=True, batch_size=500)
+_EVENT_COLUMNS: Final = columns_of_fields(AlertEvent, ["alert", "at", "kind", "payload_id", "note"])
+
+
+_INSERTED_FIELDS: Final = [
+    cast(Field[Any, Any], Alert._meta.get_field(name)) for name in ("source", "identity", *WRITTEN)
+]
+_INSERTED_COLUMNS: Final = columns_of_fields(Alert, ["source", "identity", *WRITTEN])
 
 
 def _locked(keys: set[tuple[int, str]]) -> dict[tuple[int, str], Alert]:

@@ -43,7 +43,7 @@ from keel.integrations.models import Alert, AlertEvent, Correlation, Correlation
 from keel.integrations.signals import Severity
 from keel.integrations.states import ACTIVE, SEVERITY_RANK, URGENCY_OF, AlertEventKind, OnAllResolved, OnRefire
 from keel.lib import clock
-from keel.lib.sql import bulk_update
+from keel.lib.sql import bulk_update, columns_of_fields, insert_rows
 
 MONITORING_USERNAME: Final = "monitoring"
 # An incident's description lists at most this many of the alerts that opened it.
@@ -67,9 +67,7 @@ def decide(alert_ids: Collection[int] | None = None, *, limit: int = 2000) -> De
         waiting = Alert.objects.filter(needs_decision=True)
         if alert_ids is not None:
             waiting = waiting.filter(pk__in=list(alert_ids))
-        alerts = list(
-            waiting.select_for_update(skip_locked=True, of=("self",)).select_related("source").order_by("id")[:limit]
-        )
+        alerts = list(waiting.select_for_update(skip_locked=True, of=("self",)).only(*_READ).order_by("id")[:limit])
         if not alerts:
             return decided
         incidents = Incident.objects.in_bulk({alert.incident_id for alert in alerts} - {None})
@@ -84,7 +82,7 @@ def decide(alert_ids: Collection[int] | None = None, *, limit: int = 2000) -> De
         for incident_id, members in ended.items():
             _check_clear(incidents[incident_id], members, decided=decided)
         bulk_update(Alert, alerts, ["incident", "needs_decision", "suppressed_by"])
-        AlertEvent.objects.bulk_create(events)
+        insert_rows(AlertEvent._meta.db_table, _EVENT_COLUMNS, events)
     return decided
 
 
@@ -98,7 +96,7 @@ class _Plan:
     groups: dict[tuple[int, str], list[Alert]] = field(default_factory=lambda: defaultdict(list))
     refired: dict[int, list[Alert]] = field(default_factory=lambda: defaultdict(list))
     ended: dict[int, list[Alert]] = field(default_factory=lambda: defaultdict(list))
-    events: list[AlertEvent] = field(default_factory=list)
+    events: list[dict[str, object]] = field(default_factory=list)
 
     def sort(self, alert: Alert, incident: Incident | None, decided: Decided) -> None:
         if alert.status not in ACTIVE:
@@ -162,12 +160,39 @@ def _facts(alert: Alert) -> AlertFacts:
     )
 
 
-def _event(alert: Alert, kind: str, at: datetime, *, note: str = "", incident: Incident | None = None) -> AlertEvent:
-    return AlertEvent(alert=alert, at=at, kind=kind, note=note[:300], incident_id=incident.pk if incident else None)
+def _event(
+    alert: Alert, kind: str, at: datetime, *, note: str = "", incident: Incident | None = None
+) -> dict[str, object]:
+    return {
+        "alert_id": alert.pk,
+        "at": at,
+        "kind": kind,
+        "note": note[:300],
+        "incident_id": incident.pk if incident else None,
+    }
+
+
+# What deciding reads of an alert (not its annotations, links or details: a storm is many rows).
+_READ: Final = (
+    "source_id",
+    "status",
+    "severity",
+    "summary",
+    "labels",
+    "occurrences",
+    "status_changed_at",
+    "is_flapping",
+    "ci_id",
+    "service_id",
+    "incident_id",
+    "suppressed_by_id",
+    "needs_decision",
+)
+_EVENT_COLUMNS: Final = columns_of_fields(AlertEvent, ["alert", "at", "kind", "note", "incident_id"])
 
 
 def _join_group(
-    rule_id: int, key: str, members: list[Alert], *, now: datetime, events: list[AlertEvent], decided: Decided
+    rule_id: int, key: str, members: list[Alert], *, now: datetime, events: list[dict[str, object]], decided: Decided
 ) -> None:
     rule = CorrelationRule.objects.select_related("assignment_group").get(pk=rule_id)
     current = Correlation.objects.filter(rule_id=rule_id, key=key, is_current=True).select_related("incident").first()

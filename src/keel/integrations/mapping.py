@@ -7,15 +7,13 @@ upstream walk), so that alerts from many hosts behind one failing dependency sha
 correlate into one incident.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from django.db.models import Q
-
 from keel.cmdb.impact import Direction, impact_of
 from keel.cmdb.models import ConfigurationItem, Service
-from keel.lib.sql import postgres
+from keel.cmdb.names import cis_named
 
 CI_LABELS: Final = (
     "ci",
@@ -59,13 +57,14 @@ def candidate_names(labels: Mapping[str, str]) -> list[str]:
 def place(labels: Sequence[Mapping[str, str]]) -> list[Placement]:
     """Each label set's CI and business service, in a few queries for the whole sequence."""
     wanted = [candidate_names(one) for one in labels]
-    cis = _cis_named({name for names in wanted for name in names})
+    named = cis_named({name for names in wanted for name in names})
+    cis = ConfigurationItem.objects.in_bulk(set(named.values())) if named else {}
     service_names = {str(one.get(label, "")) for one in labels for label in SERVICE_LABELS} - {""}
     services = dict(Service.objects.filter(name__in=service_names).values_list("name", "pk")) if service_names else {}
     served: dict[int, int | None] = {}
     placements = []
     for one, names in zip(labels, wanted, strict=True):
-        ci = next((cis[name] for name in names if name in cis), None)
+        ci = next((cis[named[name]] for name in names if name in named), None)
         named_service = next(
             (services[v] for label in SERVICE_LABELS if (v := str(one.get(label, ""))) in services), None
         )
@@ -74,30 +73,6 @@ def place(labels: Sequence[Mapping[str, str]]) -> list[Placement]:
         service = named_service if named_service is not None else served.get(ci.pk) if ci is not None else None
         placements.append(Placement(ci_id=ci.pk if ci is not None else None, service_id=service))
     return placements
-
-
-def _cis_named(names: Iterable[str]) -> dict[str, ConfigurationItem]:
-    """CIs by name, then by alias for the names no CI is called (aliases are scanned, names indexed)."""
-    names = set(names)
-    if not names:
-        return {}
-    found = {ci.name: ci for ci in ConfigurationItem.objects.filter(name__in=names).only("id", "name")}
-    rest = sorted(names - set(found))
-    if rest:
-        for ci in ConfigurationItem.objects.filter(_has_alias(rest)).only("id", "name", "aliases"):
-            for alias in ci.aliases:
-                if alias in rest and alias not in found:
-                    found[alias] = ci
-    return found
-
-
-def _has_alias(names: Sequence[str]) -> Q:
-    if postgres():
-        return Q(aliases__has_any_keys=list(names))  # jsonb ?| : also true for array elements
-    condition = Q()
-    for name in names:
-        condition |= Q(aliases__icontains=f'"{name}"')  # SQLite has no JSON containment lookup
-    return condition
 
 
 def _top_service(ci: ConfigurationItem) -> int | None:

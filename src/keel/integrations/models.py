@@ -93,7 +93,9 @@ class Alert(models.Model):
     """One alert identity of one source — a fingerprint, a dedup key. Every notification about it
     updates this row; what changed in its life is in its events."""
 
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="alerts")
+    # Indexes here are few on purpose: Alertmanager re-sends every firing alert every few minutes,
+    # and a re-send that changes no indexed column is an in-place (HOT) update on PostgreSQL.
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="alerts", db_index=False)
     identity = models.CharField(max_length=255)
     status = models.CharField(max_length=16, choices=AlertStatus.choices, default=AlertStatus.FIRING)
     severity = models.CharField(max_length=16, choices=[(s.value, s.value) for s in Severity])
@@ -115,7 +117,7 @@ class Alert(models.Model):
     ci = models.ForeignKey("cmdb.ConfigurationItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     service = models.ForeignKey("cmdb.Service", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     incident = models.ForeignKey(
-        "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     suppressed_by = models.ForeignKey(
         "MaintenanceWindow", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -127,10 +129,10 @@ class Alert(models.Model):
     last_payload_id = models.BigIntegerField(default=0)
 
     class Meta:
-        ordering = ["-last_seen_at", "-id"]
+        # Newest first: by id (the order they first arrived), which the primary key gives for free.
+        ordering = ["-id"]
         indexes = [
-            models.Index(fields=["-last_seen_at", "-id"], name="alert_seen"),
-            models.Index(fields=["status", "-last_seen_at", "-id"], name="alert_status_seen"),
+            models.Index(fields=["status", "-id"], name="alert_status"),
             models.Index(fields=["incident"], name="alert_incident"),
             # The sweep's reads: leases running out, decisions waiting.
             models.Index(fields=["ends_at"], condition=Q(status__in=["firing", "acknowledged"]), name="alert_lease"),

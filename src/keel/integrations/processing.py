@@ -27,6 +27,8 @@ from keel.lib.sql import bulk_update
 logger = logging.getLogger(__name__)
 
 BATCH: Final = 500
+# A batch also stops at this many alerts: Alertmanager sends groups of hundreds in one payload.
+BATCH_SIGNALS: Final = 2000
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,10 @@ def process_pending(*, batch: int = BATCH) -> Processed:
     """Apply the oldest pending payloads (up to ``batch``) and decide about the alerts they touched."""
     with transaction.atomic():
         payloads = list(
-            Payload.objects.filter(status=PayloadStatus.PENDING)
+            Payload.objects.filter(pk__in=_next_ids(batch), status=PayloadStatus.PENDING)
             .select_for_update(skip_locked=True, of=("self",))
             .select_related("source")
-            .order_by("id")[:batch]
+            .order_by("id")
         )
         if not payloads:
             return Processed(0, 0, 0)
@@ -61,6 +63,19 @@ def process_pending(*, batch: int = BATCH) -> Processed:
         bulk_update(Payload, payloads, ["status", "error", "signals", "processed_at"])
     decided = decide(applied.undecided) if applied.undecided else None
     return Processed(len(payloads), applied.alerts, len(decided.opened) if decided else 0)
+
+
+def _next_ids(batch: int) -> list[int]:
+    """The oldest pending payloads, up to ``batch`` of them or BATCH_SIGNALS alerts (at least one)."""
+    pending = Payload.objects.filter(status=PayloadStatus.PENDING).order_by("id").values_list("pk", "signals")
+    chosen: list[int] = []
+    signals = 0
+    for pk, count in pending[:batch]:
+        if chosen and signals + count > BATCH_SIGNALS:
+            break
+        chosen.append(pk)
+        signals += count
+    return chosen
 
 
 def _signals_of(payload: Payload) -> list[AlertSignal | ChangeSignal]:
