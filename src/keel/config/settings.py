@@ -164,6 +164,13 @@ LOGGING = {
 KEEL_SUBSCRIPTIONS = "keel.config.subscriptions.SUBSCRIPTIONS"
 KEEL_SCHEDULE = "keel.config.schedule.SCHEDULE"
 KEEL_PUMPS = "keel.config.pumps.PUMPS"
+# Served without the browser middleware (sessions, CSRF, auth, messages): monitoring tools' inbound URLs.
+KEEL_BARE_PATHS = [
+    "/integrations/alertmanager",
+    "/integrations/prometheus",
+    "/integrations/generic",
+    "/integrations/pagerduty",
+]
 # Where people and monitoring tools reach this Keel: the start of every inbound URL Keel prints.
 KEEL_BASE_URL = os.environ.get(
     "KEEL_BASE_URL", f"http://{os.environ.get('KEEL_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"

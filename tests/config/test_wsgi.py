@@ -1,0 +1,54 @@
+"""The WSGI application Keel serves: monitoring's inbound URLs without the browser middleware,
+everything else with it."""
+
+import io
+import json
+from typing import Any
+from wsgiref.util import setup_testing_defaults
+
+from keel.config.wsgi import application
+from keel.integrations.actions import create_source
+from keel.integrations.models import Payload
+from keel.integrations.states import SourceKind
+from tests.integrations.conftest import captured
+
+
+def _call(method: str, path: str, body: bytes = b"") -> tuple[str, dict[str, str], bytes]:
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "SERVER_NAME": "127.0.0.1",
+        "HTTP_HOST": "127.0.0.1",
+    }
+    setup_testing_defaults(environ)
+    answer: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
+        answer.update(status=status, headers=dict(headers))
+
+    content = b"".join(application(environ, start_response))
+    return answer["status"], answer["headers"], content
+
+
+def test_an_inbound_post_is_stored_without_session_or_csrf(transactional_db):
+    issued = create_source(actor=None, name="am", kind=SourceKind.ALERTMANAGER)
+    body = json.dumps(captured("alertmanager", "alertmanager-0.25-webhook-v4-firing")["json"]).encode()
+
+    status, headers, content = _call("POST", "/" + issued.url.split("/", 3)[3], body)
+
+    assert status.startswith("202")
+    assert json.loads(content)["alerts"] == 1
+    assert "Set-Cookie" not in headers
+    assert "X-Frame-Options" not in headers  # no browser middleware ran
+    assert Payload.objects.count() == 1
+
+
+def test_the_console_keeps_every_browser_protection(transactional_db):
+    status, headers, _ = _call("GET", "/sign-in/")
+
+    assert status.startswith("200")
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "csrftoken" in headers.get("Set-Cookie", "")
