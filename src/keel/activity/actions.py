@@ -3,6 +3,7 @@
 import mimetypes
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Final
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -11,6 +12,7 @@ from keel.accounts.models import User
 from keel.activity.models import Attachment, AuditRecord, EntryKind, TimelineEntry
 from keel.lib import clock
 from keel.lib.errors import InvalidInput
+from keel.lib.sql import columns_of_fields, insert_rows
 
 
 def add_entry(
@@ -41,19 +43,26 @@ def add_entry(
 def add_system_entries(
     *, subject_type: str, subject_id: int, summaries: Sequence[str], data: Mapping[str, object], at: datetime
 ) -> None:
-    """Several internal entries by Keel itself at one moment, in one statement."""
-    TimelineEntry.objects.bulk_create(
-        TimelineEntry(
-            subject_type=subject_type,
-            subject_id=subject_id,
-            kind=EntryKind.SYSTEM,
-            summary=summary[:300],
-            is_public=False,
-            data=dict(data),
-            at=at,
-        )
+    """Several internal entries by Keel itself at one moment, in one statement (one JSON parameter)."""
+    rows = [
+        {
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "kind": EntryKind.SYSTEM.value,
+            "summary": summary[:300],
+            "body": "",
+            "is_public": False,
+            "data": dict(data),
+            "at": at,
+        }
         for summary in summaries
-    )
+    ]
+    insert_rows(TimelineEntry._meta.db_table, _SYSTEM_COLUMNS, rows)
+
+
+_SYSTEM_COLUMNS: Final = columns_of_fields(
+    TimelineEntry, ["subject_type", "subject_id", "kind", "summary", "body", "is_public", "data", "at"]
+)
 
 
 def record_changes(

@@ -9,10 +9,10 @@ sweep's, so each is published exactly once however many writers race.
 """
 
 from datetime import datetime
-
-from django.db.models import OuterRef, Q, Subquery
+from typing import Final
 
 from keel.lib import clock as wall_clock
+from keel.lib.sql import columns_of, columns_of_fields, fetch, insert_rows, instance_from_row, row_of
 from keel.sla import clock
 from keel.sla.clock import duration_words
 from keel.sla.clock_rows import (
@@ -33,24 +33,34 @@ from keel.sla.replay import ACTIVE, Kind, Reading, State
 
 
 def match_policy(facts: IncidentFacts) -> Policy | None:
-    """The first active policy, in order, whose every criterion matches (an empty one matches all)."""
-    matching = (
-        Policy.objects.filter(is_active=True)
-        .filter(Q(priority__isnull=True) | Q(priority=facts.priority))
-        .filter(Q(service__isnull=True) | Q(service_id=facts.service_id))
-        .filter(Q(category_id__isnull=True) | Q(category_id=facts.category_id))
-        .filter(Q(caller_vip__isnull=True) | Q(caller_vip=facts.caller_vip))
-        .select_related("calendar")
-        # The calendar's current version in the same statement: a clock counts with it from now on.
-        .annotate(current_version_id=Subquery(_current_versions.values("pk")[:1]))
-        .order_by("position", "id")
-    )
-    return matching.first()
+    """The first active policy, in order, whose every criterion matches (an empty one matches all),
+    with its calendar and the calendar's current version id (``current_version_id``).
+
+    Written as SQL: every incident opened runs it, and the ORM took ~1 ms of CPU to build it.
+    """
+    found = fetch(_MATCH, [facts.priority, facts.service_id, facts.category_id, facts.caller_vip])
+    if not found:
+        return None
+    row = found[0]
+    width = len(Policy._meta.concrete_fields)
+    policy = instance_from_row(Policy, row[:width])
+    policy.calendar = instance_from_row(Calendar, row[width:-1])
+    policy.current_version_id = row[-1]  # type: ignore[attr-defined]
+    return policy
 
 
-_current_versions = CalendarVersion.objects.filter(
-    calendar_id=OuterRef("calendar_id"), number=OuterRef("calendar__version")
-)
+_MATCH = f"""
+    SELECT {columns_of(Policy, "p")}, {columns_of(Calendar, "c")},
+        (SELECT v.id FROM {CalendarVersion._meta.db_table} v WHERE v.calendar_id = c.id AND v.number = c.version)
+    FROM {Policy._meta.db_table} p JOIN {Calendar._meta.db_table} c ON c.id = p.calendar_id
+    WHERE p.is_active
+        AND (p.priority IS NULL OR p.priority = %s)
+        AND (p.service_id IS NULL OR p.service_id = %s)
+        AND (p.category_id IS NULL OR p.category_id = %s)
+        AND (p.caller_vip IS NULL OR p.caller_vip = %s)
+    ORDER BY p.position, p.id
+    LIMIT 1
+"""
 
 
 def _version_id(policy: Policy) -> int:
@@ -127,13 +137,23 @@ def _attach_at_open(facts: IncidentFacts, policy: Policy, *, at: datetime, actor
             return None
         set_cache(row, reading, at)
         rows.append(row)
-    Clock.objects.bulk_create(rows)
-    events = [event for row in rows for event in events_of(row)]
+    stored = [row_of(row, _CLOCK_FIELDS) for row in rows]
+    ids = {name: pk for pk, name in insert_rows(Clock._meta.db_table, _CLOCK_COLUMNS, stored, returning="id, name")}
     for row in rows:
+        row.pk = ids[row.name]
         for event in events_of(row):
             event.clock = row
-    ClockEvent.objects.bulk_create(events)
+    events = [{**row_of(event, _EVENT_FIELDS), "clock_id": event.clock_id} for row in rows for event in events_of(row)]
+    insert_rows(ClockEvent._meta.db_table, _EVENT_COLUMNS, events)
     return [_started(row, policy, read_row(row, at), at) for row in rows]
+
+
+# Written as one JSON parameter each (lib.sql.insert_rows): the ORM's bulk_create cost ~1 ms of
+# CPU per incident opened to compose two rows.
+_CLOCK_FIELDS: Final = [field for field in Clock._meta.concrete_fields if not field.primary_key]
+_CLOCK_COLUMNS: Final = columns_of_fields(Clock, [field.name for field in _CLOCK_FIELDS])
+_EVENT_FIELDS: Final = [f for f in ClockEvent._meta.concrete_fields if not f.primary_key and f.name != "clock"]
+_EVENT_COLUMNS: Final = columns_of_fields(ClockEvent, ["clock", *(field.name for field in _EVENT_FIELDS)])
 
 
 def _new_clock(
