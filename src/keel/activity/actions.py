@@ -12,7 +12,7 @@ from keel.accounts.models import User
 from keel.activity.models import Attachment, AuditRecord, EntryKind, TimelineEntry
 from keel.lib import clock
 from keel.lib.errors import InvalidInput
-from keel.lib.sql import columns_of_fields, insert_rows
+from keel.lib.sql import columns_of_fields, insert_instance, insert_rows
 
 
 def add_entry(
@@ -27,16 +27,19 @@ def add_entry(
     data: Mapping[str, object] | None = None,
     at: datetime | None = None,
 ) -> TimelineEntry:
-    return TimelineEntry.objects.create(
-        subject_type=subject_type,
-        subject_id=subject_id,
-        actor=actor,
-        kind=kind,
-        summary=summary[:300],
-        body=body,
-        is_public=is_public and kind != EntryKind.WORK_NOTE,
-        data=dict(data or {}),
-        at=at or clock.now(),
+    # Every action writes one: inserted by hand (lib.sql.insert_instance), not save().
+    return insert_instance(
+        TimelineEntry(
+            subject_type=subject_type,
+            subject_id=subject_id,
+            actor=actor,
+            kind=kind,
+            summary=summary[:300],
+            body=body,
+            is_public=is_public and kind != EntryKind.WORK_NOTE,
+            data=dict(data or {}),
+            at=at or clock.now(),
+        )
     )
 
 
