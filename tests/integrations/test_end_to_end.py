@@ -37,7 +37,7 @@ needs_prometheus = pytest.mark.skipif(not PROMETHEUS.exists(), reason="Debian pa
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-# A webhook receiver for Keel, with timers short enough for a test (production: group_wait 30s,
+# Alertmanager sending to Keel, with timers short enough for a test (production: group_wait 30s,
 # group_interval 5m, repeat_interval 4h). amtool's alerts carry no end time, so Alertmanager would
 # resolve them itself after resolve_timeout: long enough that only the test resolves them.
 ALERTMANAGER_YML = """\
@@ -51,9 +51,23 @@ route:
   repeat_interval: 2s
 receivers:
   - name: keel
+{receiver}"""
+# Its webhook receiver, to the URL Keel printed for an alertmanager source.
+WEBHOOK = """\
     webhook_configs:
       - url: {url}
         send_resolved: true
+        http_config:
+          tls_config:
+            ca_file: {ca}
+"""
+# Its PagerDuty receiver, to Keel's PagerDuty base URL with a pagerduty source's routing key; the
+# severity is the alerts' own (Alertmanager's default says "error" whatever they say).
+PAGERDUTY = """\
+    pagerduty_configs:
+      - url: {url}/v2/enqueue
+        routing_key: {key}
+        severity: '{{{{ .CommonLabels.severity }}}}'
         http_config:
           tls_config:
             ca_file: {ca}
@@ -167,13 +181,13 @@ class Alertmanager:
 
 
 @pytest.fixture
-def alertmanager(tmp_path, certificates) -> Iterator[Callable[[str], Alertmanager]]:
-    """Start Debian's Alertmanager (no clustering, its own storage) sending to a webhook URL."""
+def alertmanager(tmp_path, certificates) -> Iterator[Callable[..., Alertmanager]]:
+    """Start Debian's Alertmanager (no clustering, its own storage) with a receiver sending to Keel."""
     started: list[Alertmanager] = []
 
-    def start(webhook_url: str) -> Alertmanager:
+    def start(receiver: str, **values: str) -> Alertmanager:
         config = tmp_path / "alertmanager.yml"
-        config.write_text(ALERTMANAGER_YML.format(url=webhook_url, ca=certificates.ca))
+        config.write_text(ALERTMANAGER_YML.format(receiver=receiver.format(ca=certificates.ca, **values)))
         port, log = free_port(), tmp_path / "alertmanager.log"
         command = [
             ALERTMANAGER,
@@ -275,7 +289,7 @@ def _timeline(incident: Incident) -> list[str]:
 @needs_alertmanager
 def test_an_alertmanager_alert_opens_one_incident_deduplicated_and_resolved_when_it_clears(keel, alertmanager):
     issued = create_source(keel, "prod-alertmanager", "alertmanager")
-    manager = alertmanager(issued.url)
+    manager = alertmanager(WEBHOOK, url=issued.url)
 
     manager.add(*DB1, summary="Disk full on db1")
     opened = wait_for("an incident for the alert", lambda: _incident_of(labels__instance="db1:9100"))
@@ -309,7 +323,7 @@ def test_an_alertmanager_alert_opens_one_incident_deduplicated_and_resolved_when
 @needs_alertmanager
 def test_a_second_alert_of_the_group_joins_the_incident_which_resolves_once_both_clear(keel, alertmanager):
     issued = create_source(keel, "prod-alertmanager", "alertmanager")
-    manager = alertmanager(issued.url)
+    manager = alertmanager(WEBHOOK, url=issued.url)
 
     manager.add(*DB1, summary="Disk full on db1")
     first = wait_for("an incident for db1", lambda: _incident_of(labels__instance="db1:9100"))
@@ -335,13 +349,34 @@ def test_a_second_alert_of_the_group_joins_the_incident_which_resolves_once_both
 @needs_alertmanager
 def test_alertmanager_with_a_wrong_secret_in_its_url_gets_401_and_nothing_is_stored(keel, alertmanager):
     issued = create_source(keel, "prod-alertmanager", "alertmanager")  # a source exists; this is not its URL
-    manager = alertmanager(issued.url.rsplit("/", 1)[0] + "/not-the-secret")
+    manager = alertmanager(WEBHOOK, url=issued.url.rsplit("/", 1)[0] + "/not-the-secret")
 
     manager.add(*DB1, summary="Disk full on db1")
     wait_for("Alertmanager to give the notification up", lambda: manager.failed_notifications() >= 1)
 
     assert "unexpected status code 401" in manager.log.read_text()
     assert (Payload.objects.count(), Alert.objects.count(), Incident.objects.count()) == (0, 0, 0)
+
+
+@needs_alertmanager
+def test_alertmanagers_own_pagerduty_integration_opens_an_incident_and_resolves_it(keel, alertmanager):
+    issued = create_source(keel, "prod-alertmanager-pd", "pagerduty")
+    manager = alertmanager(PAGERDUTY, url=issued.url, key=issued.secret)
+
+    manager.add(*DB1, summary="Disk full on db1")
+    opened = wait_for("an incident for the group's event", lambda: _incident_of(source__name="prod-alertmanager-pd"))
+    manager.add(*DB1, summary="Disk full on db1", ended=True)
+    resolved = wait_for("the incident to resolve", lambda: _resolved(opened.incident_id))
+
+    alert = Alert.objects.get()
+    assert re.fullmatch("[0-9a-f]{64}", alert.identity), "Alertmanager's dedup_key: the SHA-256 of its group key"
+    assert alert.summary.startswith("[FIRING:1] DiskFull")
+    assert alert.severity == "critical"
+    assert alert.status == AlertStatus.RESOLVED
+    assert resolved.resolution_code == ResolutionCode.ALERTS_CLEARED
+    assert set(Payload.objects.values_list("user_agent", "status")) == {
+        ("Alertmanager/0.25.0", PayloadStatus.PROCESSED)
+    }
 
 
 @needs_prometheus
