@@ -1,56 +1,56 @@
-"""``keel serve`` as `make run` starts it: a real server process, its worker, and a clean stop."""
+"""``keel serve`` as `make run` starts it: a real server process, its worker, and a clean stop; over
+HTTPS when given a certificate and its key."""
 
+import http.client
 import os
+import shutil
 import signal
-import socket
+import ssl
 import subprocess
-import sys
-import time
 import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-KEEL = Path(sys.executable).with_name("keel")
+from tests.live import KEEL, Certificates, Served, free_port, get, make_certificates, refused, serve, stop
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory) -> Path:
+    """A fresh SQLite Keel's var directory, migrated and with its static files collected (once)."""
+    var = tmp_path_factory.mktemp("prepared")
+    env = {**os.environ, "KEEL_VAR_DIR": str(var), "DATABASE_URL": f"sqlite:///{var}/keel.sqlite3"}
+    for step in (["migrate", "--no-input", "-v0"], ["collectstatic", "--no-input", "-v0"]):
+        subprocess.run([KEEL, *step], env=env, check=True, timeout=120)
+    return var
 
 
-def _get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as answer:
-            return answer.status, answer.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
+def _fresh(prepared: Path, tmp_path: Path) -> dict[str, str]:
+    """The environment of an embedded Keel of its own (whatever database the suite runs on)."""
+    var = shutil.copytree(prepared, tmp_path / "var")
+    return {"KEEL_VAR_DIR": str(var), "DATABASE_URL": f"sqlite:///{var}/keel.sqlite3", "PORT": str(free_port())}
 
 
 @pytest.fixture
-def served(tmp_path):
-    """A fresh SQLite Keel, migrated and with static files collected, served on a free port."""
-    env = {**os.environ, "KEEL_VAR_DIR": str(tmp_path), "PORT": str(_free_port())}
-    env.pop("DATABASE_URL", None)  # the embedded profile, whatever database the suite runs on
-    for step in (["migrate", "--no-input", "-v0"], ["collectstatic", "--no-input", "-v0"]):
-        subprocess.run([KEEL, *step], env=env, check=True, timeout=120)
-    server = subprocess.Popen([KEEL, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{env['PORT']}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            _get(f"{base}/sign-in/")
-            break
-        except OSError:
-            time.sleep(0.2)
-    try:
-        yield base, server
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait(timeout=10)
+def served(prepared, tmp_path):
+    """The embedded profile served on a free port."""
+    server = serve(_fresh(prepared, tmp_path), log=subprocess.PIPE)
+    yield server
+    stop(server.process)
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory) -> Certificates:
+    return make_certificates(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def served_tls(prepared, tmp_path, certificates):
+    """The same, given a certificate and its key on the command line."""
+    tls = ["--tls-cert", str(certificates.cert), "--tls-key", str(certificates.key)]
+    server = serve(_fresh(prepared, tmp_path), *tls, context=certificates.client_context(), log=subprocess.PIPE)
+    yield server
+    stop(server.process)
 
 
 def _children(pid: int) -> list[int]:
@@ -58,19 +58,77 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in output.split()]
 
 
-def test_serve_answers_pages_static_files_and_the_api_then_stops_cleanly(served):
-    base, server = served
+def _stopped(server: Served) -> str:
+    """Stop the server as an operator does (SIGTERM); what it printed."""
+    server.process.send_signal(signal.SIGTERM)
+    output, _ = server.process.communicate(timeout=30)
+    return output.decode()
 
-    page_status, page = _get(f"{base}/sign-in/")
-    css_status, _ = _get(f"{base}/static/keel/keel.css")
-    api_status, api_answer = _get(f"{base}/api/v1/incidents")
-    children = _children(server.pid)
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=30)
+
+def test_serve_answers_pages_static_files_and_the_api_then_stops_cleanly(served):
+    base = served.base_url
+
+    page_status, page = get(f"{base}/sign-in/")
+    css_status, _ = get(f"{base}/static/keel/keel.css")
+    api_status, api_answer = get(f"{base}/api/v1/incidents")
+    children = _children(served.process.pid)
+    printed = _stopped(served)
 
     assert (page_status, css_status, api_status) == (200, 200, 401)
     assert b"Sign in" in page
     assert b"message" in api_answer
     assert len(children) == 2, "the web server and the task worker run as children of keel serve"
-    assert server.returncode == 0
+    assert served.process.returncode == 0
     assert all(not Path(f"/proc/{child}").exists() for child in children), "children stop with serve"
+    assert f"Keel is serving on {base}/" in printed
+
+
+def test_serve_speaks_https_with_the_given_certificate_and_only_https(served_tls, certificates):
+    base = served_tls.base_url
+    port = int(base.rsplit(":", 1)[1])
+    connection = http.client.HTTPSConnection("127.0.0.1", port, context=certificates.client_context(), timeout=5)
+    connection.request("GET", "/sign-in/")
+    answer = connection.getresponse()
+    page = answer.read()
+    peer = connection.sock.getpeercert()
+    connection.close()
+    untrusting = ssl.create_default_context()  # the system's CAs only: the test CA is not among them
+
+    with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+        get(f"{base}/sign-in/", context=untrusting)
+    with pytest.raises((OSError, http.client.HTTPException)):
+        get(f"http://127.0.0.1:{port}/sign-in/")  # plain HTTP on the TLS port gets no HTTP answer
+    printed = _stopped(served_tls)
+
+    assert answer.status == 200
+    assert b"Sign in" in page
+    assert peer["subjectAltName"] == (("IP Address", "127.0.0.1"),)
+    assert "Secure" in answer.headers["Set-Cookie"], "served over HTTPS, cookies are HTTPS-only"
+    assert f"Keel is serving on {base}/" in printed
+    assert base.startswith("https://")
+
+
+def test_a_certificate_from_the_environment_without_its_key_is_refused_before_anything_starts(certificates, tmp_path):
+    env = {"KEEL_VAR_DIR": str(tmp_path), "KEEL_TLS_CERT": str(certificates.cert), "PORT": str(free_port())}
+
+    errors = refused(env, "serve")
+
+    assert "--tls-cert needs --tls-key (KEEL_TLS_KEY) too" in errors
+
+
+def test_a_key_that_does_not_belong_to_the_certificate_is_refused_before_anything_starts(certificates, tmp_path):
+    wrong_key = certificates.ca.with_suffix(".key")  # the CA's
+    tls = ["--tls-cert", str(certificates.cert), "--tls-key", str(wrong_key)]
+
+    errors = refused({"KEEL_VAR_DIR": str(tmp_path), "PORT": str(free_port())}, "serve", *tls)
+
+    assert f"Cannot serve HTTPS with {certificates.cert} and {wrong_key}" in errors
+    assert "an unencrypted key that belongs to it must both be PEM files" in errors
+
+
+def test_a_missing_certificate_file_is_named(certificates, tmp_path):
+    tls = ["--tls-cert", str(tmp_path / "nowhere.pem"), "--tls-key", str(certificates.key)]
+
+    errors = refused({"KEEL_VAR_DIR": str(tmp_path), "PORT": str(free_port())}, "serve", *tls)
+
+    assert f"--tls-cert: {tmp_path}/nowhere.pem is not a file; give the path of the PEM file." in errors

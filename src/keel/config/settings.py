@@ -138,8 +138,13 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(os.environ.get("KEEL_MEDIA_ROOT", VAR_DIR / "media"))
 
+# `keel serve` speaks HTTPS itself when given a certificate and its key (PEM files); PagerDuty's
+# clients, for one, refuse plain HTTP. Behind a TLS-terminating proxy leave these empty.
+KEEL_TLS_CERT = os.environ.get("KEEL_TLS_CERT", "")
+KEEL_TLS_KEY = os.environ.get("KEEL_TLS_KEY", "")
+
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _env_bool("KEEL_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = _env_bool("KEEL_SECURE_COOKIES", bool(KEEL_TLS_CERT))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -172,8 +177,9 @@ KEEL_BARE_PATHS = [
     "/integrations/pagerduty",
 ]
 # Where people and monitoring tools reach this Keel: the start of every inbound URL Keel prints.
+_SCHEME = "https" if KEEL_TLS_CERT else "http"
 KEEL_BASE_URL = os.environ.get(
-    "KEEL_BASE_URL", f"http://{os.environ.get('KEEL_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+    "KEEL_BASE_URL", f"{_SCHEME}://{os.environ.get('KEEL_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 ).rstrip("/")
 # Resolved incidents close by themselves when the caller has not answered within this many days.
 KEEL_AUTO_CLOSE_DAYS = int(os.environ.get("KEEL_AUTO_CLOSE_DAYS", "7"))

@@ -1,17 +1,24 @@
 """``keel serve``: the web server (granian + whitenoise), the task worker and the scheduler tick,
 supervised together so one command runs the embedded profile. In a scale-out deployment run
 ``keel serve --no-worker`` on web machines and ``keel worker`` on worker machines.
+
+Given a certificate and its key (``--tls-cert``/``--tls-key`` or ``KEEL_TLS_CERT``/``KEEL_TLS_KEY``),
+granian speaks HTTPS itself: monitoring senders such as PagerDuty's clients refuse plain HTTP, and a
+small installation should not need a proxy in front just for TLS.
 """
 
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
 from argparse import ArgumentParser
+from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -26,13 +33,25 @@ class Command(BaseCommand):
         parser.add_argument("--web-threads", type=int, default=int(os.environ.get("KEEL_WEB_THREADS", "2")))
         parser.add_argument("--no-worker", action="store_true", help="Serve web requests only.")
         parser.add_argument("--access-log", action="store_true", help="Log every request.")
+        parser.add_argument(
+            "--tls-cert",
+            default=settings.KEEL_TLS_CERT,
+            metavar="FILE",
+            help="Serve HTTPS with this PEM certificate (chain first); needs --tls-key.",
+        )
+        parser.add_argument(
+            "--tls-key", default=settings.KEEL_TLS_KEY, metavar="FILE", help="The certificate's PEM private key."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        commands = {"web": self._granian(options)}
+        tls = _tls_files(options["tls_cert"], options["tls_key"])
+        commands = {"web": self._granian(options, tls)}
         if not options["no_worker"]:
             commands["worker"] = [sys.executable, "-m", "keel.cli", "worker"]
-        children = {name: subprocess.Popen(command) for name, command in commands.items()}
-        self.stdout.write(f"Keel is serving on http://{options['host']}:{options['port']}/ (Ctrl+C stops it)")
+        env = _child_environment(options, tls)
+        children = {name: subprocess.Popen(command, env=env) for name, command in commands.items()}
+        scheme = "https" if tls else "http"
+        self.stdout.write(f"Keel is serving on {scheme}://{options['host']}:{options['port']}/ (Ctrl+C stops it)")
         stopping = False
 
         def stop(signum: int, frame: object) -> None:
@@ -58,7 +77,7 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     child.kill()
 
-    def _granian(self, options: dict[str, Any]) -> list[str]:
+    def _granian(self, options: dict[str, Any], tls: tuple[Path, Path] | None) -> list[str]:
         # granian: HTTP parsing and keep-alive in Rust, the app in WSGI threads. Against gunicorn's
         # sync workers (a new connection per request) it cut a list request's web CPU by a fifth
         # (bench/README.md). Threads let one request run Python while another waits on the database.
@@ -81,5 +100,39 @@ class Command(BaseCommand):
             "--workers-kill-timeout",
             "10",
             "--access-log" if options["access_log"] else "--no-access-log",
+            *(["--ssl-certificate", str(tls[0]), "--ssl-keyfile", str(tls[1])] if tls else []),
             "keel.config.wsgi:application",
         ]
+
+
+def _tls_files(cert: str, key: str) -> tuple[Path, Path] | None:
+    """The certificate and key to serve HTTPS with, checked; None for plain HTTP."""
+    if not cert and not key:
+        return None
+    if not key:
+        raise CommandError("--tls-cert needs --tls-key (KEEL_TLS_KEY) too: HTTPS takes the certificate and its key.")
+    if not cert:
+        raise CommandError("--tls-key needs --tls-cert (KEEL_TLS_CERT) too: HTTPS takes the certificate and its key.")
+    files = (Path(cert).resolve(), Path(key).resolve())
+    for option, path in zip(("--tls-cert", "--tls-key"), files, strict=True):
+        if not path.is_file():
+            raise CommandError(f"{option}: {path} is not a file; give the path of the PEM file.")
+    try:
+        # What granian will do, done here so a wrong file is refused before anything starts. The
+        # password callback keeps OpenSSL from prompting on a terminal for an encrypted key.
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(*files, password=lambda: b"")
+    except ssl.SSLError as error:
+        raise CommandError(
+            f"Cannot serve HTTPS with {files[0]} and {files[1]} ({error.reason or error}): the certificate and an "
+            "unencrypted key that belongs to it must both be PEM files."
+        ) from error
+    return files
+
+
+def _child_environment(options: dict[str, Any], tls: tuple[Path, Path] | None) -> dict[str, str]:
+    """The children's settings follow the command line: the URLs Keel prints name the address
+    and scheme it really serves on, and cookies are HTTPS-only when it serves HTTPS."""
+    env = {**os.environ, "KEEL_HOST": str(options["host"]), "PORT": str(options["port"])}
+    if tls:
+        env.update(KEEL_TLS_CERT=str(tls[0]), KEEL_TLS_KEY=str(tls[1]))
+    return env
