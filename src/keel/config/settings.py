@@ -164,6 +164,8 @@ LOGGING = {
 KEEL_SUBSCRIPTIONS = "keel.config.subscriptions.SUBSCRIPTIONS"
 KEEL_SCHEDULE = "keel.config.schedule.SCHEDULE"
 KEEL_PUMPS = "keel.config.pumps.PUMPS"
+# Panels drawn on the incident record by apps above incidents (lib/panels.py), e.g. its alerts.
+KEEL_INCIDENT_PANELS = "keel.config.panels.INCIDENT_PANELS"
 # Where people and monitoring tools reach this Keel: the start of every inbound URL Keel prints.
 KEEL_BASE_URL = os.environ.get(
     "KEEL_BASE_URL", f"http://{os.environ.get('KEEL_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
