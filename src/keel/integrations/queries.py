@@ -211,6 +211,11 @@ def payload_ids_since(source: Source, since: datetime) -> list[int]:
     )
 
 
+def known_payload_ids(ids: Sequence[int]) -> set[int]:
+    """Which of these ids are stored payloads."""
+    return set(Payload.objects.filter(pk__in=list(ids)).values_list("pk", flat=True))
+
+
 # --- maintenance windows, rules, change events ------------------------------------------------
 
 
