@@ -22,7 +22,9 @@ from keel.integrations.signals import Severity
 from keel.integrations.states import AlertStatus, SourceKind
 from keel.lib.errors import KeelError
 
+# What a datetime-local input sends (seconds when its step asks for them).
 DATETIME_FORMAT: Final = "%Y-%m-%dT%H:%M"
+INPUT_FORMATS: Final = [DATETIME_FORMAT, "%Y-%m-%dT%H:%M:%S"]
 # label, operator, value: env=staging, instance=~"db.*", team!=payments
 MATCHER_LINE: Final = re.compile(r"^\s*([^=!~\s]+)\s*(=~|!~|!=|=)\s*(.*?)\s*$")
 
@@ -161,10 +163,14 @@ class MaintenanceWindowForm(forms.Form):
 
     name = forms.CharField(max_length=200, help_text="What work it covers, e.g. Database upgrade.")
     starts_at = forms.DateTimeField(
-        label="Starts", input_formats=[DATETIME_FORMAT], widget=forms.DateTimeInput({"type": "datetime-local"})
+        label="Starts",
+        input_formats=INPUT_FORMATS,
+        widget=forms.DateTimeInput({"type": "datetime-local"}, format=DATETIME_FORMAT),
     )
     ends_at = forms.DateTimeField(
-        label="Ends", input_formats=[DATETIME_FORMAT], widget=forms.DateTimeInput({"type": "datetime-local"})
+        label="Ends",
+        input_formats=INPUT_FORMATS,
+        widget=forms.DateTimeInput({"type": "datetime-local"}, format=DATETIME_FORMAT),
     )
     matchers = forms.CharField(
         required=False,
