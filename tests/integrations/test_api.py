@@ -198,7 +198,9 @@ def test_patch_changes_what_a_source_may_change(
     client = api(incident_manager)
     path = f"/sources/{sources['alertmanager'].source.pk}"
 
-    changed = client.patch(path, {"description": "EU cluster", "identity_labels": ["alertname"], "assignment_group": 1})
+    changed = client.patch(
+        path, {"description": "EU cluster", "identity_labels": ["alertname"], "assignment_group": network_team.pk}
+    )
     cleared = client.patch(path, {"assignment_group": None})
     refused = [
         client.patch(path, {"kind": "generic"}).json(),
