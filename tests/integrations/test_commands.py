@@ -28,20 +28,25 @@ def last_lines(capsys: pytest.CaptureFixture[str], count: int = 1) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("kind", "body"), [("alertmanager", FIRING), ("prometheus", []), ("generic", {"title": "Disk full"})]
+    ("arguments", "body"),
+    [
+        (["--kind", "alertmanager"], FIRING),
+        (["--kind", "prometheus"], []),
+        (["--kind", "generic", "--mapping-file", "{mapping}"], {"title": "Disk full"}),
+    ],
 )
 def test_create_prints_the_full_inbound_url_last_and_it_works(
-    capsys: pytest.CaptureFixture[str], sender: Sender, tmp_path: Path, kind: str, body: object
+    capsys: pytest.CaptureFixture[str], sender: Sender, tmp_path: Path, arguments: list[str], body: object
 ) -> None:
     mapping = tmp_path / "mapping.json"
     mapping.write_text(json.dumps({"summary": "title"}))
-    extra = ["--mapping-file", str(mapping)] if kind == "generic" else []
 
-    call_command("source", "create", "prod", "--kind", kind, *extra)
+    call_command("source", "create", "prod", *(part.format(mapping=mapping) for part in arguments))
 
     (url,) = last_lines(capsys)
     source = Source.objects.get()
-    assert url.startswith(f"http://127.0.0.1:8000/integrations/{kind}/{source.token_prefix}")
+    assert url.startswith(f"http://127.0.0.1:8000/integrations/{source.kind}/{source.token_prefix}")
+    assert source.kind == arguments[1]
     assert sender.post(url, body).status_code == 202
 
 
