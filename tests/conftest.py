@@ -114,6 +114,9 @@ class ApiClient:
             f"/api/v1{path}", body, content_type="application/json", headers={**self.headers, **(headers or {})}
         )
 
+    def delete(self, path: str, *, headers: dict[str, str] | None = None) -> Any:
+        return self.client.delete(f"/api/v1{path}", headers={**self.headers, **(headers or {})})
+
 
 @pytest.fixture
 def api() -> Callable[[User], ApiClient]:

@@ -9,9 +9,14 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from keel.accounts.models import User
+from keel.cmdb.models import Service
 from keel.integrations.actions import IssuedSecret, create_source
 from keel.integrations.inbound.generic.presets import PRESETS
+from keel.integrations.models import Alert
+from keel.integrations.processing import process_pending
 from keel.integrations.states import SourceKind
+from tests.conftest import PASSWORD, Graph
 
 INBOUND = Path(__file__).parent / "inbound"
 
@@ -61,3 +66,29 @@ def post(sender: Sender, sources: dict[str, IssuedSecret]) -> Callable[..., Any]
         return sender.post(sources[name].url + path, body, **headers)
 
     return send
+
+
+def signed_in(user: User) -> Client:
+    """A console client signed in as ``user`` through Keel's own sign-in."""
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+DISK_FULL = "alertmanager-0.25-webhook-v4-group-of-two"
+
+
+@pytest.fixture
+def shop(build_graph: Callable[[list[str]], Graph]) -> Graph:
+    """db1 and db2 under the Online shop."""
+    cis = build_graph(["shop depends_on db1", "shop depends_on db2"])
+    Service.objects.create(name="Online shop", ci=cis["shop"], users=5000, criticality=1)
+    return cis
+
+
+@pytest.fixture
+def disk_full(post: Callable[..., Any], shop: Graph) -> dict[str, Alert]:
+    """Two critical DiskFull alerts on db1 and db2, processed: one incident opened for the shop."""
+    post("alertmanager", captured("alertmanager", DISK_FULL)["json"])
+    process_pending()
+    return {alert.labels["instance"].split(":")[0]: alert for alert in Alert.objects.all()}

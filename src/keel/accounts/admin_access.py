@@ -30,7 +30,7 @@ def _may(request: HttpRequest, capability: Capability) -> bool:
 class KeelAdminSite(admin.AdminSite):
     site_header = "Keel administration"
     site_title = "Keel admin"
-    index_title = "Reference data, CMDB and SLA set-up"
+    index_title = "Reference data, CMDB, SLA and monitoring set-up"
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
@@ -47,7 +47,7 @@ class KeelAdminSite(admin.AdminSite):
             return HttpResponseRedirect(target)
         message = (
             "The admin is for administrators, configuration managers (the CMDB) and incident managers "
-            "(SLA set-up). Ask an administrator if your role should change."
+            "(SLA and monitoring set-up). Ask an administrator if your role should change."
         )
         return render(request, "403.html", {"message": message}, status=403)
 

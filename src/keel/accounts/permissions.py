@@ -5,8 +5,10 @@ from typing import Final
 from keel.accounts.models import User
 from keel.accounts.roles import Capability
 
-# A role with any of these has pages in the admin: reference data, the CMDB, SLA set-up.
-ADMIN_CAPABILITIES: Final = frozenset({Capability.ADMINISTER, Capability.MANAGE_CMDB, Capability.MANAGE_SLA})
+# A role with any of these has pages in the admin: reference data, the CMDB, SLA and monitoring set-up.
+ADMIN_CAPABILITIES: Final = frozenset(
+    {Capability.ADMINISTER, Capability.MANAGE_CMDB, Capability.MANAGE_SLA, Capability.MANAGE_INTEGRATIONS}
+)
 
 
 def can_enter_admin(user: User) -> bool:

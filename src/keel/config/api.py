@@ -3,6 +3,7 @@ from ninja import NinjaAPI
 from keel.accounts.api import BearerToken
 from keel.cmdb.api import router as cmdb_router
 from keel.incidents.api import router as incidents_router
+from keel.integrations.api import router as integrations_router
 from keel.lib.api import install_error_handlers
 from keel.reporting.api import router as reporting_router
 from keel.sla.api import router as sla_router
@@ -19,3 +20,4 @@ api.add_router("/", incidents_router)
 api.add_router("/", cmdb_router)
 api.add_router("/", reporting_router)
 api.add_router("/", sla_router)
+api.add_router("/", integrations_router)

@@ -176,6 +176,8 @@ KEEL_BARE_PATHS = [
     "/integrations/generic",
     "/integrations/pagerduty",
 ]
+# Panels drawn on the incident record by apps above incidents (lib/panels.py), e.g. its alerts.
+KEEL_INCIDENT_PANELS = "keel.config.panels.INCIDENT_PANELS"
 # Where people and monitoring tools reach this Keel: the start of every inbound URL Keel prints.
 _SCHEME = "https" if KEEL_TLS_CERT else "http"
 KEEL_BASE_URL = os.environ.get(

@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from keel.config.api import api
-from keel.integrations.urls import inbound_patterns
+from keel.integrations.urls import alert_patterns, console_patterns, inbound_patterns
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="incidents:queue", permanent=False)),
@@ -13,5 +13,7 @@ urlpatterns = [
     path("incidents/", include("keel.incidents.urls")),
     path("cmdb/", include("keel.cmdb.urls")),
     path("cmdb/", include("keel.reporting.urls")),
+    path("alerts/", include((alert_patterns, "alerts"))),
+    path("integrations/", include((console_patterns, "integrations"))),
     path("integrations/", include((inbound_patterns, "inbound"))),
 ]

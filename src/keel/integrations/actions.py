@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+import orjson
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
@@ -15,8 +16,10 @@ from keel.activity.actions import record_changes
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.integrations.correlation import clean_matchers
 from keel.integrations.inbound.generic.mapping import FieldMapping
+from keel.integrations.intake import Received, receive_for
 from keel.integrations.models import Alert, AlertEvent, CorrelationRule, MaintenanceWindow, Source
 from keel.integrations.permissions import can_acknowledge_alert, can_manage_integrations
+from keel.integrations.samples import test_event
 from keel.integrations.signals import Severity
 from keel.integrations.states import ACTIVE, AlertEventKind, AlertStatus, GroupBy, OnAllResolved, OnRefire, SourceKind
 from keel.lib import clock
@@ -98,6 +101,14 @@ def create_source(
     return IssuedSecret(source=source, secret=secret)
 
 
+def check_source_settings(
+    kind: str, *, mapping: Mapping[str, Any] | None, identity_labels: Sequence[str], expire_after_s: int
+) -> dict[str, Any]:
+    """The settings a source of this kind would be saved with; InvalidInput naming the bad one (the
+    admin's form checks with it before saving)."""
+    return _source_fields(kind, mapping=mapping, identity_labels=identity_labels, expire_after_s=expire_after_s)
+
+
 def _source_fields(
     kind: str, *, mapping: Mapping[str, Any] | None, identity_labels: Sequence[str], expire_after_s: int
 ) -> dict[str, Any]:
@@ -173,6 +184,20 @@ def revoke_source(source: Source, *, actor: User | None) -> Source:
     return source
 
 
+def send_test_event(source: Source, *, actor: User | None) -> Received:
+    """Store an event of the source's own kind as if the source had sent it (samples.py): it is
+    processed like any other, so it shows whether the source's alerts arrive and how they read.
+
+    A revoked source takes nothing (Conflict). A generic source whose mapping cannot read its test
+    event is refused with the parser's reason (MalformedPayload), and the event is kept as rejected.
+    """
+    _check_manager(actor)
+    if source.revoked_at is not None:
+        raise Conflict(f"{source.name} is revoked and accepts nothing, test events included; create a new source.")
+    document = test_event(source, sent_by=str(actor) if actor is not None else "Keel", now=clock.now())
+    return receive_for(source, body=orjson.dumps(document), user_agent="Keel test event")
+
+
 def _audit(source: Source, actor: User | None, changes: Sequence[tuple[str, object, object]]) -> None:
     record_changes(subject_type=SUBJECT, subject_id=source.pk, actor=actor, changes=changes, at=clock.now())
 
@@ -241,8 +266,7 @@ def end_maintenance_window(window: MaintenanceWindow, *, actor: User | None) -> 
     return window
 
 
-def _save_window(
-    window: MaintenanceWindow,
+def check_window(
     *,
     name: str,
     starts_at: datetime,
@@ -250,8 +274,8 @@ def _save_window(
     matchers: object,
     ci: ConfigurationItem | None,
     service: Service | None,
-    reason: str,
-) -> MaintenanceWindow:
+) -> tuple[str, list[dict[str, str]]]:
+    """A window's name and matchers as they would be saved; InvalidInput naming what to change."""
     name = " ".join(str(name).split())
     if not name:
         raise InvalidInput("Give the maintenance window a name that says what work it covers.", field="name")
@@ -264,6 +288,23 @@ def _save_window(
             "(a window over everything would hide every alert).",
             field="matchers",
         )
+    return name, cleaned
+
+
+def _save_window(
+    window: MaintenanceWindow,
+    *,
+    name: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    matchers: object,
+    ci: ConfigurationItem | None,
+    service: Service | None,
+    reason: str,
+) -> MaintenanceWindow:
+    name, cleaned = check_window(
+        name=name, starts_at=starts_at, ends_at=ends_at, matchers=matchers, ci=ci, service=service
+    )
     window.name, window.starts_at, window.ends_at, window.matchers = name, starts_at, ends_at, cleaned
     window.ci, window.service, window.reason = ci, service, reason
     window.save()
@@ -273,6 +314,17 @@ def _save_window(
 def save_rule(rule: CorrelationRule, *, actor: User | None) -> CorrelationRule:
     """Check and store a correlation rule (the admin and the API write rules through here)."""
     _check_manager(actor)
+    check_rule(rule)
+    try:
+        with transaction.atomic():
+            rule.save()
+    except IntegrityError as error:
+        raise InvalidInput(f"A rule named {rule.name!r} exists already.", field="name") from error
+    return rule
+
+
+def check_rule(rule: CorrelationRule) -> None:
+    """Normalise the rule's name and matchers in place; InvalidInput naming what to change."""
     rule.name = " ".join(str(rule.name).split())
     if not rule.name:
         raise InvalidInput("Give the rule a name.", field="name")
@@ -293,9 +345,3 @@ def save_rule(rule: CorrelationRule, *, actor: User | None) -> CorrelationRule:
         )
     if rule.min_occurrences < 1:
         raise InvalidInput("min_occurrences must be 1 or more.", field="min_occurrences")
-    try:
-        with transaction.atomic():
-            rule.save()
-    except IntegrityError as error:
-        raise InvalidInput(f"A rule named {rule.name!r} exists already.", field="name") from error
-    return rule

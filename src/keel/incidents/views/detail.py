@@ -28,6 +28,7 @@ from keel.incidents.states import (
     verb_for,
 )
 from keel.incidents.views.common import HtmxHttpRequest, incident_for, render_page_or_partial, signed_in_user
+from keel.lib.panels import panels_for
 from keel.sla.queries import incident_sla_panel
 
 # Steps that end the record's life ask to be confirmed in a panel even when they need no field.
@@ -102,6 +103,8 @@ def record_context(user: User, incident: Incident, *, failed: tuple[str, forms.F
         "attach_form": bound.get("attach") or AttachForm(staff=staff),
         "timeline": list(timeline_of(SUBJECT, incident.pk, include_private=staff)),
         "sla": incident_sla_panel(incident.pk),
+        # What apps above incidents add to the record (its alerts, …), listed in config/panels.py.
+        "panels": panels_for("KEEL_INCIDENT_PANELS", user, incident),
         "attachments": attachments,
         "attachment_names": {attachment.pk: attachment.filename for attachment in attachments},
     }

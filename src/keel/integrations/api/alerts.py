@@ -1,0 +1,56 @@
+"""Alerts over the API: the list with its filters and capped count, one alert with its history,
+acknowledging."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from keel.integrations import actions
+from keel.integrations.api.common import check_page, reader
+from keel.integrations.api.documents import alert_json, event_json
+from keel.integrations.filters import FilterWords, parse_alert_filters
+from keel.integrations.queries import alert_for, alert_history, alert_page
+from keel.integrations.schemas import AlertDetailOut, AlertListOut
+
+router = Router(tags=["monitoring"])
+
+
+class AlertQuery(Schema):
+    status: str | None = None
+    severity: str | None = None
+    source: str | None = None
+    q: str | None = None
+    incident: str | None = None
+    flapping: str | None = None
+    suppressed: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@router.get("/alerts", response=AlertListOut)
+def list_alerts(request: HttpRequest, query: Query[AlertQuery]) -> dict[str, Any]:
+    user = reader(request)
+    check_page(query.limit, query.offset)
+    words = FilterWords(**query.model_dump(exclude={"limit", "offset"}))
+    page = alert_page(user, parse_alert_filters(words), offset=query.offset, limit=query.limit)
+    return {
+        "items": [alert_json(alert) for alert in page.items],
+        "count": page.count,
+        "count_is_capped": page.count_is_capped,
+        "offset": page.offset,
+        "limit": page.limit,
+    }
+
+
+@router.get("/alerts/{alert_id}", response=AlertDetailOut)
+def read_alert(request: HttpRequest, alert_id: str) -> dict[str, Any]:
+    alert = alert_for(reader(request), alert_id)
+    return {**alert_json(alert), "history": [event_json(event) for event in alert_history(alert)]}
+
+
+@router.post("/alerts/{alert_id}/acknowledge", response=AlertDetailOut)
+def acknowledge_alert(request: HttpRequest, alert_id: str) -> dict[str, Any]:
+    user = reader(request)
+    alert = actions.acknowledge_alert(alert_for(user, alert_id), actor=user)
+    return read_alert(request, str(alert.pk))

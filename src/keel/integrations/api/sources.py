@@ -1,0 +1,107 @@
+"""Monitoring sources over the API: list, create (the secret shown once), read, change, revoke,
+rotate the secret, send a test event, the latest payloads."""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Status
+
+from keel.integrations import actions
+from keel.integrations.api.common import manager, reader, team_or_none
+from keel.integrations.api.documents import issued_json, source_json
+from keel.integrations.inbound.generic.presets import PRESETS
+from keel.integrations.queries import get_source, recent_payloads, sources
+from keel.integrations.schemas import IssuedSourceOut, PayloadOut, SourceIn, SourceOut, SourcePatch, TestEventOut
+from keel.integrations.signals import MalformedPayload
+from keel.lib.errors import InvalidInput
+
+router = Router(tags=["monitoring"])
+
+
+@router.get("/sources", response=list[SourceOut])
+def list_sources(request: HttpRequest) -> list[dict[str, Any]]:
+    reader(request)
+    return [source_json(source) for source in sources().select_related("created_by")]
+
+
+@router.post("/sources", response={201: IssuedSourceOut})
+def create_source(request: HttpRequest, payload: SourceIn, response: HttpResponse) -> Status[dict[str, Any]]:
+    actor = manager(request)
+    data = payload.model_dump()
+    if data["preset"] is not None and data["mapping"] is not None:
+        raise InvalidInput(
+            "Give a mapping or a preset, not both (a preset is a mapping to start from).", field="preset"
+        )
+    preset = data.pop("preset")
+    if preset is not None:
+        data["mapping"] = dict(PRESETS[preset])
+    data["assignment_group"] = team_or_none(data["assignment_group"])
+    issued = actions.create_source(actor=actor, **data)
+    response["Location"] = f"/api/v1/sources/{issued.source.pk}"
+    return Status(201, issued_json(issued))
+
+
+@router.get("/sources/{reference}", response=SourceOut)
+def read_source(request: HttpRequest, reference: str) -> dict[str, Any]:
+    reader(request)
+    return source_json(get_source(reference))
+
+
+@router.patch("/sources/{reference}", response=SourceOut)
+def patch_source(request: HttpRequest, reference: str, payload: SourcePatch) -> dict[str, Any]:
+    actor = manager(request)
+    source = get_source(reference)
+    changes = payload.model_dump(exclude_unset=True)
+    if "kind" in changes:
+        raise InvalidInput("kind cannot change: add a new source of the other kind instead.", field="kind")
+    for name, value in changes.items():
+        if value is None and name != "assignment_group":
+            raise InvalidInput(f"{name} cannot be empty; leave it out to keep it.", field=name)
+    if "assignment_group" in changes:
+        changes["assignment_group"] = team_or_none(changes["assignment_group"])
+    return source_json(actions.update_source(source, actor=actor, changes=changes))
+
+
+@router.delete("/sources/{reference}", response=SourceOut)
+def revoke_source(request: HttpRequest, reference: str) -> dict[str, Any]:
+    """Revoke: Keel refuses whatever the source sends from now on; its alerts and payloads stay."""
+    return source_json(actions.revoke_source(get_source(reference), actor=manager(request)))
+
+
+@router.post("/sources/{reference}/rotate", response=IssuedSourceOut)
+def rotate_secret(request: HttpRequest, reference: str) -> dict[str, Any]:
+    actor = manager(request)
+    source = get_source(reference)
+    if source.revoked_at is not None:
+        raise InvalidInput(f"{source.name} is revoked; a revoked source gets no new secret. Add a new source.")
+    return issued_json(actions.rotate_secret(source, actor=actor))
+
+
+@router.post("/sources/{reference}/test", response={202: TestEventOut})
+def send_test_event(request: HttpRequest, reference: str) -> Status[dict[str, Any]]:
+    actor = manager(request)
+    source = get_source(reference)
+    try:
+        received = actions.send_test_event(source, actor=actor)
+    except MalformedPayload as refusal:
+        raise InvalidInput(
+            f"Keel stored the test event, but the source's field mapping cannot read it: {refusal.message}",
+            field="mapping",
+        ) from refusal
+    message = f"Stored as payload {received.payload_id}; Keel processes it like any other, within seconds."
+    return Status(202, {"payload": received.payload_id, "alerts": len(received.signals), "message": message})
+
+
+@router.get("/sources/{reference}/payloads", response=list[PayloadOut])
+def source_payloads(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
+    reader(request)
+    return [
+        {
+            "id": payload.pk,
+            "received_at": payload.received_at,
+            "status": payload.status,
+            "error": payload.error,
+            "signals": payload.signals,
+        }
+        for payload in recent_payloads(get_source(reference), limit=50)
+    ]
