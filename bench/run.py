@@ -65,7 +65,7 @@ LIST_TARGETS = (
     ("closed P2", "state=closed&priority=P2&limit=50"),
     ("group history", "assignment_group=service-desk&limit=50"),
 )
-DEFAULT_SWEEP = ("2x1", "2x2", "2x4", "3x2", "4x1")
+DEFAULT_SWEEP = ("2x1", "2x2", "3x1", "4x1")
 
 
 @dataclass
@@ -765,7 +765,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--web-workers", type=int, help="default: keel serve's own (one per CPU)")
-    parser.add_argument("--web-threads", type=int, default=2, help="threads per web worker (keel serve's default: 2)")
+    parser.add_argument("--web-threads", type=int, default=1, help="threads per web worker (keel serve's default: 1)")
     parser.add_argument("--size", type=int, action="append", help="incidents for the list scenario (repeatable)")
     parser.add_argument("--sweep", default=",".join(DEFAULT_SWEEP), help="WORKERSxTHREADS,… for the sweep scenario")
     parser.add_argument("--floor-duration", type=float, default=8.0)

@@ -36,26 +36,36 @@ _FIELDS: Final = (
 _TIMES: Final = frozenset({"due_at", "elapsed_at", "breached_at"})
 
 
-def current_clock_entries(
-    incident_ids: Sequence[int], *, now: datetime | None = None
-) -> dict[int, list[dict[str, Any]]]:
-    """The ``sla`` list of each incident's API document (current clocks by name), in one statement;
-    a running clock's business seconds are counted up to ``now``."""
-    if not incident_ids:
-        return {}
+CLOCK_COLUMNS: Final = 1 + len(_FIELDS)  # incident_id first
+
+
+def current_clocks_sql(incident_ids: Sequence[int]) -> tuple[str, list[object]]:
+    """The current clocks of these incidents as a SELECT of ``CLOCK_COLUMNS`` columns (incident id
+    first), for a caller that reads them together with other rows in one statement."""
     condition, params = in_values("c.incident_id", incident_ids)
     columns = ", ".join(as_text(f"c.{name}") if name in _TIMES else f"c.{name}" for name in _FIELDS)
-    rows = fetch(
-        f"SELECT c.incident_id, {columns} FROM {Clock._meta.db_table} c "
-        f"WHERE c.is_current AND {condition} ORDER BY c.incident_id, c.name",
-        params,
-    )
+    return f"SELECT c.incident_id, {columns} FROM {Clock._meta.db_table} c WHERE c.is_current AND {condition}", params
+
+
+def clock_entries(rows: Sequence[Sequence[Any]], *, now: datetime | None = None) -> dict[int, list[dict[str, Any]]]:
+    """The ``sla`` list of each incident's API document from ``current_clocks_sql``'s rows (any
+    order); a running clock's business seconds are counted up to ``now``."""
     now = now or wall_clock.now()
     specs_of_versions(sorted({row[-1] for row in rows if row[3] == State.RUNNING}))  # one read for the uncached
     entries: dict[int, list[dict[str, Any]]] = {}
-    for incident_id, *values in rows:
+    for incident_id, *values in sorted(rows, key=lambda row: (row[0], row[1])):
         entries.setdefault(incident_id, []).append(_entry(dict(zip(_FIELDS, values, strict=True)), now, show=iso_utc))
     return entries
+
+
+def current_clock_entries(
+    incident_ids: Sequence[int], *, now: datetime | None = None
+) -> dict[int, list[dict[str, Any]]]:
+    """The ``sla`` list of each incident's API document (current clocks by name), in one statement."""
+    if not incident_ids:
+        return {}
+    sql, params = current_clocks_sql(incident_ids)
+    return clock_entries(fetch(sql, params), now=now)
 
 
 def _running(
