@@ -3,6 +3,7 @@ for all day), the same on SQLite and PostgreSQL."""
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from enum import Enum
 from functools import cache
 from typing import Any, cast
 
@@ -143,23 +144,27 @@ def bulk_update(model: type[Model], rows: Sequence[Model], fields: Sequence[str]
     """Write ``fields`` (attribute names) of many model instances in one statement."""
     columns = columns_of_fields(model, fields)
     written = [cast(Field[Any, Any], model._meta.get_field(name)) for name in fields]
-    update_rows(model._meta.db_table, columns, [{"id": row.pk, **row_of(row, written)} for row in rows])
+    pairs = pairs_of(written)
+    update_rows(model._meta.db_table, columns, [{"id": row.pk, **row_of(row, pairs)} for row in rows])
 
 
-def row_of(instance: Model, fields: Sequence[Field[Any, Any]]) -> dict[str, Any]:
-    """The columns of ``fields`` of a model instance, for ``insert_rows``/``update_rows``."""
-    return {str(field.column): _json_value(field, getattr(instance, field.attname)) for field in fields}
+Pairs = Sequence[tuple[str, str]]
 
 
-def _json_value(field: Field[Any, Any], value: Any) -> Any:
-    # Choices and other str/int subclasses go as their plain value; JSON fields as they are.
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    return value
+def pairs_of(fields: Sequence[Field[Any, Any]]) -> list[tuple[str, str]]:
+    """(column, attribute) of each field: what ``row_of`` reads, computed once per caller."""
+    return [(str(field.column), field.attname) for field in fields]
+
+
+def row_of(instance: Model, pairs: Pairs) -> dict[str, Any]:
+    """The columns ``pairs`` names of a model instance, for ``insert_rows``/``update_rows``."""
+    values = instance.__dict__
+    return {column: _plain(values[attname]) for column, attname in pairs}
+
+
+def _plain(value: Any) -> Any:
+    # Choices members (str and int subclasses) go as their plain value; the rest as they are.
+    return value.value if isinstance(value, Enum) else value
 
 
 def insert_instance[M: Model](instance: M) -> M:
@@ -167,9 +172,9 @@ def insert_instance[M: Model](instance: M) -> M:
     its id: for the few rows written on every request, where ``save()`` took as long to compose the
     statement as the database took to run it. No ``pre_save`` runs: fields with ``auto_now`` or
     ``auto_now_add`` must be set by the caller."""
-    fields = _insertable(type(instance))
+    model = type(instance)
     ((pk,),) = insert_rows(
-        instance._meta.db_table, _columns_of_insertable(type(instance)), [row_of(instance, fields)], returning="id"
+        instance._meta.db_table, _columns_of_insertable(model), [row_of(instance, _insertable(model))], returning="id"
     )
     instance.pk = pk
     instance._state.adding = False
@@ -178,13 +183,18 @@ def insert_instance[M: Model](instance: M) -> M:
 
 
 @cache
-def _insertable(model: type[Model]) -> list[Field[Any, Any]]:
+def _insertable_fields(model: type[Model]) -> list[Field[Any, Any]]:
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
 @cache
+def _insertable(model: type[Model]) -> list[tuple[str, str]]:
+    return pairs_of(_insertable_fields(model))
+
+
+@cache
 def _columns_of_insertable_for(model: type[Model], vendor: str) -> dict[str, str]:
-    return {str(field.column): str(field.db_type(connection)) for field in _insertable(model)}
+    return {str(field.column): str(field.db_type(connection)) for field in _insertable_fields(model)}
 
 
 def _columns_of_insertable(model: type[Model]) -> dict[str, str]:
