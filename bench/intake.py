@@ -120,8 +120,8 @@ def new_source(db: Database) -> str:
 class Server:
     """``keel serve`` with its worker on PORT (the embedded profile: web and processing share the CPUs)."""
 
-    def __init__(self, db: Database, url: str, log_path: Path) -> None:
-        self.db, self.url, self.log_path = db, url, log_path
+    def __init__(self, db: Database, url: str, log_path: Path, *, workers: int) -> None:
+        self.db, self.url, self.log_path, self.workers = db, url, log_path, workers
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
@@ -129,11 +129,11 @@ class Server:
             if sock.connect_ex(("127.0.0.1", PORT)) == 0:
                 raise SystemExit(f"port {PORT} is in use")
         handle = self.log_path.open("ab")
-        command = [*KEEL, "serve", "--port", str(PORT)]
+        command = [*KEEL, "serve", "--port", str(PORT), "--workers", str(self.workers)]
         self.process = subprocess.Popen(command, env=self.db.env, cwd=REPO, stdout=handle, stderr=handle)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
-            if self.probe() == 401 and self.worker_pid() is not None:
+            if self.probe() == 401 and len(self.worker_pids()) == self.workers:
                 return self
             time.sleep(0.3)
         self.stop()
@@ -152,13 +152,15 @@ class Server:
         except OSError:
             return 0
 
-    def worker_pid(self) -> int | None:
+    def worker_pids(self) -> list[int]:
         if self.process is None:
-            return None
-        for child in _children(self.process.pid):
-            if b"keel.cli\x00worker" in Path(f"/proc/{child}/cmdline").read_bytes():
-                return child
-        return None
+            return []
+        children = _children(self.process.pid)
+        return [child for child in children if b"keel.cli\x00worker" in Path(f"/proc/{child}/cmdline").read_bytes()]
+
+    def worker_rss_mb(self) -> float:
+        """The largest worker's resident memory (each worker is a process of its own)."""
+        return max((rss_mb(pid) for pid in self.worker_pids()), default=0.0)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -240,7 +242,7 @@ def phase_single(db: Database, server: Server, options: argparse.Namespace) -> d
         "alerts": accepted,
         "processed_per_s": round(accepted / drain, 1),
         "lag": lag(db, first),
-        "worker_rss_mb": rss_mb(server.worker_pid()),
+        "worker_rss_mb": server.worker_rss_mb(),
     }
     log(f"  {result}")
     return result
@@ -263,7 +265,7 @@ def phase_batch(db: Database, server: Server, options: argparse.Namespace) -> di
         "alerts": payloads * 100,
         "drain_s": round(drain, 1),
         "lag": lag(db, first),
-        "worker_rss_mb": rss_mb(server.worker_pid()),
+        "worker_rss_mb": server.worker_rss_mb(),
     }
     log(f"  {result}")
     return result
@@ -324,7 +326,7 @@ def phase_memory(db: Database, server: Server, options: argparse.Namespace) -> d
 
     def sample() -> None:
         while not stop.is_set():
-            samples.append((round(time.monotonic() - started, 1), rss_mb(server.worker_pid())))
+            samples.append((round(time.monotonic() - started, 1), server.worker_rss_mb()))
             stop.wait(5)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -359,18 +361,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of load per phase (max 120)")
+    parser.add_argument("--workers", type=int, default=2, help="keel serve --workers (task worker processes)")
     parser.add_argument("--memory-minutes", type=float, default=0.0, help="minutes of steady storm (0: skip)")
     parser.add_argument("--out", type=Path, default=BENCH / "results" / f"{datetime.now():%Y%m%d-%H%M%S}-intake")
     options = parser.parse_args(argv)
-    if not 0 < options.duration <= 120 or not 0 <= options.memory_minutes <= 30:
-        raise SystemExit("intake: --duration 0..120 s, --memory-minutes 0..30")
+    if not 0 < options.duration <= 120 or not 0 <= options.memory_minutes <= 30 or not 1 <= options.workers <= 8:
+        raise SystemExit("intake: --duration 0..120 s, --memory-minutes 0..30, --workers 1..8")
     options.out.mkdir(parents=True, exist_ok=True)
     db = Database(options.db, options.out)
     log(f"intake bench on {options.db}: migrating")
     db.keel("migrate", "-v", "0")
     url = new_source(db)
     results: dict[str, Any] = {"db": options.db, "loadavg_before": Path("/proc/loadavg").read_text().split()[:3]}
-    with Server(db, url, options.out / "serve.log") as server:
+    results["workers"] = options.workers
+    with Server(db, url, options.out / "serve.log", workers=options.workers) as server:
         results["single"] = phase_single(db, server, options)
         results["batch"] = phase_batch(db, server, options)
         results["storm"] = phase_storm(db, server, options)

@@ -5,7 +5,7 @@ import threading
 
 import orjson
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from keel.incidents.models import Incident
 from keel.integrations.actions import create_source
@@ -50,6 +50,41 @@ def test_two_workers_apply_every_payload_once_and_open_one_incident_per_group():
     assert occurrences == {f"DiskFull-db{index}": min(index + 1, 5) * 6 for index in range(10)}
     assert Incident.objects.count() == 1
     assert set(Alert.objects.values_list("incident", flat=True)) == {Incident.objects.get().pk}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no row locks: one writer at a time")
+def test_a_worker_that_finds_the_oldest_payloads_taken_takes_the_next_ones():
+    issued = create_source(actor=None, name="am", kind=SourceKind.ALERTMANAGER)
+    for index in range(3):
+        body = notification(alert("DiskFull", instance=f"db{index}"))
+        receive(kind=SourceKind.ALERTMANAGER, secret=issued.secret, endpoint=Endpoint.ALERTS, body=_json(body))
+    oldest = Payload.objects.order_by("id").first()
+    held, release, processed = threading.Event(), threading.Event(), []
+
+    def other_worker() -> None:  # holds the oldest payload as a worker in the middle of its batch does
+        try:
+            with transaction.atomic():
+                Payload.objects.select_for_update().get(pk=oldest.pk)
+                held.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=other_worker)
+    holder.start()
+    held.wait(30)
+    try:
+        processed.append(process_pending(batch=2).payloads)
+    finally:
+        release.set()
+        holder.join()
+
+    assert processed == [2], "the two payloads after the held one, not nothing"
+    assert list(Payload.objects.order_by("id").values_list("status", flat=True)) == [
+        PayloadStatus.PENDING,
+        PayloadStatus.PROCESSED,
+        PayloadStatus.PROCESSED,
+    ]
 
 
 def _json(body: object) -> bytes:

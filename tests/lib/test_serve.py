@@ -132,3 +132,21 @@ def test_a_missing_certificate_file_is_named(certificates, tmp_path):
     errors = refused({"KEEL_VAR_DIR": str(tmp_path), "PORT": str(free_port())}, "serve", *tls)
 
     assert f"--tls-cert: {tmp_path}/nowhere.pem is not a file; give the path of the PEM file." in errors
+
+
+def test_serve_runs_as_many_task_workers_as_asked(prepared, tmp_path):
+    server = serve(_fresh(prepared, tmp_path), "--workers", "2", log=subprocess.PIPE)
+    try:
+        children = _children(server.process.pid)
+        commands = [Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0") for child in children]
+    finally:
+        _stopped(server)
+
+    assert sum(b"worker" in command for command in commands) == 2
+    assert len(children) == 3, "the web server and two task workers"
+
+
+def test_a_negative_worker_count_is_refused_before_anything_starts(tmp_path):
+    errors = refused({"KEEL_VAR_DIR": str(tmp_path), "PORT": str(free_port())}, "serve", "--workers", "-1")
+
+    assert "--workers must be 0 or more (got -1)." in errors

@@ -34,6 +34,7 @@ from keel.lib.sql import (
     in_values,
     insert_rows,
     instance_from_row,
+    loaded,
     pairs_of,
     postgres,
     row_of,
@@ -140,18 +141,25 @@ def _naming(payload: Payload, signals: Sequence[AlertSignal], keys: set[tuple[in
 
 
 def _new_alert(key: tuple[int, str], at: datetime) -> Alert:
-    """A new alert in memory, not yet inserted (built with ``from_db``: a storm makes thousands, and
-    the model's keyword constructor was the batch's largest single cost)."""
+    """A new alert in memory, not yet inserted (no model constructor: a storm makes thousands)."""
     source_id, identity = key
-    values = {**_BLANK, "source_id": source_id, "identity": identity}
-    values.update(first_seen_at=at, last_seen_at=at, status_changed_at=at)
-    alert = Alert.from_db(None, _ATTNAMES, [values[name] for name in _ATTNAMES])
-    alert.labels, alert.annotations, alert.links, alert.details, alert.recent_changes = {}, {}, [], {}, []
-    alert.pk = None
-    return alert
+    values = {
+        **_BLANK,
+        "source_id": source_id,
+        "identity": identity,
+        "first_seen_at": at,
+        "last_seen_at": at,
+        "status_changed_at": at,
+        # Containers of its own (_BLANK's defaults were made once, for every alert).
+        "labels": {},
+        "annotations": {},
+        "links": [],
+        "details": {},
+        "recent_changes": [],
+    }
+    return loaded(Alert, list(values), list(values.values()), db=None)
 
 
-_ATTNAMES: Final = [field.attname for field in Alert._meta.concrete_fields]
 _BLANK: Final[dict[str, Any]] = {
     field.attname: field.get_default() for field in Alert._meta.concrete_fields if field.attname != "id"
 } | {"id": None, "occurrences": 0}

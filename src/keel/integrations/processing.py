@@ -10,7 +10,7 @@ failing decision never holds back the intake; whatever is left undecided the swe
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -42,12 +42,7 @@ class Processed:
 def process_pending(*, batch: int = BATCH) -> Processed:
     """Apply the oldest pending payloads (up to ``batch``) and decide about the alerts they touched."""
     with transaction.atomic():
-        payloads = list(
-            Payload.objects.filter(pk__in=_next_ids(batch), status=PayloadStatus.PENDING)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("source")
-            .order_by("id")
-        )
+        payloads = _claim(batch)
         if not payloads:
             return Processed(0, 0, 0)
         alerts: list[tuple[Payload, Sequence[AlertSignal]]] = []
@@ -99,23 +94,38 @@ RESCAN_S: Final = 10.0
 _floor = _Floor()
 
 
-def _next_ids(batch: int) -> list[int]:
-    """The oldest pending payloads, up to ``batch`` of them or BATCH_SIGNALS alerts (at least one)."""
+def _claim(batch: int) -> list[Payload]:
+    """Lock the oldest pending payloads no other worker holds: up to ``batch`` of them, or about
+    BATCH_SIGNALS alerts (at least one payload).
+
+    The rows are counted first without locks, then that many are locked in the same order with
+    ``SKIP LOCKED``: a worker that finds the oldest ones taken takes the next ones instead of
+    nothing. (Locking all ``batch`` candidates would leave a second worker nothing to take while
+    the first used a few; selecting ids first and locking them after made it find them taken.)
+    """
     start = _floor.start()
-    pending = (
-        Payload.objects.filter(status=PayloadStatus.PENDING, pk__gte=start).order_by("id").values_list("pk", "signals")
+    pending = Payload.objects.filter(status=PayloadStatus.PENDING, pk__gte=start).order_by("id")
+    wanted = _fitting(pending.values_list("signals", flat=True)[:batch])
+    claimed = (
+        list(pending.select_for_update(skip_locked=True, of=("self",)).select_related("source")[:wanted])
+        if wanted
+        else []
     )
-    chosen: list[int] = []
-    signals = 0
-    for pk, count in pending[:batch]:
-        if chosen and signals + count > BATCH_SIGNALS:
+    _floor.passed([payload.pk for payload in claimed])
+    if not claimed and start:
+        return _claim(batch)  # nothing above the floor: look again from the start (the floor is now 0)
+    return claimed
+
+
+def _fitting(counts: Iterable[int]) -> int:
+    """How many payloads, oldest first, fit in BATCH_SIGNALS alerts (at least one when there are any)."""
+    taken = signals = 0
+    for count in counts:
+        if taken and signals + count > BATCH_SIGNALS:
             break
-        chosen.append(pk)
+        taken += 1
         signals += count
-    _floor.passed(chosen)
-    if not chosen and start:
-        return _next_ids(batch)  # nothing above the floor: look again from the start (the floor is now 0)
-    return chosen
+    return taken
 
 
 def _signals_of(payload: Payload) -> list[AlertSignal | ChangeSignal]:

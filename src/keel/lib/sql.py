@@ -3,13 +3,13 @@ for all day), the same on SQLite and PostgreSQL."""
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from enum import Enum
 from functools import cache
 from typing import Any, cast
 
 import orjson
 from django.db import connection
-from django.db.models import Field, Model
+from django.db.models import Field, Model, signals
+from django.db.models.base import ModelState
 
 
 def postgres() -> bool:
@@ -45,15 +45,45 @@ def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
 
 
 def instance_from_row[M: Model](model: type[M], values: Sequence[Any]) -> M:
-    """A model instance from a row of all its concrete columns (``columns_of``), each value converted
-    as the ORM would (SQLite's 0/1 booleans, aware datetimes)."""
-    converted = []
-    for raw, (column, converters) in zip(values, _converters(model, connection.vendor), strict=True):
+    """A model instance from a row of all its concrete columns (``columns_of``)."""
+    attnames = _attnames(model)
+    return loaded(model, attnames, converted(model, attnames, values), db=connection.alias)
+
+
+def converted(model: type[Model], attnames: Sequence[str], row: Sequence[Any]) -> list[Any]:
+    """The row's values of these fields (attribute names, in the row's order) converted as the ORM
+    would (SQLite's 0/1 booleans, aware datetimes, JSON text)."""
+    by_attname = _converters(model, connection.vendor)
+    values = []
+    for raw, attname in zip(row, attnames, strict=True):
         value = raw
+        column, converters = by_attname[attname]
         for converter in converters:
             value = converter(value, column, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [field.attname for field in model._meta.concrete_fields], converted)
+        values.append(value)
+    return values
+
+
+def loaded[M: Model](model: type[M], attnames: Sequence[str], values: Sequence[Any], *, db: str | None) -> M:
+    """What ``model.from_db(db, attnames, values)`` gives, without running the model's constructor.
+
+    The constructor sets each field through its descriptor and sends pre_init/post_init: for the
+    thousands of alerts a storm's batch loads or creates, it was the batch's largest single cost.
+    A model with ``post_init`` receivers (image fields, some third-party fields) gets the real one.
+    Attributes not named stay deferred, loaded on first access as the ORM's ``only()`` does.
+    """
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        return model.from_db(db, list(attnames), list(values))
+    instance = model.__new__(model)
+    instance.__dict__.update(zip(attnames, values, strict=True))
+    state = instance._state = ModelState()
+    state.adding, state.db = False, db
+    return instance
+
+
+@cache
+def _attnames(model: type[Model]) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
 
 
 def columns_of(model: type[Model], alias: str) -> str:
@@ -61,13 +91,15 @@ def columns_of(model: type[Model], alias: str) -> str:
 
 
 @cache
-def _converters(model: type[Model], vendor: str) -> list[tuple[Any, list[Callable[..., Any]]]]:
+def _converters(model: type[Model], vendor: str) -> dict[str, tuple[Any, list[Callable[..., Any]]]]:
     table = model._meta.db_table
-    columns = [(field, field.get_col(table)) for field in model._meta.concrete_fields]
-    return [
-        (column, [*connection.ops.get_db_converters(column), *field.get_db_converters(connection)])
-        for field, column in columns
-    ]
+    return {
+        field.attname: (
+            column := field.get_col(table),
+            [*connection.ops.get_db_converters(column), *field.get_db_converters(connection)],
+        )
+        for field in model._meta.concrete_fields
+    }
 
 
 # --- many rows in one parameter ---------------------------------------------------------------
@@ -94,13 +126,11 @@ def rows_from_json(columns: Mapping[str, str]) -> str:
 
 
 def rows_json(rows: Sequence[Mapping[str, Any]]) -> str:
-    """The JSON-array parameter for ``rows_from_json``: datetimes as the database stores them."""
-    stored = _iso if postgres() else _sqlite_time
-    return orjson.dumps(list(rows), default=stored, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
-
-
-def _iso(value: datetime) -> str:
-    return value.isoformat()
+    """The JSON-array parameter for ``rows_from_json``: datetimes as the database stores them
+    (orjson's own RFC 3339 for PostgreSQL; SQLite's text format through Django)."""
+    if postgres():
+        return orjson.dumps(list(rows)).decode()
+    return orjson.dumps(list(rows), default=_sqlite_time, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
 
 
 def _sqlite_time(value: datetime) -> str:
@@ -157,14 +187,10 @@ def pairs_of(fields: Sequence[Field[Any, Any]]) -> list[tuple[str, str]]:
 
 
 def row_of(instance: Model, pairs: Pairs) -> dict[str, Any]:
-    """The columns ``pairs`` names of a model instance, for ``insert_rows``/``update_rows``."""
+    """The columns ``pairs`` names of a model instance, for ``insert_rows``/``update_rows`` (orjson
+    writes choices members as their values)."""
     values = instance.__dict__
-    return {column: _plain(values[attname]) for column, attname in pairs}
-
-
-def _plain(value: Any) -> Any:
-    # Choices members (str and int subclasses) go as their plain value; the rest as they are.
-    return value.value if isinstance(value, Enum) else value
+    return {column: values[attname] for column, attname in pairs}
 
 
 def insert_instance[M: Model](instance: M) -> M:

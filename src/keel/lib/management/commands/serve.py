@@ -34,7 +34,13 @@ class Command(BaseCommand):
         # thread served the list mix at 483 req/s (p95 41 ms) and 2 × 2 at 390 (p95 67 ms): a second
         # thread mostly waits for the GIL. Raise it when requests wait long on other services.
         parser.add_argument("--web-threads", type=int, default=int(os.environ.get("KEEL_WEB_THREADS", "1")))
-        parser.add_argument("--no-worker", action="store_true", help="Serve web requests only.")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("KEEL_WORKERS", "1")),
+            help="Task worker processes (0: serve web requests only). More than one helps PostgreSQL only.",
+        )
+        parser.add_argument("--no-worker", action="store_true", help="Serve web requests only (--workers 0).")
         parser.add_argument("--access-log", action="store_true", help="Log every request.")
         parser.add_argument(
             "--tls-cert",
@@ -48,9 +54,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         tls = _tls_files(options["tls_cert"], options["tls_key"])
+        if options["workers"] < 0:
+            raise CommandError(f"--workers must be 0 or more (got {options['workers']}).")
         commands = {"web": self._granian(options, tls)}
-        if not options["no_worker"]:
-            commands["worker"] = [sys.executable, "-m", "keel.cli", "worker"]
+        workers = 0 if options["no_worker"] else options["workers"]
+        for number in range(1, workers + 1):
+            commands[f"worker {number}" if workers > 1 else "worker"] = [sys.executable, "-m", "keel.cli", "worker"]
         env = _child_environment(options, tls)
         children = {name: subprocess.Popen(command, env=env) for name, command in commands.items()}
         scheme = "https" if tls else "http"

@@ -61,14 +61,6 @@ class Command(BaseCommand):
         worker.run()
 
 
-def _start_pumps(*, once: bool) -> None:
-    for pump in pumps():
-        if once:
-            drain(pump)
-            continue
-        threading.Thread(target=run_forever, args=(pump, threading.Event()), name=pump.name, daemon=True).start()
-
-
 def _plan_every_statement() -> None:
     """No prepared statements in the worker. Its statements are few and large (batches of alerts,
     sweeps), so planning is cheap next to running them, and the tables they touch grow fast: a
