@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Monitoring intake under load: what a real ``keel serve`` (web + worker) accepts and processes.
+"""Monitoring intake under load: what a real ``keel serve`` (web + workers) accepts and processes.
 
     .venv/bin/python bench/intake.py --db postgres                 # single + batch + storm, ~3 min
+    .venv/bin/python bench/intake.py --db postgres --workers 1     # with keel serve's default worker count
     .venv/bin/python bench/intake.py --db postgres --memory-minutes 10   # and a 10-minute storm
 
 Phases, each against the same server on a fresh database:
