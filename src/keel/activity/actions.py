@@ -2,6 +2,7 @@
 
 import mimetypes
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -43,22 +44,38 @@ def add_entry(
     )
 
 
+@dataclass(frozen=True)
+class SystemEntry:
+    """An internal timeline entry by Keel itself."""
+
+    subject_type: str
+    subject_id: int
+    summary: str
+    data: Mapping[str, object]
+    at: datetime
+
+
 def add_system_entries(
     *, subject_type: str, subject_id: int, summaries: Sequence[str], data: Mapping[str, object], at: datetime
 ) -> None:
-    """Several internal entries by Keel itself at one moment, in one statement (one JSON parameter)."""
+    """Several internal entries on one record at one moment, in one statement."""
+    add_system_entries_of([SystemEntry(subject_type, subject_id, summary, data, at) for summary in summaries])
+
+
+def add_system_entries_of(entries: Sequence[SystemEntry]) -> None:
+    """Internal entries on any records, in one statement (one JSON parameter)."""
     rows = [
         {
-            "subject_type": subject_type,
-            "subject_id": subject_id,
+            "subject_type": entry.subject_type,
+            "subject_id": entry.subject_id,
             "kind": EntryKind.SYSTEM.value,
-            "summary": summary[:300],
+            "summary": entry.summary[:300],
             "body": "",
             "is_public": False,
-            "data": dict(data),
-            "at": at,
+            "data": dict(entry.data),
+            "at": entry.at,
         }
-        for summary in summaries
+        for entry in entries
     ]
     insert_rows(TimelineEntry._meta.db_table, _SYSTEM_COLUMNS, rows)
 

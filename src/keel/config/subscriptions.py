@@ -8,12 +8,12 @@ from typing import Any
 
 from keel.activity.handlers import record_cmdb_change
 from keel.cmdb.events import CMDBChanged
-from keel.incidents.reactions import note_sla_breach, note_sla_warning
+from keel.incidents.reactions import note_sla_events
 from keel.sla.events import SlaBreached, SlaWarning
 
 SUBSCRIPTIONS: Mapping[type, Sequence[Callable[[Any], None]]] = {
     # The CMDB sits below activity, so its audit rows are written on the event it publishes.
     CMDBChanged: [record_cmdb_change],
-    SlaWarning: [note_sla_warning],
-    SlaBreached: [note_sla_breach],
+    SlaWarning: [note_sla_events],
+    SlaBreached: [note_sla_events],
 }

@@ -28,16 +28,41 @@ def _subscriptions() -> Mapping[type, Sequence[Handler]]:
     return subscriptions
 
 
+BatchHandler = Callable[[Sequence[Any]], None]
+_batched: set[BatchHandler] = set()
+
+
+def batched(handler: BatchHandler) -> BatchHandler:
+    """Mark a handler that takes a list of events: ``publish_all`` hands it all of one commit's at
+    once (an SLA sweep fires hundreds of warnings, and one statement for their timeline entries
+    replaced one transaction each)."""
+    _batched.add(handler)
+    return handler
+
+
 def publish(event: object) -> None:
     """Deliver ``event`` to its handlers once the current transaction commits (never if it rolls back)."""
-    if _muted.get():
+    publish_all([event])
+
+
+def publish_all(events: Sequence[object]) -> None:
+    """``publish`` each event: a batched handler gets the events it takes in one call, the others
+    one call per event. Each call runs after commit on its own, so one failing does not stop the rest."""
+    if _muted.get() or not events:
         return
-    handlers = _subscriptions().get(type(event), ())
-    for handler in handlers:
-        transaction.on_commit(partial(_deliver, handler, event), robust=True)
+    subscriptions = _subscriptions()
+    grouped: dict[BatchHandler, list[object]] = {}
+    for event in events:
+        for handler in subscriptions.get(type(event), ()):
+            if handler in _batched:
+                grouped.setdefault(handler, []).append(event)
+            else:
+                transaction.on_commit(partial(_deliver, handler, event), robust=True)
+    for many, taken in grouped.items():
+        transaction.on_commit(partial(_deliver, many, taken), robust=True)
 
 
-def _deliver(handler: Handler, event: object) -> None:
+def _deliver(handler: Callable[[Any], None], event: object) -> None:
     logger.debug("delivering %r to %s", event, handler.__qualname__)
     handler(event)
 

@@ -21,6 +21,7 @@ from keel.sla.clock_rows import (
     current_version,
     events_of,
     firings_due,
+    insert_clock_events,
     read_row,
     set_cache,
     settle,
@@ -143,8 +144,7 @@ def _attach_at_open(facts: IncidentFacts, policy: Policy, *, at: datetime, actor
         row.pk = ids[row.name]
         for event in events_of(row):
             event.clock = row
-    events = [{**row_of(event, _EVENT_FIELDS), "clock_id": event.clock_id} for row in rows for event in events_of(row)]
-    insert_rows(ClockEvent._meta.db_table, _EVENT_COLUMNS, events)
+    insert_clock_events([event for row in rows for event in events_of(row)])
     return [_started(row, policy, read_row(row, at), at) for row in rows]
 
 
@@ -153,9 +153,6 @@ def _attach_at_open(facts: IncidentFacts, policy: Policy, *, at: datetime, actor
 _CLOCK_WRITTEN: Final = [field for field in Clock._meta.concrete_fields if not field.primary_key]
 _CLOCK_FIELDS: Final = pairs_of(_CLOCK_WRITTEN)
 _CLOCK_COLUMNS: Final = columns_of_fields(Clock, [field.name for field in _CLOCK_WRITTEN])
-_EVENT_WRITTEN: Final = [f for f in ClockEvent._meta.concrete_fields if not f.primary_key and f.name != "clock"]
-_EVENT_FIELDS: Final = pairs_of(_EVENT_WRITTEN)
-_EVENT_COLUMNS: Final = columns_of_fields(ClockEvent, ["clock", *(field.name for field in _EVENT_WRITTEN)])
 
 
 def _new_clock(

@@ -10,8 +10,8 @@ from typing import Final
 from django.db import connection, transaction
 
 from keel.lib import clock as wall_clock
-from keel.lib.events import publish
-from keel.sla.clock_rows import events_of, firings_due, read_row, set_cache
+from keel.lib.events import publish_all
+from keel.sla.clock_rows import events_of, firings_due, insert_clock_events, read_row, set_cache
 from keel.sla.models import Clock, ClockEvent
 
 
@@ -38,11 +38,13 @@ def sweep(*, now: datetime | None = None, batch: int = 500, max_batches: int = 2
                 for row in rows
                 for firing in firings_due(row, read_row(row, now), at=now, announce=True, on_change=False)
             ]
-            ClockEvent.objects.bulk_create(event for _, (event, _) in firings)
+            insert_clock_events([event for _, (event, _) in firings])
+            facts = []
             for row, (event, fact) in firings:
                 events_of(row).append(event)
                 if fact is not None:
-                    publish(fact)
+                    facts.append(fact)
+            publish_all(facts)
             for row in rows:
                 set_cache(row, read_row(row, now), now)
             _save_caches(rows)
