@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from keel.accounts.models import Team, User
 from keel.accounts.roles import Role
@@ -43,7 +43,7 @@ from keel.integrations.models import Alert, AlertEvent, Correlation, Correlation
 from keel.integrations.signals import Severity
 from keel.integrations.states import ACTIVE, SEVERITY_RANK, URGENCY_OF, AlertEventKind, OnAllResolved, OnRefire
 from keel.lib import clock
-from keel.lib.sql import bulk_update, columns_of_fields, converted, fetch, in_values, insert_rows, loaded, postgres
+from keel.lib.sql import bulk_update, columns_of_fields, fetch, in_values, insert_rows, instance_from_row, postgres
 
 MONITORING_USERNAME: Final = "monitoring"
 # An incident's description lists at most this many of the alerts that opened it.
@@ -185,7 +185,7 @@ def _waiting(alert_ids: Collection[int] | None, limit: int) -> list[Alert]:
         f"WHERE {where} ORDER BY a.id LIMIT %s{lock}",
         [*params, limit],
     )
-    return [loaded(Alert, _READ_ATTNAMES, converted(Alert, _READ_ATTNAMES, row), db=connection.alias) for row in rows]
+    return [instance_from_row(Alert, row, _READ_ATTNAMES) for row in rows]
 
 
 # What deciding reads of an alert (not its annotations, links or details: a storm is many rows).

@@ -44,13 +44,14 @@ def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         return cast(list[tuple[Any, ...]], cursor.fetchall())
 
 
-def instance_from_row[M: Model](model: type[M], values: Sequence[Any]) -> M:
-    """A model instance from a row of all its concrete columns (``columns_of``)."""
-    attnames = _attnames(model)
-    return loaded(model, attnames, converted(model, attnames, values), db=connection.alias)
+def instance_from_row[M: Model](model: type[M], values: Sequence[Any], attnames: Sequence[str] = ()) -> M:
+    """A model instance from a row of these fields (attribute names; by default all its concrete
+    columns, as ``columns_of`` reads them); the others stay deferred."""
+    attnames = attnames or _attnames(model)
+    return loaded(model, attnames, _converted(model, attnames, values), db=connection.alias)
 
 
-def converted(model: type[Model], attnames: Sequence[str], row: Sequence[Any]) -> list[Any]:
+def _converted(model: type[Model], attnames: Sequence[str], row: Sequence[Any]) -> list[Any]:
     """The row's values of these fields (attribute names, in the row's order) converted as the ORM
     would (SQLite's 0/1 booleans, aware datetimes, JSON text)."""
     by_attname = _converters(model, connection.vendor)
@@ -198,14 +199,22 @@ def insert_instance[M: Model](instance: M) -> M:
     its id: for the few rows written on every request, where ``save()`` took as long to compose the
     statement as the database took to run it. No ``pre_save`` runs: fields with ``auto_now`` or
     ``auto_now_add`` must be set by the caller."""
-    model = type(instance)
-    ((pk,),) = insert_rows(
-        instance._meta.db_table, _columns_of_insertable(model), [row_of(instance, _insertable(model))], returning="id"
-    )
+    ((pk,),) = insert_instances([instance], returning="id")
     instance.pk = pk
     instance._state.adding = False
     instance._state.db = connection.alias
     return instance
+
+
+def insert_instances(instances: Sequence[Model], *, returning: str = "") -> list[tuple[Any, ...]]:
+    """INSERT new instances of one model (every column but the id) in one statement, as
+    ``insert_instance`` does one; with ``returning``, those columns of the inserted rows."""
+    if not instances:
+        return []
+    model = type(instances[0])
+    pairs = _insertable(model)
+    rows = [row_of(instance, pairs) for instance in instances]
+    return insert_rows(model._meta.db_table, _columns_of_insertable(model), rows, returning=returning)
 
 
 @cache

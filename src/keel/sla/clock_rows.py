@@ -12,7 +12,6 @@ from django.db import IntegrityError, transaction
 
 from keel.lib import clock as wall_clock
 from keel.lib.events import publish
-from keel.lib.sql import columns_of_fields, insert_rows, pairs_of, row_of
 from keel.sla import clock
 from keel.sla.calendars import spec_of_version
 from keel.sla.events import SlaBreached, SlaWarning
@@ -105,18 +104,6 @@ def _event(row: Clock, kind: Kind, instant: int, *, percent: int | None = None, 
     return ClockEvent(
         clock=row, kind=kind, at=clock.datetime_of(instant), recorded_at=wall_clock.now(), percent=percent, data=data
     )
-
-
-def insert_clock_events(events: Sequence[ClockEvent]) -> None:
-    """Insert new events (their clocks saved) in one statement, one JSON parameter: the ORM's
-    ``bulk_create`` took a third of a sweep's time composing the rows of its ~800 firings. A
-    duplicate firing still fails on its unique constraint, rolling the caller's batch back."""
-    insert_rows(ClockEvent._meta.db_table, _EVENT_COLUMNS, [row_of(event, _EVENT_FIELDS) for event in events])
-
-
-_EVENT_WRITTEN: Final = [field for field in ClockEvent._meta.concrete_fields if not field.primary_key]
-_EVENT_FIELDS: Final = pairs_of(_EVENT_WRITTEN)
-_EVENT_COLUMNS: Final = columns_of_fields(ClockEvent, [field.name for field in _EVENT_WRITTEN])
 
 
 # --- reading and caching -------------------------------------------------------------------

@@ -11,7 +11,8 @@ from django.db import connection, transaction
 
 from keel.lib import clock as wall_clock
 from keel.lib.events import publish_all
-from keel.sla.clock_rows import events_of, firings_due, insert_clock_events, read_row, set_cache
+from keel.lib.sql import insert_instances
+from keel.sla.clock_rows import events_of, firings_due, read_row, set_cache
 from keel.sla.models import Clock, ClockEvent
 
 
@@ -38,7 +39,9 @@ def sweep(*, now: datetime | None = None, batch: int = 500, max_batches: int = 2
                 for row in rows
                 for firing in firings_due(row, read_row(row, now), at=now, announce=True, on_change=False)
             ]
-            insert_clock_events([event for _, (event, _) in firings])
+            # One statement, one JSON parameter: the ORM's bulk_create took a third of a sweep
+            # composing ~800 firings. A duplicate still fails on its unique constraint (rollback).
+            insert_instances([event for _, (event, _) in firings])
             facts = []
             for row, (event, fact) in firings:
                 events_of(row).append(event)
