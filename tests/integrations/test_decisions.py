@@ -11,9 +11,9 @@ from keel.incidents.actions.lifecycle import transition_incident
 from keel.incidents.models import Incident
 from keel.incidents.states import Channel, IncidentState, Level, ResolutionCode
 from keel.integrations.actions import create_maintenance_window
-from keel.integrations.models import Alert, AlertEvent, CorrelationRule
+from keel.integrations.models import Alert, AlertEvent, CorrelationRule, Payload
 from keel.integrations.processing import process_pending
-from keel.integrations.states import OnAllResolved, OnRefire
+from keel.integrations.states import OnAllResolved, OnRefire, PayloadStatus
 from keel.integrations.sweep import sweep_alerts
 from keel.lib.clock import frozen_at
 from tests.integrations.conftest import captured
@@ -265,3 +265,26 @@ def test_a_flapping_alert_does_not_resolve_its_incident_by_itself(post):
     incident = Incident.objects.get()
     assert incident.state != IncidentState.RESOLVED
     assert "flapping" in notes(incident)[-1]
+
+
+def test_a_decision_that_fails_keeps_the_alerts_and_the_sweep_decides_later(post, monkeypatch, caplog):
+    from keel.integrations import decisions
+
+    def broken(*args: Any, **kwargs: Any) -> Incident:
+        raise RuntimeError("the incident could not be opened")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(decisions, "open_incident", broken)
+        deliver(post, alert("DiskFull", instance="db1:9100"), alert("DiskFull", instance="db2:9100"))
+
+    assert "deciding about 2 alerts failed" in caplog.text
+    assert Payload.objects.get().status == PayloadStatus.PROCESSED
+    assert Incident.objects.count() == 0
+    stored = Alert.objects.order_by("id")
+    assert [(a.needs_decision, a.incident_id, a.occurrences) for a in stored] == [(True, None, 1), (True, None, 1)]
+    assert list(AlertEvent.objects.values_list("kind", flat=True)) == ["fired", "fired"]
+
+    with frozen_at(T0 + timedelta(seconds=30)):
+        assert len(sweep_alerts().decided.opened) == 1
+    (incident,) = Incident.objects.all()
+    assert [(a.needs_decision, a.incident_id) for a in stored.all()] == [(False, incident.pk), (False, incident.pk)]

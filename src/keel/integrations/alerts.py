@@ -1,10 +1,12 @@
 """Applying signals to alerts: deduplication, status changes, flapping, CI mapping. In batches.
 
-``apply_signals`` takes the signals of many payloads (in the order received) and brings the alert
-rows in line with them in a handful of statements whatever the count: the rows are locked by
-identity (created first, as empty placeholders, when new), each signal is applied in Python, and
-the rows and their events are written back in bulk. A payload already applied to an alert (by its
-id) changes nothing, so replaying any stored payload creates nothing new.
+``apply_signals`` takes the signals of many payloads (in the order received) and applies them in
+memory: the stored alerts of their identities are locked and loaded, new identities start as
+alerts not yet inserted, and each signal changes its alert in Python. ``write_changes`` then
+writes the batch in a handful of statements whatever its size: the new alerts inserted whole, the
+others updated, their events inserted. In between, the caller decides about incidents
+(processing.py), so a new alert is written once, with its incident. A payload already applied to
+an alert (by its id) changes nothing, so replaying any stored payload creates nothing new.
 """
 
 from collections.abc import Mapping, Sequence
@@ -14,6 +16,7 @@ from typing import Any, Final, cast
 
 from django.db.models import Field
 
+from keel.integrations.decisions import DECIDED, EVENT_COLUMNS, Event, event_rows
 from keel.integrations.inbound.prometheus.fingerprint import fingerprint
 from keel.integrations.mapping import Placement, place
 from keel.integrations.models import Alert, AlertEvent, Payload, Source
@@ -64,18 +67,24 @@ WRITTEN: Final = (
     "recent_changes",
     "ci",
     "service",
-    "needs_decision",
     "last_payload_id",
+    *DECIDED,
 )
 
 
 @dataclass
-class Applied:
-    """What a batch did: the alerts Keel must now decide about, and how many signals it ignored."""
+class Changes:
+    """A batch's signals applied in memory: the alerts they changed (stored ones locked, new ones
+    not yet inserted) and the events to record, for ``write_changes``."""
 
-    undecided: set[int] = field(default_factory=set)
-    alerts: int = 0
-    ignored: int = 0
+    touched: list[Alert] = field(default_factory=list)
+    fresh: dict[tuple[int, str], Alert] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+    ignored: int = 0  # acknowledges or resolves of alerts Keel never saw
+
+    def waiting(self) -> list[Alert]:
+        """The changed alerts that wait for a decision about an incident."""
+        return [alert for alert in self.touched if alert.needs_decision]
 
 
 def identity_of(source: Source, signal: AlertSignal) -> str:
@@ -87,62 +96,65 @@ def identity_of(source: Source, signal: AlertSignal) -> str:
     return fingerprint(signal.labels)
 
 
-def apply_signals(batch: Sequence[tuple[Payload, Sequence[AlertSignal]]]) -> Applied:
-    """Bring the alerts in line with these signals (payloads in the order received)."""
+def apply_signals(batch: Sequence[tuple[Payload, Sequence[AlertSignal]]]) -> Changes:
+    """Apply these signals (payloads in the order received) to their alerts, in memory."""
     keyed = [
         (payload, signal, (payload.source_id, identity_of(payload.source, signal)))
         for payload, signals in batch
         for signal in signals
     ]
-    applied = Applied()
+    changes = Changes()
     if not keyed:
-        return applied
+        return changes
     alerts = _locked({key for _, _, key in keyed})
-    # New identities start in memory and are inserted whole at the end (an insert, not an insert
-    # and an update); status-only signals (an acknowledge, a resolve) never create one.
-    fresh: dict[tuple[int, str], Alert] = {}
+    # Status-only signals (an acknowledge, a resolve) never create an alert.
     for payload, signal, key in keyed:
         if signal.severity is not None and key not in alerts:
-            alerts[key] = fresh[key] = _new_alert(key, payload.received_at)
+            alerts[key] = changes.fresh[key] = _new_alert(key, payload)
     placements = _placements(keyed, alerts)
-    events: list[tuple[Alert, dict[str, object]]] = []
     touched: dict[int, Alert] = {}
     for payload, signal, key in keyed:
         alert = alerts.get(key)
         if alert is None:
-            applied.ignored += 1  # an acknowledge or resolve for an alert Keel never saw
+            changes.ignored += 1
             continue
-        changes = _apply(alert, signal, payload, placements)
-        if changes is None:
+        done = _apply(alert, signal, payload, placements)
+        if done is None:
             continue
         touched[id(alert)] = alert
-        events.extend(
+        changes.events.extend(
             (alert, {"at": payload.received_at, "kind": kind, "payload_id": payload.pk, "note": note})
-            for kind, note in changes
+            for kind, note in done
         )
-    lost = _insert_fresh(fresh)
-    new = {id(alert) for alert in fresh.values()}
-    kept = [alert for alert in touched.values() if alert.pk is not None]
-    bulk_update(Alert, [alert for alert in kept if id(alert) not in new], WRITTEN)
-    rows = [{"alert_id": alert.pk, **event} for alert, event in events if alert.pk is not None]
-    insert_rows(AlertEvent._meta.db_table, _EVENT_COLUMNS, rows)
-    applied.alerts = len(kept)
-    applied.undecided = {alert.pk for alert in kept if alert.needs_decision}
-    if lost:
-        # Another processor created these identities first: apply their signals to its rows.
-        again = apply_signals([(payload, _naming(payload, signals, lost)) for payload, signals in batch])
-        applied.alerts += again.alerts
-        applied.undecided |= again.undecided
-    return applied
+    changes.touched = list(touched.values())
+    return changes
+
+
+def write_changes(changes: Changes, decisions: Sequence[Event] = ()) -> set[tuple[int, str]]:
+    """Write the changed alerts and their events (and the decisions' events); returns the new
+    identities a concurrent processor inserted first, whose signals must be applied again."""
+    lost = _insert_fresh(changes.fresh)
+    new = {id(alert) for alert in changes.fresh.values()}
+    bulk_update(Alert, [alert for alert in changes.touched if id(alert) not in new], WRITTEN)
+    insert_rows(AlertEvent._meta.db_table, EVENT_COLUMNS, event_rows([*changes.events, *decisions]))
+    return lost
+
+
+def naming_lost(
+    batch: Sequence[tuple[Payload, Sequence[AlertSignal]]], lost: set[tuple[int, str]]
+) -> list[tuple[Payload, list[AlertSignal]]]:
+    """The batch's signals about these identities: those ``write_changes`` did not insert."""
+    return [(payload, _naming(payload, signals, lost)) for payload, signals in batch]
 
 
 def _naming(payload: Payload, signals: Sequence[AlertSignal], keys: set[tuple[int, str]]) -> list[AlertSignal]:
     return [signal for signal in signals if (payload.source_id, identity_of(payload.source, signal)) in keys]
 
 
-def _new_alert(key: tuple[int, str], at: datetime) -> Alert:
+def _new_alert(key: tuple[int, str], payload: Payload) -> Alert:
     """A new alert in memory, not yet inserted (no model constructor: a storm makes thousands)."""
     source_id, identity = key
+    at = payload.received_at
     values = {
         **_BLANK,
         "source_id": source_id,
@@ -157,7 +169,9 @@ def _new_alert(key: tuple[int, str], at: datetime) -> Alert:
         "details": {},
         "recent_changes": [],
     }
-    return loaded(Alert, list(values), list(values.values()), db=None)
+    alert = loaded(Alert, list(values), list(values.values()), db=None)
+    Alert.source.field.set_cached_value(alert, payload.source)  # an incident's description names it
+    return alert
 
 
 _BLANK: Final[dict[str, Any]] = {
@@ -197,9 +211,6 @@ def _placements(keyed: Keyed, alerts: Mapping[tuple[int, str], Alert]) -> dict[f
         and (alerts[key].occurrences == 0 or dict(signal.labels) != alerts[key].labels)
     }
     return dict(zip(label_sets, place(list(label_sets.values())), strict=True))
-
-
-_EVENT_COLUMNS: Final = columns_of_fields(AlertEvent, ["alert", "at", "kind", "payload_id", "note"])
 
 
 _INSERTED_FIELDS: Final = pairs_of(

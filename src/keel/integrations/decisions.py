@@ -58,29 +58,86 @@ class Decided:
     waiting: int = 0
     resolved: list[int] = field(default_factory=list)
 
+    def include(self, other: "Decided") -> None:
+        self.opened += other.opened
+        self.joined += other.joined
+        self.suppressed += other.suppressed
+        self.waiting += other.waiting
+        self.resolved += other.resolved
+
+
+# What a decision changes on an alert (``plan_decisions`` sets them; the caller writes them).
+DECIDED: Final = ("incident", "needs_decision", "suppressed_by")
+
+Event = tuple[Alert, dict[str, object]]
+
 
 def decide(alert_ids: Collection[int] | None = None, *, limit: int = 2000) -> Decided:
-    """Decide about the waiting alerts (these ones, or any); returns what was done."""
-    decided = Decided()
-    now = clock.now()
+    """Decide about the stored alerts that wait (these ones, or any): what the sweep runs; new
+    signals are decided as they are applied (processing.py)."""
     with transaction.atomic():
         alerts = _waiting(alert_ids, limit)
         if not alerts:
-            return decided
-        incidents = Incident.objects.in_bulk({alert.incident_id for alert in alerts} - {None})
-        plan = _Plan(rules=_rules(), windows=_windows(now), now=now)
-        for alert in alerts:
-            plan.sort(alert, incidents.get(alert.incident_id) if alert.incident_id else None, decided)
-        groups, refired, ended, events = plan.groups, plan.refired, plan.ended, plan.events
-        for (rule_id, key), members in groups.items():
-            _join_group(rule_id, key, members, now=now, events=events, decided=decided)
-        for incident_id, members in refired.items():
-            _note_refired(incidents[incident_id], members)
-        for incident_id, members in ended.items():
-            _check_clear(incidents[incident_id], members, decided=decided)
-        bulk_update(Alert, alerts, ["incident", "needs_decision", "suppressed_by"])
-        insert_rows(AlertEvent._meta.db_table, _EVENT_COLUMNS, events)
-    return decided
+            return Decided()
+        decision = plan_decisions(alerts, now=clock.now())
+        bulk_update(Alert, alerts, DECIDED)
+        insert_rows(AlertEvent._meta.db_table, EVENT_COLUMNS, event_rows(decision.events))
+        return decision.finish()
+
+
+def plan_decisions(alerts: Sequence[Alert], *, now: datetime) -> "Decision":
+    """Decide about these alerts in memory (they may not be inserted yet), opening, reopening or
+    finding the incidents their groups join: sets each alert's ``DECIDED`` fields. What needs the
+    alerts written first (notes naming them, checking whether an incident is clear) waits in the
+    returned ``Decision`` for its ``finish()``. Every alert must be locked (or new) and waiting."""
+    decision = Decision()
+    if not alerts:
+        return decision
+    incidents = Incident.objects.in_bulk({alert.incident_id for alert in alerts} - {None})
+    plan = _Plan(rules=_rules(), windows=_windows(now), now=now)
+    for alert in alerts:
+        plan.sort(alert, incidents.get(alert.incident_id) if alert.incident_id else None, decision.decided)
+    decision.events = plan.events
+    # In key order: two workers opening the same groups then wait for each other, not deadlock.
+    for (rule_id, key), members in sorted(plan.groups.items()):
+        _join_group(rule_id, key, members, now=now, decision=decision)
+    decision.refired = [(incidents[pk], members) for pk, members in plan.refired.items()]
+    decision.ended = [(incidents[pk], members) for pk, members in plan.ended.items()]
+    return decision
+
+
+@dataclass
+class Decision:
+    """Decisions taken in memory, and what is left to do once their alerts are written."""
+
+    decided: Decided = field(default_factory=Decided)
+    events: list[Event] = field(default_factory=list)
+    joined: list[tuple[Incident, list[Alert]]] = field(default_factory=list)
+    refired: list[tuple[Incident, list[Alert]]] = field(default_factory=list)
+    ended: list[tuple[Incident, list[Alert]]] = field(default_factory=list)
+
+    def finish(self) -> Decided:
+        """The timeline notes about the alerts, and the incidents they may have cleared."""
+        for incident, members in self.joined:
+            stored = [alert for alert in members if alert.pk is not None]  # a concurrent worker's are not
+            if stored:
+                add_system_note(
+                    incident,
+                    summary=_joined_summary(stored),
+                    body=_alert_lines(stored),
+                    data={"alerts": [alert.pk for alert in stored[:LISTED]], "joined": len(stored)},
+                )
+        for incident, members in self.refired:
+            _note_refired(incident, members)
+        for incident, members in self.ended:
+            _check_clear(incident, members, decided=self.decided)
+        return self.decided
+
+
+def event_rows(events: Sequence[Event]) -> list[dict[str, object]]:
+    """``EVENT_COLUMNS`` rows of the events of alerts that are stored (a concurrent worker may have
+    inserted a new alert first: its events are written with its row, not here)."""
+    return [{**_NO_EVENT, **event, "alert_id": alert.pk} for alert, event in events if alert.pk is not None]
 
 
 @dataclass
@@ -93,7 +150,7 @@ class _Plan:
     groups: dict[tuple[int, str], list[Alert]] = field(default_factory=lambda: defaultdict(list))
     refired: dict[int, list[Alert]] = field(default_factory=lambda: defaultdict(list))
     ended: dict[int, list[Alert]] = field(default_factory=lambda: defaultdict(list))
-    events: list[dict[str, object]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
 
     def sort(self, alert: Alert, incident: Incident | None, decided: Decided) -> None:
         if alert.status not in ACTIVE:
@@ -157,16 +214,8 @@ def _facts(alert: Alert) -> AlertFacts:
     )
 
 
-def _event(
-    alert: Alert, kind: str, at: datetime, *, note: str = "", incident: Incident | None = None
-) -> dict[str, object]:
-    return {
-        "alert_id": alert.pk,
-        "at": at,
-        "kind": kind,
-        "note": note[:300],
-        "incident_id": incident.pk if incident else None,
-    }
+def _event(alert: Alert, kind: str, at: datetime, *, note: str = "", incident: Incident | None = None) -> Event:
+    return alert, {"at": at, "kind": kind, "note": note[:300], "incident_id": incident.pk if incident else None}
 
 
 def _waiting(alert_ids: Collection[int] | None, limit: int) -> list[Alert]:
@@ -208,32 +257,26 @@ _READ: Final = (
 _READ_FIELDS: Final = [field for field in Alert._meta.concrete_fields if field.attname in _READ]
 _READ_ATTNAMES: Final = [field.attname for field in _READ_FIELDS]
 _READ_COLUMNS: Final = [field.column for field in _READ_FIELDS]
-_EVENT_COLUMNS: Final = columns_of_fields(AlertEvent, ["alert", "at", "kind", "note", "incident_id"])
+EVENT_COLUMNS: Final = columns_of_fields(AlertEvent, ["alert", "at", "kind", "payload_id", "note", "incident_id"])
+_NO_EVENT: Final[dict[str, object]] = {"payload_id": None, "note": "", "incident_id": None}
 
 
-def _join_group(
-    rule_id: int, key: str, members: list[Alert], *, now: datetime, events: list[dict[str, object]], decided: Decided
-) -> None:
+def _join_group(rule_id: int, key: str, members: list[Alert], *, now: datetime, decision: Decision) -> None:
     rule = CorrelationRule.objects.select_related("assignment_group").get(pk=rule_id)
     current = Correlation.objects.filter(rule_id=rule_id, key=key, is_current=True).select_related("incident").first()
     incident = _usable(current, rule, members, now=now) if current is not None else None
     if incident is None:
         incident = _open_for_group(rule, key, members, previous=current, now=now)
-        decided.opened.append(incident.pk)
+        decision.decided.opened.append(incident.pk)
         kind = AlertEventKind.OPENED_INCIDENT
     else:
-        decided.joined += len(members)
+        decision.decided.joined += len(members)
+        decision.joined.append((incident, members))
         kind = AlertEventKind.JOINED_INCIDENT
-        add_system_note(
-            incident,
-            summary=_joined_summary(members),
-            body=_alert_lines(members),
-            data={"alerts": [alert.pk for alert in members[:LISTED]], "joined": len(members)},
-        )
     for alert in members:
         alert.incident_id = incident.pk
         alert.needs_decision = False
-        events.append(_event(alert, kind, now, incident=incident, note=incident.number))
+        decision.events.append(_event(alert, kind, now, incident=incident, note=incident.number))
 
 
 def _usable(current: Correlation, rule: CorrelationRule, members: Sequence[Alert], *, now: datetime) -> Incident | None:

@@ -114,13 +114,20 @@ class Alert(models.Model):
     is_flapping = models.BooleanField(default=False)
     # Recent status changes (epoch seconds), for flapping; kept short (states.FLAP_CHANGES).
     recent_changes = models.JSONField(default=list)
-    ci = models.ForeignKey("cmdb.ConfigurationItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    service = models.ForeignKey("cmdb.Service", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # No index on the CI, service or window: nothing reads alerts by them, and every index is a
+    # write per new alert (a storm inserts thousands a second). Deleting a CI, a service or a
+    # window scans the alerts to clear them, which is rare and admin-only.
+    ci = models.ForeignKey(
+        "cmdb.ConfigurationItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    service = models.ForeignKey(
+        "cmdb.Service", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     incident = models.ForeignKey(
         "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     suppressed_by = models.ForeignKey(
-        "MaintenanceWindow", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "MaintenanceWindow", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     # Whether Keel still has to decide about an incident for it (correlation, or the sweep later).
     needs_decision = models.BooleanField(default=True)
@@ -152,7 +159,8 @@ class AlertEvent(models.Model):
     """A change in an alert's life: fired, acknowledged, resolved, expired, flapping, suppressed,
     opened or joined an incident. Repeats of the same status are counted on the alert, not here."""
 
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    # Indexed by alert_event_alert_at, whose first column it is.
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events", db_index=False)
     at = models.DateTimeField()
     kind = models.CharField(max_length=20, choices=AlertEventKind.choices)
     payload_id = models.BigIntegerField(null=True, blank=True)

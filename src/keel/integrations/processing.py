@@ -4,8 +4,11 @@
 so processing keeps up with the intake instead of waiting for a tick. Each batch is one
 transaction: the payloads are claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` (several workers
 share the load; SQLite has one writer anyway), read again from their stored text, applied to the
-alerts, and marked processed. The decisions about incidents follow in their own transaction, so a
-failing decision never holds back the intake; whatever is left undecided the sweep picks up.
+alerts in memory, decided about (which incident each waiting alert opens or joins), written, and
+marked processed. Deciding before writing means a new alert is written once, with its incident.
+The decisions run in a savepoint: when they fail, the alerts are written undecided and the
+payloads still count as processed, so a failing decision never holds back the intake; the sweep
+decides about what was left.
 """
 
 import logging
@@ -16,10 +19,10 @@ from typing import Final
 
 from django.db import transaction
 
-from keel.integrations.alerts import apply_signals
-from keel.integrations.decisions import decide
+from keel.integrations.alerts import apply_signals, naming_lost, write_changes
+from keel.integrations.decisions import DECIDED, Decided, plan_decisions
 from keel.integrations.intake import read_stored
-from keel.integrations.models import ChangeEvent, Payload
+from keel.integrations.models import Alert, ChangeEvent, Payload
 from keel.integrations.signals import AlertSignal, ChangeSignal, MalformedPayload
 from keel.integrations.states import PayloadStatus
 from keel.lib import clock
@@ -50,15 +53,42 @@ def process_pending(*, batch: int = BATCH) -> Processed:
             signals = _signals_of(payload)
             alerts.append((payload, [signal for signal in signals if isinstance(signal, AlertSignal)]))
             _record_changes(payload, [signal for signal in signals if isinstance(signal, ChangeSignal)])
-        applied = apply_signals(alerts)
+        written, decided = _apply_and_decide(alerts)
         now = clock.now()
         for payload in payloads:
             if payload.status == PayloadStatus.PENDING:
                 payload.status = PayloadStatus.PROCESSED
             payload.processed_at = now
         bulk_update(Payload, payloads, ["status", "error", "signals", "processed_at"])
-    decided = decide(applied.undecided) if applied.undecided else None
-    return Processed(len(payloads), applied.alerts, len(decided.opened) if decided else 0)
+    return Processed(len(payloads), written, len(decided.opened))
+
+
+def _apply_and_decide(batch: Sequence[tuple[Payload, Sequence[AlertSignal]]]) -> tuple[int, Decided]:
+    """Apply the signals, decide about the alerts left waiting, write both; returns how many alerts
+    were written and what was decided."""
+    written, decided = 0, Decided()
+    while batch:
+        changes = apply_signals(batch)
+        waiting = changes.waiting()
+        before = [(alert, {name: alert.__dict__[name] for name in _DECIDED_ATTNAMES}) for alert in waiting]
+        try:
+            with transaction.atomic():
+                decision = plan_decisions(waiting, now=clock.now())
+                lost = write_changes(changes, decision.events)
+                decided.include(decision.finish())
+        except Exception:
+            logger.exception("deciding about %d alerts failed; they are stored undecided for the sweep", len(waiting))
+            for alert, values in before:
+                alert.__dict__.update(values)
+            for alert in changes.fresh.values():
+                alert.pk = None  # its insert was rolled back with the decisions
+            lost = write_changes(changes)
+        written += sum(1 for alert in changes.touched if alert.pk is not None)
+        batch = naming_lost(batch, lost) if lost else []  # identities another processor created first
+    return written, decided
+
+
+_DECIDED_ATTNAMES: Final = [field.attname for field in Alert._meta.concrete_fields if field.name in DECIDED]
 
 
 @dataclass
