@@ -36,14 +36,14 @@ DB_NAME = "keel_bench_processing"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--payloads", type=int, default=40, help="notifications of 100 alerts (1..500)")
+    parser.add_argument("--payloads", type=int, default=40, help="notifications of 100 alerts (1..10,000)")
     parser.add_argument("--refire", action="store_true", help="send the same alerts again and process those too")
     parser.add_argument("--profile", action="store_true", help="print the top functions of a cProfile")
     parser.add_argument("--sort", default="tottime", help="cProfile order: tottime, cumulative, …")
     parser.add_argument("--top", type=int, default=30, help="functions of the cProfile to print")
     args = parser.parse_args(argv)
-    if not 1 <= args.payloads <= 500:
-        raise SystemExit("profile_processing: --payloads must be 1..500")
+    if not 1 <= args.payloads <= 10_000:
+        raise SystemExit("profile_processing: --payloads must be 1..10,000")
     import psycopg
 
     with psycopg.connect(f"{PG_ADMIN}/postgres", autocommit=True) as conn:

@@ -1,12 +1,12 @@
 """From stored payloads to alerts: one per identity, deduplicated, each by its own status; replays
 change nothing; leases expire; flapping is seen; labels land on CMDB CIs and services."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from keel.cmdb.actions import create_ci, update_ci
 from keel.cmdb.models import Service
 from keel.integrations.models import Alert, AlertEvent, ChangeEvent, Payload
-from keel.integrations.processing import process_pending, replay
+from keel.integrations.processing import BATCH_SIGNALS, process_pending, replay
 from keel.integrations.states import AlertStatus, PayloadStatus
 from keel.integrations.sweep import sweep_alerts
 from keel.lib.clock import frozen_at
@@ -188,3 +188,27 @@ def test_a_service_label_naming_a_business_service_places_the_alert_there(post, 
 
     placed = Alert.objects.get()
     assert (placed.ci.name, placed.service) == ("payments-api", service)
+
+
+def _many(count: int, start: int = 0) -> dict[str, object]:
+    alert = GROUP_OF_TWO["json"]["alerts"][0]
+    alerts = [{**alert, "fingerprint": f"fp-{start + n}"} for n in range(count)]
+    return {**GROUP_OF_TWO["json"], "alerts": alerts}
+
+
+def test_a_helper_worker_leaves_a_short_queue_to_the_first_worker(post):
+    with frozen_at(datetime(2026, 12, 3, 9, 0, tzinfo=UTC)):
+        post("alertmanager", _many(3))
+    with frozen_at(datetime(2026, 12, 3, 9, 0, 4, tzinfo=UTC)):
+        assert process_pending(backlog_only=True).payloads == 0
+    assert Payload.objects.get().status == PayloadStatus.PENDING
+
+    with frozen_at(datetime(2026, 12, 3, 9, 0, 6, tzinfo=UTC)):  # the oldest has waited more than 5 s
+        assert process_pending(backlog_only=True).alerts == 3
+
+
+def test_a_helper_worker_takes_a_batch_when_a_whole_one_waits(post):
+    with frozen_at(datetime(2026, 12, 3, 9, 0, tzinfo=UTC)):
+        for start in range(0, BATCH_SIGNALS, 500):
+            post("alertmanager", _many(500, start))
+        assert process_pending(backlog_only=True).alerts == BATCH_SIGNALS

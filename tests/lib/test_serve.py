@@ -142,8 +142,9 @@ def test_serve_runs_as_many_task_workers_as_asked(prepared, tmp_path):
     finally:
         _stopped(server)
 
-    assert sum(b"worker" in command for command in commands) == 2
+    workers = [command for command in commands if b"worker" in command]
     assert len(children) == 3, "the web server and two task workers"
+    assert sorted(b"--helper" in command for command in workers) == [False, True], "the second one helps"
 
 
 def test_a_negative_worker_count_is_refused_before_anything_starts(tmp_path):

@@ -5,5 +5,10 @@ from keel.scheduler.pumps import Pump
 
 PUMPS = [
     # Monitoring payloads stored by the intake: processed within a fraction of a second of arrival.
-    Pump(name="integrations.intake", run=lambda: process_pending().payloads),
+    # A helper worker joins in when a batch's worth is waiting or the oldest payload has waited.
+    Pump(
+        name="integrations.intake",
+        run=lambda: process_pending().payloads,
+        helper=lambda: process_pending(backlog_only=True).payloads,
+    ),
 ]

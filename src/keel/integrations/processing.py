@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Final
 
 from django.db import transaction
@@ -33,6 +34,10 @@ logger = logging.getLogger(__name__)
 BATCH: Final = 500
 # A batch also stops at this many alerts: Alertmanager sends groups of hundreds in one payload.
 BATCH_SIGNALS: Final = 2000
+# A helper worker takes a batch when a whole one is waiting, or when the oldest payload has waited
+# this long (the first worker is busy with a slow batch, or down).
+HELP_AFTER_S: Final = 5.0
+HELP_SPAN: Final = timedelta(seconds=HELP_AFTER_S)
 
 
 @dataclass(frozen=True)
@@ -42,10 +47,11 @@ class Processed:
     opened: int
 
 
-def process_pending(*, batch: int = BATCH) -> Processed:
-    """Apply the oldest pending payloads (up to ``batch``) and decide about the alerts they touched."""
+def process_pending(*, batch: int = BATCH, backlog_only: bool = False) -> Processed:
+    """Apply the oldest pending payloads (up to ``batch``) and decide about the alerts they touched;
+    ``backlog_only`` (a helper worker): only when a backlog has built up."""
     with transaction.atomic():
-        payloads = _claim(batch)
+        payloads = _claim(batch, backlog_only=backlog_only)
         if not payloads:
             return Processed(0, 0, 0)
         alerts: list[tuple[Payload, Sequence[AlertSignal]]] = []
@@ -124,9 +130,10 @@ RESCAN_S: Final = 10.0
 _floor = _Floor()
 
 
-def _claim(batch: int) -> list[Payload]:
+def _claim(batch: int, *, backlog_only: bool = False) -> list[Payload]:
     """Lock the oldest pending payloads no other worker holds: up to ``batch`` of them, or about
-    BATCH_SIGNALS alerts (at least one payload).
+    BATCH_SIGNALS alerts (at least one payload). With ``backlog_only``, none unless BATCH_SIGNALS
+    alerts wait or the oldest payload has waited HELP_AFTER_S.
 
     The rows are counted first without locks, then that many are locked in the same order with
     ``SKIP LOCKED``: a worker that finds the oldest ones taken takes the next ones instead of
@@ -135,7 +142,10 @@ def _claim(batch: int) -> list[Payload]:
     """
     start = _floor.start()
     pending = Payload.objects.filter(status=PayloadStatus.PENDING, pk__gte=start).order_by("id")
-    wanted = _fitting(pending.values_list("signals", flat=True)[:batch])
+    waiting = list(pending.values_list("signals", "received_at")[:batch])
+    wanted = _fitting(count for count, _ in waiting)
+    if backlog_only and waiting and not _backlog(waiting):
+        return []
     claimed = (
         list(pending.select_for_update(skip_locked=True, of=("self",)).select_related("source")[:wanted])
         if wanted
@@ -143,8 +153,13 @@ def _claim(batch: int) -> list[Payload]:
     )
     _floor.passed([payload.pk for payload in claimed])
     if not claimed and start:
-        return _claim(batch)  # nothing above the floor: look again from the start (the floor is now 0)
+        return _claim(batch, backlog_only=backlog_only)  # nothing above the floor: look from the start
     return claimed
+
+
+def _backlog(waiting: Sequence[tuple[int, datetime]]) -> bool:
+    """Whether these pending payloads (signal count, arrival; oldest first) are a backlog."""
+    return sum(count for count, _ in waiting) >= BATCH_SIGNALS or waiting[0][1] < clock.now() - HELP_SPAN
 
 
 def _fitting(counts: Iterable[int]) -> int:

@@ -3,6 +3,11 @@
 A pump is a function that does one batch and says how much it did; the worker calls it again at
 once while it finds work and waits ``idle`` seconds when it finds none. The list is in
 config/pumps.py (named by ``KEEL_PUMPS``). Each pump must be safe on several workers at once.
+
+A helper worker (``keel worker --helper``: the extra workers of ``keel serve``) runs a pump's
+``helper`` variant instead, which works only when a backlog has built up. On a small machine the
+web server, the database and the workers share the CPU: a second worker polling for the few
+payloads the first one keeps up with costs the web server more than it gains.
 """
 
 import logging
@@ -23,6 +28,7 @@ class Pump:
     name: str
     run: Callable[[], int]  # one batch; returns how many items it handled (0: nothing to do)
     idle: float = 0.25
+    helper: Callable[[], int] | None = None  # what a helper worker runs instead (None: ``run``)
 
 
 @cache
@@ -42,10 +48,11 @@ def drain(pump: Pump, *, limit: int = 10_000) -> int:
     return handled
 
 
-def run_forever(pump: Pump, stop: threading.Event) -> None:
+def run_forever(pump: Pump, stop: threading.Event, *, helper: bool = False) -> None:
+    run = pump.helper if helper and pump.helper is not None else pump.run
     while not stop.is_set():
         try:
-            done = pump.run()
+            done = run()
         except Exception:
             logger.exception("pump %s failed; retrying", pump.name)
             done = 0

@@ -20,6 +20,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from keel.lib.sql import postgres
+
 
 class Command(BaseCommand):
     help = "Serve Keel: web server, task worker and scheduler in one supervised command."
@@ -37,8 +39,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=int(os.environ.get("KEEL_WORKERS", "1")),
-            help="Task worker processes (0: serve web requests only). More than one helps PostgreSQL only.",
+            default=int(os.environ.get("KEEL_WORKERS", "2" if postgres() else "1")),
+            help=(
+                "Task worker processes (0: serve web requests only); those after the first are helpers that"
+                " process alerts only when a backlog builds up. Default 2 on PostgreSQL, 1 on SQLite (one writer)."
+            ),
         )
         parser.add_argument("--no-worker", action="store_true", help="Serve web requests only (--workers 0).")
         parser.add_argument("--access-log", action="store_true", help="Log every request.")
@@ -59,7 +64,14 @@ class Command(BaseCommand):
         commands = {"web": self._granian(options, tls)}
         workers = 0 if options["no_worker"] else options["workers"]
         for number in range(1, workers + 1):
-            commands[f"worker {number}" if workers > 1 else "worker"] = [sys.executable, "-m", "keel.cli", "worker"]
+            helper = ["--helper"] if number > 1 else []
+            commands[f"worker {number}" if workers > 1 else "worker"] = [
+                sys.executable,
+                "-m",
+                "keel.cli",
+                "worker",
+                *helper,
+            ]
         env = _child_environment(options, tls)
         children = {name: subprocess.Popen(command, env=env) for name, command in commands.items()}
         scheme = "https" if tls else "http"

@@ -30,6 +30,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-pumps", action="store_true", help="Leave continuous work (the alert intake) to others."
         )
+        parser.add_argument(
+            "--helper",
+            action="store_true",
+            help="Pump only when a backlog builds up (keel serve's workers after the first).",
+        )
         parser.add_argument("--interval", type=float, default=0.5, help="Seconds between polls of an empty queue.")
         parser.add_argument(
             "--batch", action="store_true", help="Exit when the queue is empty (for scripts and tests)."
@@ -44,7 +49,11 @@ class Command(BaseCommand):
                     drain(pump)
                 else:
                     threading.Thread(
-                        target=run_forever, args=(pump, threading.Event()), name=pump.name, daemon=True
+                        target=run_forever,
+                        args=(pump, threading.Event()),
+                        kwargs={"helper": options["helper"]},
+                        name=pump.name,
+                        daemon=True,
                     ).start()
         if not options["no_scheduler"]:
             threading.Thread(target=_scheduler_loop, args=(worker_id,), name="keel-scheduler", daemon=True).start()
