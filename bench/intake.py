@@ -15,7 +15,9 @@ Phases, each against the same server on a fresh database:
 - storm: 10,000 alerts of one failing dependency (same alertname and service, 10,000 instances)
   sent in 100 notifications as fast as 4 clients can; the incidents they became, and the processing
   lag of every payload (processed_at − received_at, read from the database).
-- memory (optional): a steady storm for N minutes while the worker's RSS is sampled every 5 s.
+- memory (optional): a steady storm of new alerts, paced at --memory-rate alerts/s (default 5,000,
+  the intake target) for N minutes, while every worker's RSS is sampled every 5 s; the processing
+  lag over it says whether the rate was sustained.
 
 Everything goes to 127.0.0.1; every loop is bounded in time and count. Prints a markdown table and
 writes results.json to --out.
@@ -319,34 +321,66 @@ def phase_storm(db: Database, server: Server, options: argparse.Namespace) -> di
 
 
 def phase_memory(db: Database, server: Server, options: argparse.Namespace) -> dict[str, Any]:
-    minutes = options.memory_minutes
-    log(f"memory: a steady storm for {minutes} min (2 senders of 100-alert notifications), worker RSS every 5 s")
+    """A steady storm: notifications of 100 new alerts at ``--memory-rate`` alerts/s for N minutes,
+    paced (not as fast as answered), while every worker's RSS is sampled every 5 s. The lag says
+    whether processing sustained the rate; the RSS whether the workers' memory stays flat."""
+    minutes, rate = options.memory_minutes, options.memory_rate
+    log(f"memory: {rate:,} new alerts/s for {minutes} min in notifications of 100, paced; worker RSS every 5 s")
+    first = next_payload_id(db)
     samples: list[tuple[float, float]] = []
     stop = threading.Event()
     started = time.monotonic()
+    deadline = started + minutes * 60
 
     def sample() -> None:
         while not stop.is_set():
             samples.append((round(time.monotonic() - started, 1), server.worker_rss_mb()))
             stop.wait(5)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    body = notification([alert_json(f"m{{n}}-{k}", f"mem-{{n}}-{k}:9100") for k in range(100)])
-    runs, deadline = 0, started + minutes * 60
-    while time.monotonic() < deadline and runs < 60:
-        seconds = min(120.0, deadline - time.monotonic())
-        if seconds < 5:
-            break
-        loadgen(server.url, body, clients=2, duration=seconds, out=options.out / f"memory-{runs}.json")
-        runs += 1
-    drained(db, since=started)
+    senders, interval = 4, 100 / rate
+    sent, late, errors = [0] * senders, [0] * senders, [0] * senders
+
+    def send(index: int) -> None:
+        # Sender ``index`` owns every ``senders``-th slot of a schedule of one notification per
+        # ``interval`` seconds; it sends each at its time (or at once when behind, counted late).
+        slot = index
+        while (due := started + slot * interval) < deadline:
+            pause = due - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            elif pause < -1:
+                late[index] += 1
+            alerts = [alert_json(f"mem-{slot}-{k}", f"mem-{slot:07}-{k:02}:9100", service="shop") for k in range(100)]
+            request = urllib.request.Request(server.url, data=notification(alerts).encode(), method="POST")
+            request.add_header("Content-Type", "application/json")
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    response.read()
+                sent[index] += 1
+            except OSError:
+                errors[index] += 1
+            slot += senders
+
+    threads = [threading.Thread(target=sample, daemon=True)]
+    threads += [threading.Thread(target=send, args=(index,)) for index in range(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads[1:]:
+        thread.join(timeout=minutes * 60 + 120)
+    sent_s = time.monotonic() - started
+    drain = drained(db, since=started)
     stop.set()
-    sampler.join(timeout=10)
+    threads[0].join(timeout=10)
     values = [rss for _, rss in samples if rss]
     tail = values[len(values) // 2 :]
     result = {
         "minutes": minutes,
+        "rate": rate,
+        "alerts_sent_per_s": round(sum(sent) * 100 / sent_s, 1),
+        "late_sends": sum(late),
+        "errors": sum(errors),
+        "drained_after_s": round(drain - sent_s, 1),
+        "lag": lag(db, first),
         "rss_first_mb": values[0] if values else 0,
         "rss_max_mb": max(values, default=0),
         "rss_last_mb": values[-1] if values else 0,
@@ -354,7 +388,8 @@ def phase_memory(db: Database, server: Server, options: argparse.Namespace) -> d
         "samples": samples,
         "alerts": int(db.scalar("SELECT COUNT(*) FROM integrations_alert")),
     }
-    log(f"  RSS first {result['rss_first_mb']} MB, max {result['rss_max_mb']} MB, last {result['rss_last_mb']} MB")
+    shown = {key: value for key, value in result.items() if key != "samples"}
+    log(f"  {shown}")
     return result
 
 
@@ -364,10 +399,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of load per phase (max 120)")
     parser.add_argument("--workers", type=int, default=2, help="keel serve --workers (task worker processes)")
     parser.add_argument("--memory-minutes", type=float, default=0.0, help="minutes of steady storm (0: skip)")
+    parser.add_argument("--memory-rate", type=int, default=5000, help="alerts/s of the steady storm (100..20,000)")
     parser.add_argument("--out", type=Path, default=BENCH / "results" / f"{datetime.now():%Y%m%d-%H%M%S}-intake")
     options = parser.parse_args(argv)
     if not 0 < options.duration <= 120 or not 0 <= options.memory_minutes <= 30 or not 1 <= options.workers <= 8:
         raise SystemExit("intake: --duration 0..120 s, --memory-minutes 0..30, --workers 1..8")
+    if not 100 <= options.memory_rate <= 20_000:
+        raise SystemExit("intake: --memory-rate 100..20,000 alerts/s")
     options.out.mkdir(parents=True, exist_ok=True)
     db = Database(options.db, options.out)
     log(f"intake bench on {options.db}: migrating")
@@ -404,10 +442,13 @@ def table(results: dict[str, Any]) -> str:
     ]
     if "memory" in results:
         memory = results["memory"]
-        rows.append(
-            f"| memory ({memory['minutes']} min storm) | worker RSS first / max / last MB | "
-            f"{memory['rss_first_mb']} / {memory['rss_max_mb']} / {memory['rss_last_mb']} | flat |"
-        )
+        rows += [
+            f"| steady storm ({memory['minutes']} min, paced) | alerts sent/s (late sends) | "
+            f"{memory['alerts_sent_per_s']} ({memory['late_sends']}) | {memory['rate']:,} |",
+            f"| | lag p50 / p95 / max s | {_lag(memory)} | kept up |",
+            f"| | worker RSS first / max / last MB | "
+            f"{memory['rss_first_mb']} / {memory['rss_max_mb']} / {memory['rss_last_mb']} | flat |",
+        ]
     return "\n".join(rows)
 
 
