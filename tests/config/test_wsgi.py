@@ -6,6 +6,9 @@ import json
 from typing import Any
 from wsgiref.util import setup_testing_defaults
 
+from keel.accounts.actions import issue_api_token
+from keel.accounts.models import User
+from keel.accounts.roles import Role
 from keel.config.wsgi import application
 from keel.integrations.actions import create_source
 from keel.integrations.models import Payload
@@ -13,8 +16,10 @@ from keel.integrations.states import SourceKind
 from tests.integrations.conftest import captured
 
 
-def _call(method: str, path: str, body: bytes = b"") -> tuple[str, dict[str, str], bytes]:
+def _call(method: str, path: str, body: bytes = b"", *, authorization: str = "") -> tuple[str, dict[str, str], bytes]:
+    path, _, query = path.partition("?")
     environ: dict[str, Any] = {
+        "QUERY_STRING": query,
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
         "CONTENT_TYPE": "application/json",
@@ -23,6 +28,8 @@ def _call(method: str, path: str, body: bytes = b"") -> tuple[str, dict[str, str
         "SERVER_NAME": "127.0.0.1",
         "HTTP_HOST": "127.0.0.1",
     }
+    if authorization:
+        environ["HTTP_AUTHORIZATION"] = authorization
     setup_testing_defaults(environ)
     answer: dict[str, Any] = {}
 
@@ -52,3 +59,18 @@ def test_the_console_keeps_every_browser_protection(transactional_db):
     assert status.startswith("200")
     assert headers["X-Frame-Options"] == "DENY"
     assert "csrftoken" in headers.get("Set-Cookie", "")
+
+
+def test_the_api_skips_the_browser_middleware_but_keeps_its_security_headers(transactional_db):
+    user = User.objects.create_user(username="ana", password="x", role=Role.AGENT)
+    token = issue_api_token(user, name="wsgi").raw
+
+    status, headers, content = _call("GET", "/api/v1/incidents?limit=1", authorization=f"Bearer {token}")
+    refused, _, problem = _call("GET", "/api/v1/incidents?limit=1")
+
+    assert status.startswith("200")
+    assert json.loads(content)["count"] == 0
+    assert (headers["X-Content-Type-Options"], headers["X-Frame-Options"]) == ("nosniff", "DENY")
+    assert "Set-Cookie" not in headers
+    assert refused.startswith("401")
+    assert "message" in json.loads(problem)

@@ -67,4 +67,5 @@ def test_the_schedule_enqueues_every_periodic_job(db):
         "sla.sweep",
         "sla.extend_public_holidays",
         "integrations.sweep",
+        "db.analyze_stale_tables",
     ]

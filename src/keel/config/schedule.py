@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from keel.incidents.tasks import close_stale_resolved_incidents_task
 from keel.integrations.tasks import sweep_alerts_task
+from keel.lib.statistics import analyze_stale_tables_task
 from keel.scheduler.tick import Job
 from keel.sla.tasks import extend_public_holidays_task, sweep_task
 
@@ -15,4 +16,6 @@ SCHEDULE = [
     Job(name="sla.extend_public_holidays", every=timedelta(days=1), run=extend_public_holidays_task.enqueue),
     # Leases that ran out, flapping that calmed down, rules that wait on time (minimum firing time).
     Job(name="integrations.sweep", every=timedelta(seconds=30), run=sweep_alerts_task.enqueue),
+    # The planner's statistics of tables that grow fast (alerts in a storm), when autovacuum is off.
+    Job(name="db.analyze_stale_tables", every=timedelta(minutes=1), run=analyze_stale_tables_task.enqueue),
 ]

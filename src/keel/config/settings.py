@@ -178,6 +178,13 @@ KEEL_BARE_PATHS = [
     "/integrations/generic",
     "/integrations/pagerduty",
 ]
+# The REST API (bearer tokens, never a session or a form) runs only the middleware that sets
+# security headers.
+KEEL_API_PATHS = ["/api/"]
+KEEL_API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
 # Panels drawn on the incident record by apps above incidents (lib/panels.py), e.g. its alerts.
 KEEL_INCIDENT_PANELS = "keel.config.panels.INCIDENT_PANELS"
 # Where people and monitoring tools reach this Keel: the start of every inbound URL Keel prints.

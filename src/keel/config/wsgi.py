@@ -6,5 +6,12 @@ from django.core.wsgi import get_wsgi_application
 from keel.lib.wsgi import BareHandler, by_path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keel.config.settings")
-# Monitoring tools' inbound URLs skip the browser middleware (lib/wsgi.py).
-application = by_path(get_wsgi_application(), BareHandler(), tuple(settings.KEEL_BARE_PATHS))
+# Machines' URLs skip the browser middleware (lib/wsgi.py): monitoring's inbound URLs all of it,
+# the bearer-token API all but the security headers.
+application = by_path(
+    get_wsgi_application(),
+    [
+        (tuple(settings.KEEL_BARE_PATHS), BareHandler()),
+        (tuple(settings.KEEL_API_PATHS), BareHandler(settings.KEEL_API_MIDDLEWARE)),
+    ],
+)
