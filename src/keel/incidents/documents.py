@@ -86,7 +86,7 @@ _SHOWN: Final[Mapping[str, Callable[[int, str, str], dict[str, Any]]]] = {
 _KIND_OF_TABLE: Final = {_TABLE_OF[column]: kind for _, kind, column in FIELDS if column in _TABLE_OF}
 _LEVELS: Final = {level.value: level.label for level in Level}
 
-Related = Mapping[tuple[str, int], dict[str, Any]]
+Related = Mapping[str, Mapping[int, dict[str, Any]]]  # table → id → the record as shown
 Row = Sequence[Any]
 
 
@@ -102,7 +102,8 @@ def render(rows: Sequence[Row]) -> list[dict[str, Any]]:
     if not rows:
         return []
     related, clocks = _related_and_clocks(rows)
-    return [_document(row, related, clocks.get(row[0], [])) for row in rows]
+    plan = _plan_for(related)
+    return [_document(row, plan, clocks.get(row[0], [])) for row in rows]
 
 
 def documents_where(condition: str, params: Sequence[object]) -> list[dict[str, Any]]:
@@ -115,13 +116,13 @@ def incident_document(incident: Incident) -> dict[str, Any]:
     returns it): what a read would show, without reading the incident back."""
     # TextChoices members are str subclasses: the document wants the plain values a read gives.
     row = [_plain(getattr(incident, column)) for column in COLUMNS]
-    related: dict[tuple[str, int], dict[str, Any]] = {}
+    related: dict[str, dict[int, dict[str, Any]]] = {}
     for _, kind, column in FIELDS:
         table = _TABLE_OF.get(column)
         record = getattr(incident, column.removesuffix("_id")) if table is not None else None
         if table is not None and record is not None:
-            related[(table, record.pk)] = _SHOWN[kind](*_shown_of(kind, record))
-    return _document(row, related, current_clock_entries([incident.pk]).get(incident.pk, []))
+            related.setdefault(table, {})[record.pk] = _SHOWN[kind](*_shown_of(kind, record))
+    return _document(row, _plan_for(related), current_clock_entries([incident.pk]).get(incident.pk, []))
 
 
 def _plain(value: Any) -> Any:
@@ -141,10 +142,11 @@ def _related_and_clocks(rows: Iterable[Row]) -> tuple[Related, dict[int, list[di
     every round trip to the database costs both sides CPU, and a list page made five."""
     rows = list(rows)
     wanted: dict[str, set[int]] = {}
-    for row in rows:
-        for index, table in _RELATED_INDEXES:
-            if row[index] is not None:
-                wanted.setdefault(table, set()).add(row[index])
+    for table, indexes in _RELATED_INDEXES.items():
+        ids = {row[index] for index in indexes for row in rows}
+        ids.discard(None)
+        if ids:
+            wanted[table] = ids
     clocks_sql, params = current_clocks_sql([row[0] for row in rows])
     parts = [f"SELECT 'clock', {clocks_sql.removeprefix('SELECT ')}"]
     padding = ", NULL" * (CLOCK_COLUMNS - 3)  # a related record's branch: (table, id, a, b, NULL…)
@@ -152,46 +154,56 @@ def _related_and_clocks(rows: Iterable[Row]) -> tuple[Related, dict[int, list[di
         condition, values = in_values("id", sorted(ids))
         parts.append(f"SELECT '{table}', {_RELATED_COLUMNS[table]}{padding} FROM {table} WHERE {condition}")
         params.extend(values)
-    related: dict[tuple[str, int], dict[str, Any]] = {}
+    related: dict[str, dict[int, dict[str, Any]]] = {}
     clocks: list[tuple[Any, ...]] = []
     for found in fetch(" UNION ALL ".join(parts), params):
         kind, pk, first, second = found[:4]
         if kind == "clock":
             clocks.append(found[1:])
         else:
-            related[(kind, pk)] = _SHOWN[_KIND_OF_TABLE[kind]](pk, first, second)
+            related.setdefault(kind, {})[pk] = _SHOWN[_KIND_OF_TABLE[kind]](pk, first, second)
     return related, clock_entries(clocks)
 
 
-_RELATED_INDEXES: Final = tuple(
-    (index, _TABLE_OF[column]) for index, column in enumerate(COLUMNS) if column in _TABLE_OF
-)
+# table → the row indexes of the columns that name its records
+_RELATED_INDEXES: Final = {
+    table: [index for index, column in enumerate(COLUMNS) if _TABLE_OF.get(column) == table]
+    for table in dict.fromkeys(_TABLE_OF.values())
+}
+
+Plan = Sequence[tuple[str, int, Callable[[Any], Any] | None]]
 
 
-def _document(row: Row, related: Related, sla: list[dict[str, Any]]) -> dict[str, Any]:
+def _document(row: Row, plan: Plan, sla: list[dict[str, Any]]) -> dict[str, Any]:
     document = {
-        key: value if (value := row[index]) is None or show is None else show(value, related)
-        for key, index, show in _PLAN
+        key: value if (value := row[index]) is None or show is None else show(value) for key, index, show in plan
     }
     document["sla"] = sla
     return document
 
 
-def _by_table(table: str) -> Callable[[Any, Related], Any]:
-    return lambda pk, related: related.get((table, pk))
-
-
-# A plain value goes out as read (None below): a call per field is a tenth of a page's rendering.
-_RENDER: Final[Mapping[str, Callable[[Any, Related], Any] | None]] = {
+# How each kind of value is shown; a plain value goes out as read (None). Builtins and bound
+# methods where they do: a Python call per field was a tenth of a page's rendering.
+_RENDER: Final[Mapping[str, Callable[[Any], Any] | None]] = {
     "value": None,
-    "flag": lambda value, _: bool(value),
-    "level": lambda value, _: _LEVELS[value],
-    "priority": lambda value, _: f"P{value}",
-    "number": lambda value, _: number_for(value),
-    "time": lambda value, _: iso_utc(value),
+    "flag": bool,
+    "level": _LEVELS.__getitem__,
+    "priority": lambda value: f"P{value}",
+    "number": number_for,
+    "time": iso_utc,
 }
 
+# (key, row index, the related table or None, how to show a plain value)
 _PLAN: Final = tuple(
-    (key, index, _by_table(_TABLE_OF[column]) if column in _TABLE_OF else _RENDER[kind])
+    (key, index, _TABLE_OF.get(column), None if column in _TABLE_OF else _RENDER[kind])
     for index, (key, kind, column) in enumerate(FIELDS)
 )
+_NO_RECORDS: Final[Mapping[int, dict[str, Any]]] = {}
+
+
+def _plan_for(related: Related) -> Plan:
+    """_PLAN for one page: a related field shows its record of ``related`` (a dict's own get)."""
+    return [
+        (key, index, related.get(table, _NO_RECORDS).get if table is not None else show)
+        for key, index, table, show in _PLAN
+    ]

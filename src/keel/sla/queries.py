@@ -4,6 +4,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, Final
 
 from django.db.models import Count, F, Q, QuerySet
@@ -53,7 +54,7 @@ def clock_entries(rows: Sequence[Sequence[Any]], *, now: datetime | None = None)
     now = now or wall_clock.now()
     specs_of_versions(sorted({row[-1] for row in rows if row[3] == State.RUNNING}))  # one read for the uncached
     entries: dict[int, list[dict[str, Any]]] = {}
-    for incident_id, *values in sorted(rows, key=lambda row: (row[0], row[1])):
+    for incident_id, *values in sorted(rows, key=itemgetter(0, 1)):
         entries.setdefault(incident_id, []).append(_entry(dict(zip(_FIELDS, values, strict=True)), now, show=iso_utc))
     return entries
 
