@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from keel.incidents.tasks import close_stale_resolved_incidents_task
 from keel.integrations.tasks import sweep_alerts_task
-from keel.lib.statistics import analyze_stale_tables_task
+from keel.lib.tasks import analyze_stale_tables_task
 from keel.scheduler.tick import Job
 from keel.sla.tasks import extend_public_holidays_task, sweep_task
 

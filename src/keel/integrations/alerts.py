@@ -144,11 +144,10 @@ def naming_lost(
     batch: Sequence[tuple[Payload, Sequence[AlertSignal]]], lost: set[tuple[int, str]]
 ) -> list[tuple[Payload, list[AlertSignal]]]:
     """The batch's signals about these identities: those ``write_changes`` did not insert."""
-    return [(payload, _naming(payload, signals, lost)) for payload, signals in batch]
-
-
-def _naming(payload: Payload, signals: Sequence[AlertSignal], keys: set[tuple[int, str]]) -> list[AlertSignal]:
-    return [signal for signal in signals if (payload.source_id, identity_of(payload.source, signal)) in keys]
+    return [
+        (payload, [signal for signal in signals if (payload.source_id, identity_of(payload.source, signal)) in lost])
+        for payload, signals in batch
+    ]
 
 
 def _new_alert(key: tuple[int, str], payload: Payload) -> Alert:

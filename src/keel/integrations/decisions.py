@@ -15,7 +15,7 @@ A storm therefore costs one incident per group and one timeline entry per incide
 """
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
@@ -43,7 +43,7 @@ from keel.integrations.models import Alert, AlertEvent, Correlation, Correlation
 from keel.integrations.signals import Severity
 from keel.integrations.states import ACTIVE, SEVERITY_RANK, URGENCY_OF, AlertEventKind, OnAllResolved, OnRefire
 from keel.lib import clock
-from keel.lib.sql import bulk_update, columns_of_fields, fetch, in_values, insert_rows, instance_from_row, postgres
+from keel.lib.sql import bulk_update, columns_of_fields, fetch, insert_rows, instance_from_row, postgres
 
 MONITORING_USERNAME: Final = "monitoring"
 # An incident's description lists at most this many of the alerts that opened it.
@@ -72,38 +72,17 @@ DECIDED: Final = ("incident", "needs_decision", "suppressed_by")
 Event = tuple[Alert, dict[str, object]]
 
 
-def decide(alert_ids: Collection[int] | None = None, *, limit: int = 2000) -> Decided:
-    """Decide about the stored alerts that wait (these ones, or any): what the sweep runs; new
-    signals are decided as they are applied (processing.py)."""
+def decide(*, limit: int = 2000) -> Decided:
+    """Decide about the stored alerts that wait: what the sweep runs (new signals are decided as
+    they are applied, processing.py)."""
     with transaction.atomic():
-        alerts = _waiting(alert_ids, limit)
+        alerts = _waiting(limit)
         if not alerts:
             return Decided()
         decision = plan_decisions(alerts, now=clock.now())
         bulk_update(Alert, alerts, DECIDED)
         insert_rows(AlertEvent._meta.db_table, EVENT_COLUMNS, event_rows(decision.events))
         return decision.finish()
-
-
-def plan_decisions(alerts: Sequence[Alert], *, now: datetime) -> "Decision":
-    """Decide about these alerts in memory (they may not be inserted yet), opening, reopening or
-    finding the incidents their groups join: sets each alert's ``DECIDED`` fields. What needs the
-    alerts written first (notes naming them, checking whether an incident is clear) waits in the
-    returned ``Decision`` for its ``finish()``. Every alert must be locked (or new) and waiting."""
-    decision = Decision()
-    if not alerts:
-        return decision
-    incidents = Incident.objects.in_bulk({alert.incident_id for alert in alerts} - {None})
-    plan = _Plan(rules=_rules(), windows=_windows(now), now=now)
-    for alert in alerts:
-        plan.sort(alert, incidents.get(alert.incident_id) if alert.incident_id else None, decision.decided)
-    decision.events = plan.events
-    # In key order: two workers opening the same groups then wait for each other, not deadlock.
-    for (rule_id, key), members in sorted(plan.groups.items()):
-        _join_group(rule_id, key, members, now=now, decision=decision)
-    decision.refired = [(incidents[pk], members) for pk, members in plan.refired.items()]
-    decision.ended = [(incidents[pk], members) for pk, members in plan.ended.items()]
-    return decision
 
 
 @dataclass
@@ -132,6 +111,27 @@ class Decision:
         for incident, members in self.ended:
             _check_clear(incident, members, decided=self.decided)
         return self.decided
+
+
+def plan_decisions(alerts: Sequence[Alert], *, now: datetime) -> Decision:
+    """Decide about these alerts in memory (they may not be inserted yet), opening, reopening or
+    finding the incidents their groups join: sets each alert's ``DECIDED`` fields. What needs the
+    alerts written first (notes naming them, checking whether an incident is clear) waits in the
+    returned ``Decision`` for its ``finish()``. Every alert must be locked (or new) and waiting."""
+    decision = Decision()
+    if not alerts:
+        return decision
+    incidents = Incident.objects.in_bulk({alert.incident_id for alert in alerts} - {None})
+    plan = _Plan(rules=_rules(), windows=_windows(now), now=now)
+    for alert in alerts:
+        plan.sort(alert, incidents.get(alert.incident_id) if alert.incident_id else None, decision.decided)
+    decision.events = plan.events
+    # In key order: two workers opening the same groups then wait for each other, not deadlock.
+    for (rule_id, key), members in sorted(plan.groups.items()):
+        _join_group(rule_id, key, members, now=now, decision=decision)
+    decision.refired = [(incidents[pk], members) for pk, members in plan.refired.items()]
+    decision.ended = [(incidents[pk], members) for pk, members in plan.ended.items()]
+    return decision
 
 
 def event_rows(events: Sequence[Event]) -> list[dict[str, object]]:
@@ -218,21 +218,16 @@ def _event(alert: Alert, kind: str, at: datetime, *, note: str = "", incident: I
     return alert, {"at": at, "kind": kind, "note": note[:300], "incident_id": incident.pk if incident else None}
 
 
-def _waiting(alert_ids: Collection[int] | None, limit: int) -> list[Alert]:
-    """The waiting alerts (of these ids, or any), locked, skipping those another decider holds.
+def _waiting(limit: int) -> list[Alert]:
+    """The waiting alerts, locked, skipping those another decider holds.
 
-    By hand, and loaded without the model's constructor: a storm's batch names 2,000 of them, and
-    the queryset's compiling and instance building cost more than the database's work."""
-    where, params = "a.needs_decision", list[object]()
-    if alert_ids is not None:
-        # The ids as one array parameter: the statement's text is the same whatever the count.
-        condition, params = in_values("a.id", sorted(alert_ids))
-        where += f" AND {condition}"
+    By hand, and loaded without the model's constructor: after a storm thousands wait, and the
+    queryset's compiling and instance building cost more than the database's work."""
     lock = " FOR UPDATE OF a SKIP LOCKED" if postgres() else ""
     rows = fetch(
         f"SELECT {', '.join(f'a.{column}' for column in _READ_COLUMNS)} FROM {Alert._meta.db_table} a "
-        f"WHERE {where} ORDER BY a.id LIMIT %s{lock}",
-        [*params, limit],
+        f"WHERE a.needs_decision ORDER BY a.id LIMIT %s{lock}",
+        [limit],
     )
     return [instance_from_row(Alert, row, _READ_ATTNAMES) for row in rows]
 

@@ -21,9 +21,9 @@ from typing import Final
 from django.db import transaction
 
 from keel.integrations.alerts import apply_signals, naming_lost, write_changes
-from keel.integrations.decisions import DECIDED, Decided, plan_decisions
+from keel.integrations.decisions import Decided, plan_decisions
 from keel.integrations.intake import read_stored
-from keel.integrations.models import Alert, ChangeEvent, Payload
+from keel.integrations.models import ChangeEvent, Payload
 from keel.integrations.signals import AlertSignal, ChangeSignal, MalformedPayload
 from keel.integrations.states import PayloadStatus
 from keel.lib import clock
@@ -75,26 +75,19 @@ def _apply_and_decide(batch: Sequence[tuple[Payload, Sequence[AlertSignal]]]) ->
     written, decided = 0, Decided()
     while batch:
         changes = apply_signals(batch)
-        waiting = changes.waiting()
-        before = [(alert, {name: alert.__dict__[name] for name in _DECIDED_ATTNAMES}) for alert in waiting]
         try:
             with transaction.atomic():
-                decision = plan_decisions(waiting, now=clock.now())
+                decision = plan_decisions(changes.waiting(), now=clock.now())
                 lost = write_changes(changes, decision.events)
                 decided.include(decision.finish())
         except Exception:
-            logger.exception("deciding about %d alerts failed; they are stored undecided for the sweep", len(waiting))
-            for alert, values in before:
-                alert.__dict__.update(values)
-            for alert in changes.fresh.values():
-                alert.pk = None  # its insert was rolled back with the decisions
+            logger.exception("deciding about %d alerts failed; they are stored undecided", len(changes.waiting()))
+            # Rolled back to before the decisions: apply the batch again and write it undecided.
+            changes = apply_signals(batch)
             lost = write_changes(changes)
         written += sum(1 for alert in changes.touched if alert.pk is not None)
         batch = naming_lost(batch, lost) if lost else []  # identities another processor created first
     return written, decided
-
-
-_DECIDED_ATTNAMES: Final = [field.attname for field in Alert._meta.concrete_fields if field.name in DECIDED]
 
 
 @dataclass

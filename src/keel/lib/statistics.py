@@ -12,7 +12,6 @@ runs it every minute.
 from typing import Final
 
 from django.db import connection
-from django.tasks import task
 
 from keel.lib.sql import fetch, postgres
 
@@ -41,8 +40,3 @@ def analyze_stale_tables(*, even_with_autovacuum: bool = False) -> list[str]:
         for name in stale:
             cursor.execute(f'ANALYZE "{name}"')  # a name PostgreSQL gave, quoted as an identifier
     return stale
-
-
-@task()
-def analyze_stale_tables_task() -> int:
-    return len(analyze_stale_tables())

@@ -64,14 +64,9 @@ class Command(BaseCommand):
         commands = {"web": self._granian(options, tls)}
         workers = 0 if options["no_worker"] else options["workers"]
         for number in range(1, workers + 1):
-            helper = ["--helper"] if number > 1 else []
-            commands[f"worker {number}" if workers > 1 else "worker"] = [
-                sys.executable,
-                "-m",
-                "keel.cli",
-                "worker",
-                *helper,
-            ]
+            name = f"worker {number}" if workers > 1 else "worker"
+            helper = ["--helper"] if number > 1 else []  # the first keeps up alone; the others help in storms
+            commands[name] = [sys.executable, "-m", "keel.cli", "worker", *helper]
         env = _child_environment(options, tls)
         children = {name: subprocess.Popen(command, env=env) for name, command in commands.items()}
         scheme = "https" if tls else "http"
