@@ -7,6 +7,7 @@ from keel.cmdb.models import CIType, ConfigurationItem, Service
 from keel.incidents.actions.records import open_incident
 from keel.incidents.models import Category, Incident
 from keel.incidents.states import IncidentState
+from keel.lib.sql import fetch, postgres
 from tests.incidents.helpers import open_in_progress, open_resolved
 
 
@@ -251,6 +252,26 @@ def test_list_costs_the_same_few_queries_for_any_page_size(
         response = client.get("/incidents?limit=20")
 
     assert (len(small.json()["items"]), len(response.json()["items"])) == (2, 20)
+
+
+@pytest.mark.skipif(not postgres(), reason="a PostgreSQL session's prepared statements")
+def test_a_repeated_list_page_is_planned_once_per_connection(api, agent, requester, service_desk):
+    client = api(agent)
+    for index in range(3):
+        open_incident(actor=agent, caller=requester, title=f"Disk full {index}", assignment_group=service_desk)
+    for _ in range(8):  # psycopg prepares a statement on its fifth run
+        assert (
+            client.get("/incidents?state=new,assigned&priority=P2,P3,P4&assignment_group=service-desk").status_code
+            == 200
+        )
+
+    # With parameters, PostgreSQL planned the page again on every run (custom plans).
+    plans = fetch(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s", ["%capped%"]
+    )
+    assert len(plans) == 1
+    assert plans[0][0] >= 1
+    assert plans[0][1] == 0
 
 
 def test_create_costs_a_handful_of_statements(api, agent, django_assert_max_num_queries):

@@ -1,7 +1,8 @@
 """The incident as the API shows it: one shape, one renderer, for every read and every answer.
 
-Reads fetch each incident's columns as plain values (``SELECT_LIST``), then the records they name
-in one statement and their SLA clocks in one more, and build the documents in Python. The answer
+Reads fetch each incident's columns as plain values (``select_list``; the timestamps already in the
+API's text, ``lib.sql.api_time``), then the records they name and their SLA clocks in one more
+statement, and build the documents in Python. The answer
 to a create renders the incident it just wrote, held in memory, the same way without reading it
 back. Measured on the list at 1M incidents (bench/README.md): the database building each row's
 JSON with a subquery per related record cost it ~4.5 ms a page; plain rows cost it ~0.6 ms and
@@ -19,11 +20,12 @@ from keel.cmdb.models import ConfigurationItem, Service
 from keel.incidents.models import Category, Incident, number_for
 from keel.incidents.states import Level
 from keel.lib.api import iso_utc
-from keel.lib.sql import as_text, fetch, in_values
+from keel.lib.sql import api_time, fetch, in_values
 from keel.sla.queries import CLOCK_COLUMNS, clock_entries, current_clock_entries, current_clocks_sql
 
 # The API's field order (IncidentOut), each with how it is rendered:
-#   value: the column as stored; flag: a JSON boolean; time: ISO 8601 UTC with microseconds;
+#   value: the column as stored; flag: a JSON boolean; time: ISO 8601 UTC with microseconds (as the
+#   database writes it for a read, lib.api.iso_utc for a record in memory);
 #   level: high/medium/low; priority: P1-P5; number: INC0000042 from a primary key;
 #   person/team/named: the related record as a small object, or null.
 FIELDS: Final = (
@@ -83,7 +85,7 @@ _SHOWN: Final[Mapping[str, Callable[[int, str, str], dict[str, Any]]]] = {
     "team": lambda pk, slug, name: {"id": pk, "slug": slug, "name": name},
     "named": lambda pk, _, name: {"id": pk, "name": name},
 }
-_KIND_OF_TABLE: Final = {_TABLE_OF[column]: kind for _, kind, column in FIELDS if column in _TABLE_OF}
+_SHOWN_OF_TABLE: Final = {_TABLE_OF[column]: _SHOWN[kind] for _, kind, column in FIELDS if column in _TABLE_OF}
 _LEVELS: Final = {level.value: level.label for level in Level}
 
 Related = Mapping[str, Mapping[int, dict[str, Any]]]  # table → id → the record as shown
@@ -92,8 +94,8 @@ Row = Sequence[Any]
 
 @cache
 def select_list() -> str:
-    """The columns a document is rendered from, over alias ``i`` (timestamps as text on PostgreSQL)."""
-    return ", ".join(as_text(f"i.{column}") if kind == "time" else f"i.{column}" for _, kind, column in FIELDS)
+    """The columns a document is rendered from, over alias ``i`` (timestamps as the API's text)."""
+    return ", ".join(api_time(f"i.{column}") if kind == "time" else f"i.{column}" for _, kind, column in FIELDS)
 
 
 def render(rows: Sequence[Row]) -> list[dict[str, Any]]:
@@ -102,7 +104,7 @@ def render(rows: Sequence[Row]) -> list[dict[str, Any]]:
     if not rows:
         return []
     related, clocks = _related_and_clocks(rows)
-    plan = _plan_for(related)
+    plan = _plan_for(related, _READ_PLAN)
     return [_document(row, plan, clocks.get(row[0], [])) for row in rows]
 
 
@@ -122,7 +124,8 @@ def incident_document(incident: Incident) -> dict[str, Any]:
         record = getattr(incident, column.removesuffix("_id")) if table is not None else None
         if table is not None and record is not None:
             related.setdefault(table, {})[record.pk] = _SHOWN[kind](*_shown_of(kind, record))
-    return _document(row, _plan_for(related), current_clock_entries([incident.pk]).get(incident.pk, []))
+    plan = _plan_for(related, _MEMORY_PLAN)
+    return _document(row, plan, current_clock_entries([incident.pk]).get(incident.pk, []))
 
 
 def _plain(value: Any) -> Any:
@@ -154,14 +157,14 @@ def _related_and_clocks(rows: Iterable[Row]) -> tuple[Related, dict[int, list[di
         condition, values = in_values("id", sorted(ids))
         parts.append(f"SELECT '{table}', {_RELATED_COLUMNS[table]}{padding} FROM {table} WHERE {condition}")
         params.extend(values)
-    related: dict[str, dict[int, dict[str, Any]]] = {}
+    related: dict[str, dict[int, dict[str, Any]]] = {table: {} for table in wanted}
     clocks: list[tuple[Any, ...]] = []
     for found in fetch(" UNION ALL ".join(parts), params):
-        kind, pk, first, second = found[:4]
+        kind = found[0]
         if kind == "clock":
             clocks.append(found[1:])
         else:
-            related.setdefault(kind, {})[pk] = _SHOWN[_KIND_OF_TABLE[kind]](pk, first, second)
+            related[kind][found[1]] = _SHOWN_OF_TABLE[kind](found[1], found[2], found[3])
     return related, clock_entries(clocks)
 
 
@@ -171,13 +174,17 @@ _RELATED_INDEXES: Final = {
     for table in dict.fromkeys(_TABLE_OF.values())
 }
 
-Plan = Sequence[tuple[str, int, Callable[[Any], Any] | None]]
+Plan = Sequence[tuple[str, int, Callable[[Any], Any]]]  # the fields not shown as read
+_KEYS: Final = tuple(key for key, _, _ in FIELDS)
 
 
 def _document(row: Row, plan: Plan, sla: list[dict[str, Any]]) -> dict[str, Any]:
-    document = {
-        key: value if (value := row[index]) is None or show is None else show(value) for key, index, show in plan
-    }
+    # Every field as read in one C call, then the dozen that are shown otherwise: a Python step
+    # per field was half of a page's rendering.
+    document = dict(zip(_KEYS, row, strict=True))
+    for key, index, show in plan:
+        if (value := row[index]) is not None:
+            document[key] = show(value)
     document["sla"] = sla
     return document
 
@@ -190,20 +197,33 @@ _RENDER: Final[Mapping[str, Callable[[Any], Any] | None]] = {
     "level": _LEVELS.__getitem__,
     "priority": lambda value: f"P{value}",
     "number": number_for,
-    "time": iso_utc,
+    "time": None,  # a read's timestamps come as the API's text
 }
+_IN_MEMORY: Final[Mapping[str, Callable[[Any], Any] | None]] = {**_RENDER, "time": iso_utc}
 
 # (key, row index, the related table or None, how to show a plain value)
-_PLAN: Final = tuple(
-    (key, index, _TABLE_OF.get(column), None if column in _TABLE_OF else _RENDER[kind])
-    for index, (key, kind, column) in enumerate(FIELDS)
-)
+type BasePlan = tuple[tuple[str, int, str | None, Callable[[Any], Any] | None], ...]
+
+
+def _base_plan(render: Mapping[str, Callable[[Any], Any] | None]) -> BasePlan:
+    return tuple(
+        (key, index, _TABLE_OF.get(column), None if column in _TABLE_OF else render[kind])
+        for index, (key, kind, column) in enumerate(FIELDS)
+    )
+
+
+_READ_PLAN: Final = _base_plan(_RENDER)
+_MEMORY_PLAN: Final = _base_plan(_IN_MEMORY)
 _NO_RECORDS: Final[Mapping[int, dict[str, Any]]] = {}
 
 
-def _plan_for(related: Related) -> Plan:
-    """_PLAN for one page: a related field shows its record of ``related`` (a dict's own get)."""
-    return [
-        (key, index, related.get(table, _NO_RECORDS).get if table is not None else show)
-        for key, index, table, show in _PLAN
-    ]
+def _plan_for(related: Related, base: BasePlan) -> Plan:
+    """A base plan for one page: a related field shows its record of ``related`` (a dict's own
+    get), a plain value its rendering; the values shown as read are not in the plan."""
+    plan: list[tuple[str, int, Callable[[Any], Any]]] = []
+    for key, index, table, show in base:
+        if table is not None:
+            plan.append((key, index, related.get(table, _NO_RECORDS).get))
+        elif show is not None:
+            plan.append((key, index, show))
+    return plan

@@ -4,6 +4,13 @@ with its capped count in one statement. The console's queues and the API's list 
 The list is the read every agent and API client makes all day. Composed with the ORM, the page's
 statement took 0.7 ms of CPU to build, as long as the database took to answer it; here it is a
 few string joins.
+
+The filters' values (ids, states, priorities), the page's bounds and the user's id are written
+into the statement (``lib.sql.in_literals``), only a text search goes as a parameter: PostgreSQL
+re-planned the page statement on every run while it had parameters (its generic plan, which
+cannot see the values, looked worse), half of the statement's database time; a statement without
+parameters is planned once per connection when psycopg prepares it. A user's queues and filters
+repeat, so their few statements stay prepared.
 """
 
 from collections.abc import Sequence
@@ -14,7 +21,7 @@ from keel.accounts.models import User
 from keel.accounts.roles import Capability
 from keel.incidents.models import Incident, pk_from_number
 from keel.incidents.states import IncidentState, Priority
-from keel.lib.sql import fetch, in_values, postgres
+from keel.lib.sql import fetch, in_literals, postgres
 
 TABLE: Final = Incident._meta.db_table
 WATCHERS: Final = Incident.watchers.through._meta.db_table
@@ -62,8 +69,8 @@ def visible_to(user: User, alias: str = "i") -> Condition:
     """The incidents this user may see: all of them for staff, else those they called in or watch."""
     if user.can(Capability.VIEW_ALL_INCIDENTS):
         return "1 = 1", []
-    watched = f"SELECT w.incident_id FROM {WATCHERS} w WHERE w.user_id = %s"
-    return f"({alias}.caller_id = %s OR {alias}.id IN ({watched}))", [user.pk, user.pk]
+    watched = f"SELECT w.incident_id FROM {WATCHERS} w WHERE w.user_id = {int(user.pk)}"
+    return f"({alias}.caller_id = {int(user.pk)} OR {alias}.id IN ({watched}))", []
 
 
 def matching(user: User, filters: IncidentFilters) -> Condition:
@@ -76,7 +83,7 @@ def matching(user: User, filters: IncidentFilters) -> Condition:
         ("i.assignee_id", list(filters.assignee_ids)),
     ):
         if values:
-            conditions.append(in_values(column, values))
+            conditions.append((in_literals(column, values), []))
     if filters.unassigned:
         conditions.append(("i.assignee_id IS NULL", []))
     if filters.text:
@@ -105,17 +112,18 @@ def page_rows(where: Condition, *, columns: str, order: str, offset: int, limit:
     """
     condition, params = where
     order_sql = ORDERINGS.get(order, ORDERINGS["-opened_at"])
-    count = f"(SELECT COUNT(*) FROM (SELECT 1 FROM {TABLE} i WHERE {condition} LIMIT %s) capped)"
-    ids = f"SELECT i.id FROM {TABLE} i WHERE {condition} ORDER BY {order_sql} LIMIT %s OFFSET %s"
+    cap, limit, offset = int(offset + COUNT_CAP + 1), int(limit), int(offset)
+    count = f"(SELECT COUNT(*) FROM (SELECT 1 FROM {TABLE} i WHERE {condition} LIMIT {cap}) capped)"
+    ids = f"SELECT i.id FROM {TABLE} i WHERE {condition} ORDER BY {order_sql} LIMIT {limit} OFFSET {offset}"
     sql = f"SELECT {columns}, {count} FROM {TABLE} i WHERE i.id IN ({ids}) ORDER BY {order_sql}"
-    return fetch(sql, [*params, offset + COUNT_CAP + 1, *params, limit, offset])
+    return fetch(sql, [*params, *params])
 
 
 def count_alone(where: Condition, *, offset: int) -> int:
     """The capped count when the page is past the last match (no row carries it)."""
     condition, params = where
-    sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {TABLE} i WHERE {condition} LIMIT %s) capped"
-    ((count,),) = fetch(sql, [*params, offset + COUNT_CAP + 1])
+    sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {TABLE} i WHERE {condition} LIMIT {int(offset + COUNT_CAP + 1)}) capped"
+    ((count,),) = fetch(sql, params)
     return int(count)
 
 

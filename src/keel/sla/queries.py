@@ -1,6 +1,6 @@
 """Reads on SLA clocks, calendars and policies: what the incident JSON, the record page and reports show."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -14,7 +14,7 @@ from keel.lib import clock as wall_clock
 from keel.lib.api import iso_utc
 from keel.lib.errors import InvalidInput
 from keel.lib.references import by_reference
-from keel.lib.sql import as_text, fetch, in_values
+from keel.lib.sql import api_time, epoch_seconds, fetch, in_values
 from keel.sla import clock
 from keel.sla.calendars import spec_of_version, specs_of_versions
 from keel.sla.clock import duration_words
@@ -22,40 +22,42 @@ from keel.sla.clock_rows import read_clock
 from keel.sla.models import Calendar, Clock, ClockEvent, ClockName, Policy
 from keel.sla.replay import Kind, State
 
-# The clock columns an incident document's ``sla`` list is built from.
-_FIELDS: Final = (
-    "name",
-    "policy_name",
-    "state",
-    "target_s",
-    "due_at",
-    "elapsed_s",
-    "elapsed_at",
-    "breached_at",
-    "calendar_version_id",
-)
-_TIMES: Final = frozenset({"due_at", "elapsed_at", "breached_at"})
-
-
-CLOCK_COLUMNS: Final = 1 + len(_FIELDS)  # incident_id first
-
 
 def current_clocks_sql(incident_ids: Sequence[int]) -> tuple[str, list[object]]:
     """The current clocks of these incidents as a SELECT of ``CLOCK_COLUMNS`` columns (incident id
-    first), for a caller that reads them together with other rows in one statement."""
+    first), for a caller that reads them together with other rows in one statement: the times come
+    as the API shows them and the instant a running clock last counted as epoch seconds, so that
+    Python parses no timestamp (``clock_entries``)."""
     condition, params = in_values("c.incident_id", incident_ids)
-    columns = ", ".join(as_text(f"c.{name}") if name in _TIMES else f"c.{name}" for name in _FIELDS)
-    return f"SELECT c.incident_id, {columns} FROM {Clock._meta.db_table} c WHERE c.is_current AND {condition}", params
+    columns = ", ".join(
+        (
+            *("c.incident_id", "c.name", "c.policy_name", "c.state", "c.target_s", "c.elapsed_s"),
+            *("c.calendar_version_id", api_time("c.due_at"), epoch_seconds("c.elapsed_at"), api_time("c.breached_at")),
+        )
+    )
+    return f"SELECT {columns} FROM {Clock._meta.db_table} c WHERE c.is_current AND {condition}", params
+
+
+CLOCK_COLUMNS: Final = 10
 
 
 def clock_entries(rows: Sequence[Sequence[Any]], *, now: datetime | None = None) -> dict[int, list[dict[str, Any]]]:
     """The ``sla`` list of each incident's API document from ``current_clocks_sql``'s rows (any
     order); a running clock's business seconds are counted up to ``now``."""
     now = now or wall_clock.now()
-    specs_of_versions(sorted({row[-1] for row in rows if row[3] == State.RUNNING}))  # one read for the uncached
+    now_instant, now_text = clock.instant_of(now), iso_utc(now)
+    specs_of_versions(sorted({row[6] for row in rows if row[3] == State.RUNNING}))  # one read for the uncached
     entries: dict[int, list[dict[str, Any]]] = {}
-    for incident_id, *values in sorted(rows, key=itemgetter(0, 1)):
-        entries.setdefault(incident_id, []).append(_entry(dict(zip(_FIELDS, values, strict=True)), now, show=iso_utc))
+    for incident_id, name, policy, state, target, stored, version, due, since, breached in sorted(
+        rows, key=itemgetter(0, 1)
+    ):
+        if state != State.RUNNING:
+            shown = (name, policy, state, None, target, stored, max(target - stored, 0), breached, False)
+        else:
+            elapsed = stored + _counted_since(version, since, now_instant) if since is not None else stored
+            overdue = due is not None and now_text > due  # fixed-width ISO text sorts as the times do
+            shown = (name, policy, state, due, target, elapsed, max(target - elapsed, 0), breached, overdue)
+        entries.setdefault(incident_id, []).append(dict(zip(_ENTRY, shown, strict=True)))
     return entries
 
 
@@ -69,17 +71,18 @@ def current_clock_entries(
     return clock_entries(fetch(sql, params), now=now)
 
 
-def _running(
-    elapsed: int, target: int, *, since: datetime | None, due: datetime | None, version: int, now: datetime
+# A current clock as the API and the record page show it (times as each writes them).
+_ENTRY: Final = (
+    *("name", "policy", "state", "target_at", "target_seconds"),
+    *("business_seconds_elapsed", "business_seconds_left", "breached_at", "overdue"),
+)
+
+
+def _shown(
+    name: str, policy: str, state: str, target: int, elapsed: int, *, target_at: Any, breached_at: Any, overdue: bool
 ) -> dict[str, Any]:
-    """A running clock's live figures: business seconds counted since its last event, added."""
-    if since is not None:
-        elapsed += _counted_since(version, clock.instant_of(since), clock.instant_of(now))
-    return {
-        "business_seconds_elapsed": elapsed,
-        "business_seconds_left": max(target - elapsed, 0),
-        "overdue": due is not None and now > due,
-    }
+    shown = (name, policy, state, target_at, target, elapsed, max(target - elapsed, 0), breached_at, overdue)
+    return dict(zip(_ENTRY, shown, strict=True))
 
 
 def _counted_since(version: int, since: int, now: int) -> int:
@@ -99,49 +102,24 @@ def _counted_span(version: int, start: int, end: int) -> int:
 
 
 def sla_entries(rows: Sequence[Mapping[str, Any]], *, now: datetime | None = None) -> list[dict[str, Any]]:
-    """The ``sla`` list of the incident API: live business seconds for running clocks."""
+    """The current clocks (rows of ``Clock`` fields, aware datetimes) as the record page shows
+    them: live business seconds for running clocks."""
     now = now or wall_clock.now()
+    now_instant = clock.instant_of(now)
     # One read for every calendar version not yet cached; only running clocks count with them.
     specs_of_versions(sorted({row["calendar_version_id"] for row in rows if row["state"] == State.RUNNING}))
-    return [_entry(row, now) for row in rows]
-
-
-def _entry(
-    row: Mapping[str, Any], now: datetime, *, show: Callable[[Any], Any] = lambda moment: moment
-) -> dict[str, Any]:
-    """A current clock as the API (``show=iso_utc``) or the record page (datetimes) shows it."""
-    state, elapsed, target, due, breached = (
-        row["state"],
-        row["elapsed_s"],
-        row["target_s"],
-        row["due_at"],
-        row["breached_at"],
-    )
-    entry = {
-        "name": row["name"],
-        "policy": row["policy_name"],
-        "state": state,
-        "target_at": show(due) if due is not None and state == State.RUNNING else None,
-        "target_seconds": target,
-        "business_seconds_elapsed": elapsed,
-        "business_seconds_left": max(target - elapsed, 0),
-        "breached_at": None if breached is None else show(breached),
-        "overdue": False,
-    }
-    if state == State.RUNNING:
-        since = _moment(row["elapsed_at"])
-        entry.update(
-            _running(elapsed, target, since=since, due=_moment(due), version=row["calendar_version_id"], now=now)
+    entries = []
+    for row in rows:
+        state, elapsed, due, since = row["state"], row["elapsed_s"], row["due_at"], row["elapsed_at"]
+        running = state == State.RUNNING
+        if running and since is not None:
+            elapsed += _counted_since(row["calendar_version_id"], clock.instant_of(since), now_instant)
+        shown = (row["name"], row["policy_name"], state, row["target_s"], elapsed)
+        overdue = running and due is not None and now > due
+        entries.append(
+            _shown(*shown, target_at=due if running else None, breached_at=row["breached_at"], overdue=overdue)
         )
-    return entry
-
-
-def _moment(value: object) -> datetime | None:
-    """A clock time as read, aware: a datetime (naive from SQLite's own converter) or text (lib.sql.as_text)."""
-    if value is None:
-        return None
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return entries
 
 
 def incident_sla_panel(incident_id: int, *, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -156,7 +134,7 @@ def incident_sla_panel(incident_id: int, *, now: datetime | None = None) -> list
     history: dict[int, list[ClockEvent]] = {row.pk: [] for row in clocks}
     for event in ClockEvent.objects.filter(clock__in=clocks).order_by("id"):
         history[event.clock_id].append(event)
-    rows = [{name: getattr(row, name) for name in _FIELDS} for row in clocks if row.is_current]
+    rows = [{name: getattr(row, name) for name in _CURRENT_FIELDS} for row in clocks if row.is_current]
     current = {entry["name"]: entry for entry in sla_entries(rows, now=now)}
     panel = []
     for row in clocks:
@@ -175,17 +153,15 @@ def incident_sla_panel(incident_id: int, *, now: datetime | None = None) -> list
 
 
 def _entry_of_past(row: Clock) -> dict[str, Any]:
-    return {
-        "name": row.name,
-        "policy": row.policy_name,
-        "state": row.state,
-        "target_at": None,
-        "target_seconds": row.target_s,
-        "business_seconds_elapsed": row.elapsed_s,
-        "business_seconds_left": max(row.target_s - row.elapsed_s, 0),
-        "breached_at": row.breached_at,
-        "overdue": False,
-    }
+    shown = (row.name, row.policy_name, row.state, row.target_s, row.elapsed_s)
+    return _shown(*shown, target_at=None, breached_at=row.breached_at, overdue=False)
+
+
+# What sla_entries reads of a current clock.
+_CURRENT_FIELDS: Final = (
+    *("name", "policy_name", "state", "target_s", "due_at", "elapsed_s", "elapsed_at", "breached_at"),
+    "calendar_version_id",
+)
 
 
 _LABELS: Final = {
