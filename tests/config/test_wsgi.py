@@ -6,6 +6,8 @@ import json
 from typing import Any
 from wsgiref.util import setup_testing_defaults
 
+from django.core.signals import request_finished
+
 from keel.accounts.actions import issue_api_token
 from keel.accounts.models import User
 from keel.accounts.roles import Role
@@ -74,3 +76,25 @@ def test_the_api_skips_the_browser_middleware_but_keeps_its_security_headers(tra
     assert "Set-Cookie" not in headers
     assert refused.startswith("401")
     assert "message" in json.loads(problem)
+
+
+def test_a_machines_answer_goes_to_the_server_whole_and_the_request_is_finished(transactional_db):
+    user = User.objects.create_user(username="ana", password="x", role=Role.AGENT)
+    token = issue_api_token(user, name="wsgi").raw
+    environ: dict[str, Any] = {"PATH_INFO": "/api/v1/incidents", "HTTP_AUTHORIZATION": f"Bearer {token}"}
+    setup_testing_defaults(environ)
+    finished: list[object] = []
+
+    def note(**_: object) -> None:
+        finished.append(True)
+
+    request_finished.connect(note)
+    try:
+        body = application(environ, lambda status, headers, exc_info=None: None)
+    finally:
+        request_finished.disconnect(note)
+
+    # A list of bytes: the server writes it at once with its length, not in chunks.
+    assert isinstance(body, list)
+    assert json.loads(b"".join(body))["count"] == 0
+    assert finished  # the signal that recycles database connections has run

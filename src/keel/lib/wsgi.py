@@ -7,6 +7,11 @@ recycle database connections, exception responses) with a short middleware chain
 by default); ``by_path`` sends each configured path prefix to its handler and everything else to
 the full application. Measured on a one-alert Alertmanager POST: the middleware stack was about a
 third of the request's CPU.
+
+A machine's answer is small and whole, so ``BareHandler`` hands the server its bytes as a list: the
+server then sends them in one write with their Content-Length, where Django's response object (an
+iterable) went out chunk by chunk in chunked encoding. Measured on the list page at 16 clients:
+~10 % of the web worker's CPU per request.
 """
 
 from collections.abc import Callable, Iterable, Sequence
@@ -14,6 +19,7 @@ from typing import Any
 
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIHandler
+from django.http import HttpResponse
 from django.utils.module_loading import import_string
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -33,6 +39,14 @@ class BareHandler(WSGIHandler):
         for path in reversed(self.middleware):
             handler = convert_exception_to_response(import_string(path)(handler))
         self._middleware_chain = handler
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        response = super().__call__(environ, start_response)
+        if not isinstance(response, HttpResponse):  # streamed (files, exports): as Django sends it
+            return response
+        body = [response.content]
+        response.close()  # what the server's close() would do: request_finished recycles the connection
+        return body
 
 
 def by_path(full: WSGIApp, routes: Sequence[tuple[tuple[str, ...], WSGIApp]]) -> WSGIApp:
