@@ -1,6 +1,6 @@
 """Reads on SLA clocks, calendars and policies: what the incident JSON, the record page and reports show."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -22,42 +22,37 @@ from keel.sla.clock_rows import read_clock
 from keel.sla.models import Calendar, Clock, ClockEvent, ClockName, Policy
 from keel.sla.replay import Kind, State
 
+# A current clock's fields as its entry is made from them (``_current_entry``), in the order
+# ``current_clocks_sql`` reads them after the incident id; the read writes the times as the API
+# shows them and the instant a running clock last counted as epoch seconds.
+_CURRENT: Final = (
+    *("name", "policy_name", "state", "target_s", "elapsed_s", "calendar_version_id"),
+    *("due_at", "elapsed_at", "breached_at"),
+)
+_AS_READ: Final = {"due_at": api_time, "elapsed_at": epoch_seconds, "breached_at": api_time}
+CLOCK_COLUMNS: Final = 1 + len(_CURRENT)  # incident_id first
+
 
 def current_clocks_sql(incident_ids: Sequence[int]) -> tuple[str, list[object]]:
     """The current clocks of these incidents as a SELECT of ``CLOCK_COLUMNS`` columns (incident id
-    first), for a caller that reads them together with other rows in one statement: the times come
-    as the API shows them and the instant a running clock last counted as epoch seconds, so that
-    Python parses no timestamp (``clock_entries``)."""
+    first), for a caller that reads them together with other rows in one statement. Python parses
+    no timestamp of them (``clock_entries``)."""
     condition, params = in_values("c.incident_id", incident_ids)
-    columns = ", ".join(
-        (
-            *("c.incident_id", "c.name", "c.policy_name", "c.state", "c.target_s", "c.elapsed_s"),
-            *("c.calendar_version_id", api_time("c.due_at"), epoch_seconds("c.elapsed_at"), api_time("c.breached_at")),
-        )
-    )
-    return f"SELECT {columns} FROM {Clock._meta.db_table} c WHERE c.is_current AND {condition}", params
-
-
-CLOCK_COLUMNS: Final = 10
+    columns = ", ".join(_AS_READ[name](f"c.{name}") if name in _AS_READ else f"c.{name}" for name in _CURRENT)
+    sql = f"SELECT c.incident_id, {columns} FROM {Clock._meta.db_table} c WHERE c.is_current AND {condition}"
+    return sql, params
 
 
 def clock_entries(rows: Sequence[Sequence[Any]], *, now: datetime | None = None) -> dict[int, list[dict[str, Any]]]:
     """The ``sla`` list of each incident's API document from ``current_clocks_sql``'s rows (any
     order); a running clock's business seconds are counted up to ``now``."""
     now = now or wall_clock.now()
+    clocks = [(row[0], row[1:]) for row in sorted(rows, key=itemgetter(0, 1))]
+    _load_calendars([values for _, values in clocks])
     now_instant, now_text = clock.instant_of(now), iso_utc(now)
-    specs_of_versions(sorted({row[6] for row in rows if row[3] == State.RUNNING}))  # one read for the uncached
     entries: dict[int, list[dict[str, Any]]] = {}
-    for incident_id, name, policy, state, target, stored, version, due, since, breached in sorted(
-        rows, key=itemgetter(0, 1)
-    ):
-        if state != State.RUNNING:
-            shown = (name, policy, state, None, target, stored, max(target - stored, 0), breached, False)
-        else:
-            elapsed = stored + _counted_since(version, since, now_instant) if since is not None else stored
-            overdue = due is not None and now_text > due  # fixed-width ISO text sorts as the times do
-            shown = (name, policy, state, due, target, elapsed, max(target - elapsed, 0), breached, overdue)
-        entries.setdefault(incident_id, []).append(dict(zip(_ENTRY, shown, strict=True)))
+    for incident_id, values in clocks:
+        entries.setdefault(incident_id, []).append(_current_entry(values, now_instant, now_text))
     return entries
 
 
@@ -71,7 +66,25 @@ def current_clock_entries(
     return clock_entries(fetch(sql, params), now=now)
 
 
-# A current clock as the API and the record page show it (times as each writes them).
+def _current_entry(values: Sequence[Any], now_instant: int, now_shown: Any) -> dict[str, Any]:
+    """A current clock (``_CURRENT``'s values, times as shown, the last counted instant as epoch
+    seconds) with its live figures. ``now_shown`` is now written as the times are: API text, whose
+    fixed width sorts as the times do, or an aware datetime."""
+    name, policy, state, target, stored, version, due, since, breached = values
+    if state != State.RUNNING:
+        return _shown(name, policy, state, target, stored, target_at=None, breached_at=breached, overdue=False)
+    elapsed = stored + _counted_since(version, since, now_instant) if since is not None else stored
+    overdue = due is not None and now_shown > due
+    return _shown(name, policy, state, target, elapsed, target_at=due, breached_at=breached, overdue=overdue)
+
+
+def _load_calendars(clocks: Sequence[Sequence[Any]]) -> None:
+    """One read for the calendar versions of these clocks (``_CURRENT``'s values) not yet cached;
+    only running clocks count with them."""
+    specs_of_versions(sorted({values[5] for values in clocks if values[2] == State.RUNNING}))
+
+
+# A clock as the API and the record page show it (times as each writes them).
 _ENTRY: Final = (
     *("name", "policy", "state", "target_at", "target_seconds"),
     *("business_seconds_elapsed", "business_seconds_left", "breached_at", "overdue"),
@@ -101,27 +114,6 @@ def _counted_span(version: int, start: int, end: int) -> int:
     return clock.counted([(0, spec_of_version(version))], start, end)
 
 
-def sla_entries(rows: Sequence[Mapping[str, Any]], *, now: datetime | None = None) -> list[dict[str, Any]]:
-    """The current clocks (rows of ``Clock`` fields, aware datetimes) as the record page shows
-    them: live business seconds for running clocks."""
-    now = now or wall_clock.now()
-    now_instant = clock.instant_of(now)
-    # One read for every calendar version not yet cached; only running clocks count with them.
-    specs_of_versions(sorted({row["calendar_version_id"] for row in rows if row["state"] == State.RUNNING}))
-    entries = []
-    for row in rows:
-        state, elapsed, due, since = row["state"], row["elapsed_s"], row["due_at"], row["elapsed_at"]
-        running = state == State.RUNNING
-        if running and since is not None:
-            elapsed += _counted_since(row["calendar_version_id"], clock.instant_of(since), now_instant)
-        shown = (row["name"], row["policy_name"], state, row["target_s"], elapsed)
-        overdue = running and due is not None and now > due
-        entries.append(
-            _shown(*shown, target_at=due if running else None, breached_at=row["breached_at"], overdue=overdue)
-        )
-    return entries
-
-
 def incident_sla_panel(incident_id: int, *, now: datetime | None = None) -> list[dict[str, Any]]:
     """Each clock (current and replaced) with its history: what the record page and /sla show.
 
@@ -134,8 +126,10 @@ def incident_sla_panel(incident_id: int, *, now: datetime | None = None) -> list
     history: dict[int, list[ClockEvent]] = {row.pk: [] for row in clocks}
     for event in ClockEvent.objects.filter(clock__in=clocks).order_by("id"):
         history[event.clock_id].append(event)
-    rows = [{name: getattr(row, name) for name in _CURRENT_FIELDS} for row in clocks if row.is_current]
-    current = {entry["name"]: entry for entry in sla_entries(rows, now=now)}
+    current_values = [_current_values(row) for row in clocks if row.is_current]
+    _load_calendars(current_values)
+    now_instant = clock.instant_of(now)
+    current = {values[0]: _current_entry(values, now_instant, now) for values in current_values}
     panel = []
     for row in clocks:
         events = history[row.pk]
@@ -157,11 +151,10 @@ def _entry_of_past(row: Clock) -> dict[str, Any]:
     return _shown(*shown, target_at=None, breached_at=row.breached_at, overdue=False)
 
 
-# What sla_entries reads of a current clock.
-_CURRENT_FIELDS: Final = (
-    *("name", "policy_name", "state", "target_s", "due_at", "elapsed_s", "elapsed_at", "breached_at"),
-    "calendar_version_id",
-)
+def _current_values(row: Clock) -> tuple[Any, ...]:
+    """``_CURRENT``'s values of a clock loaded by the ORM (its times aware datetimes)."""
+    since = clock.instant_of(row.elapsed_at) if row.elapsed_at is not None else None
+    return tuple(since if name == "elapsed_at" else getattr(row, name) for name in _CURRENT)
 
 
 _LABELS: Final = {
