@@ -2,7 +2,9 @@
 
 import pytest
 
-from keel.accounts.actions import issue_api_token, revoke_api_token
+from keel.accounts.actions import ensure_team, issue_api_token, revoke_api_token
+from keel.accounts.models import User
+from keel.accounts.roles import Role
 from keel.cmdb.models import CIType, ConfigurationItem, Service
 from keel.incidents.actions.records import open_incident
 from keel.incidents.models import Category, Incident
@@ -104,6 +106,58 @@ def test_list_rejects_unknown_filters_values(api, agent):
     assert api(agent).get("/incidents?state=open").json()["field"] == "state"
     assert api(agent).get("/incidents?priority=P9").json()["field"] == "priority"
     assert api(agent).get("/incidents?limit=1000").status_code == 400
+
+
+def test_list_filters_by_group_and_assignee_named_by_id_slug_or_username(api, agent, resolver, requester, service_desk):
+    network_team = resolver.teams.get()
+    on_desk = open_incident(actor=agent, caller=requester, title="Desk", assignment_group=service_desk)
+    on_network = open_incident(
+        actor=agent, caller=requester, title="Switch", assignment_group=network_team, assignee=resolver
+    )
+    client = api(agent)
+
+    def numbers(query: str) -> list[str]:
+        response = client.get(f"/incidents?{query}")
+        assert response.status_code == 200, response.json()
+        return [item["number"] for item in response.json()["items"]]
+
+    assert numbers("assignment_group=network") == [on_network.number]
+    assert numbers(f"assignment_group={service_desk.pk}") == [on_desk.number]
+    assert numbers(f"assignment_group=network,{service_desk.pk}") == [on_network.number, on_desk.number]
+    assert numbers(f"assignee=nick&assignment_group={network_team.pk}") == [on_network.number]
+    assert numbers(f"assignee={resolver.pk}") == [on_network.number]
+
+
+def test_a_team_named_like_another_teams_id_is_found_by_name_unless_that_id_exists(api, agent, requester):
+    digits = ensure_team(slug="4242", name="Digits")
+    open_incident(actor=agent, caller=requester, title="Named by digits", assignment_group=digits)
+    client = api(agent)
+
+    by_name = client.get("/incidents?assignment_group=4242").json()["items"]
+    by_id = client.get(f"/incidents?assignment_group={digits.pk}").json()["items"]
+
+    assert [item["title"] for item in by_name] == [item["title"] for item in by_id] == ["Named by digits"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("assignment_group=nope", "No assignment group 'nope'; give a team id or slug."),
+        ("assignment_group=network,nope", "No assignment group 'nope'"),
+        ("assignee=ghost", "No user 'ghost' for assignee; give a user id or username."),
+        ("assignee=gone", "No user 'gone' for assignee"),
+    ],
+    ids=["unknown-group", "one-of-two-unknown", "unknown-user", "inactive-user"],
+)
+@pytest.mark.usefixtures("network_team")
+def test_list_filter_naming_no_record_says_which_and_what_to_give(api, agent, make_user, query, message):
+    User.objects.filter(pk=make_user("gone", Role.RESOLVER).pk).update(is_active=False)  # left the company
+
+    response = api(agent).get(f"/incidents?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["field"] == query.partition("=")[0]
+    assert message in response.json()["message"]
 
 
 def test_requester_lists_only_their_own(api, agent, requester, other_requester):

@@ -1,9 +1,11 @@
 """Reads on people and teams."""
 
+from collections.abc import Sequence
+
 from django.db.models import QuerySet
 
 from keel.accounts.models import Team, User
-from keel.lib.references import by_reference
+from keel.lib.references import by_reference, ids_by_reference
 
 
 def team_by_reference(reference: str | int) -> Team:
@@ -27,6 +29,27 @@ def user_by_reference(reference: str | int, *, field: str) -> User:
         what="user",
         give="a user id or username",
         purpose=f" for {field}",
+    )
+
+
+def team_ids_by_reference(references: Sequence[str]) -> tuple[int, ...]:
+    """The ids of the teams these references name (ids or slugs), for a read's filter."""
+    return ids_by_reference(
+        Team, references, key="slug", field="assignment_group", what="assignment group", give="a team id or slug"
+    )
+
+
+def user_ids_by_reference(references: Sequence[str], *, field: str) -> tuple[int, ...]:
+    """The ids of the active users these references name (ids or usernames), for a read's filter."""
+    return ids_by_reference(
+        User,
+        references,
+        key="username",
+        field=field,
+        what="user",
+        give="a user id or username",
+        purpose=f" for {field}",
+        only="is_active",
     )
 
 

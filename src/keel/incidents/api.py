@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 
 from keel.accounts.models import User
-from keel.accounts.queries import team_by_reference, user_by_reference
+from keel.accounts.queries import team_by_reference, team_ids_by_reference, user_by_reference, user_ids_by_reference
 from keel.activity.models import TimelineEntry
 from keel.activity.queries import timeline_of
 from keel.cmdb.queries import ci_by_reference, get_ci, service_by_reference
@@ -255,8 +255,8 @@ def _parse_filters(query: ListQuery) -> IncidentFilters:
     return IncidentFilters(
         states=_parse_states(query.state),
         priorities=_parse_priorities(query.priority),
-        assignment_group_ids=tuple(team_by_reference(ref).pk for ref in _split(query.assignment_group)),
-        assignee_ids=tuple(user_by_reference(ref, field="assignee").pk for ref in _split(query.assignee)),
+        assignment_group_ids=team_ids_by_reference(_split(query.assignment_group)),
+        assignee_ids=user_ids_by_reference(_split(query.assignee), field="assignee"),
         text=(query.q or "").strip(),
         order=query.order,
     )

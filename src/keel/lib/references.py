@@ -1,8 +1,12 @@
 """Finding a record the way people name it: by id, or by its name, slug or username."""
 
-from django.db.models import Model, Q, QuerySet
+from collections.abc import Sequence
+from typing import Any, cast
+
+from django.db.models import Field, Model, Q, QuerySet
 
 from keel.lib.errors import InvalidInput, KeelError
+from keel.lib.sql import fetch, in_values
 
 
 def by_reference[M: Model](
@@ -35,3 +39,44 @@ def by_reference[M: Model](
     if row is None:
         raise missing(f"No {what} {reference!r}{purpose}; give {give}.", field=field)
     return row
+
+
+def ids_by_reference(
+    model: type[Model],
+    references: Sequence[str],
+    *,
+    key: str,
+    field: str,
+    what: str,
+    give: str,
+    purpose: str = "",
+    only: str = "",
+) -> tuple[int, ...]:
+    """The ids of the rows these references name, by ``by_reference``'s rule (digits are an id
+    first, then a name), in one statement, else InvalidInput for the first that names none.
+
+    For a read's filters, which want ids, not records: the ORM's query per reference (compiled,
+    then a model instance built) was a fifth of a filtered list request's CPU. ``only`` is an
+    SQL condition on the table that the rows must meet too (``is_active``).
+    """
+    if not references:
+        return ()
+    table = model._meta.db_table
+    pk, column = (str(cast(Field[Any, Any], model._meta.get_field(name)).column) for name in ("id", key))
+    numbers = [int(text) for text in references if text.isascii() and text.isdigit()]
+    by_id, id_params = in_values(pk, numbers)
+    by_key, key_params = in_values(column, list(references))
+    rows = fetch(
+        f"SELECT {pk}, {column} FROM {table} WHERE ({only or '1 = 1'}) AND ({by_id} OR {by_key})",
+        [*id_params, *key_params],
+    )
+    ids = {row[0] for row in rows}
+    named = {row[1]: row[0] for row in rows}
+    found = []
+    for text in references:
+        number = int(text) if text.isascii() and text.isdigit() else None
+        row_id = number if number in ids else named.get(text)
+        if row_id is None:
+            raise InvalidInput(f"No {what} {text!r}{purpose}; give {give}.", field=field)
+        found.append(row_id)
+    return tuple(found)
