@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from operator import itemgetter
 from typing import Any, Final
 
@@ -14,7 +14,7 @@ from keel.lib import clock as wall_clock
 from keel.lib.api import iso_utc
 from keel.lib.errors import InvalidInput
 from keel.lib.references import by_reference
-from keel.lib.sql import api_time, epoch_seconds, fetch, in_values
+from keel.lib.sql import api_time, epoch_seconds, fetch, in_literals, in_values
 from keel.sla import clock
 from keel.sla.calendars import spec_of_version, specs_of_versions
 from keel.sla.clock import duration_words
@@ -22,15 +22,34 @@ from keel.sla.clock_rows import read_clock
 from keel.sla.models import Calendar, Clock, ClockEvent, ClockName, Policy
 from keel.sla.replay import Kind, State
 
-# A current clock's fields as its entry is made from them (``_current_entry``), in the order
-# ``current_clocks_sql`` reads them after the incident id; the read writes the times as the API
-# shows them and the instant a running clock last counted as epoch seconds.
-_CURRENT: Final = (
-    *("name", "policy_name", "state", "target_s", "elapsed_s", "calendar_version_id"),
-    *("due_at", "elapsed_at", "breached_at"),
+# A clock as the API and the record page show it (times as each writes them).
+_ENTRY: Final = (
+    *("name", "policy", "state", "target_at", "target_seconds"),
+    *("business_seconds_elapsed", "business_seconds_left", "breached_at", "overdue"),
 )
-_AS_READ: Final = {"due_at": api_time, "elapsed_at": epoch_seconds, "breached_at": api_time}
-CLOCK_COLUMNS: Final = 1 + len(_CURRENT)  # incident_id first
+_AS_READ: Final = _ENTRY[:-1]  # what a current clock's values give as they are (``_current_entry``)
+
+
+@cache
+def _current_columns() -> str:
+    """A current clock's values over alias ``c``: ``_AS_READ`` (the target instant of a running
+    clock only, the seconds left as stored, times as the API writes them), then its calendar
+    version and the instant it last counted, as epoch seconds, for a running clock's live figures."""
+    running = in_literals("c.state", [State.RUNNING.value])
+    return ", ".join(
+        (
+            *("c.name", "c.policy_name", "c.state", f"CASE WHEN {running} THEN {api_time('c.due_at')} END"),
+            *(
+                "c.target_s",
+                "c.elapsed_s",
+                "CASE WHEN c.target_s > c.elapsed_s THEN c.target_s - c.elapsed_s ELSE 0 END",
+            ),
+            *(api_time("c.breached_at"), "c.calendar_version_id", epoch_seconds("c.elapsed_at")),
+        )
+    )
+
+
+CLOCK_COLUMNS: Final = 1 + len(_AS_READ) + 2  # the incident id, the values, the version and the instant
 
 
 def current_clocks_sql(incident_ids: Sequence[int]) -> tuple[str, list[object]]:
@@ -38,8 +57,7 @@ def current_clocks_sql(incident_ids: Sequence[int]) -> tuple[str, list[object]]:
     first), for a caller that reads them together with other rows in one statement. Python parses
     no timestamp of them (``clock_entries``)."""
     condition, params = in_values("c.incident_id", incident_ids)
-    columns = ", ".join(_AS_READ[name](f"c.{name}") if name in _AS_READ else f"c.{name}" for name in _CURRENT)
-    sql = f"SELECT c.incident_id, {columns} FROM {Clock._meta.db_table} c WHERE c.is_current AND {condition}"
+    sql = f"SELECT c.incident_id, {_current_columns()} FROM {Clock._meta.db_table} c WHERE c.is_current AND {condition}"
     return sql, params
 
 
@@ -67,35 +85,26 @@ def current_clock_entries(
 
 
 def _current_entry(values: Sequence[Any], now_instant: int, now_shown: Any) -> dict[str, Any]:
-    """A current clock (``_CURRENT``'s values, times as shown, the last counted instant as epoch
-    seconds) with its live figures. ``now_shown`` is now written as the times are: API text, whose
-    fixed width sorts as the times do, or an aware datetime."""
-    name, policy, state, target, stored, version, due, since, breached = values
-    if state != State.RUNNING:
-        return _shown(name, policy, state, target, stored, target_at=None, breached_at=breached, overdue=False)
-    elapsed = stored + _counted_since(version, since, now_instant) if since is not None else stored
-    overdue = due is not None and now_shown > due
-    return _shown(name, policy, state, target, elapsed, target_at=due, breached_at=breached, overdue=overdue)
+    """A current clock's entry from its values (``_current_columns``; ``_current_values`` for a
+    loaded clock): as read, but a running clock counts on since its last instant and is overdue
+    once ``now_shown`` (now written as the times are: API text, whose fixed width sorts as the
+    times do, or an aware datetime) is past its target instant."""
+    entry = dict(zip(_AS_READ, values, strict=False))  # one C call, up to the last field shown as read
+    entry["overdue"] = False
+    if values[2] == State.RUNNING:
+        target, stored, version, since = values[4], values[5], values[8], values[9]
+        if since is not None:
+            elapsed = stored + _counted_since(version, since, now_instant)
+            entry["business_seconds_elapsed"] = elapsed
+            entry["business_seconds_left"] = max(target - elapsed, 0)
+        entry["overdue"] = values[3] is not None and now_shown > values[3]
+    return entry
 
 
 def _load_calendars(clocks: Sequence[Sequence[Any]]) -> None:
-    """One read for the calendar versions of these clocks (``_CURRENT``'s values) not yet cached;
-    only running clocks count with them."""
-    specs_of_versions(sorted({values[5] for values in clocks if values[2] == State.RUNNING}))
-
-
-# A clock as the API and the record page show it (times as each writes them).
-_ENTRY: Final = (
-    *("name", "policy", "state", "target_at", "target_seconds"),
-    *("business_seconds_elapsed", "business_seconds_left", "breached_at", "overdue"),
-)
-
-
-def _shown(
-    name: str, policy: str, state: str, target: int, elapsed: int, *, target_at: Any, breached_at: Any, overdue: bool
-) -> dict[str, Any]:
-    shown = (name, policy, state, target_at, target, elapsed, max(target - elapsed, 0), breached_at, overdue)
-    return dict(zip(_ENTRY, shown, strict=True))
+    """One read for the calendar versions of these clocks (``_current_entry``'s values) not yet
+    cached; only running clocks count with them."""
+    specs_of_versions(sorted({values[8] for values in clocks if values[2] == State.RUNNING}))
 
 
 def _counted_since(version: int, since: int, now: int) -> int:
@@ -147,14 +156,17 @@ def incident_sla_panel(incident_id: int, *, now: datetime | None = None) -> list
 
 
 def _entry_of_past(row: Clock) -> dict[str, Any]:
-    shown = (row.name, row.policy_name, row.state, row.target_s, row.elapsed_s)
-    return _shown(*shown, target_at=None, breached_at=row.breached_at, overdue=False)
+    left = max(row.target_s - row.elapsed_s, 0)
+    shown = (row.name, row.policy_name, row.state, None, row.target_s, row.elapsed_s, left, row.breached_at, False)
+    return dict(zip(_ENTRY, shown, strict=True))
 
 
 def _current_values(row: Clock) -> tuple[Any, ...]:
-    """``_CURRENT``'s values of a clock loaded by the ORM (its times aware datetimes)."""
+    """``_current_columns``'s values of a clock loaded by the ORM (its times aware datetimes)."""
+    running = row.state == State.RUNNING
     since = clock.instant_of(row.elapsed_at) if row.elapsed_at is not None else None
-    return tuple(since if name == "elapsed_at" else getattr(row, name) for name in _CURRENT)
+    shown = (row.name, row.policy_name, row.state, row.due_at if running else None, row.target_s, row.elapsed_s)
+    return (*shown, max(row.target_s - row.elapsed_s, 0), row.breached_at, row.calendar_version_id, since)
 
 
 _LABELS: Final = {
