@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -39,6 +40,10 @@ def chromium(live_server, _orm_beside_playwright):
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
+        # With Playwright's loop running in this thread, Django keeps the test's ORM connections
+        # apart from the thread's own; left open, one of them kept PostgreSQL from dropping the
+        # test database at the end of the run ("accessed by other users").
+        connections.close_all()
 
 
 @pytest.fixture
