@@ -27,7 +27,7 @@ _ENTRY: Final = (
     *("name", "policy", "state", "target_at", "target_seconds"),
     *("business_seconds_elapsed", "business_seconds_left", "breached_at", "overdue"),
 )
-_AS_READ: Final = _ENTRY[:-1]  # what a current clock's values give as they are (``_current_entry``)
+_AS_READ: Final = _ENTRY[:-1]  # what a current clock's values give as they are (``_entry_of``)
 
 
 @cache
@@ -70,7 +70,7 @@ def clock_entries(rows: Sequence[Sequence[Any]], *, now: datetime | None = None)
     now_instant, now_text = clock.instant_of(now), iso_utc(now)
     entries: dict[int, list[dict[str, Any]]] = {}
     for incident_id, values in clocks:
-        entries.setdefault(incident_id, []).append(_current_entry(values, now_instant, now_text))
+        entries.setdefault(incident_id, []).append(_entry_of(values, now_instant, now_text))
     return entries
 
 
@@ -84,8 +84,8 @@ def current_clock_entries(
     return clock_entries(fetch(sql, params), now=now)
 
 
-def _current_entry(values: Sequence[Any], now_instant: int, now_shown: Any) -> dict[str, Any]:
-    """A current clock's entry from its values (``_current_columns``; ``_current_values`` for a
+def _entry_of(values: Sequence[Any], now_instant: int, now_shown: Any) -> dict[str, Any]:
+    """A clock's entry from its values (``_current_columns``; ``_values_of`` for a
     loaded clock): as read, but a running clock counts on since its last instant and is overdue
     once ``now_shown`` (now written as the times are: API text, whose fixed width sorts as the
     times do, or an aware datetime) is past its target instant."""
@@ -102,7 +102,7 @@ def _current_entry(values: Sequence[Any], now_instant: int, now_shown: Any) -> d
 
 
 def _load_calendars(clocks: Sequence[Sequence[Any]]) -> None:
-    """One read for the calendar versions of these clocks (``_current_entry``'s values) not yet
+    """One read for the calendar versions of these clocks (``_entry_of``'s values) not yet
     cached; only running clocks count with them."""
     specs_of_versions(sorted({values[8] for values in clocks if values[2] == State.RUNNING}))
 
@@ -135,15 +135,15 @@ def incident_sla_panel(incident_id: int, *, now: datetime | None = None) -> list
     history: dict[int, list[ClockEvent]] = {row.pk: [] for row in clocks}
     for event in ClockEvent.objects.filter(clock__in=clocks).order_by("id"):
         history[event.clock_id].append(event)
-    current_values = [_current_values(row) for row in clocks if row.is_current]
-    _load_calendars(current_values)
+    # A replaced clock stopped before it was replaced (a reopen restarts it): it is shown as stored.
+    values = {row.pk: _values_of(row) for row in clocks}
+    _load_calendars(list(values.values()))
     now_instant = clock.instant_of(now)
-    current = {values[0]: _current_entry(values, now_instant, now) for values in current_values}
     panel = []
     for row in clocks:
         events = history[row.pk]
         reading = read_clock(row, events, now)
-        entry = dict(current[row.name]) if row.is_current else _entry_of_past(row)
+        entry = _entry_of(values[row.pk], now_instant, now)
         entry["current"] = row.is_current
         entry["percent"] = min(entry["business_seconds_elapsed"] * 100 // max(row.target_s, 1), 100)
         entry["started_at"] = row.started_at
@@ -155,13 +155,7 @@ def incident_sla_panel(incident_id: int, *, now: datetime | None = None) -> list
     return panel
 
 
-def _entry_of_past(row: Clock) -> dict[str, Any]:
-    left = max(row.target_s - row.elapsed_s, 0)
-    shown = (row.name, row.policy_name, row.state, None, row.target_s, row.elapsed_s, left, row.breached_at, False)
-    return dict(zip(_ENTRY, shown, strict=True))
-
-
-def _current_values(row: Clock) -> tuple[Any, ...]:
+def _values_of(row: Clock) -> tuple[Any, ...]:
     """``_current_columns``'s values of a clock loaded by the ORM (its times aware datetimes)."""
     running = row.state == State.RUNNING
     since = clock.instant_of(row.elapsed_at) if row.elapsed_at is not None else None
