@@ -30,15 +30,23 @@ def by_reference[M: Model](
     Give ``missing=NotFound`` for a reference in a URL path (404); a field of a request body is 400.
     """
     text = str(reference)
-    if text.isascii() and text.isdigit():
-        pk = int(text)
+    if (pk := _as_id(text)) is not None:
         found = list(rows.filter(Q(pk=pk) | Q(**{key: text}))[:2])
         row = next((candidate for candidate in found if candidate.pk == pk), found[0] if found else None)
     else:
         row = rows.filter(**{key: reference}).first()
     if row is None:
-        raise missing(f"No {what} {reference!r}{purpose}; give {give}.", field=field)
+        raise missing(_none_named(what, reference, purpose, give), field=field)
     return row
+
+
+def _as_id(text: str) -> int | None:
+    """The id a reference means first, if it is digits only."""
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def _none_named(what: str, reference: str | int, purpose: str, give: str) -> str:
+    return f"No {what} {reference!r}{purpose}; give {give}."
 
 
 def ids_by_reference(
@@ -63,7 +71,7 @@ def ids_by_reference(
         return ()
     table = model._meta.db_table
     pk, column = (str(cast(Field[Any, Any], model._meta.get_field(name)).column) for name in ("id", key))
-    numbers = [int(text) for text in references if text.isascii() and text.isdigit()]
+    numbers = [number for text in references if (number := _as_id(text)) is not None]
     by_id, id_params = in_values(pk, numbers)
     by_key, key_params = in_values(column, list(references))
     rows = fetch(
@@ -74,9 +82,8 @@ def ids_by_reference(
     named = {row[1]: row[0] for row in rows}
     found = []
     for text in references:
-        number = int(text) if text.isascii() and text.isdigit() else None
-        row_id = number if number in ids else named.get(text)
+        row_id = number if (number := _as_id(text)) in ids else named.get(text)
         if row_id is None:
-            raise InvalidInput(f"No {what} {text!r}{purpose}; give {give}.", field=field)
+            raise InvalidInput(_none_named(what, text, purpose, give), field=field)
         found.append(row_id)
     return tuple(found)
