@@ -19,7 +19,7 @@ REFERENCE = [
     "/admin/accounts/team/",
     "/admin/incidents/category/",
     "/admin/incidents/priorityrule/",
-    "/admin/activity/auditrecord/",
+    "/admin/audit/auditrecord/",
 ]
 
 

@@ -1,4 +1,4 @@
-"""Every CMDB change leaves audit rows (who, when, old → new), written by activity after commit."""
+"""Every CMDB change leaves audit rows (who, when, old → new), in the transaction that makes it."""
 
 from collections.abc import Callable
 from typing import Any
@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from keel.accounts.models import User
-from keel.activity.models import AuditRecord
+from keel.audit.models import AuditRecord
 from keel.cmdb.actions import create_ci, delete_ci, relate, unrelate, update_ci
 from keel.cmdb.models import CIType
 from keel.lib.errors import NotAllowed

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from keel.accounts.models import Team, User
 from keel.accounts.roles import Role
-from keel.activity.models import AuditRecord, EntryKind, TimelineEntry
+from keel.activity.models import EntryKind, TimelineEntry
+from keel.audit.models import AuditRecord
 from keel.cmdb.models import ConfigurationItem, Relationship, Service
 from keel.demo.build import DEMO_PASSWORD, demo_accounts
 from keel.incidents.models import Category, Incident

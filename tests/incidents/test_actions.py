@@ -4,7 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 
-from keel.activity.models import AuditRecord, EntryKind, TimelineEntry
+from keel.activity.models import EntryKind, TimelineEntry
+from keel.audit.models import AuditRecord
 from keel.incidents.actions.assignment import assign_incident
 from keel.incidents.actions.conversation import add_comment, attach_file
 from keel.incidents.actions.lifecycle import (

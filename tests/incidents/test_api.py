@@ -9,7 +9,8 @@ from keel.cmdb.models import CIType, ConfigurationItem, Service
 from keel.incidents.actions.records import open_incident
 from keel.incidents.models import Category, Incident
 from keel.incidents.states import IncidentState
-from keel.lib.sql import fetch, postgres
+from keel.lib.database import postgres
+from keel.lib.sql import fetch
 from tests.incidents.helpers import open_in_progress, open_resolved
 
 

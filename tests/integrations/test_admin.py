@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from keel.accounts.models import User
-from keel.activity.models import AuditRecord
+from keel.audit.models import AuditRecord
 from keel.integrations.actions import IssuedSecret, create_maintenance_window
 from keel.integrations.models import Alert, CorrelationRule, MaintenanceWindow, Source
 from keel.lib.clock import frozen_at

@@ -4,7 +4,8 @@ import pytest
 from django.db import connection
 
 from keel.accounts.models import Team
-from keel.lib.sql import fetch, postgres
+from keel.lib.database import postgres
+from keel.lib.sql import fetch
 from keel.lib.statistics import analyze_stale_tables
 
 pytestmark = pytest.mark.skipif(not postgres(), reason="SQLite plans without per-table statistics of this kind")

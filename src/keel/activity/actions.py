@@ -1,19 +1,18 @@
-"""Writes on timelines, audit records and attachments. Callers hold the subject's row lock."""
+"""Writes on timelines and attachments. Callers hold the subject's row lock."""
 
 import mimetypes
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from keel.accounts.models import User
-from keel.activity.models import Attachment, AuditRecord, EntryKind, TimelineEntry
+from keel.activity.models import Attachment, EntryKind, TimelineEntry
+from keel.activity.rows import insert_entries, insert_entry
 from keel.lib import clock
 from keel.lib.errors import InvalidInput
-from keel.lib.sql import columns_of_fields, insert_instance, insert_rows
 
 
 def add_entry(
@@ -28,8 +27,7 @@ def add_entry(
     data: Mapping[str, object] | None = None,
     at: datetime | None = None,
 ) -> TimelineEntry:
-    # Every action writes one: inserted by hand (lib.sql.insert_instance), not save().
-    return insert_instance(
+    return insert_entry(
         TimelineEntry(
             subject_type=subject_type,
             subject_id=subject_id,
@@ -77,44 +75,7 @@ def add_system_entries_of(entries: Sequence[SystemEntry]) -> None:
         }
         for entry in entries
     ]
-    insert_rows(TimelineEntry._meta.db_table, _SYSTEM_COLUMNS, rows)
-
-
-_SYSTEM_COLUMNS: Final = columns_of_fields(
-    TimelineEntry, ["subject_type", "subject_id", "kind", "summary", "body", "is_public", "data", "at"]
-)
-
-
-def record_changes(
-    *,
-    subject_type: str,
-    subject_id: int,
-    actor: User | None,
-    changes: Sequence[tuple[str, object, object]],
-    at: datetime | None = None,
-) -> None:
-    """Append one audit row per (field, old, new) in a single INSERT."""
-    stamp = at or clock.now()
-    AuditRecord.objects.bulk_create(
-        AuditRecord(
-            subject_type=subject_type,
-            subject_id=subject_id,
-            actor=actor,
-            field=field,
-            old_value=_as_text(old),
-            new_value=_as_text(new),
-            at=stamp,
-        )
-        for field, old, new in changes
-    )
-
-
-def _as_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
+    insert_entries(rows)
 
 
 def store_attachment(

@@ -1,4 +1,4 @@
-"""Timeline, comments, attachments and audit shared by every kind of record.
+"""Timeline, comments and attachments shared by every kind of record (the audit trail is ``keel.audit``).
 
 A record is addressed by ``(subject_type, subject_id)`` — e.g. ``("incident", 42)`` — because
 ``activity`` sits below incidents, problems and changes in the import ladder and cannot point at them.
@@ -48,27 +48,6 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_type} {self.subject_id}: {self.summary}"
-
-
-class AuditRecord(models.Model):
-    """One field change on a record: who, when, old value, new value. Append-only."""
-
-    subject_type = models.CharField(max_length=32)
-    subject_id = models.BigIntegerField()
-    at = models.DateTimeField()
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    field = models.CharField(max_length=64)
-    old_value = models.TextField(blank=True)
-    new_value = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["subject_type", "subject_id", "at"], name="audit_subject_at")]
-
-    def __str__(self) -> str:
-        return f"{self.subject_type} {self.subject_id}.{self.field}: {self.old_value!r} → {self.new_value!r}"
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from keel.activity.models import Attachment, AuditRecord, TimelineEntry
+from keel.activity.models import Attachment, TimelineEntry
 
 
 def timeline_of(subject_type: str, subject_id: int, *, include_private: bool) -> QuerySet[TimelineEntry]:
@@ -13,9 +13,3 @@ def timeline_of(subject_type: str, subject_id: int, *, include_private: bool) ->
 def attachments_of(subject_type: str, subject_id: int, *, include_private: bool) -> QuerySet[Attachment]:
     files = Attachment.objects.filter(subject_type=subject_type, subject_id=subject_id)
     return files if include_private else files.filter(is_public=True)
-
-
-def cmdb_history(subject_type: str, subject_id: int, *, limit: int = 20) -> list[AuditRecord]:
-    """The latest audit rows of a CMDB record, newest first."""
-    rows = AuditRecord.objects.filter(subject_type=subject_type, subject_id=subject_id).select_related("actor")
-    return list(rows.order_by("-at", "-pk")[:limit])

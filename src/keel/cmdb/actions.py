@@ -1,18 +1,17 @@
 """Every write on the CMDB: one function per verb, keyword-only, with an explicit actor (None = Keel).
 
 Each checks ``can_manage_cmdb``, validates the whole record before saving (bad input changes
-nothing), is a no-op when nothing changes, and publishes ``CMDBChanged`` (who, what, old → new) on
-commit; ``activity`` turns it into audit rows.
+nothing), is a no-op when nothing changes, writes its audit rows in the same transaction
+(``keel.audit``) and publishes ``CMDBChanged`` on commit.
 """
 
-import json
 from collections.abc import Mapping
 from typing import Any, Final
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
 from keel.accounts.models import User
+from keel.audit.actions import create_audited, delete_audited, record_changes, update_audited
 from keel.cmdb.events import CMDBChanged
 from keel.cmdb.kinds import BUSINESS_SERVICE_TYPE, DEFAULT_CI_TYPES, RelationshipKind, ends
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
@@ -169,12 +168,12 @@ def _relationship_text(relationship: Relationship) -> str:
 
 def _publish_relationship(relationship: Relationship, actor: User | None, *, old: str, new: str) -> None:
     """A relationship is history of its source CI ("depends on payments-db" added or removed)."""
+    record_changes(
+        subject_type="ci", subject_id=relationship.source_id, actor=actor, changes=[("relationship", old, new)]
+    )
     publish(
         CMDBChanged(
-            subject_type="ci",
-            subject_id=relationship.source_id,
-            actor_id=actor.pk if actor is not None else None,
-            changes=(("relationship", old, new),),
+            subject_type="ci", subject_id=relationship.source_id, actor_id=actor_id(actor), fields=("relationship",)
         )
     )
 
@@ -235,80 +234,53 @@ def delete_service(service: Service, *, actor: User | None) -> None:
 
 # --- shared steps ---------------------------------------------------------------------------
 
+# The API's names for model fields, in refusals and audit rows.
+NAMES: Final = {"ci_type": "type"}
+
 
 def _changed[M: models.Model](row: M, changes: Mapping[str, Any], *, allowed: frozenset[str], actor: User | None) -> M:
-    _check_known(changes, allowed)
-    fields = [name for name, value in changes.items() if getattr(row, name) != value]
-    if not fields:
-        return row
-    audit = [(_api_field(name), _text(getattr(row, name)), _text(changes[name])) for name in fields]
-    for name in fields:
-        setattr(row, name, changes[name])
-    _saved(row, update_fields=fields)
-    _publish(row, actor, audit)
+    with transaction.atomic():
+        subject = SUBJECTS[type(row)]
+        fields = update_audited(row, changes, subject_type=subject, actor=actor, allowed=allowed, names=NAMES)
+        if fields:
+            _after_save(row)
+            _publish(row, actor, fields)
     return row
 
 
 def _created[M: models.Model](row: M, *, actor: User | None) -> M:
-    _saved(row)
-    _publish(row, actor, [("created", "", str(row))])
+    with transaction.atomic():
+        create_audited(row, subject_type=SUBJECTS[type(row)], actor=actor, names=NAMES)
+        _after_save(row)
+        _publish(row, actor, ["created"])
     return row
 
 
-def _publish(row: models.Model, actor: User | None, changes: list[tuple[str, str, str]]) -> None:
-    publish(
-        CMDBChanged(
-            subject_type=SUBJECTS[type(row)],
-            subject_id=row.pk,
-            actor_id=actor.pk if actor is not None else None,
-            changes=tuple(changes),
-        )
-    )
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
-
-
-def _saved[M: models.Model](row: M, *, update_fields: list[str] | None = None) -> M:
-    """Validate the whole row (types, choices, uniqueness) and save it, or raise InvalidInput and save nothing."""
-    try:
-        row.full_clean()
-    except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        shown = "ci_type" if field == "ci_type" else field
-        raise InvalidInput(f"{_label(shown)}: {' '.join(messages)}", field=_api_field(shown)) from error
-    row.save(update_fields=update_fields)
+def _after_save(row: models.Model) -> None:
     if isinstance(row, ConfigurationItem):
         sync_names([row])
-    return row
+
+
+def _publish(row: models.Model, actor: User | None, fields: list[str]) -> None:
+    publish(
+        CMDBChanged(subject_type=SUBJECTS[type(row)], subject_id=row.pk, actor_id=actor_id(actor), fields=tuple(fields))
+    )
 
 
 def _deleted(row: models.Model, refusal: str, *, actor: User | None) -> None:
-    pk, shown = row.pk, str(row)
-    try:
-        with transaction.atomic():
-            row.delete()
-    except models.ProtectedError as error:
-        raise Conflict(refusal) from error
-    publish(
-        CMDBChanged(
-            subject_type=SUBJECTS[type(row)],
-            subject_id=pk,
-            actor_id=actor.pk if actor is not None else None,
-            changes=(("deleted", shown, ""),),
-        )
-    )
+    pk = row.pk
+    delete_audited(row, subject_type=SUBJECTS[type(row)], actor=actor, refusal=refusal)
+    publish(CMDBChanged(subject_type=SUBJECTS[type(row)], subject_id=pk, actor_id=actor_id(actor), fields=("deleted",)))
+
+
+def actor_id(actor: User | None) -> int | None:
+    return actor.pk if actor is not None else None
 
 
 def _check_known(fields: Mapping[str, Any], allowed: frozenset[str]) -> None:
-    unknown = sorted(set(fields) - allowed)
+    unknown = [NAMES.get(name, name) for name in sorted(set(fields) - allowed)]
     if unknown:
-        raise InvalidInput(f"These fields cannot be set: {', '.join(unknown)}.", field=_api_field(unknown[0]))
+        raise InvalidInput(f"These fields cannot be set: {', '.join(unknown)}.", field=unknown[0])
 
 
 def _clean_name(name: str) -> str:
@@ -316,14 +288,6 @@ def _clean_name(name: str) -> str:
     if not cleaned:
         raise InvalidInput("Give it a name, e.g. 'payments-db'.", field="name")
     return cleaned
-
-
-def _api_field(name: str) -> str:
-    return "type" if name == "ci_type" else name
-
-
-def _label(name: str) -> str:
-    return _api_field(name).replace("_", " ").capitalize()
 
 
 def ensure_default_ci_types() -> dict[str, CIType]:

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks_db",
     "keel.lib",
+    "keel.audit",
     "keel.accounts",
     "keel.cmdb",
     "keel.activity",
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "keel.lib.middleware.UserTimeZoneMiddleware",
+    "keel.lib.middleware.DoorMiddleware",
 ]
 
 ROOT_URLCONF = "keel.config.urls"
@@ -184,7 +186,9 @@ KEEL_API_PATHS = ["/api/"]
 KEEL_API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "keel.lib.middleware.DoorMiddleware",
 ]
+KEEL_BARE_MIDDLEWARE = ["keel.lib.middleware.DoorMiddleware"]
 # Panels drawn on the incident record by apps above incidents (lib/panels.py), e.g. its alerts.
 KEEL_INCIDENT_PANELS = "keel.config.panels.INCIDENT_PANELS"
 # Where people and monitoring tools reach this Keel: the start of every inbound URL Keel prints.

@@ -6,14 +6,10 @@ The notification and integration issues subscribe here too.
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from keel.activity.handlers import record_cmdb_change
-from keel.cmdb.events import CMDBChanged
 from keel.incidents.reactions import note_sla_events
 from keel.sla.events import SlaBreached, SlaWarning
 
 SUBSCRIPTIONS: Mapping[type, Sequence[Callable[[Any], None]]] = {
-    # The CMDB sits below activity, so its audit rows are written on the event it publishes.
-    CMDBChanged: [record_cmdb_change],
     SlaWarning: [note_sla_events],
     SlaBreached: [note_sla_events],
 }

@@ -11,7 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keel.config.settings")
 application = by_path(
     get_wsgi_application(),
     [
-        (tuple(settings.KEEL_BARE_PATHS), BareHandler()),
+        (tuple(settings.KEEL_BARE_PATHS), BareHandler(settings.KEEL_BARE_MIDDLEWARE)),
         (tuple(settings.KEEL_API_PATHS), BareHandler(settings.KEEL_API_MIDDLEWARE)),
     ],
 )

@@ -21,7 +21,8 @@ from keel.accounts.models import User
 from keel.accounts.roles import Capability
 from keel.incidents.models import Incident, pk_from_number
 from keel.incidents.states import IncidentState, Priority
-from keel.lib.sql import fetch, in_literals, postgres
+from keel.lib.database import postgres
+from keel.lib.sql import fetch, in_literals
 
 TABLE: Final = Incident._meta.db_table
 WATCHERS: Final = Incident.watchers.through._meta.db_table

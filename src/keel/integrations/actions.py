@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from keel.accounts.models import Team, User, hash_token
-from keel.activity.actions import record_changes
+from keel.audit.actions import record_changes
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.integrations.correlation import clean_matchers
 from keel.integrations.inbound.generic.mapping import FieldMapping

@@ -29,6 +29,7 @@ from keel.integrations.states import (
     AlertEventKind,
     AlertStatus,
 )
+from keel.lib.database import postgres
 from keel.lib.sql import (
     bulk_update,
     columns_of,
@@ -39,7 +40,6 @@ from keel.lib.sql import (
     instance_from_row,
     loaded,
     pairs_of,
-    postgres,
     row_of,
 )
 

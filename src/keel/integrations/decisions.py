@@ -43,7 +43,8 @@ from keel.integrations.models import Alert, AlertEvent, Correlation, Correlation
 from keel.integrations.signals import Severity
 from keel.integrations.states import ACTIVE, SEVERITY_RANK, URGENCY_OF, AlertEventKind, OnAllResolved, OnRefire
 from keel.lib import clock
-from keel.lib.sql import bulk_update, columns_of_fields, fetch, insert_rows, instance_from_row, postgres
+from keel.lib.database import postgres
+from keel.lib.sql import bulk_update, columns_of_fields, fetch, insert_rows, instance_from_row
 
 MONITORING_USERNAME: Final = "monitoring"
 # An incident's description lists at most this many of the alerts that opened it.

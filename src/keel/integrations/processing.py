@@ -27,7 +27,8 @@ from keel.integrations.models import ChangeEvent, Payload
 from keel.integrations.signals import AlertSignal, ChangeSignal, MalformedPayload
 from keel.integrations.states import PayloadStatus
 from keel.lib import clock
-from keel.lib.sql import bulk_update, postgres
+from keel.lib.database import postgres
+from keel.lib.sql import bulk_update
 
 logger = logging.getLogger(__name__)
 

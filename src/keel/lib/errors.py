@@ -5,6 +5,8 @@ Each carries a message written for the person who has to fix the input, and the 
 
 from collections.abc import Mapping
 
+from django.core.exceptions import ValidationError
+
 
 class KeelError(Exception):
     status = 400
@@ -54,3 +56,12 @@ class Unauthenticated(KeelError):
     """No credentials, or ones Keel does not know (a revoked source token, say)."""
 
     status = 401
+
+
+def invalid_input_from(error: ValidationError, *, names: Mapping[str, str] | None = None) -> InvalidInput:
+    """A model's ``full_clean`` refusal as the error every door shows: the first field at fault and
+    its messages, the field named as clients name it (``names``: model field → API field)."""
+    field, messages = next(iter(error.message_dict.items()))
+    shown = (names or {}).get(field, field)
+    label = shown.replace("_", " ").capitalize() if field != "__all__" else "This record"
+    return InvalidInput(f"{label}: {' '.join(messages)}", field=None if field == "__all__" else shown)

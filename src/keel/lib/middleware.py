@@ -1,7 +1,10 @@
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+
+from keel.lib.doors import Door, entering
 
 
 class UserTimeZoneMiddleware:
@@ -18,3 +21,21 @@ class UserTimeZoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class DoorMiddleware:
+    """Say which door a request came through (``lib.doors``), for the audit trail: the REST API,
+    the admin, monitoring's inbound URLs, or the console."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.doors = [
+            (tuple(settings.KEEL_API_PATHS), Door.API),
+            (tuple(settings.KEEL_BARE_PATHS), Door.MONITORING),
+            (("/admin/",), Door.ADMIN),
+        ]
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        door = next((door for prefixes, door in self.doors if request.path_info.startswith(prefixes)), Door.CONSOLE)
+        with entering(door):
+            return self.get_response(request)

@@ -1,20 +1,19 @@
-"""Helpers for the few reads Keel writes as SQL by hand (the lists every agent and API client asks
-for all day), the same on SQLite and PostgreSQL."""
+"""Helpers for the speed layer (DESIGN §4.8): the few reads and writes Keel does by hand, the same
+on SQLite and PostgreSQL. Only each app's ``rows`` module imports this (an import-linter contract)."""
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import orjson
 from django.db import connection
-from django.db.models import Field, Model, signals
+from django.db.models import BigIntegerField, Field, FileField, Model, signals
 from django.db.models.base import ModelState
+from django.utils import timezone
 
-
-def postgres() -> bool:
-    return connection.vendor == "postgresql"
+from keel.lib.database import postgres
 
 
 def in_values(expression: str, values: Sequence[int] | Sequence[str]) -> tuple[str, list[object]]:
@@ -146,24 +145,35 @@ def _converters(model: type[Model], vendor: str) -> dict[str, tuple[Any, list[Ca
 # --- many rows in one parameter ---------------------------------------------------------------
 #
 # Bulk writes send their rows as ONE JSON array parameter that the database unpacks itself
-# (PostgreSQL's jsonb_to_recordset, SQLite's json_each). Django's bulk_create/bulk_update pass a
-# parameter per value: for 2,000 alert rows that was ~40,000 parameters, and building, quoting
-# and parsing them cost more than the database's work (measured on the alert processor: 18 of
-# 41 s of a profile went to composing the INSERTs).
+# (PostgreSQL's jsonb_to_recordset, SQLite's json_each): Django's bulk_create/bulk_update pass a
+# parameter per value, whose composing cost more than the database's work (bench/README.md).
+# The helpers take fields, not hand-written column lists, and refuse what they cannot write as
+# save() would.
+
+Columns = Mapping[str, Field[Any, Any]]  # column name → the model field stored there
 
 
-def columns_of_fields(model: type[Model], names: Sequence[str]) -> dict[str, str]:
-    """{column: database type} of these fields (attribute names, ``ci`` for a foreign key)."""
+def columns_of_fields(model: type[Model], names: Sequence[str]) -> dict[str, Field[Any, Any]]:
+    """{column: field} of these fields (attribute or field names, ``ci`` for a foreign key)."""
     fields = [cast(Field[Any, Any], model._meta.get_field(name)) for name in names]
-    return {str(field.column): str(field.db_type(connection)) for field in fields}
+    return {str(field.column): field for field in fields}
 
 
-def rows_from_json(columns: Mapping[str, str]) -> str:
+def rows_from_json(columns: Columns) -> str:
     """A FROM item, alias ``v``, reading the rows of one JSON-array parameter as these columns."""
     if postgres():
-        return f"jsonb_to_recordset(%s::jsonb) AS v({', '.join(f'{c} {t}' for c, t in columns.items())})"
-    picks = ", ".join(f"json_extract(value, '$.{column}') AS {column}" for column in columns)
+        typed = ", ".join(f"{column} {field.db_type(connection)}" for column, field in columns.items())
+        return f"jsonb_to_recordset(%s::jsonb) AS v({typed})"
+    picks = ", ".join(f"{_sqlite_pick(column, field)} AS {column}" for column, field in columns.items())
     return f"(SELECT {picks} FROM json_each(%s)) AS v"
+
+
+def _sqlite_pick(column: str, field: Field[Any, Any]) -> str:
+    # json_extract unwraps JSON scalars (a JSON field holding the text "x" would be stored as x);
+    # ``->`` keeps JSON as JSON, and a JSON null is SQL NULL as the ORM stores None.
+    if field.get_internal_type() == "JSONField":
+        return f"nullif(value -> '$.{column}', 'null')"
+    return f"json_extract(value, '$.{column}')"
 
 
 def rows_json(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -175,12 +185,14 @@ def rows_json(rows: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _sqlite_time(value: datetime) -> str:
+    if not isinstance(value, datetime):
+        raise TypeError(f"{type(value).__name__} is not a value lib.sql writes as JSON: {value!r}")
     return str(connection.ops.adapt_datetimefield_value(value))
 
 
 def insert_rows(
     table: str,
-    columns: Mapping[str, str],
+    columns: Columns,
     rows: Sequence[Mapping[str, Any]],
     *,
     ignore_conflicts: bool = False,
@@ -201,21 +213,25 @@ def insert_rows(
         return cast(list[tuple[Any, ...]], cursor.fetchall()) if returning else []
 
 
-def update_rows(table: str, columns: Mapping[str, str], rows: Sequence[Mapping[str, Any]]) -> None:
+def update_rows(table: str, columns: Columns, rows: Sequence[Mapping[str, Any]]) -> None:
     """Set ``columns`` of the rows whose ``id`` each mapping gives, in one statement."""
     if not rows:
         return
     setting = ", ".join(f"{column} = v.{column}" for column in columns)
-    source = rows_from_json({"id": "bigint", **columns})
+    source = rows_from_json({"id": _ID, **columns})
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET {setting} FROM {source} WHERE {table}.id = v.id", [rows_json(rows)])
 
 
+_ID: Final[Field[Any, Any]] = BigIntegerField()
+
+
 def bulk_update(model: type[Model], rows: Sequence[Model], fields: Sequence[str]) -> None:
-    """Write ``fields`` (attribute names) of many model instances in one statement."""
+    """Write ``fields`` (attribute names) of many model instances in one statement (``pre_save``
+    does not run: fields with ``auto_now`` are refused)."""
     columns = columns_of_fields(model, fields)
-    written = [cast(Field[Any, Any], model._meta.get_field(name)) for name in fields]
-    pairs = pairs_of(written)
+    _refuse_unwritable(model, columns.values())
+    pairs = pairs_of(list(columns.values()))
     update_rows(model._meta.db_table, columns, [{"id": row.pk, **row_of(row, pairs)} for row in rows])
 
 
@@ -234,11 +250,17 @@ def row_of(instance: Model, pairs: Pairs) -> dict[str, Any]:
     return {column: values[attname] for column, attname in pairs}
 
 
+def new_values(model: type[Model]) -> dict[str, Any]:
+    """Every concrete field's default (attribute names), as a new instance would get them: a
+    callable default (``dict``, ``list``) is called each time, so no two rows share a container."""
+    return {field.attname: field.get_default() for field in model._meta.concrete_fields}
+
+
 def insert_instance[M: Model](instance: M) -> M:
-    """INSERT a new model instance built in memory (its defaults applied by its constructor) and set
-    its id: for the few rows written on every request, where ``save()`` took as long to compose the
-    statement as the database took to run it. No ``pre_save`` runs: fields with ``auto_now`` or
-    ``auto_now_add`` must be set by the caller."""
+    """INSERT a new model instance built in memory and set its id: for the few rows written on every
+    request, where ``save()`` took as long to compose the statement as the database took to run it.
+    Fields with ``auto_now``/``auto_now_add`` are stamped as ``save()`` would; a model whose save
+    does more (a ``save()`` of its own, save signals, files) is refused."""
     ((pk,),) = insert_instances([instance], returning="id")
     instance.pk = pk
     instance._state.adding = False
@@ -252,14 +274,40 @@ def insert_instances(instances: Sequence[Model], *, returning: str = "") -> list
     if not instances:
         return []
     model = type(instances[0])
+    stamped = _stamped_fields(model)
+    for instance in instances:
+        for field in stamped:
+            field.pre_save(instance, add=True)
     pairs = _insertable(model)
     rows = [row_of(instance, pairs) for instance in instances]
-    return insert_rows(model._meta.db_table, _columns_of_insertable(model), rows, returning=returning)
+    return insert_rows(model._meta.db_table, _insertable_columns(model), rows, returning=returning)
+
+
+def insert_values(
+    model: type[Model], rows: Sequence[Mapping[str, Any]], *, returning: str = ""
+) -> list[tuple[Any, ...]]:
+    """INSERT rows of a model given as {attribute: value} in one statement, without building
+    instances (a sweep writes hundreds); a field a row leaves out gets its default, as a new
+    instance would (``auto_now`` fields the time now). Refuses as ``insert_instances`` does."""
+    if not rows:
+        return []
+    fields = _insertable_fields(model)
+    stamped = {field.attname for field in _stamped_fields(model)}
+    now = timezone.now()
+    complete = []
+    for row in rows:
+        missing = {f.attname: now if f.attname in stamped else f.get_default() for f in fields if f.attname not in row}
+        complete.append({**row, **missing})
+    pairs = _insertable(model)
+    values = [{column: row[attname] for column, attname in pairs} for row in complete]
+    return insert_rows(model._meta.db_table, _insertable_columns(model), values, returning=returning)
 
 
 @cache
 def _insertable_fields(model: type[Model]) -> list[Field[Any, Any]]:
-    return [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    _refuse_unwritable(model, fields, stamping=True)
+    return fields
 
 
 @cache
@@ -268,9 +316,25 @@ def _insertable(model: type[Model]) -> list[tuple[str, str]]:
 
 
 @cache
-def _columns_of_insertable_for(model: type[Model], vendor: str) -> dict[str, str]:
-    return {str(field.column): str(field.db_type(connection)) for field in _insertable_fields(model)}
+def _insertable_columns(model: type[Model]) -> dict[str, Field[Any, Any]]:
+    return {str(field.column): field for field in _insertable_fields(model)}
 
 
-def _columns_of_insertable(model: type[Model]) -> dict[str, str]:
-    return _columns_of_insertable_for(model, connection.vendor)
+@cache
+def _stamped_fields(model: type[Model]) -> list[Field[Any, Any]]:
+    """The fields whose ``pre_save`` sets their value on insert (``auto_now``, ``auto_now_add``)."""
+    return [f for f in _insertable_fields(model) if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+
+
+def _refuse_unwritable(model: type[Model], fields: Iterable[Field[Any, Any]], *, stamping: bool = False) -> None:
+    """Refuse, by raising TypeError, to write a model these helpers would write wrongly."""
+    name = model.__name__
+    if model.save is not Model.save:
+        raise TypeError(f"{name} has a save() of its own, which lib.sql would skip: save it with the ORM.")
+    if signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model):
+        raise TypeError(f"{name} has pre_save/post_save receivers, which lib.sql would skip: save it with the ORM.")
+    for field in fields:
+        if isinstance(field, FileField):
+            raise TypeError(f"{name}.{field.name} is a file, which lib.sql cannot store: save it with the ORM.")
+        if not stamping and (getattr(field, "auto_now", False)):
+            raise TypeError(f"{name}.{field.name} has auto_now, which lib.sql would not stamp: save it with the ORM.")

@@ -11,9 +11,8 @@ runs it every minute.
 
 from typing import Final
 
-from django.db import connection
-
-from keel.lib.sql import fetch, postgres
+from keel.lib.database import postgres
+from keel.lib.rows import analyze, autovacuum_on, tables_changed_since_analyze
 
 # autovacuum_analyze_threshold and autovacuum_analyze_scale_factor, PostgreSQL's defaults.
 THRESHOLD: Final = 50
@@ -25,18 +24,9 @@ def analyze_stale_tables(*, even_with_autovacuum: bool = False) -> list[str]:
     autovacuum would allow; returns their names (none while autovacuum runs, or on SQLite)."""
     if not postgres():
         return []
-    if not even_with_autovacuum and fetch("SELECT current_setting('autovacuum')::boolean", [])[0][0]:
+    if not even_with_autovacuum and autovacuum_on():
         return []
-    stale = [
-        name
-        for (name,) in fetch(
-            "SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
-            "WHERE s.schemaname = current_schema() "
-            "AND s.n_mod_since_analyze > %s + %s * greatest(c.reltuples, 0) ORDER BY s.relname",
-            [THRESHOLD, SCALE],
-        )
-    ]
-    with connection.cursor() as cursor:
-        for name in stale:
-            cursor.execute(f'ANALYZE "{name}"')  # a name PostgreSQL gave, quoted as an identifier
+    stale = tables_changed_since_analyze(threshold=THRESHOLD, scale=SCALE)
+    for name in stale:
+        analyze(name)
     return stale

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from keel.accounts.models import User
 from keel.accounts.roles import Capability
-from keel.activity.queries import cmdb_history
+from keel.audit.queries import history_of
 from keel.cmdb.forms import RelationshipForm
 from keel.cmdb.models import Service
 from keel.cmdb.permissions import can_manage_cmdb
@@ -47,7 +47,7 @@ def ci_record(request: HttpRequest, pk: int) -> HttpResponse:
         "found": ci_context(ci, user=user),
         "can_manage": can_manage_cmdb(user),
         "relationship_form": RelationshipForm(),
-        "history": cmdb_history("ci", ci.pk),
+        "history": history_of("ci", ci.pk),
     }
     return render(request, "reporting/ci.html", context)
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Final
 
 from keel.accounts.models import User
-from keel.activity.actions import record_changes
+from keel.audit.actions import record_changes
 from keel.incidents.models import Incident
 
 SUBJECT: Final = "incident"
@@ -18,7 +18,7 @@ def apply_changes(incident: Incident, fields: Mapping[str, object], *, actor: Us
         old = getattr(incident, name)
         if old == value or (old is None and value == ""):
             continue
-        audit.append((name, _display(old), _display(value)))
+        audit.append((name, old, value))
         setattr(incident, name, value)
     if not audit:
         return []
@@ -39,12 +39,6 @@ def touch(incident: Incident, now: datetime) -> None:
 
 def lock(incident: Incident) -> None:
     incident.refresh_from_db(from_queryset=Incident.objects.select_for_update())
-
-
-def _display(value: object) -> object:
-    if hasattr(value, "pk"):
-        return f"{value} (#{value.pk})"
-    return value
 
 
 def actor_id(user: User | None) -> int | None:

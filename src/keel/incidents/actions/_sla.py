@@ -7,7 +7,7 @@ from typing import Final
 
 from keel.accounts.models import User
 from keel.activity.actions import add_system_entries
-from keel.activity.models import AuditRecord
+from keel.audit.models import AuditRecord
 from keel.incidents.actions._record import SUBJECT, actor_id
 from keel.incidents.models import Incident
 from keel.incidents.states import DONE, PAUSES_SLA, IncidentState

@@ -7,8 +7,9 @@ from typing import Any, Final
 from django.db import transaction
 
 from keel.accounts.models import Team, User
-from keel.activity.actions import add_entry, record_changes
+from keel.activity.actions import add_entry
 from keel.activity.models import EntryKind
+from keel.audit.actions import record_changes
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.incidents.actions._record import SUBJECT, actor_id, apply_changes, lock
 from keel.incidents.actions._sla import sync_sla

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from keel.activity.queries import cmdb_history
+from keel.audit.queries import history_of
 from keel.incidents.views.common import signed_in_user
 from keel.integrations.actions import (
     SUBJECT,
@@ -74,7 +74,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tab": "sources",
         "source": source,
         "payloads": recent_payloads(source),
-        "history": cmdb_history(SUBJECT, source.pk),
+        "history": history_of(SUBJECT, source.pk),
         "can_manage": can_manage_integrations(user),
         "is_pagerduty": source.kind == SourceKind.PAGERDUTY,
     }

@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from keel.lib.sql import postgres
+from keel.lib.database import postgres
 
 
 class Command(BaseCommand):

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection, connections
 from django_tasks_db.management.commands.db_worker import Worker
 
+from keel.lib.doors import Door, entering
 from keel.scheduler.pumps import drain, pumps, run_forever
 from keel.scheduler.tick import tick
 
@@ -41,6 +42,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with entering(Door.SYSTEM):  # tasks, pumps and jobs are Keel itself, not the command line
+            self._work(options)
+
+    def _work(self, options: dict[str, Any]) -> None:
         _plan_every_statement()
         worker_id = f"{socket.gethostname()}-{os.getpid()}"
         if not options["no_pumps"]:

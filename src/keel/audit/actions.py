@@ -1,0 +1,123 @@
+"""The one audit path (DESIGN §4.5): every change of every kind of record, through every door, is
+written here, in the transaction that makes it: who, when, through which door, each field's old
+and new value.
+
+``record_changes`` takes the changes an action computed itself (incidents diff their own fields);
+``create_audited``, ``update_audited`` and ``delete_audited`` are the whole write of a set-up record
+(a CI, a team, an SLA policy…): validate, save, audit, in one call.
+"""
+
+import json
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from keel.audit.models import AuditRecord
+from keel.lib import clock
+from keel.lib.doors import current_door
+from keel.lib.errors import Conflict, InvalidInput, invalid_input_from
+
+Change = tuple[str, object, object]  # (field, old, new)
+
+
+def record_changes(
+    *,
+    subject_type: str,
+    subject_id: int,
+    actor: models.Model | None,
+    changes: Sequence[Change],
+    at: datetime | None = None,
+) -> None:
+    """Append one audit row per (field, old, new), in one INSERT."""
+    if not changes:
+        return
+    stamp = at or clock.now()
+    channel = current_door()
+    actor_id = actor.pk if actor is not None else None
+    AuditRecord.objects.bulk_create(
+        AuditRecord(
+            subject_type=subject_type,
+            subject_id=subject_id,
+            actor_id=actor_id,
+            channel=channel,
+            field=field,
+            old_value=as_text(old),
+            new_value=as_text(new),
+            at=stamp,
+        )
+        for field, old, new in changes
+    )
+
+
+def as_text(value: object) -> str:
+    """How a value reads in the audit trail: a record as its name and id, lists and objects as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return f"{value} (#{value.pk})"
+    if isinstance(value, list | dict | tuple):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return str(value)
+
+
+def create_audited[M: models.Model](
+    row: M, *, subject_type: str, actor: models.Model | None, names: Mapping[str, str] | None = None
+) -> M:
+    """Validate the whole new row (types, choices, uniqueness), insert it and audit its creation;
+    or raise InvalidInput naming the field and write nothing."""
+    _validated(row, names)
+    with transaction.atomic():
+        row.save()
+        record_changes(subject_type=subject_type, subject_id=row.pk, actor=actor, changes=[("created", "", str(row))])
+    return row
+
+
+def update_audited[M: models.Model](
+    row: M,
+    changes: Mapping[str, Any],
+    *,
+    subject_type: str,
+    actor: models.Model | None,
+    allowed: Collection[str],
+    names: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Set the fields of ``changes`` that differ, validate the whole row and save those fields, with an
+    audit row each (named as the API names them). Returns the fields changed; none is a no-op."""
+    unknown = sorted(set(changes) - set(allowed))
+    if unknown:
+        shown = [(names or {}).get(name, name) for name in unknown]
+        raise InvalidInput(f"These fields cannot be set: {', '.join(shown)}.", field=shown[0])
+    fields = [name for name, value in changes.items() if getattr(row, name) != value]
+    if not fields:
+        return []
+    audit = [((names or {}).get(name, name), getattr(row, name), changes[name]) for name in fields]
+    for name in fields:
+        setattr(row, name, changes[name])
+    _validated(row, names)
+    with transaction.atomic():
+        row.save(update_fields=fields)
+        record_changes(subject_type=subject_type, subject_id=row.pk, actor=actor, changes=audit)
+    return fields
+
+
+def delete_audited(row: models.Model, *, subject_type: str, actor: models.Model | None, refusal: str) -> None:
+    """Delete the row and audit it; a row other records still point at is refused with ``refusal``."""
+    pk, shown = row.pk, str(row)
+    try:
+        with transaction.atomic():
+            row.delete()
+            record_changes(subject_type=subject_type, subject_id=pk, actor=actor, changes=[("deleted", shown, "")])
+    except models.ProtectedError as error:
+        raise Conflict(refusal) from error
+
+
+def _validated(row: models.Model, names: Mapping[str, str] | None) -> None:
+    try:
+        row.full_clean()
+    except ValidationError as error:
+        raise invalid_input_from(error, names=names) from error
