@@ -13,3 +13,10 @@ class BearerToken(HttpBearer):
         if user is not None:
             request.user = user
         return user
+
+
+def user_of(request: HttpRequest) -> User:
+    """The person a request acts as: the token's user on the API, the signed-in user elsewhere."""
+    user = getattr(request, "auth", None) or request.user
+    assert isinstance(user, User)
+    return user

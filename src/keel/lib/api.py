@@ -1,14 +1,15 @@
 """API glue shared by every app's router: JSON errors that say what to fix, ISO 8601 UTC times."""
 
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, ValidationError
 from pydantic import PlainSerializer
 
-from keel.lib.errors import KeelError
+from keel.lib.errors import InvalidInput, KeelError
 
 
 def iso_utc(value: datetime) -> str:
@@ -21,6 +22,27 @@ def iso_utc(value: datetime) -> str:
 
 
 UtcDateTime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
+
+
+def check_page(limit: int, offset: int, *, most: int = 100) -> None:
+    """Refuse a page that is not ``1 ≤ limit ≤ most``, ``offset ≥ 0``, naming the parameter."""
+    if not 1 <= limit <= most:
+        raise InvalidInput(f"limit must be between 1 and {most} (got {limit}).", field="limit")
+    if offset < 0:
+        raise InvalidInput(f"offset must be 0 or more (got {offset}).", field="offset")
+
+
+def refuse_nulls(data: Mapping[str, Any], *, nullable: Collection[str] = ()) -> None:
+    """A change that sends null for a field that cannot be empty is refused, naming the field."""
+    for name, value in data.items():
+        if value is None and name not in nullable:
+            raise InvalidInput(f"{name} cannot be empty; leave it out to keep it.", field=name)
+
+
+def created[T](response: HttpResponse, location: str, body: T) -> Status[T]:
+    """A 201 answer with the new resource's address in ``Location``."""
+    response["Location"] = location
+    return Status(201, body)
 
 
 def error_body(message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
