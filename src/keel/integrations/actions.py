@@ -16,11 +16,11 @@ from keel.audit.actions import record_changes
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.integrations.correlation import clean_matchers
 from keel.integrations.inbound.generic.mapping import FieldMapping
+from keel.integrations.inbound.parsed import Severity
 from keel.integrations.intake import Received, receive_for
 from keel.integrations.models import Alert, AlertEvent, CorrelationRule, MaintenanceWindow, Source
 from keel.integrations.permissions import can_acknowledge_alert, can_manage_integrations
 from keel.integrations.samples import test_event
-from keel.integrations.signals import Severity
 from keel.integrations.states import ACTIVE, AlertEventKind, AlertStatus, GroupBy, OnAllResolved, OnRefire, SourceKind
 from keel.lib import clock
 from keel.lib.errors import Conflict, InvalidInput, NotAllowed

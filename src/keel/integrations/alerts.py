@@ -17,10 +17,10 @@ from typing import Any, Final, cast
 from django.db.models import Field
 
 from keel.integrations.decisions import DECIDED, EVENT_COLUMNS, Event, event_rows
+from keel.integrations.inbound.parsed import AlertSignal, SignalStatus
 from keel.integrations.inbound.prometheus.fingerprint import fingerprint
 from keel.integrations.mapping import Placement, place
 from keel.integrations.models import Alert, AlertEvent, Payload, Source
-from keel.integrations.signals import AlertSignal, SignalStatus
 from keel.integrations.states import (
     ACTIVE,
     ENDED,

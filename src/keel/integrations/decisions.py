@@ -39,8 +39,8 @@ from keel.integrations.correlation import (
     ready_to_open,
     rule_for,
 )
+from keel.integrations.inbound.parsed import Severity
 from keel.integrations.models import Alert, AlertEvent, Correlation, CorrelationRule, MaintenanceWindow
-from keel.integrations.signals import Severity
 from keel.integrations.states import ACTIVE, SEVERITY_RANK, URGENCY_OF, AlertEventKind, OnAllResolved, OnRefire
 from keel.lib import clock
 from keel.lib.database import postgres

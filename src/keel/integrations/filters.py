@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from keel.incidents.models import pk_from_number
+from keel.integrations.inbound.parsed import Severity
 from keel.integrations.queries import AlertFilters, source_by_reference
-from keel.integrations.signals import Severity
 from keel.integrations.states import ACTIVE, AlertStatus
 from keel.lib.errors import InvalidInput
 

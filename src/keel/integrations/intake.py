@@ -22,9 +22,9 @@ from keel.integrations.inbound.alertmanager import parse as alertmanager
 from keel.integrations.inbound.generic import parse as generic
 from keel.integrations.inbound.generic.mapping import FieldMapping
 from keel.integrations.inbound.pagerduty import parse as pagerduty
+from keel.integrations.inbound.parsed import MalformedPayload, Signal
 from keel.integrations.inbound.prometheus import parse as prometheus
 from keel.integrations.models import Payload, Source
-from keel.integrations.signals import MalformedPayload, Signal
 from keel.integrations.states import Endpoint, PayloadStatus, SourceKind
 from keel.lib import clock
 from keel.lib.errors import Unauthenticated

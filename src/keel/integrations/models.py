@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from keel.integrations.signals import Severity
+from keel.integrations.inbound.parsed import Severity
 from keel.integrations.states import (
     AlertEventKind,
     AlertStatus,

@@ -22,9 +22,9 @@ from django.db import transaction
 
 from keel.integrations.alerts import apply_signals, naming_lost, write_changes
 from keel.integrations.decisions import Decided, plan_decisions
+from keel.integrations.inbound.parsed import AlertSignal, ChangeSignal, MalformedPayload
 from keel.integrations.intake import read_stored
 from keel.integrations.models import ChangeEvent, Payload
-from keel.integrations.signals import AlertSignal, ChangeSignal, MalformedPayload
 from keel.integrations.states import PayloadStatus
 from keel.lib import clock
 from keel.lib.database import postgres

@@ -10,9 +10,9 @@ from keel.integrations import actions
 from keel.integrations.api.common import manager, reader, team_or_none
 from keel.integrations.api.documents import issued_json, source_json
 from keel.integrations.inbound.generic.presets import PRESETS
+from keel.integrations.inbound.parsed import MalformedPayload
 from keel.integrations.queries import get_source, recent_payloads, sources
 from keel.integrations.schemas import IssuedSourceOut, PayloadOut, SourceIn, SourceOut, SourcePatch, TestEventOut
-from keel.integrations.signals import MalformedPayload
 from keel.lib.errors import InvalidInput
 
 router = Router(tags=["monitoring"])

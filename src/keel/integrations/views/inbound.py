@@ -14,8 +14,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from keel.integrations.inbound.pagerduty.parse import INVALID_EVENT
+from keel.integrations.inbound.parsed import AlertSignal, MalformedPayload
 from keel.integrations.intake import Received, receive
-from keel.integrations.signals import AlertSignal, MalformedPayload
 from keel.integrations.states import Endpoint, SourceKind
 from keel.lib.errors import Unauthenticated
 

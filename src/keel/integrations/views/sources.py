@@ -24,10 +24,10 @@ from keel.integrations.actions import (
     send_test_event,
 )
 from keel.integrations.forms import SourceForm, preset_json
+from keel.integrations.inbound.parsed import MalformedPayload
 from keel.integrations.models import Source
 from keel.integrations.permissions import can_manage_integrations, can_see_alerts
 from keel.integrations.queries import get_source, recent_payloads, source_rows
-from keel.integrations.signals import MalformedPayload
 from keel.integrations.states import SourceKind
 from keel.integrations.views.common import not_manager, not_staff
 from keel.lib.errors import KeelError, NotFound
