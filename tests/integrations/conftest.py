@@ -11,10 +11,10 @@ from django.test import Client
 
 from keel.accounts.models import User
 from keel.cmdb.models import Service
-from keel.integrations.actions import IssuedSecret, create_source
+from keel.integrations.actions.processing import process_pending
+from keel.integrations.actions.sources import IssuedSecret, create_source
 from keel.integrations.inbound.generic.presets import PRESETS
 from keel.integrations.models import Alert
-from keel.integrations.processing import process_pending
 from keel.integrations.states import SourceKind
 from tests.conftest import PASSWORD, Graph
 

@@ -11,10 +11,11 @@ from django.test import Client
 
 from keel.accounts.models import Team, User
 from keel.incidents.models import Incident
-from keel.integrations.actions import IssuedSecret, create_maintenance_window
+from keel.integrations.actions.processing import process_pending
+from keel.integrations.actions.sources import IssuedSecret
+from keel.integrations.actions.windows import create_maintenance_window
 from keel.integrations.inbound.generic.presets import PRESETS
 from keel.integrations.models import Alert, CorrelationRule, MaintenanceWindow, Payload, Source
-from keel.integrations.processing import process_pending
 from keel.integrations.states import AlertStatus, PayloadStatus
 from keel.lib.clock import frozen_at
 from tests.conftest import ApiClient, Graph

@@ -10,11 +10,12 @@ from keel.cmdb.models import Service
 from keel.incidents.actions.lifecycle import transition_incident
 from keel.incidents.models import Incident
 from keel.incidents.states import Channel, IncidentState, Level, ResolutionCode
-from keel.integrations.actions import create_maintenance_window
+from keel.integrations.actions import decisions
+from keel.integrations.actions.processing import process_pending
+from keel.integrations.actions.sweep import sweep_alerts
+from keel.integrations.actions.windows import create_maintenance_window
 from keel.integrations.models import Alert, AlertEvent, CorrelationRule, Payload
-from keel.integrations.processing import process_pending
 from keel.integrations.states import OnAllResolved, OnRefire, PayloadStatus
-from keel.integrations.sweep import sweep_alerts
 from keel.lib.clock import frozen_at
 from tests.integrations.conftest import captured
 
@@ -268,8 +269,6 @@ def test_a_flapping_alert_does_not_resolve_its_incident_by_itself(post):
 
 
 def test_a_decision_that_fails_keeps_the_alerts_and_the_sweep_decides_later(post, monkeypatch, caplog):
-    from keel.integrations import decisions
-
     def broken(*args: Any, **kwargs: Any) -> Incident:
         raise RuntimeError("the incident could not be opened")
 

@@ -7,17 +7,12 @@ from typing import Any
 import pytest
 
 from keel.accounts.models import User
-from keel.integrations.actions import IssuedSecret, create_maintenance_window
+from keel.integrations.actions.sources import IssuedSecret
+from keel.integrations.actions.windows import create_maintenance_window
 from keel.integrations.models import Alert
-from keel.integrations.queries import (
-    AlertFilters,
-    alert_for,
-    alert_page,
-    alerts_visible_to,
-    maintenance_windows,
-    recent_payloads,
-    source_rows,
-)
+from keel.integrations.queries.alerts import AlertFilters, alert_for, alert_page, alerts_visible_to
+from keel.integrations.queries.setup import maintenance_windows
+from keel.integrations.queries.sources import recent_payloads, source_rows
 from keel.lib import clock
 from keel.lib.clock import frozen_at
 from keel.lib.errors import NotFound

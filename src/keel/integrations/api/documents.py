@@ -4,7 +4,7 @@ from typing import Any
 
 from keel.accounts.models import Team, User
 from keel.incidents.models import number_for
-from keel.integrations.actions import IssuedSecret
+from keel.integrations.actions.sources import IssuedSecret
 from keel.integrations.models import Alert, AlertEvent, ChangeEvent, CorrelationRule, MaintenanceWindow, Source
 from keel.integrations.states import SourceKind
 from keel.lib import clock
