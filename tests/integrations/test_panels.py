@@ -12,7 +12,7 @@ from keel.incidents.models import Incident
 from keel.integrations.actions.processing import process_pending
 from keel.integrations.models import Alert
 from tests.integrations.conftest import captured, signed_in
-from tests.integrations.test_views_alerts import one_alert
+from tests.integrations.views.test_alerts import one_alert
 
 pytestmark = pytest.mark.django_db
 
