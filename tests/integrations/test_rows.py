@@ -36,26 +36,11 @@ NOT_READ_FOR_DECIDING = {
     "last_payload_id",
 }
 # Expiring an alert and calming its flapping change its status and flapping only: what the sender
-# said, where it is placed and what was decided stay.
-NOT_SWEPT = {
-    *KEY,
-    "severity",
-    "summary",
-    "labels",
-    "annotations",
-    "links",
-    "details",
-    "occurrences",
-    "first_seen_at",
-    "last_seen_at",
-    "started_at",
-    "ends_at",
-    "ci",
-    "service",
-    "incident",
-    "suppressed_by",
-    "last_payload_id",
-}
+# said, when it was seen, where it is placed and what was decided stay.
+SAID = {"severity", "summary", "labels", "annotations", "links", "details"}
+SEEN = {"occurrences", "first_seen_at", "last_seen_at", "started_at", "ends_at", "last_payload_id"}
+PLACED_AND_DECIDED = {"ci", "service", "incident", "suppressed_by"}
+NOT_SWEPT = KEY | SAID | SEEN | PLACED_AND_DECIDED
 # A payload is kept as received (DESIGN §4.6); ``replayed`` is set by a replay and stays.
 NOT_PROCESSED = {"id", "source", "endpoint", "received_at", "body", "content_type", "user_agent", "replayed"}
 
