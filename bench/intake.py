@@ -114,7 +114,7 @@ class Database:
 def new_source(db: Database) -> str:
     """Create an Alertmanager source in the bench database; returns its inbound URL."""
     code = (
-        "from keel.integrations.actions import create_source; "
+        "from keel.integrations.actions.sources import create_source; "
         "print(create_source(actor=None, name='bench', kind='alertmanager').url)"
     )
     return db.keel("shell", "-c", code).strip().splitlines()[-1]

@@ -71,9 +71,9 @@ def run(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     from intake import alert_json, notification
-    from keel.integrations.actions import create_source
-    from keel.integrations.intake import receive_for
-    from keel.integrations.processing import process_pending
+    from keel.integrations.actions.intake import receive_for
+    from keel.integrations.actions.processing import process_pending
+    from keel.integrations.actions.sources import create_source
 
     call_command("migrate", verbosity=0)
     source = create_source(actor=None, name="profiled", kind="alertmanager").source

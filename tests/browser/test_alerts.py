@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from keel.incidents.models import number_for
-from keel.integrations.actions import create_maintenance_window, create_source, save_rule
-from keel.integrations.intake import receive_for
-from keel.integrations.models import Alert, CorrelationRule, Source
-from keel.integrations.processing import process_pending
+from keel.integrations.actions.intake import receive_for
+from keel.integrations.actions.processing import process_pending
+from keel.integrations.actions.rules import create_rule
+from keel.integrations.actions.sources import create_source
+from keel.integrations.actions.windows import create_maintenance_window
+from keel.integrations.models import Alert, Source
 from keel.lib import clock
 from tests.browser.conftest import needs_chromium
 from tests.browser.test_console import axe_problems, sign_in
@@ -125,7 +127,9 @@ def storm_incident():
     """A critical alert that opened an incident, a running maintenance window, a source: something on every page."""
     source = create_source(actor=None, name="prod-alertmanager", kind="alertmanager").source
     # A transactional test's flush also empties the rules the migrations seeded: state the one needed.
-    save_rule(CorrelationRule(name="Critical alerts open an incident", position=1, severities=["critical"]), actor=None)
+    create_rule(
+        actor=None, fields={"name": "Critical alerts open an incident", "position": 1, "severities": ["critical"]}
+    )
     now = clock.now()
     create_maintenance_window(
         actor=None,

@@ -12,7 +12,7 @@ from keel.accounts.actions import issue_api_token
 from keel.accounts.models import User
 from keel.accounts.roles import Role
 from keel.config.wsgi import application
-from keel.integrations.actions import create_source
+from keel.integrations.actions.sources import create_source
 from keel.integrations.models import Payload
 from keel.integrations.states import SourceKind
 from tests.integrations.conftest import captured

@@ -1,21 +1,25 @@
 """Sources of every kind, the captured payloads, and a client that posts them as the senders did."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db.models import Model
 from django.test import Client
 
 from keel.accounts.models import User
+from keel.audit.models import AuditRecord
 from keel.cmdb.models import Service
-from keel.integrations.actions import IssuedSecret, create_source
+from keel.integrations.actions.processing import process_pending
+from keel.integrations.actions.sources import IssuedSecret, create_source
+from keel.integrations.events import AlertAcknowledged, IncidentOpenedFromAlerts
 from keel.integrations.inbound.generic.presets import PRESETS
 from keel.integrations.models import Alert
-from keel.integrations.processing import process_pending
 from keel.integrations.states import SourceKind
+from keel.lib.events import _subscriptions
 from tests.conftest import PASSWORD, Graph
 
 INBOUND = Path(__file__).parent / "inbound"
@@ -92,3 +96,37 @@ def disk_full(post: Callable[..., Any], shop: Graph) -> dict[str, Alert]:
     post("alertmanager", captured("alertmanager", DISK_FULL)["json"])
     process_pending()
     return {alert.labels["instance"].split(":")[0]: alert for alert in Alert.objects.all()}
+
+
+def field_names(model: type[Model]) -> set[str]:
+    """The model's concrete fields, by name: what a drift test holds a hand-kept list to."""
+    return {field.name for field in model._meta.concrete_fields}
+
+
+def audit(subject_type: str, subject_id: int) -> list[tuple[str, str, str, str]]:
+    """A record's audit rows, oldest first: (who, field, old, new); Keel itself is "Keel"."""
+    rows = AuditRecord.objects.filter(subject_type=subject_type, subject_id=subject_id).select_related("actor")
+    return [(str(row.actor or "Keel"), row.field, row.old_value, row.new_value) for row in rows.order_by("pk")]
+
+
+def doors(subject_type: str, subject_id: int) -> list[tuple[str, str]]:
+    """A record's audit rows, oldest first, as (field, the door the change came through)."""
+    rows = AuditRecord.objects.filter(subject_type=subject_type, subject_id=subject_id).order_by("pk")
+    return list(rows.values_list("field", "channel"))
+
+
+# What monitoring publishes, delivered to the ``published`` fixture's list instead of config/subscriptions.py.
+SUBSCRIPTIONS: dict[type, list[Callable[[Any], None]]] = {}
+
+
+@pytest.fixture
+def published(settings: Any) -> Iterator[list[object]]:
+    """The events monitoring publishes, in order, once their transaction commits (run the on-commit
+    callbacks with ``django_capture_on_commit_callbacks(execute=True)``)."""
+    seen: list[object] = []
+    settings.KEEL_SUBSCRIPTIONS = "tests.integrations.conftest.SUBSCRIPTIONS"
+    SUBSCRIPTIONS.clear()
+    SUBSCRIPTIONS.update({AlertAcknowledged: [seen.append], IncidentOpenedFromAlerts: [seen.append]})
+    _subscriptions.cache_clear()
+    yield seen
+    _subscriptions.cache_clear()

@@ -1,5 +1,5 @@
 """Monitoring in the Django admin, opened to those who manage integrations: sources (no secret field;
-added or rotated through the actions, the URL shown once), correlation rules through save_rule,
+added or rotated through the actions, the URL shown once), correlation rules through create_rule and update_rule,
 maintenance windows through their actions; what the tools sent is read-only; nothing is deleted."""
 
 import re
@@ -10,7 +10,8 @@ import pytest
 
 from keel.accounts.models import User
 from keel.audit.models import AuditRecord
-from keel.integrations.actions import IssuedSecret, create_maintenance_window
+from keel.integrations.actions.sources import IssuedSecret
+from keel.integrations.actions.windows import create_maintenance_window
 from keel.integrations.models import Alert, CorrelationRule, MaintenanceWindow, Source
 from keel.lib.clock import frozen_at
 from tests.integrations.conftest import Sender, captured, signed_in
@@ -181,7 +182,7 @@ def test_nothing_is_deleted_from_the_admin(incident_manager: User, sources: dict
     assert Source.objects.filter(pk=source.pk).exists()
 
 
-def test_rules_are_saved_through_save_rule(incident_manager: User) -> None:
+def test_rules_are_saved_through_create_rule_and_update_rule(incident_manager: User) -> None:
     client = signed_in(incident_manager)
 
     bad = client.post("/admin/integrations/correlationrule/add/", rule_form(severities='["urgent"]'))

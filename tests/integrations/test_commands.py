@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from keel.accounts.models import Team
-from keel.integrations.actions import IssuedSecret
+from keel.integrations.actions.sources import IssuedSecret
 from keel.integrations.inbound.generic.presets import PRESETS
 from keel.integrations.models import Alert, Payload, Source
 from keel.integrations.states import PayloadStatus
@@ -177,7 +177,7 @@ def test_list_says_how_to_start_when_there_is_none(capsys: pytest.CaptureFixture
 def test_process_drains_every_pending_payload(
     capsys: pytest.CaptureFixture[str], post: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("keel.integrations.processing.BATCH", 2)
+    monkeypatch.setattr("keel.integrations.actions.processing.BATCH", 2)
     for number in range(5):
         post("alertmanager", {**FIRING, "alerts": [{**FIRING["alerts"][0], "fingerprint": f"f{number}"}]})
 

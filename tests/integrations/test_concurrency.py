@@ -8,12 +8,12 @@ import pytest
 from django.db import connection, transaction
 
 from keel.incidents.models import Incident
-from keel.integrations.actions import create_source
-from keel.integrations.intake import receive
+from keel.integrations.actions.intake import receive
+from keel.integrations.actions.processing import process_pending
+from keel.integrations.actions.sources import create_source
 from keel.integrations.models import Alert, CorrelationRule, Payload
-from keel.integrations.processing import process_pending
 from keel.integrations.states import Endpoint, PayloadStatus, SourceKind
-from tests.integrations.test_decisions import alert, notification
+from tests.integrations.actions.test_decisions import alert, notification
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

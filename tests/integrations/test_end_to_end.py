@@ -112,7 +112,7 @@ DB2 = ("alertname=DiskFull", "instance=db2:9100", "service=payments-db", "severi
 # A source Keel creates in a subprocess, as `keel source create` will print it: the URL last
 # (for PagerDuty-style sources the base URL, then the routing key). Replace with that command.
 CREATE_SOURCE = """
-from keel.integrations.actions import create_source
+from keel.integrations.actions.sources import create_source
 issued = create_source(actor=None, name={name!r}, kind={kind!r})
 print(issued.url)
 print(issued.secret)

@@ -9,10 +9,10 @@ import pytest
 from keel.accounts.models import User
 from keel.incidents.actions.records import add_watcher
 from keel.incidents.models import Incident
+from keel.integrations.actions.processing import process_pending
 from keel.integrations.models import Alert
-from keel.integrations.processing import process_pending
 from tests.integrations.conftest import captured, signed_in
-from tests.integrations.test_views_alerts import one_alert
+from tests.integrations.views.test_alerts import one_alert
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 """Work each worker pumps continuously while there is any (scheduler/pumps.py)."""
 
-from keel.integrations.processing import process_pending
+from keel.integrations.actions.processing import process_pending
 from keel.scheduler.pumps import Pump
 
 PUMPS = [

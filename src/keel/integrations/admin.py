@@ -2,8 +2,8 @@
 incident managers and administrators).
 
 Sources, correlation rules and maintenance windows are saved through ``integrations.actions``, like
-the console, the API and the CLI; each form checks with the action's own ``check_*`` first, so a
-valid form is one the action accepts. A source has no secret field: adding one, or the "rotate"
+the console, the API and the CLI (and audited as they are); each form checks with the action's own
+``check_*`` first, so a valid form is one the action accepts. A source has no secret field: adding one, or the "rotate"
 list action, answers with a page that shows the URL and secret this once (the admin's usual
 redirect would have to carry the secret elsewhere). Nothing is deleted: sources are revoked and
 windows ended. What monitoring tools sent (payloads, alerts and their events, change events) is
@@ -20,45 +20,28 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from keel.accounts.admin_access import CapabilityAdmin, CapabilityTabularInline
-from keel.accounts.models import User
+from keel.accounts.api import user_of
 from keel.accounts.roles import Capability
-from keel.integrations.actions import (
+from keel.integrations.actions.rules import RULE_FIELDS, check_rule, create_rule, update_rule
+from keel.integrations.actions.sources import (
+    SOURCE_FIELDS,
     IssuedSecret,
-    check_rule,
     check_source_settings,
-    check_window,
-    create_maintenance_window,
     create_source,
-    end_maintenance_window,
     revoke_source,
     rotate_secret,
-    save_rule,
-    update_maintenance_window,
     update_source,
+)
+from keel.integrations.actions.windows import (
+    WINDOW_FIELDS,
+    check_window,
+    create_maintenance_window,
+    end_maintenance_window,
+    update_maintenance_window,
 )
 from keel.integrations.models import Alert, AlertEvent, ChangeEvent, CorrelationRule, MaintenanceWindow, Payload, Source
 from keel.integrations.states import SourceKind
 from keel.lib.errors import KeelError
-
-SOURCE_FIELDS = ["name", "kind", "description", "mapping", "identity_labels", "expire_after_s", "assignment_group"]
-WINDOW_FIELDS = ["name", "starts_at", "ends_at", "matchers", "ci", "service", "reason"]
-RULE_FIELDS = [
-    "name",
-    "position",
-    "is_active",
-    "source",
-    "severities",
-    "matchers",
-    "opens_incident",
-    "min_occurrences",
-    "min_firing_s",
-    "group_by",
-    "group_labels",
-    "window_s",
-    "on_all_resolved",
-    "on_refire",
-    "assignment_group",
-]
 
 # The secret a request just issued, between save_model and the page that shows it (never stored).
 _issued: WeakKeyDictionary[HttpRequest, IssuedSecret] = WeakKeyDictionary()
@@ -83,33 +66,42 @@ class ReadOnlyAdmin[M: Model](IntegrationsAdmin[M]):
         return False
 
 
-def _refusal(form: forms.ModelForm[Any], error: KeelError, fields: list[str], *, fallback: str | None) -> None:
-    """Put an action's refusal on the field it names, else on ``fallback`` (or atop the form)."""
-    form.add_error(error.field if error.field in fields else fallback, error.message)
+class CheckedForm[M: Model](forms.ModelForm[M]):
+    """A form that the action's own checks validate (``check``): a refusal goes on the field it
+    names, else on ``fallback`` (None: atop the form)."""
+
+    fallback: str | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        try:
+            self.check(data)
+        except KeelError as error:
+            self.add_error(error.field if error.field in self.fields else self.fallback, error.message)
+        return data
+
+    def check(self, data: dict[str, Any]) -> None:
+        raise NotImplementedError
 
 
 # --- sources ---------------------------------------------------------------------------------
 
 
-class SourceForm(forms.ModelForm[Source]):
+class SourceForm(CheckedForm[Source]):
+    # The field mapping's checks name its own settings (summary, items, …): all in "mapping".
+    fallback = "mapping"
+
     class Meta:
         model = Source
         fields = SOURCE_FIELDS
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        kind = data.get("kind") or self.instance.kind
-        try:
-            check_source_settings(
-                kind,
-                mapping=data.get("mapping"),
-                identity_labels=data.get("identity_labels") or [],
-                expire_after_s=data.get("expire_after_s") or 0,
-            )
-        except KeelError as error:
-            # The field mapping's checks name its own settings (summary, items, …): all in "mapping".
-            _refusal(self, error, SOURCE_FIELDS, fallback="mapping")
-        return data
+    def check(self, data: dict[str, Any]) -> None:
+        check_source_settings(
+            data.get("kind") or self.instance.kind,
+            mapping=data.get("mapping"),
+            identity_labels=data.get("identity_labels") or [],
+            expire_after_s=data.get("expire_after_s") or 0,
+        )
 
 
 @admin.register(Source)
@@ -126,7 +118,7 @@ class SourceAdmin(IntegrationsAdmin[Source]):
         return ("kind", *stamps) if obj is not None else stamps
 
     def save_model(self, request: HttpRequest, obj: Source, form: Any, change: bool) -> None:
-        actor = _user(request)
+        actor = user_of(request)
         if change:
             changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "kind"}
             update_source(_stored(obj), actor=actor, changes=changes)
@@ -149,12 +141,12 @@ class SourceAdmin(IntegrationsAdmin[Source]):
         if not active:
             self.message_user(request, "Revoked sources get no new secret; add a new source.", messages.WARNING)
             return None
-        issued = [rotate_secret(source, actor=_user(request)) for source in active]
+        issued = [rotate_secret(source, actor=user_of(request)) for source in active]
         return self._show_issued(request, issued, "New secrets")
 
     @admin.action(description="Revoke the selected sources (Keel refuses what they send)")
     def revoke_sources(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
-        revoked = [revoke_source(source, actor=_user(request)).name for source in queryset.order_by("name")]
+        revoked = [revoke_source(source, actor=user_of(request)).name for source in queryset.order_by("name")]
         self.message_user(request, f"Revoked {', '.join(revoked)}: Keel refuses what they send from now on.")
 
     def _show_issued(self, request: HttpRequest, issued: list[IssuedSecret], title: str) -> HttpResponse:
@@ -180,19 +172,13 @@ class SourceAdmin(IntegrationsAdmin[Source]):
 # --- correlation rules -----------------------------------------------------------------------
 
 
-class CorrelationRuleForm(forms.ModelForm[CorrelationRule]):
+class CorrelationRuleForm(CheckedForm[CorrelationRule]):
     class Meta:
         model = CorrelationRule
         fields = RULE_FIELDS
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        candidate = CorrelationRule(**{name: data[name] for name in RULE_FIELDS if name in data})
-        try:
-            check_rule(candidate)
-        except KeelError as error:
-            _refusal(self, error, RULE_FIELDS, fallback=None)
-        return data
+    def check(self, data: dict[str, Any]) -> None:
+        check_rule(CorrelationRule(**{name: data[name] for name in RULE_FIELDS if name in data}))
 
 
 @admin.register(CorrelationRule)
@@ -204,33 +190,33 @@ class CorrelationRuleAdmin(IntegrationsAdmin[CorrelationRule]):
     ordering = ("position", "id")
 
     def save_model(self, request: HttpRequest, obj: CorrelationRule, form: Any, change: bool) -> None:
-        save_rule(obj, actor=_user(request))
+        actor = user_of(request)
+        if change:
+            changes = {name: form.cleaned_data[name] for name in form.changed_data}
+            update_rule(_stored(obj), actor=actor, changes=changes)
+            return
+        obj.pk = create_rule(actor=actor, fields={name: form.cleaned_data[name] for name in RULE_FIELDS}).pk
 
 
 # --- maintenance windows ---------------------------------------------------------------------
 
 
-class MaintenanceWindowForm(forms.ModelForm[MaintenanceWindow]):
+class MaintenanceWindowForm(CheckedForm[MaintenanceWindow]):
     class Meta:
         model = MaintenanceWindow
         fields = WINDOW_FIELDS
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
+    def check(self, data: dict[str, Any]) -> None:
         if data.get("starts_at") is None or data.get("ends_at") is None:
-            return data  # the fields say what is missing
-        try:
-            check_window(
-                name=data.get("name", ""),
-                starts_at=data["starts_at"],
-                ends_at=data["ends_at"],
-                matchers=data.get("matchers") or [],
-                ci=data.get("ci"),
-                service=data.get("service"),
-            )
-        except KeelError as error:
-            _refusal(self, error, WINDOW_FIELDS, fallback=None)
-        return data
+            return  # the fields say what is missing
+        check_window(
+            name=data.get("name", ""),
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            matchers=data.get("matchers") or [],
+            ci=data.get("ci"),
+            service=data.get("service"),
+        )
 
 
 @admin.register(MaintenanceWindow)
@@ -246,7 +232,7 @@ class MaintenanceWindowAdmin(IntegrationsAdmin[MaintenanceWindow]):
     def save_model(self, request: HttpRequest, obj: MaintenanceWindow, form: Any, change: bool) -> None:
         fields = {name: form.cleaned_data[name] for name in WINDOW_FIELDS}
         fields["matchers"] = fields["matchers"] or []
-        actor = _user(request)
+        actor = user_of(request)
         if change:
             update_maintenance_window(_stored(obj), actor=actor, **fields)
             return
@@ -255,7 +241,7 @@ class MaintenanceWindowAdmin(IntegrationsAdmin[MaintenanceWindow]):
 
     @admin.action(description="End the selected windows now (ones not started are removed)")
     def end_windows(self, request: HttpRequest, queryset: QuerySet[MaintenanceWindow]) -> None:
-        names = [end_maintenance_window(window, actor=_user(request)).name for window in queryset]
+        names = [end_maintenance_window(window, actor=user_of(request)).name for window in queryset]
         self.message_user(request, f"Ended {', '.join(names)}: the alerts they covered open incidents again.")
 
 
@@ -303,9 +289,3 @@ class ChangeEventAdmin(ReadOnlyAdmin[ChangeEvent]):
 def _stored[M: Model](obj: M) -> M:
     """The row as stored: the admin's form has already copied the new values onto ``obj``."""
     return type(obj)._default_manager.get(pk=obj.pk)
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user

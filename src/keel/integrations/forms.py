@@ -15,10 +15,10 @@ from django import forms
 from keel.accounts.models import Team
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.cmdb.queries import ci_by_reference, service_by_reference
-from keel.integrations.filters import ACTIVE_WORD, FilterWords
 from keel.integrations.inbound.generic.presets import PRESETS
+from keel.integrations.inbound.parsed import Severity
 from keel.integrations.models import Source
-from keel.integrations.signals import Severity
+from keel.integrations.queries.filters import ACTIVE_WORD, FilterWords
 from keel.integrations.states import AlertStatus, SourceKind
 from keel.lib.errors import KeelError
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from keel.integrations.signals import Severity
+from keel.integrations.inbound.parsed import Severity
 from keel.integrations.states import (
     AlertEventKind,
     AlertStatus,
@@ -70,9 +70,9 @@ class Payload(models.Model):
     error = models.TextField(blank=True)
     signals = models.PositiveIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)
-    # Put back in the queue after it was processed once (processing.replay): alerts it already
+    # Put back in the queue after it was processed once (actions.processing.replay): alerts it already
     # changed are not changed, nor counted, again.
-    replayed = models.BooleanField(default=False, db_default=False)  # the intake inserts by hand
+    replayed = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-id"]

@@ -5,7 +5,7 @@ from typing import Final
 from keel.accounts.models import User
 from keel.incidents.models import Incident
 from keel.integrations.permissions import can_see_alerts
-from keel.integrations.queries import alerts_of_incident
+from keel.integrations.queries.alerts import alerts_of_incident
 from keel.lib.panels import Panel
 
 SHOWN: Final = 20

@@ -6,7 +6,7 @@ from typing import Final
 from django.db import models
 
 from keel.incidents.states import Level
-from keel.integrations.signals import Severity
+from keel.integrations.inbound.parsed import Severity
 
 
 class SourceKind(models.TextChoices):

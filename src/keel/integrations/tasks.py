@@ -2,8 +2,8 @@
 
 from django.tasks import task
 
-from keel.integrations.processing import process_pending
-from keel.integrations.sweep import sweep_alerts
+from keel.integrations.actions.processing import process_pending
+from keel.integrations.actions.sweep import sweep_alerts
 
 
 @task()

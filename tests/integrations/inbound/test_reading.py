@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from keel.integrations.inbound.parsed import Link, MalformedPayload
 from keel.integrations.inbound.reading import (
     MISSING,
     got,
@@ -16,7 +17,6 @@ from keel.integrations.inbound.reading import (
     text_map,
     timestamp,
 )
-from keel.integrations.signals import Link, MalformedPayload
 from tests.integrations.inbound.captured import utc
 
 

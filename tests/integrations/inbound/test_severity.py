@@ -2,8 +2,8 @@
 
 import pytest
 
+from keel.integrations.inbound.parsed import Severity
 from keel.integrations.inbound.severity import SEVERITY_WORDS, severity_from_word
-from keel.integrations.signals import Severity
 
 DOCUMENTED = {
     Severity.CRITICAL: "critical crit fatal emergency emerg page p1 sev1 disaster",

@@ -4,26 +4,22 @@ acknowledging."""
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
-from keel.integrations import actions
-from keel.integrations.api.common import check_page, reader
+from keel.integrations.actions import alerts as actions
+from keel.integrations.api.common import reader
 from keel.integrations.api.documents import alert_json, event_json
-from keel.integrations.filters import FilterWords, parse_alert_filters
-from keel.integrations.queries import alert_for, alert_history, alert_page
+from keel.integrations.queries.alerts import alert_for, alert_history, alert_page
+from keel.integrations.queries.filters import FilterWords, parse_alert_filters
 from keel.integrations.schemas import AlertDetailOut, AlertListOut
+from keel.lib.api import check_page
 
 router = Router(tags=["monitoring"])
 
 
-class AlertQuery(Schema):
-    status: str | None = None
-    severity: str | None = None
-    source: str | None = None
-    q: str | None = None
-    incident: str | None = None
-    flapping: str | None = None
-    suppressed: str | None = None
+class AlertQuery(FilterWords):
+    """The alert list's filters (the console's form writes the same words) and its page."""
+
     limit: int = 50
     offset: int = 0
 
@@ -32,8 +28,7 @@ class AlertQuery(Schema):
 def list_alerts(request: HttpRequest, query: Query[AlertQuery]) -> dict[str, Any]:
     user = reader(request)
     check_page(query.limit, query.offset)
-    words = FilterWords(**query.model_dump(exclude={"limit", "offset"}))
-    page = alert_page(user, parse_alert_filters(words), offset=query.offset, limit=query.limit)
+    page = alert_page(user, parse_alert_filters(query), offset=query.offset, limit=query.limit)
     return {
         "items": [alert_json(alert) for alert in page.items],
         "count": page.count,

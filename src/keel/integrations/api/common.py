@@ -1,27 +1,18 @@
-"""What the monitoring API's routers share: who may read and write, references, page checks."""
+"""What the monitoring API's routers share: who may read and write, and the records a request's
+references name."""
 
-from typing import Final
+from collections.abc import Callable, Mapping
+from typing import Any, Final
 
 from django.http import HttpRequest
 
-from keel.accounts.models import Team, User
-from keel.accounts.queries import team_by_reference
+from keel.accounts.api import user_of
+from keel.accounts.models import User
 from keel.integrations.permissions import can_manage_integrations, can_see_alerts
-from keel.lib.errors import InvalidInput, NotAllowed
+from keel.lib.errors import NotAllowed
 
 STAFF_ONLY: Final = "Alerts and monitoring are for IT staff."
 MANAGERS_ONLY: Final = "Only incident managers and administrators manage monitoring sources, rules and windows."
-
-
-def team_or_none(reference: str | int | None) -> Team | None:
-    """The team a request field names (id or slug); None for null."""
-    return team_by_reference(reference) if reference is not None else None
-
-
-def user_of(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def reader(request: HttpRequest) -> User:
@@ -38,8 +29,9 @@ def manager(request: HttpRequest) -> User:
     return user
 
 
-def check_page(limit: int, offset: int) -> None:
-    if not 1 <= limit <= 100:
-        raise InvalidInput(f"limit must be between 1 and 100 (got {limit}).", field="limit")
-    if offset < 0:
-        raise InvalidInput(f"offset must be 0 or more (got {offset}).", field="offset")
+def with_records(data: Mapping[str, Any], finders: Mapping[str, Callable[[Any], Any]]) -> dict[str, Any]:
+    """The request's fields with each reference ``finders`` reads (an id, a name or a slug)
+    replaced by its record (or InvalidInput naming the field); null stays None: none."""
+    return {
+        name: finders[name](value) if name in finders and value is not None else value for name, value in data.items()
+    }

@@ -3,8 +3,9 @@
 from typing import Any
 
 from keel.accounts.models import Team, User
+from keel.cmdb.models import ConfigurationItem, Service
 from keel.incidents.models import number_for
-from keel.integrations.actions import IssuedSecret
+from keel.integrations.actions.sources import IssuedSecret
 from keel.integrations.models import Alert, AlertEvent, ChangeEvent, CorrelationRule, MaintenanceWindow, Source
 from keel.integrations.states import SourceKind
 from keel.lib import clock
@@ -58,8 +59,8 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         "status_changed_at": alert.status_changed_at,
         "is_flapping": alert.is_flapping,
         "suppressed_by": alert.suppressed_by_id,
-        "ci": {"id": alert.ci.pk, "name": alert.ci.name} if alert.ci is not None else None,
-        "service": {"id": alert.service.pk, "name": alert.service.name} if alert.service is not None else None,
+        "ci": named_json(alert.ci),
+        "service": named_json(alert.service),
         "incident": number_for(alert.incident_id) if alert.incident_id is not None else None,
     }
 
@@ -84,8 +85,8 @@ def window_json(window: MaintenanceWindow) -> dict[str, Any]:
         "starts_at": window.starts_at,
         "ends_at": window.ends_at,
         "matchers": window.matchers,
-        "ci": {"id": window.ci.pk, "name": window.ci.name} if window.ci is not None else None,
-        "service": {"id": window.service.pk, "name": window.service.name} if window.service is not None else None,
+        "ci": named_json(window.ci),
+        "service": named_json(window.service),
         "reason": window.reason,
         "created_by": user_json(window.created_by),
         "created_at": window.created_at,
@@ -98,7 +99,7 @@ def rule_json(rule: CorrelationRule) -> dict[str, Any]:
         "name": rule.name,
         "position": rule.position,
         "is_active": rule.is_active,
-        "source": {"id": rule.source.pk, "name": rule.source.name} if rule.source is not None else None,
+        "source": named_json(rule.source),
         "severities": rule.severities,
         "matchers": rule.matchers,
         "opens_incident": rule.opens_incident,
@@ -116,14 +117,19 @@ def rule_json(rule: CorrelationRule) -> dict[str, Any]:
 def change_json(change: ChangeEvent) -> dict[str, Any]:
     return {
         "id": change.pk,
-        "source": {"id": change.source.pk, "name": change.source.name},
+        "source": named_json(change.source),
         "summary": change.summary,
         "reported_by": change.reported_by,
         "at": change.at,
         "links": change.links,
         "details": change.details,
-        "ci": {"id": change.ci.pk, "name": change.ci.name} if change.ci is not None else None,
+        "ci": named_json(change.ci),
     }
+
+
+def named_json(record: ConfigurationItem | Service | Source | None) -> dict[str, Any] | None:
+    """A related record as the schemas' ``Named``: its id and name."""
+    return {"id": record.pk, "name": record.name} if record is not None else None
 
 
 def team_json(team: Team | None) -> dict[str, Any] | None:

@@ -1,26 +1,21 @@
-"""Monitoring set-up over the API: maintenance windows, correlation rules (written through
-``actions.save_rule``), and the change events tools reported."""
+"""Monitoring set-up over the API: maintenance windows, correlation rules, and the change events
+tools reported."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 
+from keel.accounts.queries import team_by_reference
 from keel.cmdb.queries import ci_by_reference, service_by_reference
-from keel.integrations import actions
-from keel.integrations.api.common import check_page, manager, reader, team_or_none
+from keel.integrations.actions import rules, windows
+from keel.integrations.api.common import manager, reader, with_records
 from keel.integrations.api.documents import change_json, rule_json, window_json
-from keel.integrations.models import CorrelationRule
-from keel.integrations.queries import (
-    change_events,
-    correlation_rules,
-    get_rule,
-    get_window,
-    maintenance_windows,
-    source_by_reference,
-)
+from keel.integrations.queries.setup import change_events, correlation_rules, get_rule, get_window, maintenance_windows
+from keel.integrations.queries.sources import source_by_reference
 from keel.integrations.schemas import ChangeListOut, RuleIn, RuleOut, RulePatch, WindowIn, WindowOut, WindowPatch
+from keel.lib.api import check_page, created, refuse_nulls
 from keel.lib.errors import InvalidInput
 
 router = Router(tags=["monitoring"])
@@ -51,11 +46,8 @@ def list_windows(request: HttpRequest, query: Query[WindowQuery]) -> list[dict[s
 
 @router.post("/maintenance-windows", response={201: WindowOut})
 def create_window(request: HttpRequest, payload: WindowIn, response: HttpResponse) -> Status[dict[str, Any]]:
-    actor = manager(request)
-    data = payload.model_dump()
-    window = actions.create_maintenance_window(actor=actor, **_window_fields(data))
-    response["Location"] = f"/api/v1/maintenance-windows/{window.pk}"
-    return Status(201, window_json(window))
+    window = windows.create_maintenance_window(actor=manager(request), **_window_fields(payload.model_dump()))
+    return created(response, f"/api/v1/maintenance-windows/{window.pk}", window_json(window))
 
 
 @router.get("/maintenance-windows/{window_id}", response=WindowOut)
@@ -69,30 +61,29 @@ def patch_window(request: HttpRequest, window_id: str, payload: WindowPatch) -> 
     actor = manager(request)
     window = get_window(window_id)
     data = payload.model_dump(exclude_unset=True)
-    for name in ("name", "starts_at", "ends_at", "matchers", "reason"):
-        if name in data and data[name] is None:
-            raise InvalidInput(f"{name} cannot be empty; leave it out to keep it.", field=name)
-    return window_json(actions.update_maintenance_window(window, actor=actor, **_window_fields(data)))
+    refuse_nulls(data, nullable={"ci", "service"})
+    return window_json(windows.update_maintenance_window(window, actor=actor, **_window_fields(data)))
 
 
 @router.delete("/maintenance-windows/{window_id}", response={200: WindowOut, 204: None})
 def end_window(request: HttpRequest, window_id: str) -> Status[dict[str, Any] | None]:
     """End the window now; one that had not started is removed (204)."""
     actor = manager(request)
-    window = actions.end_maintenance_window(get_window(window_id), actor=actor)
+    window = windows.end_maintenance_window(get_window(window_id), actor=actor)
     return Status(204, None) if window.pk is None else Status(200, window_json(window))
 
 
 def _window_fields(data: Mapping[str, Any]) -> dict[str, Any]:
-    fields = dict(data)
     for name in ("starts_at", "ends_at"):
-        if fields.get(name) is not None and fields[name].tzinfo is None:
+        if data.get(name) is not None and data[name].tzinfo is None:
             raise InvalidInput(f"{name} needs a time zone, e.g. 2026-11-27T22:00:00Z.", field=name)
-    if "ci" in fields:
-        fields["ci"] = ci_by_reference(fields["ci"]) if fields["ci"] is not None else None
-    if "service" in fields:
-        fields["service"] = service_by_reference(fields["service"]) if fields["service"] is not None else None
-    return fields
+    return with_records(data, _WINDOW_REFERENCES)
+
+
+_WINDOW_REFERENCES: Final[Mapping[str, Callable[[Any], Any]]] = {
+    "ci": ci_by_reference,
+    "service": service_by_reference,
+}
 
 
 # --- correlation rules -----------------------------------------------------------------------
@@ -106,10 +97,8 @@ def list_rules(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post("/correlation-rules", response={201: RuleOut})
 def create_rule(request: HttpRequest, payload: RuleIn, response: HttpResponse) -> Status[dict[str, Any]]:
-    actor = manager(request)
-    rule = actions.save_rule(_rule_with(CorrelationRule(), payload.model_dump()), actor=actor)
-    response["Location"] = f"/api/v1/correlation-rules/{rule.pk}"
-    return Status(201, rule_json(rule))
+    rule = rules.create_rule(actor=manager(request), fields=with_records(payload.model_dump(), _RULE_REFERENCES))
+    return created(response, f"/api/v1/correlation-rules/{rule.pk}", rule_json(rule))
 
 
 @router.get("/correlation-rules/{reference}", response=RuleOut)
@@ -122,22 +111,15 @@ def read_rule(request: HttpRequest, reference: str) -> dict[str, Any]:
 def patch_rule(request: HttpRequest, reference: str, payload: RulePatch) -> dict[str, Any]:
     actor = manager(request)
     data = payload.model_dump(exclude_unset=True)
-    for name, value in data.items():
-        if value is None and name not in {"source", "assignment_group"}:
-            raise InvalidInput(f"{name} cannot be empty; leave it out to keep it.", field=name)
-    return rule_json(actions.save_rule(_rule_with(get_rule(reference), data), actor=actor))
+    refuse_nulls(data, nullable=_RULE_REFERENCES.keys())
+    changes = with_records(data, _RULE_REFERENCES)
+    return rule_json(rules.update_rule(get_rule(reference), actor=actor, changes=changes))
 
 
-def _rule_with(rule: CorrelationRule, data: Mapping[str, Any]) -> CorrelationRule:
-    """The rule with these fields set (references found), not saved: save_rule checks and stores it."""
-    for name, value in data.items():
-        if name == "source":
-            rule.source = source_by_reference(value) if value is not None else None
-        elif name == "assignment_group":
-            rule.assignment_group = team_or_none(value)
-        else:
-            setattr(rule, name, value)
-    return rule
+_RULE_REFERENCES: Final[Mapping[str, Callable[[Any], Any]]] = {
+    "source": source_by_reference,
+    "assignment_group": team_by_reference,
+}
 
 
 # --- change events ---------------------------------------------------------------------------

@@ -1,21 +1,26 @@
 """Monitoring sources over the API: list, create (the secret shown once), read, change, revoke,
 rotate the secret, send a test event, the latest payloads."""
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Final
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
-from keel.integrations import actions
-from keel.integrations.api.common import manager, reader, team_or_none
+from keel.accounts.queries import team_by_reference
+from keel.integrations.actions import sources as actions
+from keel.integrations.api.common import manager, reader, with_records
 from keel.integrations.api.documents import issued_json, source_json
 from keel.integrations.inbound.generic.presets import PRESETS
-from keel.integrations.queries import get_source, recent_payloads, sources
+from keel.integrations.inbound.parsed import MalformedPayload
+from keel.integrations.queries.sources import get_source, recent_payloads, sources
 from keel.integrations.schemas import IssuedSourceOut, PayloadOut, SourceIn, SourceOut, SourcePatch, TestEventOut
-from keel.integrations.signals import MalformedPayload
+from keel.lib.api import created, refuse_nulls
 from keel.lib.errors import InvalidInput
 
 router = Router(tags=["monitoring"])
+
+_REFERENCES: Final[Mapping[str, Callable[[Any], Any]]] = {"assignment_group": team_by_reference}
 
 
 @router.get("/sources", response=list[SourceOut])
@@ -35,10 +40,8 @@ def create_source(request: HttpRequest, payload: SourceIn, response: HttpRespons
     preset = data.pop("preset")
     if preset is not None:
         data["mapping"] = dict(PRESETS[preset])
-    data["assignment_group"] = team_or_none(data["assignment_group"])
-    issued = actions.create_source(actor=actor, **data)
-    response["Location"] = f"/api/v1/sources/{issued.source.pk}"
-    return Status(201, issued_json(issued))
+    issued = actions.create_source(actor=actor, **with_records(data, _REFERENCES))
+    return created(response, f"/api/v1/sources/{issued.source.pk}", issued_json(issued))
 
 
 @router.get("/sources/{reference}", response=SourceOut)
@@ -54,12 +57,8 @@ def patch_source(request: HttpRequest, reference: str, payload: SourcePatch) -> 
     changes = payload.model_dump(exclude_unset=True)
     if "kind" in changes:
         raise InvalidInput("kind cannot change: add a new source of the other kind instead.", field="kind")
-    for name, value in changes.items():
-        if value is None and name != "assignment_group":
-            raise InvalidInput(f"{name} cannot be empty; leave it out to keep it.", field=name)
-    if "assignment_group" in changes:
-        changes["assignment_group"] = team_or_none(changes["assignment_group"])
-    return source_json(actions.update_source(source, actor=actor, changes=changes))
+    refuse_nulls(changes, nullable=_REFERENCES.keys())
+    return source_json(actions.update_source(source, actor=actor, changes=with_records(changes, _REFERENCES)))
 
 
 @router.delete("/sources/{reference}", response=SourceOut)
@@ -71,10 +70,7 @@ def revoke_source(request: HttpRequest, reference: str) -> dict[str, Any]:
 @router.post("/sources/{reference}/rotate", response=IssuedSourceOut)
 def rotate_secret(request: HttpRequest, reference: str) -> dict[str, Any]:
     actor = manager(request)
-    source = get_source(reference)
-    if source.revoked_at is not None:
-        raise InvalidInput(f"{source.name} is revoked; a revoked source gets no new secret. Add a new source.")
-    return issued_json(actions.rotate_secret(source, actor=actor))
+    return issued_json(actions.rotate_secret(get_source(reference), actor=actor))
 
 
 @router.post("/sources/{reference}/test", response={202: TestEventOut})

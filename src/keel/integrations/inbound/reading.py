@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from keel.integrations.signals import Link, MalformedPayload
+from keel.integrations.inbound.parsed import Link, MalformedPayload
 
 # Go's zero time.Time: Alertmanager and Grafana write it for "not ended".
 GO_ZERO_TIME: Final = datetime(1, 1, 1, tzinfo=UTC)

@@ -8,7 +8,7 @@ word stays in the labels (``labels["severity"]``), so rules can still tell the w
 from collections.abc import Mapping
 from typing import Final
 
-from keel.integrations.signals import Severity
+from keel.integrations.inbound.parsed import Severity
 
 DEFAULT_SEVERITY: Final = Severity.WARNING
 

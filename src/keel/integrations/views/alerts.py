@@ -3,32 +3,28 @@
 from typing import Final
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from keel.accounts.models import User
 from keel.incidents.models import number_for
-from keel.incidents.views.common import HtmxHttpRequest, render_page_or_partial, signed_in_user
-from keel.integrations.actions import acknowledge_alert
-from keel.integrations.filters import parse_alert_filters
+from keel.incidents.views.common import HtmxHttpRequest, render_page_or_partial
+from keel.integrations.actions.alerts import acknowledge_alert
 from keel.integrations.forms import AlertFilterForm
-from keel.integrations.models import Alert
-from keel.integrations.permissions import can_acknowledge_alert, can_see_alerts
-from keel.integrations.queries import alert_for, alert_history, alert_page
+from keel.integrations.permissions import can_acknowledge_alert
+from keel.integrations.queries.alerts import alert_for, alert_history, alert_page
+from keel.integrations.queries.filters import parse_alert_filters
 from keel.integrations.states import ACTIVE, AlertStatus
-from keel.integrations.views.common import form_field, not_staff, window
-from keel.lib.errors import KeelError, NotFound
+from keel.integrations.views.common import STAFF_ONLY, for_staff, form_field, found, guarded, window
+from keel.lib.errors import KeelError
 
 PAGE: Final = 50
 
 
-@login_required
+@for_staff
 @require_GET
-def alert_list(request: HtmxHttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    if not can_see_alerts(user):
-        return not_staff(request)
+def alert_list(request: HtmxHttpRequest, user: User) -> HttpResponse:
     form = AlertFilterForm(request.GET)
     page = None
     if form.is_valid():
@@ -47,13 +43,10 @@ def alert_list(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@for_staff
 @require_GET
-def alert_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    user = signed_in_user(request)
-    if not can_see_alerts(user):
-        return not_staff(request)
-    alert = _alert(request, pk)
+def alert_detail(request: HtmxHttpRequest, user: User, pk: int) -> HttpResponse:
+    alert = found(lambda: alert_for(user, pk))
     context = {
         "nav": "alerts",
         "alert": alert,
@@ -65,13 +58,10 @@ def alert_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(request, "integrations/alert.html", context)
 
 
-@login_required
+@guarded(can_acknowledge_alert, STAFF_ONLY)
 @require_POST
-def acknowledge(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    user = signed_in_user(request)
-    if not can_acknowledge_alert(user):
-        return not_staff(request)
-    alert = _alert(request, pk)
+def acknowledge(request: HtmxHttpRequest, user: User, pk: int) -> HttpResponse:
+    alert = found(lambda: alert_for(user, pk))
     try:
         acknowledge_alert(alert, actor=user)
     except KeelError as error:
@@ -79,10 +69,3 @@ def acknowledge(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Acknowledged: the alert shows that someone is on it.")
     return redirect("alerts:detail", pk=alert.pk)
-
-
-def _alert(request: HtmxHttpRequest, pk: int) -> Alert:
-    try:
-        return alert_for(signed_in_user(request), pk)
-    except NotFound as error:
-        raise Http404(error.message) from error

@@ -1,22 +1,55 @@
 """What the monitoring console views share: who may read and manage, refusals, page windows."""
 
-from django import forms
-from django.http import HttpRequest, HttpResponse
+from collections.abc import Callable
+from functools import update_wrapper
+from typing import Concatenate
 
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+
+from keel.accounts.models import User
 from keel.incidents.listing import Page
-from keel.incidents.views.common import forbidden
+from keel.incidents.views.common import forbidden, signed_in_user
 from keel.integrations.models import Alert
+from keel.integrations.permissions import can_manage_integrations, can_see_alerts
+from keel.lib.errors import NotFound
 
 STAFF_ONLY = "Alerts and monitoring sources are for IT staff."
 MANAGERS_ONLY = "Only incident managers and administrators manage monitoring sources and maintenance windows."
 
-
-def not_staff(request: HttpRequest) -> HttpResponse:
-    return forbidden(request, STAFF_ONLY)
+type View[R: HttpRequest, **P] = Callable[Concatenate[R, P], HttpResponse]
 
 
-def not_manager(request: HttpRequest) -> HttpResponse:
-    return forbidden(request, MANAGERS_ONLY)
+def guarded[R: HttpRequest, **P](
+    may: Callable[[User], bool], refusal: str
+) -> Callable[[Callable[Concatenate[R, User, P], HttpResponse]], View[R, P]]:
+    """A console view for the signed-in people ``may`` allows (the others get 403 with
+    ``refusal``); it is called with the person asking after the request."""
+
+    def guard(view: Callable[Concatenate[R, User, P], HttpResponse]) -> View[R, P]:
+        def guarded_view(request: R, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+            user = signed_in_user(request)
+            if not may(user):
+                return forbidden(request, refusal)
+            return view(request, user, *args, **kwargs)
+
+        update_wrapper(guarded_view, view)
+        return login_required(guarded_view)
+
+    return guard
+
+
+for_staff = guarded(can_see_alerts, STAFF_ONLY)
+for_managers = guarded(can_manage_integrations, MANAGERS_ONLY)
+
+
+def found[T](find: Callable[[], T]) -> T:
+    """What ``find`` finds; its NotFound as the console's 404."""
+    try:
+        return find()
+    except NotFound as error:
+        raise Http404(error.message) from error
 
 
 def form_field(form: forms.Form, field: str | None) -> str | None:

@@ -5,6 +5,7 @@ and 2xx only once the payload is stored. No session, no CSRF: the secret in the 
 ``Authorization: Bearer`` header, or a PagerDuty routing key) is the credential.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -13,9 +14,9 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from keel.integrations.actions.intake import Received, receive
 from keel.integrations.inbound.pagerduty.parse import INVALID_EVENT
-from keel.integrations.intake import Received, receive
-from keel.integrations.signals import AlertSignal, MalformedPayload
+from keel.integrations.inbound.parsed import AlertSignal, MalformedPayload
 from keel.integrations.states import Endpoint, SourceKind
 from keel.lib.errors import Unauthenticated
 
@@ -55,32 +56,26 @@ def _take(
         return _json({"message": refusal.message, "field": refusal.field, **refusal.details}, 400)
 
 
-def _accepted(received: Received) -> HttpResponse:
-    return _json({"status": "accepted", "payload": received.payload_id, "alerts": len(received.signals)}, 202)
+def _webhook(kind: SourceKind, description: str) -> Callable[..., HttpResponse]:
+    """The endpoint a sender of this kind posts its alerts to: stored, then 202 with the payload's id."""
+
+    @csrf_exempt
+    @require_POST
+    def webhook(request: HttpRequest, secret: str | None = None) -> HttpResponse:
+        received = _take(request, kind, secret)
+        if isinstance(received, HttpResponse):
+            return received
+        return _json({"status": "accepted", "payload": received.payload_id, "alerts": len(received.signals)}, 202)
+
+    webhook.__doc__ = description
+    return webhook
 
 
-@csrf_exempt
-@require_POST
-def alertmanager(request: HttpRequest, secret: str | None = None) -> HttpResponse:
-    """Alertmanager's webhook receiver (payload version 4)."""
-    received = _take(request, SourceKind.ALERTMANAGER, secret)
-    return received if isinstance(received, HttpResponse) else _accepted(received)
-
-
-@csrf_exempt
-@require_POST
-def prometheus(request: HttpRequest, secret: str | None = None) -> HttpResponse:
-    """Prometheus posting to Keel as to an Alertmanager (``<path_prefix>/api/v2/alerts``)."""
-    received = _take(request, SourceKind.PROMETHEUS, secret)
-    return received if isinstance(received, HttpResponse) else _accepted(received)
-
-
-@csrf_exempt
-@require_POST
-def generic(request: HttpRequest, secret: str | None = None) -> HttpResponse:
-    """Any JSON webhook, read with the source's field mapping."""
-    received = _take(request, SourceKind.GENERIC, secret)
-    return received if isinstance(received, HttpResponse) else _accepted(received)
+alertmanager = _webhook(SourceKind.ALERTMANAGER, "Alertmanager's webhook receiver (payload version 4).")
+prometheus = _webhook(
+    SourceKind.PROMETHEUS, "Prometheus posting to Keel as to an Alertmanager (``<path_prefix>/api/v2/alerts``)."
+)
+generic = _webhook(SourceKind.GENERIC, "Any JSON webhook, read with the source's field mapping.")
 
 
 @csrf_exempt

@@ -4,28 +4,24 @@ integrations plan a window and end one early."""
 from typing import Final
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from keel.incidents.views.common import signed_in_user
-from keel.integrations.actions import create_maintenance_window, end_maintenance_window
+from keel.accounts.models import User
+from keel.integrations.actions.windows import create_maintenance_window, end_maintenance_window
 from keel.integrations.forms import MaintenanceWindowForm
-from keel.integrations.permissions import can_manage_integrations, can_see_alerts
-from keel.integrations.queries import change_events, get_window, maintenance_windows
-from keel.integrations.views.common import form_field, not_manager, not_staff
-from keel.lib.errors import KeelError, NotFound
+from keel.integrations.permissions import can_manage_integrations
+from keel.integrations.queries.setup import change_events, get_window, maintenance_windows
+from keel.integrations.views.common import for_managers, for_staff, form_field, found
+from keel.lib.errors import KeelError
 
 CHANGES_PAGE: Final = 50
 
 
-@login_required
+@for_staff
 @require_GET
-def window_list(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    if not can_see_alerts(user):
-        return not_staff(request)
+def window_list(request: HttpRequest, user: User) -> HttpResponse:
     context = {
         "nav": "alerts",
         "tab": "maintenance",
@@ -35,12 +31,9 @@ def window_list(request: HttpRequest) -> HttpResponse:
     return render(request, "integrations/maintenance.html", context)
 
 
-@login_required
+@for_managers
 @require_http_methods(["GET", "POST"])
-def window_new(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    if not can_manage_integrations(user):
-        return not_manager(request)
+def window_new(request: HttpRequest, user: User) -> HttpResponse:
     form = MaintenanceWindowForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -54,16 +47,10 @@ def window_new(request: HttpRequest) -> HttpResponse:
     return render(request, "integrations/maintenance_new.html", context, status=400 if form.is_bound else 200)
 
 
-@login_required
+@for_managers
 @require_POST
-def window_end(request: HttpRequest, pk: int) -> HttpResponse:
-    user = signed_in_user(request)
-    if not can_manage_integrations(user):
-        return not_manager(request)
-    try:
-        window = get_window(pk)
-    except NotFound as error:
-        raise Http404(error.message) from error
+def window_end(request: HttpRequest, user: User, pk: int) -> HttpResponse:
+    window = found(lambda: get_window(pk))
     name = window.name
     ended = end_maintenance_window(window, actor=user)
     if ended.pk is None:
@@ -73,12 +60,9 @@ def window_end(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("integrations:maintenance")
 
 
-@login_required
+@for_staff
 @require_GET
-def change_list(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    if not can_see_alerts(user):
-        return not_staff(request)
+def change_list(request: HttpRequest, user: User) -> HttpResponse:
     raw = request.GET.get("offset", "0")
     offset = int(raw) if raw.isascii() and raw.isdigit() else 0
     rows = change_events(offset=offset, limit=CHANGES_PAGE + 1)

@@ -7,15 +7,14 @@ would have to carry the secret elsewhere.
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from keel.accounts.models import User
 from keel.audit.queries import history_of
-from keel.incidents.views.common import signed_in_user
-from keel.integrations.actions import (
+from keel.integrations.actions.sources import (
     SUBJECT,
     IssuedSecret,
     create_source,
@@ -24,32 +23,25 @@ from keel.integrations.actions import (
     send_test_event,
 )
 from keel.integrations.forms import SourceForm, preset_json
-from keel.integrations.models import Source
-from keel.integrations.permissions import can_manage_integrations, can_see_alerts
-from keel.integrations.queries import get_source, recent_payloads, source_rows
-from keel.integrations.signals import MalformedPayload
+from keel.integrations.inbound.parsed import MalformedPayload
+from keel.integrations.permissions import can_manage_integrations
+from keel.integrations.queries.sources import get_source, recent_payloads, source_rows
 from keel.integrations.states import SourceKind
-from keel.integrations.views.common import not_manager, not_staff
-from keel.lib.errors import KeelError, NotFound
+from keel.integrations.views.common import for_managers, for_staff, found
+from keel.lib.errors import KeelError
 
 
-@login_required
+@for_staff
 @require_GET
-def source_list(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    if not can_see_alerts(user):
-        return not_staff(request)
+def source_list(request: HttpRequest, user: User) -> HttpResponse:
     context = {"nav": "alerts", "tab": "sources", "rows": source_rows(), "can_manage": can_manage_integrations(user)}
     return render(request, "integrations/sources.html", context)
 
 
 @never_cache
-@login_required
+@for_managers
 @require_http_methods(["GET", "POST"])
-def source_new(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    if not can_manage_integrations(user):
-        return not_manager(request)
+def source_new(request: HttpRequest, user: User) -> HttpResponse:
     form = SourceForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -62,13 +54,10 @@ def source_new(request: HttpRequest) -> HttpResponse:
     return render(request, "integrations/source_new.html", context, status=400 if form.is_bound else 200)
 
 
-@login_required
+@for_staff
 @require_GET
-def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = signed_in_user(request)
-    if not can_see_alerts(user):
-        return not_staff(request)
-    source = _source(pk)
+def source_detail(request: HttpRequest, user: User, pk: int) -> HttpResponse:
+    source = found(lambda: get_source(pk))
     context = {
         "nav": "alerts",
         "tab": "sources",
@@ -82,37 +71,30 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @never_cache
-@login_required
+@for_managers
 @require_POST
-def source_rotate(request: HttpRequest, pk: int) -> HttpResponse:
-    user = signed_in_user(request)
-    if not can_manage_integrations(user):
-        return not_manager(request)
-    source = _source(pk)
-    if source.revoked_at is not None:
-        messages.error(request, f"{source.name} is revoked; a revoked source gets no new secret. Add a new source.")
+def source_rotate(request: HttpRequest, user: User, pk: int) -> HttpResponse:
+    source = found(lambda: get_source(pk))
+    try:
+        issued = rotate_secret(source, actor=user)
+    except KeelError as error:
+        messages.error(request, error.message)
         return redirect("integrations:source", pk=source.pk)
-    return _issued(request, rotate_secret(source, actor=user), created=False)
+    return _issued(request, issued, created=False)
 
 
-@login_required
+@for_managers
 @require_POST
-def source_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    user = signed_in_user(request)
-    if not can_manage_integrations(user):
-        return not_manager(request)
-    source = revoke_source(_source(pk), actor=user)
+def source_revoke(request: HttpRequest, user: User, pk: int) -> HttpResponse:
+    source = revoke_source(found(lambda: get_source(pk)), actor=user)
     messages.success(request, f"Revoked {source.name}: Keel refuses whatever it sends from now on. Its alerts stay.")
     return redirect("integrations:source", pk=source.pk)
 
 
-@login_required
+@for_managers
 @require_POST
-def source_test(request: HttpRequest, pk: int) -> HttpResponse:
-    user = signed_in_user(request)
-    if not can_manage_integrations(user):
-        return not_manager(request)
-    source = _source(pk)
+def source_test(request: HttpRequest, user: User, pk: int) -> HttpResponse:
+    source = found(lambda: get_source(pk))
     try:
         received = send_test_event(source, actor=user)
     except MalformedPayload as refusal:
@@ -150,10 +132,3 @@ def _issued(request: HttpRequest, issued: IssuedSecret, *, created: bool) -> Htt
         "is_pagerduty": issued.source.kind == SourceKind.PAGERDUTY,
     }
     return render(request, "integrations/source_issued.html", context)
-
-
-def _source(pk: int) -> Source:
-    try:
-        return get_source(pk)
-    except NotFound as error:
-        raise Http404(error.message) from error

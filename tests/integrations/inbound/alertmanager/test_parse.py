@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 
 from keel.integrations.inbound.alertmanager.parse import parse
+from keel.integrations.inbound.parsed import AlertSignal, Link, MalformedPayload, Severity, SignalStatus
 from keel.integrations.inbound.prometheus.fingerprint import fingerprint
-from keel.integrations.signals import AlertSignal, Link, MalformedPayload, Severity, SignalStatus
 from tests.integrations.inbound.captured import fixtures, json_values, utc
 
 CAPTURED = fixtures("alertmanager")

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from keel.integrations.inbound.generic.mapping import DEFAULT_STATUS_MAP, FieldMapping, FieldPath
 from keel.integrations.inbound.generic.presets import PRESETS
+from keel.integrations.inbound.parsed import Severity, SignalStatus
 from keel.integrations.inbound.reading import MISSING
-from keel.integrations.signals import Severity, SignalStatus
 from keel.lib.errors import InvalidInput
 from tests.integrations.inbound.captured import json_values
 

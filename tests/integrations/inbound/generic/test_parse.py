@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from keel.integrations.inbound.generic.parse import FieldMapping, parse
 from keel.integrations.inbound.generic.presets import PRESETS
-from keel.integrations.signals import AlertSignal, Link, MalformedPayload, Severity, SignalStatus
+from keel.integrations.inbound.parsed import AlertSignal, Link, MalformedPayload, Severity, SignalStatus
 from keel.lib.errors import InvalidInput
 from tests.integrations.inbound.captured import fixtures, json_scalars, utc
 

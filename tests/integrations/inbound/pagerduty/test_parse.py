@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 
 from keel.integrations.inbound.pagerduty.parse import parse, parse_change, routing_key
-from keel.integrations.signals import AlertSignal, ChangeSignal, Link, MalformedPayload, Severity, SignalStatus
+from keel.integrations.inbound.parsed import AlertSignal, ChangeSignal, Link, MalformedPayload, Severity, SignalStatus
 from tests.integrations.inbound.captured import fixtures, json_values, utc
 
 CAPTURED = fixtures("pagerduty")

@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from keel.integrations.inbound.alertmanager.parse import parse as parse_alertmanager
+from keel.integrations.inbound.parsed import AlertSignal, Link, MalformedPayload, Severity, SignalStatus
 from keel.integrations.inbound.prometheus.fingerprint import fingerprint
 from keel.integrations.inbound.prometheus.parse import parse
-from keel.integrations.signals import AlertSignal, Link, MalformedPayload, Severity, SignalStatus
 from tests.integrations.inbound.captured import fixtures, json_values, utc
 
 CAPTURED = fixtures("prometheus")

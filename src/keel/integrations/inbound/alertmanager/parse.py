@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
+from keel.integrations.inbound.parsed import AlertSignal, MalformedPayload, SignalStatus
 from keel.integrations.inbound.prometheus.alert import (
     links_of,
     read_annotations,
@@ -32,7 +33,6 @@ from keel.integrations.inbound.reading import (
     optional_timestamp,
     received_utc,
 )
-from keel.integrations.signals import AlertSignal, MalformedPayload, SignalStatus
 
 VERSION: Final = "4"
 _STATUSES: Final = {"firing": SignalStatus.FIRING, "resolved": SignalStatus.RESOLVED}

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
 
+from keel.integrations.inbound.parsed import Severity, SignalStatus
 from keel.integrations.inbound.reading import MISSING, got
 from keel.integrations.inbound.severity import SEVERITY_WORDS, word_key
-from keel.integrations.signals import Severity, SignalStatus
 from keel.lib.errors import InvalidInput
 
 _STATUS_WORDS: Final[Mapping[SignalStatus, tuple[str, ...]]] = {

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from keel.integrations.inbound.generic.mapping import FieldMapping, FieldPath, Paths
+from keel.integrations.inbound.parsed import AlertSignal, Link, MalformedPayload, SignalStatus
 from keel.integrations.inbound.reading import (
     GO_ZERO_TIME,
     MISSING,
@@ -34,7 +35,6 @@ from keel.integrations.inbound.reading import (
     scalar_text,
 )
 from keel.integrations.inbound.severity import severity_from_word, word_key
-from keel.integrations.signals import AlertSignal, Link, MalformedPayload, SignalStatus
 
 __all__ = ["FieldMapping", "parse"]
 

@@ -23,6 +23,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
 
+from keel.integrations.inbound.parsed import AlertSignal, ChangeSignal, Link, MalformedPayload, Severity, SignalStatus
 from keel.integrations.inbound.reading import (
     TIMESTAMP_EXAMPLE,
     child,
@@ -32,7 +33,6 @@ from keel.integrations.inbound.reading import (
     received_utc,
     scalar_text,
 )
-from keel.integrations.signals import AlertSignal, ChangeSignal, Link, MalformedPayload, Severity, SignalStatus
 
 INVALID_EVENT: Final = "Event object is invalid"
 MAX_SUMMARY: Final = 1024

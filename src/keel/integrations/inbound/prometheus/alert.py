@@ -8,9 +8,9 @@ same way on both paths, so one alert looks the same whichever way it arrived.
 from collections.abc import Mapping
 from typing import Any, Final
 
+from keel.integrations.inbound.parsed import Link, Severity
 from keel.integrations.inbound.reading import MISSING, child, http_link, text_map
 from keel.integrations.inbound.severity import severity_from_word
-from keel.integrations.signals import Link, Severity
 
 # Annotations that, by Prometheus-community convention (kube-prometheus mixins and the like), hold URLs.
 LINK_ANNOTATIONS: Final = (("runbook_url", "Runbook"), ("dashboard_url", "Dashboard"))

@@ -15,6 +15,7 @@ stored raw request can be replayed once the sender is fixed.
 
 from datetime import datetime
 
+from keel.integrations.inbound.parsed import AlertSignal, MalformedPayload, SignalStatus
 from keel.integrations.inbound.prometheus.alert import (
     links_of,
     read_annotations,
@@ -31,7 +32,6 @@ from keel.integrations.inbound.reading import (
     optional_timestamp,
     received_utc,
 )
-from keel.integrations.signals import AlertSignal, MalformedPayload, SignalStatus
 
 
 def parse(payload: object, *, received_at: datetime) -> list[AlertSignal]:

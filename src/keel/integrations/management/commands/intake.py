@@ -11,9 +11,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from keel.integrations.actions.processing import process_pending, replay
 from keel.integrations.models import Source
-from keel.integrations.processing import process_pending, replay
-from keel.integrations.queries import get_source, known_payload_ids, payload_ids_since
+from keel.integrations.queries.sources import get_source, known_payload_ids, payload_ids_since
 from keel.lib.errors import KeelError
 
 

@@ -13,10 +13,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from keel.accounts.queries import team_by_reference
-from keel.integrations.actions import IssuedSecret, create_source, revoke_source, rotate_secret
+from keel.integrations.actions.sources import IssuedSecret, create_source, revoke_source, rotate_secret
 from keel.integrations.inbound.generic.presets import PRESETS
-from keel.integrations.models import Source
-from keel.integrations.queries import get_source, source_rows
+from keel.integrations.queries.sources import get_source, source_rows
 from keel.integrations.states import SourceKind
 from keel.lib.errors import KeelError
 
@@ -50,7 +49,7 @@ class Command(BaseCommand):
                 case "list":
                     self._list()
                 case "rotate":
-                    self._print_issued(rotate_secret(_active(options["name"]), actor=None), "Rotated the secret of")
+                    self._print_issued(rotate_secret(get_source(options["name"]), actor=None), "Rotated the secret of")
                 case _:
                     source = revoke_source(get_source(options["name"]), actor=None)
                     self.stdout.write(f"Revoked {source.name}: Keel refuses whatever it sends from now on.")
@@ -114,10 +113,3 @@ def _mapping(options: dict[str, Any]) -> dict[str, Any] | None:
     if not isinstance(mapping, dict):
         raise CommandError(f'{path} must hold a JSON object, such as {{"summary": "title"}}.')
     return mapping
-
-
-def _active(name: str) -> Source:
-    source = get_source(name)
-    if source.revoked_at is not None:
-        raise CommandError(f"{source.name} is revoked; a revoked source gets no new secret. Add a new source.")
-    return source

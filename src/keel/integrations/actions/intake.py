@@ -5,30 +5,31 @@ Every request that names a valid secret is stored, well-formed or not (a malform
 the database. Processing (processing.py) happens later, from the stored text, so a parser fix can
 be replayed over everything received. A request whose secret Keel does not know stores nothing.
 
-The hot path is one statement: the payload is inserted by a ``SELECT`` of its source by secret, so
-the lookup and the write are a single round trip (monitoring tools send hundreds a second).
+The hot path is one statement (``rows.insert_payload``): the payload is inserted by a ``SELECT`` of
+its source by secret, so the lookup and the write are a single round trip (monitoring tools send
+hundreds a second).
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, Final
 
 import orjson
-from django.db import connection
 
 from keel.accounts.models import hash_token
 from keel.integrations.inbound.alertmanager import parse as alertmanager
 from keel.integrations.inbound.generic import parse as generic
 from keel.integrations.inbound.generic.mapping import FieldMapping
 from keel.integrations.inbound.pagerduty import parse as pagerduty
+from keel.integrations.inbound.parsed import MalformedPayload, Signal
 from keel.integrations.inbound.prometheus import parse as prometheus
 from keel.integrations.models import Payload, Source
-from keel.integrations.signals import MalformedPayload, Signal
+from keel.integrations.rows import insert_payload, insert_payload_of
 from keel.integrations.states import Endpoint, PayloadStatus, SourceKind
 from keel.lib import clock
 from keel.lib.errors import Unauthenticated
-from keel.lib.sql import fetch
 
 _PARSERS: Final[Mapping[tuple[SourceKind, Endpoint], Callable[..., list[Any]]]] = {
     (SourceKind.ALERTMANAGER, Endpoint.ALERTS): alertmanager.parse,
@@ -72,8 +73,8 @@ def receive(
     if not secret:
         raise Unauthenticated(NO_SECRET)
     mapping = _mapping_of(secret) if kind == SourceKind.GENERIC else None
-    where = ("s.token_hash = %s AND s.kind = %s AND s.revoked_at IS NULL", [hash_token(secret), str(kind)])
-    return _take(_Request(where, kind, endpoint, text, document, problem, mapping, content_type, user_agent))
+    store = partial(insert_payload, token_hash=hash_token(secret), kind=str(kind))
+    return _take(_Request(store, kind, endpoint, text, document, problem, mapping, content_type, user_agent))
 
 
 def receive_for(source: Source, *, body: bytes, endpoint: Endpoint = Endpoint.ALERTS, user_agent: str = "") -> Received:
@@ -81,14 +82,14 @@ def receive_for(source: Source, *, body: bytes, endpoint: Endpoint = Endpoint.AL
     checks, storage and processing, for someone already allowed to manage the source."""
     text, document, problem = _decoded(body)
     mapping = FieldMapping.from_config(source.mapping) if source.kind == SourceKind.GENERIC else None
-    where = ("s.id = %s AND s.revoked_at IS NULL", [source.pk])
+    store = partial(insert_payload_of, source_id=source.pk)
     kind = SourceKind(source.kind)
-    return _take(_Request(where, kind, endpoint, text, document, problem, mapping, "application/json", user_agent))
+    return _take(_Request(store, kind, endpoint, text, document, problem, mapping, "application/json", user_agent))
 
 
 @dataclass(frozen=True)
 class _Request:
-    where: tuple[str, Sequence[object]]  # which source sent it, over alias s
+    store: Callable[[Mapping[str, Any]], int | None]  # stores it as the source that sent it, if active
     kind: SourceKind
     endpoint: Endpoint
     text: str
@@ -110,17 +111,20 @@ def _take(request: _Request) -> Received:
             )
         except MalformedPayload as refusal:
             problem = refusal
-    payload_id = _store(
-        request.where,
-        endpoint=request.endpoint,
-        received_at=received_at,
-        text=request.text,
-        status=PayloadStatus.PENDING if problem is None else PayloadStatus.REJECTED,
-        error="" if problem is None else problem.message,
-        signals=len(signals),
-        content_type=request.content_type,
-        user_agent=request.user_agent,
+    payload_id = request.store(
+        {
+            "endpoint": str(request.endpoint),
+            "received_at": received_at,
+            "body": request.text,
+            "content_type": request.content_type[:100],
+            "user_agent": request.user_agent[:200],
+            "status": str(PayloadStatus.PENDING if problem is None else PayloadStatus.REJECTED),
+            "error": "" if problem is None else problem.message,
+            "signals": len(signals),
+        }
     )
+    if payload_id is None:
+        raise Unauthenticated(UNKNOWN_SECRET)
     if problem is not None:
         raise problem
     return Received(payload_id=payload_id, signals=signals)
@@ -170,31 +174,3 @@ def _mapping_of(secret: str) -> FieldMapping:
     if found is None:
         raise Unauthenticated(UNKNOWN_SECRET)
     return FieldMapping.from_config(found.mapping)
-
-
-_INSERT: Final = (
-    f"INSERT INTO {Payload._meta.db_table} "
-    "(source_id, endpoint, received_at, body, content_type, user_agent, status, error, signals) "
-    f"SELECT s.id, %s, %s, %s, %s, %s, %s, %s, %s FROM {Source._meta.db_table} s "
-)
-
-
-def _store(
-    where: tuple[str, Sequence[object]],
-    *,
-    endpoint: Endpoint,
-    received_at: datetime,
-    text: str,
-    status: PayloadStatus,
-    error: str,
-    signals: int,
-    content_type: str,
-    user_agent: str,
-) -> int:
-    stored = Payload._meta.get_field("received_at").get_db_prep_save(received_at, connection)
-    condition, params = where
-    values = [str(endpoint), stored, text, content_type[:100], user_agent[:200], str(status), error, signals]
-    rows = fetch(f"{_INSERT} WHERE {condition} RETURNING id", [*values, *params])
-    if not rows:
-        raise Unauthenticated(UNKNOWN_SECRET)
-    return int(rows[0][0])

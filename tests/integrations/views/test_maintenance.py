@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from keel.accounts.models import User
-from keel.integrations.actions import IssuedSecret, create_maintenance_window
+from keel.integrations.actions.processing import process_pending
+from keel.integrations.actions.sources import IssuedSecret
+from keel.integrations.actions.windows import create_maintenance_window
 from keel.integrations.models import MaintenanceWindow
-from keel.integrations.processing import process_pending
 from keel.lib.clock import frozen_at
 from tests.conftest import Graph
 from tests.integrations.conftest import Sender, captured, signed_in

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from keel.integrations.actions import IssuedSecret, create_source
+from keel.integrations.actions.intake import read
+from keel.integrations.actions.sources import IssuedSecret, create_source
 from keel.integrations.inbound.generic.mapping import FieldMapping
 from keel.integrations.inbound.generic.presets import PRESETS
+from keel.integrations.inbound.parsed import AlertSignal, Link, Severity, SignalStatus
 from keel.integrations.inbound.prometheus.fingerprint import fingerprint
-from keel.integrations.intake import read
-from keel.integrations.samples import test_event as sample_of
-from keel.integrations.signals import AlertSignal, Link, Severity, SignalStatus
+from keel.integrations.inbound.samples import test_event as sample_of
 from keel.integrations.states import Endpoint, SourceKind
 
 NOW = datetime(2026, 11, 27, 14, 0, 5, 250000, tzinfo=UTC)

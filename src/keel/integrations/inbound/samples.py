@@ -15,9 +15,9 @@ from typing import Any, Final
 from django.conf import settings
 
 from keel.integrations.inbound.generic.mapping import FieldMapping, FieldPath, Paths
+from keel.integrations.inbound.parsed import Severity, SignalStatus
 from keel.integrations.inbound.prometheus.fingerprint import fingerprint
 from keel.integrations.models import Source
-from keel.integrations.signals import Severity, SignalStatus
 from keel.integrations.states import SourceKind
 
 ALERTNAME: Final = "KeelTestEvent"

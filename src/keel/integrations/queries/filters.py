@@ -1,14 +1,17 @@
 """Alert-list filters as people and API clients write them (``status=firing,acknowledged``,
-``incident=INC0000042``), read into ``queries.AlertFilters``. Refusals name the filter and what to
-write; the console's form and the API's query share them."""
+``incident=INC0000042``), read into ``queries.alerts.AlertFilters``. Refusals name the filter and
+what to write; the console's form and the API's query share them (the API's query parameters are
+these words)."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Final
 
+from pydantic import BaseModel, ConfigDict
+
 from keel.incidents.models import pk_from_number
-from keel.integrations.queries import AlertFilters, source_by_reference
-from keel.integrations.signals import Severity
+from keel.integrations.inbound.parsed import Severity
+from keel.integrations.queries.alerts import AlertFilters
+from keel.integrations.queries.sources import source_by_reference
 from keel.integrations.states import ACTIVE, AlertStatus
 from keel.lib.errors import InvalidInput
 
@@ -19,9 +22,10 @@ SEVERITY_WORDS: Final = tuple(level.value for level in Severity)
 YES_NO: Final = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 
-@dataclass(frozen=True)
-class FilterWords:
+class FilterWords(BaseModel):
     """The filters as text, each None or empty when not given."""
+
+    model_config = ConfigDict(frozen=True)
 
     status: str | None = None
     severity: str | None = None

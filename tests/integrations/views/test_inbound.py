@@ -3,7 +3,7 @@ answered the way each sender expects."""
 
 import json
 
-from keel.integrations.actions import revoke_source, rotate_secret
+from keel.integrations.actions.sources import revoke_source, rotate_secret
 from keel.integrations.models import Alert, Payload
 from keel.integrations.states import PayloadStatus
 from keel.lib.clock import frozen_at

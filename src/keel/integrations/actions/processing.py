@@ -20,15 +20,15 @@ from typing import Final
 
 from django.db import transaction
 
-from keel.integrations.alerts import apply_signals, naming_lost, write_changes
-from keel.integrations.decisions import Decided, plan_decisions
-from keel.integrations.intake import read_stored
+from keel.integrations.actions.alerts import apply_signals, naming_lost, write_changes
+from keel.integrations.actions.decisions import Decided, plan_decisions
+from keel.integrations.actions.intake import read_stored
+from keel.integrations.inbound.parsed import AlertSignal, ChangeSignal, MalformedPayload
 from keel.integrations.models import ChangeEvent, Payload
-from keel.integrations.signals import AlertSignal, ChangeSignal, MalformedPayload
+from keel.integrations.rows import update_payloads
 from keel.integrations.states import PayloadStatus
 from keel.lib import clock
 from keel.lib.database import postgres
-from keel.lib.sql import bulk_update
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,8 @@ BATCH_SIGNALS: Final = 2000
 # this long (the first worker is busy with a slow batch, or down).
 HELP_AFTER_S: Final = 5.0
 HELP_SPAN: Final = timedelta(seconds=HELP_AFTER_S)
+# What processing changes on a payload.
+PROCESSED: Final = ("status", "error", "signals", "processed_at")
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def process_pending(*, batch: int = BATCH, backlog_only: bool = False) -> Proces
             if payload.status == PayloadStatus.PENDING:
                 payload.status = PayloadStatus.PROCESSED
             payload.processed_at = now
-        bulk_update(Payload, payloads, ["status", "error", "signals", "processed_at"])
+        update_payloads(payloads, PROCESSED)
     return Processed(len(payloads), written, len(decided.opened))
 
 

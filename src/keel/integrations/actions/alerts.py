@@ -1,4 +1,5 @@
-"""Applying signals to alerts: deduplication, status changes, flapping, CI mapping. In batches.
+"""Applying signals to alerts (deduplication, status changes, flapping, CI mapping) in batches,
+and a person acknowledging an alert.
 
 ``apply_signals`` takes the signals of many payloads (in the order received) and applies them in
 memory: the stored alerts of their identities are locked and loaded, new identities start as
@@ -6,21 +7,27 @@ alerts not yet inserted, and each signal changes its alert in Python. ``write_ch
 writes the batch in a handful of statements whatever its size: the new alerts inserted whole, the
 others updated, their events inserted. In between, the caller decides about incidents
 (processing.py), so a new alert is written once, with its incident. A payload already applied to
-an alert (by its id) changes nothing, so replaying any stored payload creates nothing new.
+an alert (by its id) changes nothing, so replaying any stored payload creates nothing new. The
+statements are ``integrations/rows.py``'s.
 """
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final, cast
+from typing import Any, Final
 
-from django.db.models import Field
+from django.db import transaction
 
-from keel.integrations.decisions import DECIDED, EVENT_COLUMNS, Event, event_rows
+from keel.accounts.models import User
+from keel.audit.actions import record_changes
+from keel.integrations.actions.decisions import DECIDED, Event, event_rows
+from keel.integrations.events import AlertAcknowledged
+from keel.integrations.inbound.parsed import AlertSignal, SignalStatus
 from keel.integrations.inbound.prometheus.fingerprint import fingerprint
-from keel.integrations.mapping import Placement, place
 from keel.integrations.models import Alert, AlertEvent, Payload, Source
-from keel.integrations.signals import AlertSignal, SignalStatus
+from keel.integrations.permissions import can_acknowledge_alert
+from keel.integrations.queries.placement import Placement, place
+from keel.integrations.rows import insert_alert_events, insert_new_alerts, lock_alerts, new_alert, update_alerts
 from keel.integrations.states import (
     ACTIVE,
     ENDED,
@@ -29,27 +36,19 @@ from keel.integrations.states import (
     AlertEventKind,
     AlertStatus,
 )
-from keel.lib.database import postgres
-from keel.lib.sql import (
-    bulk_update,
-    columns_of,
-    columns_of_fields,
-    fetch,
-    in_values,
-    insert_rows,
-    instance_from_row,
-    loaded,
-    pairs_of,
-    row_of,
-)
+from keel.lib import clock
+from keel.lib.errors import Conflict, NotAllowed
+from keel.lib.events import publish
 
+SUBJECT: Final = "alert"
 _STATUS_OF: Final = {
     SignalStatus.FIRING: AlertStatus.FIRING,
     SignalStatus.ACKNOWLEDGED: AlertStatus.ACKNOWLEDGED,
     SignalStatus.RESOLVED: AlertStatus.RESOLVED,
 }
-# What a signal may change on an alert (status-only signals change the status alone).
-WRITTEN: Final = (
+# What a signal may change on an alert (status-only signals change the status alone); with what a
+# decision changes, what is written of an alert already stored. Never its key (source, identity).
+SIGNALLED: Final = (
     "status",
     "severity",
     "summary",
@@ -68,8 +67,8 @@ WRITTEN: Final = (
     "ci",
     "service",
     "last_payload_id",
-    *DECIDED,
 )
+WRITTEN: Final = (*SIGNALLED, *DECIDED)
 
 
 @dataclass
@@ -106,7 +105,7 @@ def apply_signals(batch: Sequence[tuple[Payload, Sequence[AlertSignal]]]) -> Cha
     changes = Changes()
     if not keyed:
         return changes
-    alerts = _locked({key for _, _, key in keyed})
+    alerts = {(alert.source_id, alert.identity): alert for alert in lock_alerts({key for _, _, key in keyed})}
     # Status-only signals (an acknowledge, a resolve) never create an alert.
     for payload, signal, key in keyed:
         if signal.severity is not None and key not in alerts:
@@ -135,8 +134,8 @@ def write_changes(changes: Changes, decisions: Sequence[Event] = ()) -> set[tupl
     identities a concurrent processor inserted first, whose signals must be applied again."""
     lost = _insert_fresh(changes.fresh)
     new = {id(alert) for alert in changes.fresh.values()}
-    bulk_update(Alert, [alert for alert in changes.touched if id(alert) not in new], WRITTEN)
-    insert_rows(AlertEvent._meta.db_table, EVENT_COLUMNS, event_rows([*changes.events, *decisions]))
+    update_alerts([alert for alert in changes.touched if id(alert) not in new], WRITTEN)
+    insert_alert_events(event_rows([*changes.events, *decisions]))
     return lost
 
 
@@ -151,31 +150,21 @@ def naming_lost(
 
 
 def _new_alert(key: tuple[int, str], payload: Payload) -> Alert:
-    """A new alert in memory, not yet inserted (no model constructor: a storm makes thousands)."""
+    """A new alert in memory, not yet inserted; no occurrence yet (``_apply`` counts the first)."""
     source_id, identity = key
     at = payload.received_at
-    values = {
-        **_BLANK,
-        "source_id": source_id,
-        "identity": identity,
-        "first_seen_at": at,
-        "last_seen_at": at,
-        "status_changed_at": at,
-        # Containers of its own (_BLANK's defaults were made once, for every alert).
-        "labels": {},
-        "annotations": {},
-        "links": [],
-        "details": {},
-        "recent_changes": [],
-    }
-    alert = loaded(Alert, list(values), list(values.values()), db=None)
+    alert = new_alert(
+        {
+            "source_id": source_id,
+            "identity": identity,
+            "first_seen_at": at,
+            "last_seen_at": at,
+            "status_changed_at": at,
+            "occurrences": 0,
+        }
+    )
     Alert.source.field.set_cached_value(alert, payload.source)  # an incident's description names it
     return alert
-
-
-_BLANK: Final[dict[str, Any]] = {
-    field.attname: field.get_default() for field in Alert._meta.concrete_fields if field.attname != "id"
-} | {"id": None, "occurrences": 0}
 
 
 def _insert_fresh(fresh: Mapping[tuple[int, str], Alert]) -> set[tuple[int, str]]:
@@ -183,15 +172,7 @@ def _insert_fresh(fresh: Mapping[tuple[int, str], Alert]) -> set[tuple[int, str]
 
     In key order: two processors inserting overlapping identities then wait for each other
     instead of deadlocking (seen on PostgreSQL)."""
-    ordered = [fresh[key] for key in sorted(fresh)]
-    inserted = insert_rows(
-        Alert._meta.db_table,
-        _INSERTED_COLUMNS,
-        [row_of(alert, _INSERTED_FIELDS) for alert in ordered],
-        ignore_conflicts=True,
-        returning="id, source_id, identity",
-    )
-    ids = {(source_id, identity): pk for pk, source_id, identity in inserted}
+    ids = insert_new_alerts([fresh[key] for key in sorted(fresh)])
     for key, alert in fresh.items():
         alert.pk = ids.get(key)
     return set(fresh) - set(ids)
@@ -210,33 +191,6 @@ def _placements(keyed: Keyed, alerts: Mapping[tuple[int, str], Alert]) -> dict[f
         and (alerts[key].occurrences == 0 or dict(signal.labels) != alerts[key].labels)
     }
     return dict(zip(label_sets, place(list(label_sets.values())), strict=True))
-
-
-_INSERTED_FIELDS: Final = pairs_of(
-    [cast(Field[Any, Any], Alert._meta.get_field(name)) for name in ("source", "identity", *WRITTEN)]
-)
-_INSERTED_COLUMNS: Final = columns_of_fields(Alert, ["source", "identity", *WRITTEN])
-
-
-def _locked(keys: set[tuple[int, str]]) -> dict[tuple[int, str], Alert]:
-    """The stored alerts of these identities, locked in id order (one lock order: no deadlocks)."""
-    by_source: dict[int, list[str]] = {}
-    for source_id, identity in keys:
-        by_source.setdefault(source_id, []).append(identity)
-    conditions, params = [], []
-    for source_id, identities in by_source.items():
-        # Identities as one array parameter: 2,000 placeholders cost psycopg more than the query.
-        condition, values = in_values("a.identity", identities)
-        conditions.append(f"(a.source_id = %s AND {condition})")
-        params += [source_id, *values]
-    rows = fetch(
-        f"SELECT {columns_of(Alert, 'a')} FROM {Alert._meta.db_table} a WHERE {' OR '.join(conditions)} "
-        # SQLite has no row locks: its IMMEDIATE transactions let one writer in at a time.
-        f"ORDER BY a.id{' FOR UPDATE OF a' if postgres() else ''}",
-        params,
-    )
-    alerts = [instance_from_row(Alert, row) for row in rows]
-    return {(alert.source_id, alert.identity): alert for alert in alerts}
 
 
 Change = tuple[str, str]
@@ -322,3 +276,23 @@ def _flip(alert: Alert, at: datetime, kind: str) -> list[Change]:
 
 def _jsonable(details: Mapping[str, object]) -> dict[str, Any]:
     return {str(key): value for key, value in details.items()}
+
+
+def acknowledge_alert(alert: Alert, *, actor: User) -> Alert:
+    """Someone is on it: the alert stops counting as unattended. Acknowledging twice is a no-op."""
+    if not can_acknowledge_alert(actor):
+        raise NotAllowed("Only IT staff acknowledge alerts.")
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().get(pk=alert.pk)
+        if alert.status == AlertStatus.ACKNOWLEDGED:
+            return alert
+        if alert.status not in ACTIVE:
+            raise Conflict(f"The alert is {alert.get_status_display().lower()}; there is nothing to acknowledge.")
+        was, now = alert.status, clock.now()
+        alert.status = AlertStatus.ACKNOWLEDGED
+        alert.save(update_fields=["status"])
+        AlertEvent.objects.create(alert=alert, at=now, kind=AlertEventKind.ACKNOWLEDGED, note=f"by {actor}")
+        acknowledged = [("status", was, alert.status)]
+        record_changes(subject_type=SUBJECT, subject_id=alert.pk, actor=actor, changes=acknowledged, at=now)
+        publish(AlertAcknowledged(alert_id=alert.pk, actor_id=actor.pk))
+    return alert

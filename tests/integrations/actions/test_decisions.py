@@ -10,11 +10,13 @@ from keel.cmdb.models import Service
 from keel.incidents.actions.lifecycle import transition_incident
 from keel.incidents.models import Incident
 from keel.incidents.states import Channel, IncidentState, Level, ResolutionCode
-from keel.integrations.actions import create_maintenance_window
+from keel.integrations.actions import decisions
+from keel.integrations.actions.processing import process_pending
+from keel.integrations.actions.sweep import sweep_alerts
+from keel.integrations.actions.windows import create_maintenance_window
+from keel.integrations.events import IncidentOpenedFromAlerts
 from keel.integrations.models import Alert, AlertEvent, CorrelationRule, Payload
-from keel.integrations.processing import process_pending
 from keel.integrations.states import OnAllResolved, OnRefire, PayloadStatus
-from keel.integrations.sweep import sweep_alerts
 from keel.lib.clock import frozen_at
 from tests.integrations.conftest import captured
 
@@ -88,6 +90,27 @@ def test_a_storm_from_one_failing_dependency_is_one_incident(post, build_graph):
     assert incident.title == "HighLatency on web-000:9100 (+99 more alerts)"
     assert notes(incident).count("100 alerts joined, e.g. HighLatency on web-100:9100") == 1
     assert len(notes(incident)) < 10
+
+
+def test_an_incident_opened_from_alerts_is_published_once_with_its_alerts(
+    post, build_graph, published, django_capture_on_commit_callbacks
+):
+    cis = build_graph(["shop depends_on db1", "shop depends_on db2"])
+    Service.objects.create(name="Online shop", ci=cis["shop"], users=5000, criticality=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(post, alert("DiskFull", instance="db1:9100"), alert("DiskFull", instance="db2:9100"))
+        deliver(post, alert("DiskFull", instance="db1:9100"), alert("CPUHot", instance="db2:9100"))
+
+    (incident,) = Incident.objects.all()
+    rule = CorrelationRule.objects.get(position=100)  # critical and error alerts open an incident at once
+    alerts = tuple(Alert.objects.filter(incident=incident).order_by("id").values_list("pk", flat=True))
+    assert len(alerts) == 3
+    assert published == [
+        IncidentOpenedFromAlerts(
+            incident_id=incident.pk, rule_id=rule.pk, key=f"service:{incident.service_id}", alert_ids=alerts[:2]
+        )
+    ]
 
 
 def test_alerts_of_different_services_open_different_incidents(post, build_graph):
@@ -268,8 +291,6 @@ def test_a_flapping_alert_does_not_resolve_its_incident_by_itself(post):
 
 
 def test_a_decision_that_fails_keeps_the_alerts_and_the_sweep_decides_later(post, monkeypatch, caplog):
-    from keel.integrations import decisions
-
     def broken(*args: Any, **kwargs: Any) -> Incident:
         raise RuntimeError("the incident could not be opened")
 

@@ -9,13 +9,15 @@ from typing import Final
 from django.db import transaction
 from django.db.models import Q
 
-from keel.integrations.decisions import Decided, decide
+from keel.integrations.actions.decisions import Decided, decide
 from keel.integrations.models import Alert, AlertEvent, Source
+from keel.integrations.rows import update_alerts
 from keel.integrations.states import ACTIVE, FLAP_WINDOW_S, AlertEventKind, AlertStatus
 from keel.lib import clock
-from keel.lib.sql import bulk_update
 
 BATCH: Final = 1000
+# What expiring an alert or calming its flapping changes.
+SWEPT: Final = ("status", "status_changed_at", "is_flapping", "recent_changes", "needs_decision")
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,6 @@ def sweep_alerts() -> Swept:
             alert.recent_changes = []
             alert.needs_decision = alert.needs_decision or alert.incident_id is not None
             events.append(AlertEvent(alert=alert, at=now, kind=AlertEventKind.STEADY))
-        written = ["status", "status_changed_at", "is_flapping", "recent_changes", "needs_decision"]
-        bulk_update(Alert, [*expiring, *calming], written)
+        update_alerts([*expiring, *calming], SWEPT)
         AlertEvent.objects.bulk_create(events)
     return Swept(expired=len(expiring), steadied=len(calming), decided=decide())

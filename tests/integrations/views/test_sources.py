@@ -10,10 +10,10 @@ import pytest
 
 from keel.accounts.models import Team, User
 from keel.incidents.models import Incident
-from keel.integrations.actions import IssuedSecret, create_source
+from keel.integrations.actions.processing import process_pending
+from keel.integrations.actions.sources import IssuedSecret, create_source
 from keel.integrations.inbound.generic.presets import PRESETS
 from keel.integrations.models import Alert, Payload, Source
-from keel.integrations.processing import process_pending
 from keel.integrations.states import AlertStatus, PayloadStatus
 from tests.integrations.conftest import Sender, captured, signed_in
 

@@ -39,12 +39,13 @@ from keel.integrations.correlation import (
     ready_to_open,
     rule_for,
 )
-from keel.integrations.models import Alert, AlertEvent, Correlation, CorrelationRule, MaintenanceWindow
-from keel.integrations.signals import Severity
+from keel.integrations.events import IncidentOpenedFromAlerts
+from keel.integrations.inbound.parsed import Severity
+from keel.integrations.models import Alert, Correlation, CorrelationRule, MaintenanceWindow
+from keel.integrations.rows import insert_alert_events, update_alerts, waiting_alerts
 from keel.integrations.states import ACTIVE, SEVERITY_RANK, URGENCY_OF, AlertEventKind, OnAllResolved, OnRefire
 from keel.lib import clock
-from keel.lib.database import postgres
-from keel.lib.sql import bulk_update, columns_of_fields, fetch, insert_rows, instance_from_row
+from keel.lib.events import publish
 
 MONITORING_USERNAME: Final = "monitoring"
 # An incident's description lists at most this many of the alerts that opened it.
@@ -77,12 +78,12 @@ def decide(*, limit: int = 2000) -> Decided:
     """Decide about the stored alerts that wait: what the sweep runs (new signals are decided as
     they are applied, processing.py)."""
     with transaction.atomic():
-        alerts = _waiting(limit)
+        alerts = waiting_alerts(limit)
         if not alerts:
             return Decided()
         decision = plan_decisions(alerts, now=clock.now())
-        bulk_update(Alert, alerts, DECIDED)
-        insert_rows(AlertEvent._meta.db_table, EVENT_COLUMNS, event_rows(decision.events))
+        update_alerts(alerts, DECIDED)
+        insert_alert_events(event_rows(decision.events))
         return decision.finish()
 
 
@@ -92,12 +93,17 @@ class Decision:
 
     decided: Decided = field(default_factory=Decided)
     events: list[Event] = field(default_factory=list)
+    opened: list[tuple[Incident, int, str, list[Alert]]] = field(default_factory=list)  # incident, rule id, key
     joined: list[tuple[Incident, list[Alert]]] = field(default_factory=list)
     refired: list[tuple[Incident, list[Alert]]] = field(default_factory=list)
     ended: list[tuple[Incident, list[Alert]]] = field(default_factory=list)
 
     def finish(self) -> Decided:
-        """The timeline notes about the alerts, and the incidents they may have cleared."""
+        """The timeline notes about the alerts, the incidents they may have cleared, and the facts
+        published about the incidents they opened."""
+        for incident, rule_id, key, members in self.opened:
+            ids = tuple(alert.pk for alert in members if alert.pk is not None)  # a concurrent worker's are not
+            publish(IncidentOpenedFromAlerts(incident_id=incident.pk, rule_id=rule_id, key=key, alert_ids=ids))
         for incident, members in self.joined:
             stored = [alert for alert in members if alert.pk is not None]  # a concurrent worker's are not
             if stored:
@@ -136,9 +142,9 @@ def plan_decisions(alerts: Sequence[Alert], *, now: datetime) -> Decision:
 
 
 def event_rows(events: Sequence[Event]) -> list[dict[str, object]]:
-    """``EVENT_COLUMNS`` rows of the events of alerts that are stored (a concurrent worker may have
-    inserted a new alert first: its events are written with its row, not here)."""
-    return [{**_NO_EVENT, **event, "alert_id": alert.pk} for alert, event in events if alert.pk is not None]
+    """The rows for ``rows.insert_alert_events`` of the events of alerts that are stored (a concurrent
+    worker may have inserted a new alert first: its events are written with its row, not here)."""
+    return [{**event, "alert_id": alert.pk} for alert, event in events if alert.pk is not None]
 
 
 @dataclass
@@ -219,51 +225,15 @@ def _event(alert: Alert, kind: str, at: datetime, *, note: str = "", incident: I
     return alert, {"at": at, "kind": kind, "note": note[:300], "incident_id": incident.pk if incident else None}
 
 
-def _waiting(limit: int) -> list[Alert]:
-    """The waiting alerts, locked, skipping those another decider holds.
-
-    By hand, and loaded without the model's constructor: after a storm thousands wait, and the
-    queryset's compiling and instance building cost more than the database's work."""
-    lock = " FOR UPDATE OF a SKIP LOCKED" if postgres() else ""
-    rows = fetch(
-        f"SELECT {', '.join(f'a.{column}' for column in _READ_COLUMNS)} FROM {Alert._meta.db_table} a "
-        f"WHERE a.needs_decision ORDER BY a.id LIMIT %s{lock}",
-        [limit],
-    )
-    return [instance_from_row(Alert, row, _READ_ATTNAMES) for row in rows]
-
-
-# What deciding reads of an alert (not its annotations, links or details: a storm is many rows).
-_READ: Final = (
-    "id",
-    "source_id",
-    "status",
-    "severity",
-    "summary",
-    "labels",
-    "occurrences",
-    "status_changed_at",
-    "is_flapping",
-    "ci_id",
-    "service_id",
-    "incident_id",
-    "suppressed_by_id",
-    "needs_decision",
-)
-_READ_FIELDS: Final = [field for field in Alert._meta.concrete_fields if field.attname in _READ]
-_READ_ATTNAMES: Final = [field.attname for field in _READ_FIELDS]
-_READ_COLUMNS: Final = [field.column for field in _READ_FIELDS]
-EVENT_COLUMNS: Final = columns_of_fields(AlertEvent, ["alert", "at", "kind", "payload_id", "note", "incident_id"])
-_NO_EVENT: Final[dict[str, object]] = {"payload_id": None, "note": "", "incident_id": None}
-
-
 def _join_group(rule_id: int, key: str, members: list[Alert], *, now: datetime, decision: Decision) -> None:
     rule = CorrelationRule.objects.select_related("assignment_group").get(pk=rule_id)
     current = Correlation.objects.filter(rule_id=rule_id, key=key, is_current=True).select_related("incident").first()
     incident = _usable(current, rule, members, now=now) if current is not None else None
     if incident is None:
-        incident = _open_for_group(rule, key, members, previous=current, now=now)
+        incident, ours = _open_for_group(rule, key, members, previous=current, now=now)
         decision.decided.opened.append(incident.pk)
+        if ours:
+            decision.opened.append((incident, rule_id, key, members))
         kind = AlertEventKind.OPENED_INCIDENT
     else:
         decision.decided.joined += len(members)
@@ -290,8 +260,9 @@ def _usable(current: Correlation, rule: CorrelationRule, members: Sequence[Alert
 
 def _open_for_group(
     rule: CorrelationRule, key: str, members: Sequence[Alert], *, previous: Correlation | None, now: datetime
-) -> Incident:
-    """Open the group's incident; if another worker opened one for this group first, join theirs."""
+) -> tuple[Incident, bool]:
+    """Open the group's incident (True); if another worker opened one for this group first, join
+    theirs (False)."""
     first = members[0]
     worst = min((alert.severity for alert in members), key=lambda severity: SEVERITY_RANK[severity])
     ci = _shared_ci(members)
@@ -316,8 +287,8 @@ def _open_for_group(
             Correlation.objects.create(rule=rule, key=key, incident=incident, opened_at=now)
     except IntegrityError:
         winner = Correlation.objects.select_related("incident").get(rule=rule, key=key, is_current=True)
-        return winner.incident
-    return incident
+        return winner.incident, False
+    return incident, True
 
 
 def _shared_ci(members: Sequence[Alert]) -> ConfigurationItem | None:

@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 from keel.cmdb.actions import create_ci, update_ci
 from keel.cmdb.models import Service
+from keel.integrations.actions.processing import BATCH_SIGNALS, process_pending, replay
+from keel.integrations.actions.sweep import sweep_alerts
 from keel.integrations.models import Alert, AlertEvent, ChangeEvent, Payload
-from keel.integrations.processing import BATCH_SIGNALS, process_pending, replay
 from keel.integrations.states import AlertStatus, PayloadStatus
-from keel.integrations.sweep import sweep_alerts
 from keel.lib.clock import frozen_at
 from tests.integrations.conftest import captured, received_at
 

@@ -1,0 +1,99 @@
+"""Reads of alerts, starting from the user who asks: alerts are for IT staff, so
+``alerts_visible_to`` gives a requester none, and ``alert_for`` answers them NotFound as it does for
+an id that does not exist."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from django.db.models import QuerySet, prefetch_related_objects
+
+from keel.accounts.models import User
+from keel.incidents.listing import Page
+from keel.integrations.models import Alert, AlertEvent
+from keel.integrations.permissions import can_see_alerts
+from keel.lib.errors import NotFound
+
+# Like the incident lists: count at most this far past the page's start, then say "1,000+".
+COUNT_CAP: Final = 1_000
+
+
+@dataclass(frozen=True)
+class AlertFilters:
+    """What an alert list is narrowed to; empty means any."""
+
+    statuses: Sequence[str] = ()
+    severities: Sequence[str] = ()
+    source_ids: Sequence[int] = ()
+    text: str = ""
+    incident_id: int | None = None
+    flapping: bool | None = None
+    suppressed: bool | None = None
+
+
+def alerts_visible_to(user: User) -> QuerySet[Alert]:
+    """Every alert for IT staff; none for anyone else."""
+    return Alert.objects.all() if can_see_alerts(user) else Alert.objects.none()
+
+
+def _filtered(user: User, filters: AlertFilters) -> QuerySet[Alert]:
+    alerts = alerts_visible_to(user)
+    if filters.statuses:
+        alerts = alerts.filter(status__in=list(filters.statuses))
+    if filters.severities:
+        alerts = alerts.filter(severity__in=list(filters.severities))
+    if filters.source_ids:
+        alerts = alerts.filter(source_id__in=list(filters.source_ids))
+    if filters.text:
+        alerts = alerts.filter(summary__icontains=filters.text)
+    if filters.incident_id is not None:
+        alerts = alerts.filter(incident_id=filters.incident_id)
+    if filters.flapping is not None:
+        alerts = alerts.filter(is_flapping=filters.flapping)
+    if filters.suppressed is not None:
+        alerts = alerts.filter(suppressed_by__isnull=not filters.suppressed)
+    return alerts
+
+
+def alert_page(user: User, filters: AlertFilters, *, offset: int, limit: int) -> Page[Alert]:
+    """One page of the alerts this user may see, newest first (by id: the order they first arrived,
+    which the indexes give without a sort), counted up to COUNT_CAP
+    past its start. The rows come with their source, CI and service (three small reads, no joins
+    on the alert table)."""
+    matching = _filtered(user, filters)
+    rows = list(matching.order_by("-id").select_related("source")[offset : offset + limit])
+    attach_places(rows)
+    ceiling = offset + COUNT_CAP
+    count = matching.order_by()[: ceiling + 1].count()
+    return Page(items=rows, count=min(count, ceiling), count_is_capped=count > ceiling, offset=offset, limit=limit)
+
+
+def attach_places(alerts: Sequence[Alert]) -> None:
+    """Load the CIs and services the alerts are placed on, one query each."""
+    prefetch_related_objects(list(alerts), "ci", "service")
+
+
+def alert_for(user: User, alert_id: int | str) -> Alert:
+    """The alert with this id if the user may see it; NotFound otherwise (we never say which)."""
+    text = str(alert_id)
+    alert = (
+        alerts_visible_to(user).select_related("source").filter(pk=int(text)).first()
+        if text.isascii() and text.isdigit()
+        else None
+    )
+    if alert is None:
+        raise NotFound(f"No alert {text!r} that you can see; check the id (the number in /alerts/<id>/).")
+    attach_places([alert])
+    return alert
+
+
+def alert_history(alert: Alert) -> list[AlertEvent]:
+    """What happened to the alert, oldest first."""
+    return list(AlertEvent.objects.filter(alert=alert).order_by("at", "id"))
+
+
+def alerts_of_incident(incident_id: int, *, limit: int = 20) -> list[Alert]:
+    """The incident's alerts, newest first, at most ``limit`` (a storm's incident has thousands)."""
+    rows = list(Alert.objects.filter(incident_id=incident_id).select_related("source").order_by("-id")[:limit])
+    attach_places(rows)
+    return rows
