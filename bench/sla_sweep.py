@@ -78,7 +78,7 @@ def seed(count: int, at: datetime, rng: random.Random) -> None:
     from keel.accounts.actions import create_user
     from keel.accounts.roles import Role
     from keel.incidents.models import Incident
-    from keel.sla import clock
+    from keel.sla import business_time as clock
     from keel.sla.actions import create_calendar, create_policy
     from keel.sla.calendars import spec_of_version
     from keel.sla.models import CalendarVersion, Clock, ClockEvent
@@ -215,7 +215,7 @@ def clock_maths() -> None:
 
     import holidays
 
-    from keel.sla.clock import CalendarSpec, Window, to_instant
+    from keel.sla.business_time import CalendarSpec, Window, to_instant
     from keel.sla.replay import Event, Kind, replay
 
     london = ZoneInfo("Europe/London")

@@ -18,7 +18,7 @@ from keel.incidents.models import Category
 from keel.incidents.states import TRANSITIONS, HoldReason, IncidentState, Level, ResolutionCode
 from keel.lib.clock import frozen_at
 from keel.sla.actions import create_calendar, create_policy, update_policy
-from keel.sla.clock import datetime_of
+from keel.sla.business_time import datetime_of
 from keel.sla.clock_rows import read_clock
 from keel.sla.models import Clock, ClockEvent
 from keel.sla.queries import incident_sla_panel

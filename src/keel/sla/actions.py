@@ -12,6 +12,7 @@ from keel.accounts.models import User
 from keel.cmdb.models import Service
 from keel.lib import clock as wall_clock
 from keel.lib.errors import Conflict, InvalidInput, NotAllowed
+from keel.sla.business_time import CalendarError
 from keel.sla.calendars import (
     HOLIDAY_HORIZON,
     build_spec,
@@ -25,7 +26,6 @@ from keel.sla.calendars import (
     spec_json,
     windows_json,
 )
-from keel.sla.clock import CalendarError
 from keel.sla.clocks import recalibrate
 from keel.sla.models import Calendar, CalendarVersion, Clock, OnReopen, Policy
 from keel.sla.permissions import can_manage_sla

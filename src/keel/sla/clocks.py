@@ -12,8 +12,8 @@ from datetime import datetime
 
 from keel.lib import clock as wall_clock
 from keel.lib.sql import columns_of, fetch, insert_instances, instance_from_row
-from keel.sla import clock
-from keel.sla.clock import duration_words
+from keel.sla import business_time
+from keel.sla.business_time import duration_words
 from keel.sla.clock_rows import (
     append,
     cached_values,
@@ -252,7 +252,7 @@ def _since(row: Clock, at: datetime) -> str:
     kinds = {event.kind for event in events_of(row)}
     skipped = [word for kind, word in ((Kind.PAUSED, "on hold"), (Kind.STOPPED, "resolved")) if kind in kinds]
     without = f", not counting its time {' or '.join(skipped)}" if skipped else ""
-    return f", counted from {when_words(clock.instant_of(row.started_at))}{without}"
+    return f", counted from {when_words(business_time.instant_of(row.started_at))}{without}"
 
 
 def _sync_one(

@@ -15,9 +15,9 @@ from keel.lib.api import iso_utc
 from keel.lib.errors import InvalidInput
 from keel.lib.references import by_reference
 from keel.lib.sql import api_time, epoch_seconds, fetch, in_literals, in_values
-from keel.sla import clock
+from keel.sla import business_time
+from keel.sla.business_time import duration_words
 from keel.sla.calendars import spec_of_version, specs_of_versions
-from keel.sla.clock import duration_words
 from keel.sla.clock_rows import read_clock
 from keel.sla.models import Calendar, Clock, ClockEvent, ClockName, Policy
 from keel.sla.replay import Kind, State
@@ -67,7 +67,7 @@ def clock_entries(rows: Sequence[Sequence[Any]], *, now: datetime | None = None)
     now = now or wall_clock.now()
     clocks = [(row[0], row[1:]) for row in sorted(rows, key=itemgetter(0, 1))]
     _load_calendars([values for _, values in clocks])
-    now_instant, now_text = clock.instant_of(now), iso_utc(now)
+    now_instant, now_text = business_time.instant_of(now), iso_utc(now)
     entries: dict[int, list[dict[str, Any]]] = {}
     for incident_id, values in clocks:
         entries.setdefault(incident_id, []).append(_entry_of(values, now_instant, now_text))
@@ -120,7 +120,7 @@ def _counted_since(version: int, since: int, now: int) -> int:
 
 @lru_cache(maxsize=20_000)
 def _counted_span(version: int, start: int, end: int) -> int:
-    return clock.counted([(0, spec_of_version(version))], start, end)
+    return business_time.counted([(0, spec_of_version(version))], start, end)
 
 
 def incident_sla_panel(incident_id: int, *, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -138,7 +138,7 @@ def incident_sla_panel(incident_id: int, *, now: datetime | None = None) -> list
     # A replaced clock stopped before it was replaced (a reopen restarts it): it is shown as stored.
     values = {row.pk: _values_of(row) for row in clocks}
     _load_calendars(list(values.values()))
-    now_instant = clock.instant_of(now)
+    now_instant = business_time.instant_of(now)
     panel = []
     for row in clocks:
         events = history[row.pk]
@@ -149,7 +149,7 @@ def incident_sla_panel(incident_id: int, *, now: datetime | None = None) -> list
         entry["started_at"] = row.started_at
         entry["ended_at"] = row.ended_at
         paused = reading.state == State.PAUSED and reading.pauses
-        entry["paused_since"] = clock.datetime_of(reading.pauses[-1][0]) if paused else None
+        entry["paused_since"] = business_time.datetime_of(reading.pauses[-1][0]) if paused else None
         entry["history"] = [_history_item(event) for event in events]
         panel.append(entry)
     return panel
@@ -158,7 +158,7 @@ def incident_sla_panel(incident_id: int, *, now: datetime | None = None) -> list
 def _values_of(row: Clock) -> tuple[Any, ...]:
     """``_current_columns``'s values of a clock loaded by the ORM (its times aware datetimes)."""
     running = row.state == State.RUNNING
-    since = clock.instant_of(row.elapsed_at) if row.elapsed_at is not None else None
+    since = business_time.instant_of(row.elapsed_at) if row.elapsed_at is not None else None
     shown = (row.name, row.policy_name, row.state, row.due_at if running else None, row.target_s, row.elapsed_s)
     return (*shown, max(row.target_s - row.elapsed_s, 0), row.breached_at, row.calendar_version_id, since)
 
