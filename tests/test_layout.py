@@ -53,10 +53,6 @@ PENDING: Final = frozenset(
         "keel/integrations/processing.py",
         "keel/integrations/sweep.py",
         "keel/scheduler/tick.py",
-        "keel/sla/clock_rows.py",
-        "keel/sla/clocks.py",
-        "keel/sla/queries.py",
-        "keel/sla/sweep.py",
     }
 )
 

@@ -2,9 +2,11 @@
 appended), their replay, the derived columns written back, and the warnings and breaches that fell
 due (``settle``, ``firings_due``: unique rows, so each fires once however many writers race).
 Shared by ``clocks`` (the incident's changes, calendar edits) and ``sweep``.
+
+Clock rows and their events are the engine's own bookkeeping: the events are their history, so
+these writes leave no audit rows.
 """
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
@@ -13,25 +15,19 @@ from django.db import IntegrityError, transaction
 from keel.lib import clock as wall_clock
 from keel.lib.events import publish
 from keel.sla import business_time
-from keel.sla.calendars import spec_of_version
 from keel.sla.events import SlaBreached, SlaWarning
 from keel.sla.models import Calendar, CalendarVersion, Clock, ClockEvent
-from keel.sla.replay import Event, Kind, Reading, State, replay
+from keel.sla.queries import read_clock
+from keel.sla.replay import Kind, Reading, State
 
-# The derived columns of a clock (plus what reports group by).
-CACHED: Final = (
-    "state",
-    "target_s",
-    "due_at",
-    "next_at",
-    "elapsed_s",
-    "breached_at",
-    "ended_at",
-    "priority",
-    "service_id",
-    "group_id",
-    "calendar_version_id",
-    "policy_id",
+# The columns ``set_cache`` derives from a reading: what the sweep writes back (a drift test holds
+# them to the model: tests/sla/actions/test_history.py).
+CACHE_FIELDS: Final = ("state", "target_s", "due_at", "next_at", "elapsed_s", "elapsed_at", "breached_at", "ended_at")
+# What ``store_cache`` compares to tell whether a clock changed: every column but the id and
+# ``elapsed_at``, which moves with every read while a running clock's ``elapsed_s`` as of it stays
+# true (outside business hours nothing else changes, and the row is not rewritten).
+CACHED: Final = tuple(
+    field.attname for field in Clock._meta.concrete_fields if field.attname not in {"id", "elapsed_at"}
 )
 
 
@@ -120,22 +116,11 @@ def _event(row: Clock, kind: Kind, instant: int, *, percent: int | None = None, 
 
 def events_of(row: Clock) -> list[ClockEvent]:
     """The clock's events, read once per loaded row (rows are loaded locked, per transaction) and
-    extended in memory by ``_append``."""
+    extended in memory by ``append``."""
     cached: list[ClockEvent] | None = row.__dict__.get("_sla_events")
     if cached is None:
         cached = row.__dict__["_sla_events"] = list(ClockEvent.objects.filter(clock=row).order_by("id"))
     return cached
-
-
-def read_clock(row: Clock, events: Sequence[ClockEvent], at: datetime) -> Reading:
-    """Replay a clock from its stored events (the cache is never an input)."""
-    schedule = [
-        (business_time.instant_of(event.at), spec_of_version(event.calendar_version_id))
-        for event in events
-        if event.calendar_version_id is not None
-    ]
-    pure = [Event(Kind(e.kind), business_time.instant_of(e.at), target=e.target_s, percent=e.percent) for e in events]
-    return replay(schedule, pure, row.thresholds, business_time.instant_of(at))
 
 
 def read_row(row: Clock, at: datetime) -> Reading:
