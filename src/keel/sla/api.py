@@ -1,10 +1,12 @@
 """REST API v1 for SLA set-up and reports: parse, call one action or query, render."""
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, Final
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
+from pydantic import BaseModel
 
 from keel.accounts.api import user_of
 from keel.accounts.models import User
@@ -66,9 +68,7 @@ def show_calendar(request: HttpRequest, reference: str) -> dict[str, Any]:
 
 @router.patch("/sla/calendars/{reference}", response=CalendarOut)
 def change_calendar(request: HttpRequest, reference: str, payload: CalendarPatch) -> dict[str, Any]:
-    calendar = calendar_by_reference(reference)
-    changes = payload.model_dump(exclude_unset=True)
-    refuse_nulls(changes)
+    calendar, changes = calendar_by_reference(reference), _changes(payload)
     return calendar_json(update_calendar(calendar, actor=user_of(request), changes=changes))
 
 
@@ -98,10 +98,8 @@ def show_policy(request: HttpRequest, reference: str) -> dict[str, Any]:
 
 @router.patch("/sla/policies/{reference}", response=PolicyOut)
 def change_policy(request: HttpRequest, reference: str, payload: PolicyPatch) -> dict[str, Any]:
-    policy = policy_by_reference(reference)
-    data = payload.model_dump(exclude_unset=True)
-    refuse_nulls(data, nullable=_POLICY_NULLABLE)
-    return policy_json(update_policy(policy, actor=user_of(request), changes=_policy_fields(data)))
+    policy, changes = policy_by_reference(reference), _policy_fields(_changes(payload, nullable=_POLICY_NULLABLE))
+    return policy_json(update_policy(policy, actor=user_of(request), changes=changes))
 
 
 @router.delete("/sla/policies/{reference}", response={204: None})
@@ -158,6 +156,13 @@ def policy_json(policy: Policy) -> dict[str, Any]:
 
 def _named(record: Calendar | Service | None) -> dict[str, Any] | None:
     return None if record is None else {"id": record.pk, "name": record.name}
+
+
+def _changes(payload: BaseModel, *, nullable: Collection[str] = ()) -> dict[str, Any]:
+    """The fields a PATCH sends; null only for those that may be empty."""
+    changes = payload.model_dump(exclude_unset=True)
+    refuse_nulls(changes, nullable=nullable)
+    return changes
 
 
 def _policy_fields(data: dict[str, Any]) -> dict[str, Any]:

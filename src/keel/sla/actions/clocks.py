@@ -310,17 +310,9 @@ def _retarget(
     if policy.calendar_id != row.calendar_id:
         # Time already counted stays counted in the old calendar; from now on the new one counts
         # (SLA-SEMANTICS §2, service change; B12 pieces).
-        version = current_version(policy.calendar)
-        row.calendar, row.calendar_version = policy.calendar, version
+        row.calendar = policy.calendar
+        _switch_calendar(row, current_version(policy.calendar), reading, at=at, actor_id=actor_id)
         row.save(update_fields=["calendar", "calendar_version"])
-        append(
-            row,
-            Kind.CALENDAR_SWITCHED,
-            at,
-            actor_id=actor_id,
-            calendar_version=version,
-            data={"elapsed_s": reading.elapsed},
-        )
     after = settle(row, at=at, announce=False, on_change=True)
     late = " and is already breached" if after.breached_at is not None and reading.breached_at is None else ""
     return [
@@ -335,18 +327,25 @@ def recalibrate(calendar: Calendar, version: CalendarVersion, *, at: datetime, a
     switched = 0
     for row in Clock.objects.select_for_update().filter(calendar=calendar, state__in=[s.value for s in ACTIVE]):
         reading = settle(row, at=at, announce=True)
-        append(
-            row,
-            Kind.CALENDAR_SWITCHED,
-            at,
-            actor_id=actor_id,
-            calendar_version=version,
-            data={"elapsed_s": reading.elapsed},
-        )
-        row.calendar_version = version
+        _switch_calendar(row, version, reading, at=at, actor_id=actor_id)
         store_cache(row, read_row(row, at), at)
         switched += 1
     return switched
+
+
+def _switch_calendar(
+    row: Clock, version: CalendarVersion, reading: Reading, *, at: datetime, actor_id: int | None
+) -> None:
+    """From ``at`` on the clock counts with ``version``; the time counted by then stays counted."""
+    row.calendar_version = version
+    append(
+        row,
+        Kind.CALENDAR_SWITCHED,
+        at,
+        actor_id=actor_id,
+        calendar_version=version,
+        data={"elapsed_s": reading.elapsed},
+    )
 
 
 def _store(row: Clock, reading: Reading, facts: IncidentFacts, at: datetime, before: list[object]) -> None:
