@@ -43,7 +43,13 @@ DEFAULT_PAUSING_REASONS: Final = ("awaiting_caller", "awaiting_vendor", "awaitin
 # What people set, through the API and the admin's forms (in the order the forms show them); the
 # actions derive the rest. Drift tests hold both lists to the models (tests/sla/actions/test_setup.py).
 CALENDAR_FIELDS: Final = (
-    *("name", "zone", "windows", "holiday_country", "holiday_subdivision", "closures", "recurring_closures"),
+    "name",
+    "zone",
+    "windows",
+    "holiday_country",
+    "holiday_subdivision",
+    "closures",
+    "recurring_closures",
 )
 POLICY_FIELDS: Final = (
     *("name", "position", "is_active", "priority", "service", "category_id", "caller_vip", "calendar"),
@@ -85,15 +91,15 @@ def update_calendar(calendar: Calendar, *, actor: User | None, changes: Mapping[
         for name, value in values.items():
             setattr(calendar, name, value)
         calendar.updated_at = now
+        version = None
         if previous.spec != spec:
             calendar.version += 1
             version = _store_version(calendar, spec)
-            calendar.save()
-            _audit(calendar, actor, [*audit, ("version", previous.number, calendar.version)], at=now)
+            audit.append(("version", previous.number, calendar.version))
+        calendar.save()
+        _audit(calendar, actor, audit, at=now)
+        if version is not None:
             recalibrate(calendar, version, at=now, actor_id=actor.pk if actor else None)
-        else:
-            calendar.save()
-            _audit(calendar, actor, audit, at=now)
     return calendar
 
 
@@ -111,7 +117,7 @@ def calendar_values(fields: Mapping[str, Any]) -> dict[str, Any]:
     """What a calendar of these fields stores (its public holidays, its version's ``spec``), or
     InvalidInput saying what to fix. The admin's form asks it too."""
     name = _name(
-        fields, CALENDAR_FIELDS, kinds="Calendars", example="Give the calendar a name, e.g. 'London office hours'."
+        fields, CALENDAR_FIELDS, kinds="Calendars", missing="Give the calendar a name, e.g. 'London office hours'."
     )
     try:
         windows = parse_windows(_list(fields.get("windows"), "windows"))
@@ -242,7 +248,7 @@ def delete_policy(policy: Policy, *, actor: User | None) -> None:
 def policy_values(fields: Mapping[str, Any]) -> dict[str, Any]:
     """What a policy of these fields stores, or InvalidInput saying what to fix. The admin's form
     asks it too."""
-    name = _name(fields, POLICY_FIELDS, kinds="Policies", example="Give the policy a name, e.g. 'P1 — critical'.")
+    name = _name(fields, POLICY_FIELDS, kinds="Policies", missing="Give the policy a name, e.g. 'P1 — critical'.")
     calendar = fields.get("calendar")
     if not isinstance(calendar, Calendar):
         raise InvalidInput(
@@ -318,14 +324,14 @@ def _check_may_manage(actor: User | None) -> None:
 # --- shared steps ---------------------------------------------------------------------------
 
 
-def _name(fields: Mapping[str, Any], known: tuple[str, ...], *, kinds: str, example: str) -> str:
+def _name(fields: Mapping[str, Any], known: tuple[str, ...], *, kinds: str, missing: str) -> str:
     """The record's name as stored (spaces collapsed), after refusing a field it does not have."""
     unknown = sorted(set(fields) - set(known))
     if unknown:
         raise InvalidInput(f"{kinds} have no field {unknown[0]!r}.", field=unknown[0])
     name = " ".join(str(fields.get("name") or "").split())
     if not name:
-        raise InvalidInput(example, field="name")
+        raise InvalidInput(missing, field="name")
     return name
 
 
