@@ -78,8 +78,8 @@ def seed(count: int, at: datetime, rng: random.Random) -> None:
     from keel.accounts.actions import create_user
     from keel.accounts.roles import Role
     from keel.incidents.models import Incident
-    from keel.sla import clock
-    from keel.sla.actions import create_calendar, create_policy
+    from keel.sla import business_time as clock
+    from keel.sla.actions.setup import create_calendar, create_policy
     from keel.sla.calendars import spec_of_version
     from keel.sla.models import CalendarVersion, Clock, ClockEvent
     from keel.sla.replay import Event, Kind, replay
@@ -193,7 +193,7 @@ def explain(now: datetime) -> None:
 
 
 def sweeps(seed_instant: datetime, count: int) -> None:
-    from keel.sla.sweep import sweep
+    from keel.sla.actions.sweep import sweep
 
     times, touched = [], []
     for n in range(1, count + 1):
@@ -215,7 +215,7 @@ def clock_maths() -> None:
 
     import holidays
 
-    from keel.sla.clock import CalendarSpec, Window, to_instant
+    from keel.sla.business_time import CalendarSpec, Window, to_instant
     from keel.sla.replay import Event, Kind, replay
 
     london = ZoneInfo("Europe/London")

@@ -48,10 +48,6 @@ PENDING: Final = frozenset(
         "keel/incidents/listing.py",
         "keel/incidents/queries.py",
         "keel/scheduler/tick.py",
-        "keel/sla/clock_rows.py",
-        "keel/sla/clocks.py",
-        "keel/sla/queries.py",
-        "keel/sla/sweep.py",
     }
 )
 

@@ -6,7 +6,7 @@ import pytest
 
 from keel.incidents.actions.records import open_incident
 from keel.incidents.states import Level
-from keel.sla.actions import create_calendar, create_policy
+from keel.sla.actions.setup import create_calendar, create_policy
 from tests.browser.conftest import needs_chromium
 from tests.browser.test_console import axe_problems, sign_in
 

@@ -8,7 +8,7 @@ import pytest
 from keel.accounts.models import User
 from keel.lib.api import iso_utc
 from keel.lib.sql import api_time, epoch_seconds, fetch, in_literals
-from keel.sla.clock import instant_of
+from keel.sla.business_time import instant_of
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from keel.sla.actions import create_calendar, create_policy
+from keel.sla.actions.setup import create_calendar, create_policy
 from keel.sla.models import Calendar, Policy
 
 LONDON = ZoneInfo("Europe/London")

@@ -10,7 +10,7 @@ from keel.incidents.actions.lifecycle import put_incident_on_hold, transition_in
 from keel.incidents.actions.records import open_incident, update_incident
 from keel.incidents.states import HoldReason, IncidentState, Level
 from keel.lib.clock import frozen_at
-from keel.sla.actions import create_calendar
+from keel.sla.actions.setup import create_calendar
 from keel.sla.models import Calendar, CalendarVersion, Policy
 from tests.sla.conftest import HOUR, OFFICE_HOURS, london
 

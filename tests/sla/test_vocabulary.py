@@ -3,7 +3,7 @@
 from typing import get_args
 
 from keel.incidents.states import PAUSES_SLA, HoldReason, IncidentState
-from keel.sla.actions import DEFAULT_PAUSING_REASONS, HOLD_REASONS
+from keel.sla.actions.setup import DEFAULT_PAUSING_REASONS, HOLD_REASONS
 from keel.sla.schemas import HoldReasonName
 
 

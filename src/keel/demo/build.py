@@ -27,7 +27,7 @@ from keel.incidents.models import Category, Incident
 from keel.incidents.states import IncidentState
 from keel.lib import events
 from keel.lib.errors import Conflict
-from keel.sla.sweep import sweep
+from keel.sla.actions.sweep import sweep
 
 DEMO_PASSWORD: Final = "keel-demo"
 SEED: Final = 20_260_301

@@ -3,7 +3,7 @@ per priority (plus one for VIP callers), so every demo incident gets clocks as i
 
 from typing import Final
 
-from keel.sla.actions import create_calendar, create_policy
+from keel.sla.actions.setup import create_calendar, create_policy
 from keel.sla.models import Calendar, Policy
 
 HOUR: Final = 3600

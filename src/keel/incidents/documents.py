@@ -21,7 +21,8 @@ from keel.incidents.models import Category, Incident, number_for
 from keel.incidents.states import Level
 from keel.lib.api import iso_utc
 from keel.lib.sql import api_time, fetch, in_values
-from keel.sla.queries import CLOCK_COLUMNS, clock_entries, current_clock_entries, current_clocks_sql
+from keel.sla.queries import clock_entries, current_clock_entries
+from keel.sla.rows import CLOCK_COLUMNS, current_clocks_sql
 
 # The API's field order (IncidentOut), each with how it is rendered:
 #   value: the column as stored; flag: a JSON boolean; time: ISO 8601 UTC with microseconds (as the

@@ -2,6 +2,7 @@
 makes a calendar version and is validated alike); clocks are read-only explanations. For those who
 manage SLAs (capability ``manage_sla``: incident managers and administrators)."""
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
@@ -10,11 +11,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from keel.accounts.admin_access import CapabilityAdmin, CapabilityTabularInline
-from keel.accounts.models import User
+from keel.accounts.api import user_of
 from keel.accounts.roles import Capability
 from keel.lib.errors import KeelError
-from keel.sla.actions import (
+from keel.sla.actions.setup import (
     CALENDAR_FIELDS,
+    POLICY_FIELDS,
     calendar_values,
     create_calendar,
     create_policy,
@@ -24,92 +26,76 @@ from keel.sla.actions import (
 )
 from keel.sla.models import Calendar, Clock, ClockEvent, Policy
 
-CALENDAR_FORM_FIELDS = [
-    "name",
-    "zone",
-    "windows",
-    "holiday_country",
-    "holiday_subdivision",
-    "closures",
-    "recurring_closures",
-]
-POLICY_FORM_FIELDS = [
-    "name",
-    "position",
-    "is_active",
-    "priority",
-    "service",
-    "category_id",
-    "caller_vip",
-    "calendar",
-    "response_target_s",
-    "resolution_target_s",
-    "thresholds",
-    "pausing_reasons",
-    "on_reopen",
-]
+
+class _ActionForm[M: Calendar | Policy](forms.ModelForm[M]):
+    """A form the action accepts once it is valid: the action's own rules check the cleaned fields,
+    and a refusal shows on the field it names."""
+
+    rules: Callable[[Mapping[str, Any]], object]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        fields = list(self.fields)  # the admin lists its read-only fields in _meta.fields too
+        try:
+            self.rules({name: data.get(name) for name in fields})
+        except KeelError as error:
+            field = error.field if error.field in fields else None
+            raise ValidationError({field: error.message} if field else error.message) from error
+        return data
 
 
-def _as_form_error(error: KeelError, fields: list[str]) -> ValidationError:
-    field = error.field if error.field in fields else None
-    return ValidationError({field: error.message} if field else error.message)
+class CalendarForm(_ActionForm[Calendar]):
+    rules = staticmethod(calendar_values)
 
-
-class CalendarForm(forms.ModelForm[Calendar]):
     class Meta:
         model = Calendar
-        fields = CALENDAR_FORM_FIELDS
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        try:
-            calendar_values({name: data.get(name) for name in CALENDAR_FIELDS}, creating=self.instance.pk is None)
-        except KeelError as error:
-            raise _as_form_error(error, CALENDAR_FORM_FIELDS) from error
-        return data
+        fields = list(CALENDAR_FIELDS)
 
 
-class PolicyForm(forms.ModelForm[Policy]):
+class PolicyForm(_ActionForm[Policy]):
+    rules = staticmethod(policy_values)
+
     class Meta:
         model = Policy
-        fields = POLICY_FORM_FIELDS
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        try:
-            policy_values({name: data.get(name) for name in POLICY_FORM_FIELDS})
-        except KeelError as error:
-            raise _as_form_error(error, POLICY_FORM_FIELDS) from error
-        return data
+        fields = list(POLICY_FIELDS)
 
 
 class ManagedAdmin[M: Calendar | Policy](CapabilityAdmin[M]):
-    """Only those who may manage SLAs see and change them; deleting goes through the API (it checks use)."""
+    """Only those who may manage SLAs see and change them; deleting goes through the API (it checks
+    use). A save calls the app's action (``add_with``, ``change_with``), so it is validated and
+    audited as the API's is; the saved row's values (a new version, the holidays) are copied back."""
 
     capability = Capability.MANAGE_SLA
+    add_with: Callable[..., M]  # the actions a save calls
+    change_with: Callable[..., M]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def save_model(self, request: HttpRequest, obj: M, form: Any, change: bool) -> None:
+        fields = {name: form.cleaned_data.get(name) for name in form.fields}
+        actor = user_of(request)
+        saved = (
+            self.change_with(obj, actor=actor, changes=fields) if change else self.add_with(actor=actor, fields=fields)
+        )
+        for field in saved._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
 
 
 @admin.register(Calendar)
 class CalendarAdmin(ManagedAdmin[Calendar]):
     form = CalendarForm
+    add_with = staticmethod(create_calendar)
+    change_with = staticmethod(update_calendar)
     list_display = ("name", "zone", "holiday_country", "holiday_subdivision", "version", "updated_at")
     readonly_fields = ("holidays", "version", "updated_at")
-
-    def save_model(self, request: HttpRequest, obj: Calendar, form: Any, change: bool) -> None:
-        fields = {name: form.cleaned_data.get(name) for name in CALENDAR_FORM_FIELDS}
-        actor = _user(request)
-        saved = (
-            update_calendar(obj, actor=actor, changes=fields) if change else create_calendar(actor=actor, fields=fields)
-        )
-        obj.pk, obj.version, obj.updated_at, obj.holidays = saved.pk, saved.version, saved.updated_at, saved.holidays
 
 
 @admin.register(Policy)
 class PolicyAdmin(ManagedAdmin[Policy]):
     form = PolicyForm
+    add_with = staticmethod(create_policy)
+    change_with = staticmethod(update_policy)
     list_display = (
         "name",
         "position",
@@ -121,12 +107,6 @@ class PolicyAdmin(ManagedAdmin[Policy]):
         "resolution_target_s",
     )
     list_filter = ("is_active", "priority")
-
-    def save_model(self, request: HttpRequest, obj: Policy, form: Any, change: bool) -> None:
-        fields = {name: form.cleaned_data.get(name) for name in POLICY_FORM_FIELDS}
-        actor = _user(request)
-        saved = update_policy(obj, actor=actor, changes=fields) if change else create_policy(actor=actor, fields=fields)
-        obj.pk = saved.pk
 
 
 class ClockEventInline(CapabilityTabularInline[ClockEvent, Clock]):
@@ -160,9 +140,3 @@ class ClockAdmin(CapabilityAdmin[Clock]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user

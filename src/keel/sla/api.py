@@ -1,15 +1,20 @@
 """REST API v1 for SLA set-up and reports: parse, call one action or query, render."""
 
+from collections.abc import Collection
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
+from pydantic import BaseModel
 
+from keel.accounts.api import user_of
 from keel.accounts.models import User
+from keel.cmdb.models import Service
 from keel.cmdb.queries import service_by_reference
+from keel.lib.api import created, refuse_nulls
 from keel.lib.errors import NotAllowed
-from keel.sla.actions import (
+from keel.sla.actions.setup import (
     create_calendar,
     create_policy,
     delete_calendar,
@@ -33,7 +38,14 @@ from keel.sla.schemas import (
 router = Router(tags=["sla"])
 
 # API names → model fields: targets are sent in seconds of business time.
-_POLICY_NAMES = {"response_target_seconds": "response_target_s", "resolution_target_seconds": "resolution_target_s"}
+_POLICY_NAMES: Final = {
+    "response_target_seconds": "response_target_s",
+    "resolution_target_seconds": "resolution_target_s",
+}
+# What a PATCH may set to null: the policy fields that may be empty (a criterion matching anything, a target).
+_POLICY_NULLABLE: Final = frozenset(
+    name for name in PolicyPatch.model_fields if Policy._meta.get_field(_POLICY_NAMES.get(name, name)).null
+)
 
 
 @router.get("/sla/calendars", response=list[CalendarOut])
@@ -43,9 +55,9 @@ def list_calendars(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/sla/calendars", response={201: CalendarOut})
-def add_calendar(request: HttpRequest, payload: CalendarIn) -> Status[dict[str, Any]]:
-    calendar = create_calendar(actor=_user(request), fields=payload.model_dump())
-    return Status(201, calendar_json(calendar))
+def add_calendar(request: HttpRequest, payload: CalendarIn, response: HttpResponse) -> Status[dict[str, Any]]:
+    calendar = create_calendar(actor=user_of(request), fields=payload.model_dump())
+    return created(response, f"/api/v1/sla/calendars/{calendar.pk}", calendar_json(calendar))
 
 
 @router.get("/sla/calendars/{reference}", response=CalendarOut)
@@ -56,14 +68,13 @@ def show_calendar(request: HttpRequest, reference: str) -> dict[str, Any]:
 
 @router.patch("/sla/calendars/{reference}", response=CalendarOut)
 def change_calendar(request: HttpRequest, reference: str, payload: CalendarPatch) -> dict[str, Any]:
-    calendar = calendar_by_reference(reference)
-    changes = payload.model_dump(exclude_unset=True)
-    return calendar_json(update_calendar(calendar, actor=_user(request), changes=changes))
+    calendar, changes = calendar_by_reference(reference), _changes(payload)
+    return calendar_json(update_calendar(calendar, actor=user_of(request), changes=changes))
 
 
 @router.delete("/sla/calendars/{reference}", response={204: None})
 def remove_calendar(request: HttpRequest, reference: str) -> Status[None]:
-    delete_calendar(calendar_by_reference(reference), actor=_user(request))
+    delete_calendar(calendar_by_reference(reference), actor=user_of(request))
     return Status(204, None)
 
 
@@ -74,9 +85,9 @@ def list_policies(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/sla/policies", response={201: PolicyOut})
-def add_policy(request: HttpRequest, payload: PolicyIn) -> Status[dict[str, Any]]:
-    policy = create_policy(actor=_user(request), fields=_policy_fields(payload.model_dump()))
-    return Status(201, policy_json(policy))
+def add_policy(request: HttpRequest, payload: PolicyIn, response: HttpResponse) -> Status[dict[str, Any]]:
+    policy = create_policy(actor=user_of(request), fields=_policy_fields(payload.model_dump()))
+    return created(response, f"/api/v1/sla/policies/{policy.pk}", policy_json(policy))
 
 
 @router.get("/sla/policies/{reference}", response=PolicyOut)
@@ -87,14 +98,13 @@ def show_policy(request: HttpRequest, reference: str) -> dict[str, Any]:
 
 @router.patch("/sla/policies/{reference}", response=PolicyOut)
 def change_policy(request: HttpRequest, reference: str, payload: PolicyPatch) -> dict[str, Any]:
-    policy = policy_by_reference(reference)
-    changes = _policy_fields(payload.model_dump(exclude_unset=True))
-    return policy_json(update_policy(policy, actor=_user(request), changes=changes))
+    policy, changes = policy_by_reference(reference), _policy_fields(_changes(payload, nullable=_POLICY_NULLABLE))
+    return policy_json(update_policy(policy, actor=user_of(request), changes=changes))
 
 
 @router.delete("/sla/policies/{reference}", response={204: None})
 def remove_policy(request: HttpRequest, reference: str) -> Status[None]:
-    delete_policy(policy_by_reference(reference), actor=_user(request))
+    delete_policy(policy_by_reference(reference), actor=user_of(request))
     return Status(204, None)
 
 
@@ -133,38 +143,26 @@ def sla_compliance(request: HttpRequest, query: Query[ComplianceQuery]) -> dict[
 
 
 def calendar_json(calendar: Calendar) -> dict[str, Any]:
-    return {
-        "id": calendar.pk,
-        "name": calendar.name,
-        "zone": calendar.zone,
-        "windows": calendar.windows,
-        "holiday_country": calendar.holiday_country,
-        "holiday_subdivision": calendar.holiday_subdivision,
-        "holidays": calendar.holidays,
-        "closures": calendar.closures,
-        "recurring_closures": calendar.recurring_closures,
-        "version": calendar.version,
-        "updated_at": calendar.updated_at,
-    }
+    """The calendar as ``CalendarOut`` shows it: the fields the schema names."""
+    return {name: getattr(calendar, name) for name in CalendarOut.model_fields}
 
 
 def policy_json(policy: Policy) -> dict[str, Any]:
-    return {
-        "id": policy.pk,
-        "name": policy.name,
-        "position": policy.position,
-        "is_active": policy.is_active,
-        "priority": policy.priority,
-        "service": None if policy.service is None else {"id": policy.service.pk, "name": policy.service.name},
-        "category_id": policy.category_id,
-        "caller_vip": policy.caller_vip,
-        "calendar": {"id": policy.calendar.pk, "name": policy.calendar.name},
-        "response_target_seconds": policy.response_target_s,
-        "resolution_target_seconds": policy.resolution_target_s,
-        "thresholds": policy.thresholds,
-        "pausing_reasons": policy.pausing_reasons,
-        "on_reopen": policy.on_reopen,
-    }
+    """The policy as ``PolicyOut`` shows it: the fields the schema names (targets in seconds), the
+    service and calendar by id and name."""
+    shown = {name: getattr(policy, _POLICY_NAMES.get(name, name)) for name in PolicyOut.model_fields}
+    return {**shown, "service": _named(policy.service), "calendar": _named(policy.calendar)}
+
+
+def _named(record: Calendar | Service | None) -> dict[str, Any] | None:
+    return None if record is None else {"id": record.pk, "name": record.name}
+
+
+def _changes(payload: BaseModel, *, nullable: Collection[str] = ()) -> dict[str, Any]:
+    """The fields a PATCH sends; null only for those that may be empty."""
+    changes = payload.model_dump(exclude_unset=True)
+    refuse_nulls(changes, nullable=nullable)
+    return changes
 
 
 def _policy_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -176,14 +174,8 @@ def _policy_fields(data: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
-
-
 def _reader(request: HttpRequest) -> User:
-    user = _user(request)
+    user = user_of(request)
     if not can_read_sla_setup(user):
         raise NotAllowed("Only IT staff can see SLA calendars, policies and reports.")
     return user

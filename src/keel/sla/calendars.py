@@ -1,5 +1,5 @@
 """Calendars as data: reading what people send (windows, holidays, closures) into a ``CalendarSpec``,
-storing it as an immutable version, and reading versions back for the arithmetic in ``clock``."""
+storing it as an immutable version, and reading versions back for the arithmetic in ``business_time``."""
 
 import re
 from collections.abc import Mapping, Sequence
@@ -8,7 +8,17 @@ from typing import Any, Final
 
 import holidays as holiday_tables
 
-from keel.sla.clock import SEARCH_DAYS, WEEKDAYS, CalendarError, CalendarSpec, Closure, Window, describe, hhmm, validate
+from keel.sla.business_time import (
+    SEARCH_DAYS,
+    WEEKDAYS,
+    CalendarError,
+    CalendarSpec,
+    Closure,
+    Window,
+    describe,
+    hhmm,
+    validate,
+)
 from keel.sla.models import CalendarVersion
 
 # Public holidays are copied into each calendar version (B5: stored, never looked up at run time)

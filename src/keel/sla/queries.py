@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache, lru_cache
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Final
 
@@ -14,60 +14,21 @@ from keel.lib import clock as wall_clock
 from keel.lib.api import iso_utc
 from keel.lib.errors import InvalidInput
 from keel.lib.references import by_reference
-from keel.lib.sql import api_time, epoch_seconds, fetch, in_literals, in_values
-from keel.sla import clock
+from keel.sla import business_time
+from keel.sla.business_time import duration_words
 from keel.sla.calendars import spec_of_version, specs_of_versions
-from keel.sla.clock import duration_words
-from keel.sla.clock_rows import read_clock
 from keel.sla.models import Calendar, Clock, ClockEvent, ClockName, Policy
-from keel.sla.replay import Kind, State
-
-# A clock as the API and the record page show it (times as each writes them).
-_ENTRY: Final = (
-    *("name", "policy", "state", "target_at", "target_seconds"),
-    *("business_seconds_elapsed", "business_seconds_left", "breached_at", "overdue"),
-)
-_AS_READ: Final = _ENTRY[:-1]  # what a current clock's values give as they are (``_entry_of``)
-
-
-@cache
-def _current_columns() -> str:
-    """A current clock's values over alias ``c``: ``_AS_READ`` (the target instant of a running
-    clock only, the seconds left as stored, times as the API writes them), then its calendar
-    version and the instant it last counted, as epoch seconds, for a running clock's live figures."""
-    running = in_literals("c.state", [State.RUNNING.value])
-    return ", ".join(
-        (
-            *("c.name", "c.policy_name", "c.state", f"CASE WHEN {running} THEN {api_time('c.due_at')} END"),
-            *(
-                "c.target_s",
-                "c.elapsed_s",
-                "CASE WHEN c.target_s > c.elapsed_s THEN c.target_s - c.elapsed_s ELSE 0 END",
-            ),
-            *(api_time("c.breached_at"), "c.calendar_version_id", epoch_seconds("c.elapsed_at")),
-        )
-    )
-
-
-CLOCK_COLUMNS: Final = 1 + len(_AS_READ) + 2  # the incident id, the values, the version and the instant
-
-
-def current_clocks_sql(incident_ids: Sequence[int]) -> tuple[str, list[object]]:
-    """The current clocks of these incidents as a SELECT of ``CLOCK_COLUMNS`` columns (incident id
-    first), for a caller that reads them together with other rows in one statement. Python parses
-    no timestamp of them (``clock_entries``)."""
-    condition, params = in_values("c.incident_id", incident_ids)
-    sql = f"SELECT c.incident_id, {_current_columns()} FROM {Clock._meta.db_table} c WHERE c.is_current AND {condition}"
-    return sql, params
+from keel.sla.replay import Event, Kind, Reading, State, replay
+from keel.sla.rows import AS_READ, current_clocks
 
 
 def clock_entries(rows: Sequence[Sequence[Any]], *, now: datetime | None = None) -> dict[int, list[dict[str, Any]]]:
-    """The ``sla`` list of each incident's API document from ``current_clocks_sql``'s rows (any
+    """The ``sla`` list of each incident's API document from ``rows.current_clocks_sql``'s rows (any
     order); a running clock's business seconds are counted up to ``now``."""
     now = now or wall_clock.now()
     clocks = [(row[0], row[1:]) for row in sorted(rows, key=itemgetter(0, 1))]
     _load_calendars([values for _, values in clocks])
-    now_instant, now_text = clock.instant_of(now), iso_utc(now)
+    now_instant, now_text = business_time.instant_of(now), iso_utc(now)
     entries: dict[int, list[dict[str, Any]]] = {}
     for incident_id, values in clocks:
         entries.setdefault(incident_id, []).append(_entry_of(values, now_instant, now_text))
@@ -80,16 +41,15 @@ def current_clock_entries(
     """The ``sla`` list of each incident's API document (current clocks by name), in one statement."""
     if not incident_ids:
         return {}
-    sql, params = current_clocks_sql(incident_ids)
-    return clock_entries(fetch(sql, params), now=now)
+    return clock_entries(current_clocks(incident_ids), now=now)
 
 
 def _entry_of(values: Sequence[Any], now_instant: int, now_shown: Any) -> dict[str, Any]:
-    """A clock's entry from its values (``_current_columns``; ``_values_of`` for a
+    """A clock's entry from its values (``rows.current_clocks_sql``; ``_values_of`` for a
     loaded clock): as read, but a running clock counts on since its last instant and is overdue
     once ``now_shown`` (now written as the times are: API text, whose fixed width sorts as the
     times do, or an aware datetime) is past its target instant."""
-    entry = dict(zip(_AS_READ, values, strict=False))  # one C call, up to the last field shown as read
+    entry = dict(zip(AS_READ, values, strict=False))  # one C call, up to the last field shown as read
     entry["overdue"] = False
     if values[2] == State.RUNNING:
         target, stored, version, since = values[4], values[5], values[8], values[9]
@@ -120,7 +80,7 @@ def _counted_since(version: int, since: int, now: int) -> int:
 
 @lru_cache(maxsize=20_000)
 def _counted_span(version: int, start: int, end: int) -> int:
-    return clock.counted([(0, spec_of_version(version))], start, end)
+    return business_time.counted([(0, spec_of_version(version))], start, end)
 
 
 def incident_sla_panel(incident_id: int, *, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -132,13 +92,11 @@ def incident_sla_panel(incident_id: int, *, now: datetime | None = None) -> list
     clocks = list(Clock.objects.filter(incident_id=incident_id).order_by("name", "id"))
     if not clocks:
         return []
-    history: dict[int, list[ClockEvent]] = {row.pk: [] for row in clocks}
-    for event in ClockEvent.objects.filter(clock__in=clocks).order_by("id"):
-        history[event.clock_id].append(event)
+    history = events_by_clock(clocks)
     # A replaced clock stopped before it was replaced (a reopen restarts it): it is shown as stored.
     values = {row.pk: _values_of(row) for row in clocks}
     _load_calendars(list(values.values()))
-    now_instant = clock.instant_of(now)
+    now_instant = business_time.instant_of(now)
     panel = []
     for row in clocks:
         events = history[row.pk]
@@ -149,16 +107,35 @@ def incident_sla_panel(incident_id: int, *, now: datetime | None = None) -> list
         entry["started_at"] = row.started_at
         entry["ended_at"] = row.ended_at
         paused = reading.state == State.PAUSED and reading.pauses
-        entry["paused_since"] = clock.datetime_of(reading.pauses[-1][0]) if paused else None
+        entry["paused_since"] = business_time.datetime_of(reading.pauses[-1][0]) if paused else None
         entry["history"] = [_history_item(event) for event in events]
         panel.append(entry)
     return panel
 
 
+def events_by_clock(clocks: Sequence[Clock]) -> dict[int, list[ClockEvent]]:
+    """The events of these clocks in one query, each clock's in the order they were recorded."""
+    history: dict[int, list[ClockEvent]] = {row.pk: [] for row in clocks}
+    for event in ClockEvent.objects.filter(clock__in=clocks).order_by("id"):
+        history[event.clock_id].append(event)
+    return history
+
+
+def read_clock(row: Clock, events: Sequence[ClockEvent], at: datetime) -> Reading:
+    """Replay a clock from its stored events (the cache is never an input)."""
+    schedule = [
+        (business_time.instant_of(event.at), spec_of_version(event.calendar_version_id))
+        for event in events
+        if event.calendar_version_id is not None
+    ]
+    pure = [Event(Kind(e.kind), business_time.instant_of(e.at), target=e.target_s, percent=e.percent) for e in events]
+    return replay(schedule, pure, row.thresholds, business_time.instant_of(at))
+
+
 def _values_of(row: Clock) -> tuple[Any, ...]:
-    """``_current_columns``'s values of a clock loaded by the ORM (its times aware datetimes)."""
+    """``rows.current_clocks_sql``'s values of a clock loaded by the ORM (its times aware datetimes)."""
     running = row.state == State.RUNNING
-    since = clock.instant_of(row.elapsed_at) if row.elapsed_at is not None else None
+    since = business_time.instant_of(row.elapsed_at) if row.elapsed_at is not None else None
     shown = (row.name, row.policy_name, row.state, row.due_at if running else None, row.target_s, row.elapsed_s)
     return (*shown, max(row.target_s - row.elapsed_s, 0), row.breached_at, row.calendar_version_id, since)
 

@@ -1,4 +1,4 @@
-"""Replay a clock's event history into its current numbers (SLA-SEMANTICS §6.4): pure, like ``clock``.
+"""Replay a clock's event history into its current numbers (SLA-SEMANTICS §6.4): pure, like ``business_time``.
 
 The stored clock row is only a cache of ``replay(...)``; anything it shows can be recomputed from
 the append-only events, the calendar versions they name, and an instant.
@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from keel.sla import clock
-from keel.sla.clock import OPEN_END, NoWorkingTime, Schedule, Span
+from keel.sla import business_time
+from keel.sla.business_time import OPEN_END, NoWorkingTime, Schedule, Span
 
 
 class Kind(StrEnum):
@@ -128,7 +128,7 @@ def _passed_while_paused(
     passed = [p for p in pending if history.target * p // 100 <= elapsed]
     if not passed:
         return ()
-    instants = clock.dues(schedule, history.start, [history.target * p // 100 for p in passed], closed)
+    instants = business_time.dues(schedule, history.start, [history.target * p // 100 for p in passed], closed)
     return tuple(zip(passed, instants, strict=True))
 
 
@@ -140,7 +140,7 @@ def replay(schedule: Schedule, events: Sequence[Event], thresholds: Sequence[int
     closed = tuple(history.pauses)
     counting = [*closed, (history.paused_since, OPEN_END)] if history.paused_since is not None else list(closed)
     until = history.ended_at if history.ended_at is not None else now
-    elapsed = clock.counted(schedule, history.start, until, counting)
+    elapsed = business_time.counted(schedule, history.start, until, counting)
     due: int | None = None
     waiting: tuple[tuple[int, int], ...] = ()
     pending = sorted(p for p in thresholds if p not in history.done_percents and 0 < p < 100)
@@ -149,7 +149,7 @@ def replay(schedule: Schedule, events: Sequence[Event], thresholds: Sequence[int
     else:
         amounts = [history.target * p // 100 for p in pending] + [history.target]
         try:
-            instants = clock.dues(schedule, history.start, amounts, closed)
+            instants = business_time.dues(schedule, history.start, amounts, closed)
         except NoWorkingTime:
             instants = []
         if instants:

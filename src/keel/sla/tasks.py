@@ -3,8 +3,8 @@ or at once)."""
 
 from django.tasks import task
 
-from keel.sla.actions import extend_public_holidays
-from keel.sla.sweep import sweep
+from keel.sla.actions.setup import extend_public_holidays
+from keel.sla.actions.sweep import sweep
 
 
 @task()

@@ -11,7 +11,7 @@ from keel.audit.models import AuditRecord
 from keel.incidents.actions._record import SUBJECT, actor_id
 from keel.incidents.models import Incident
 from keel.incidents.states import DONE, PAUSES_SLA, IncidentState
-from keel.sla.clocks import sync_clocks
+from keel.sla.actions.clocks import sync_clocks
 from keel.sla.facts import IncidentFacts, Phase, PhaseChange
 
 # The audited fields a clock's phase follows.

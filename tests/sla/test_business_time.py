@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
-from keel.sla.clock import (
+from keel.sla.business_time import (
     CalendarError,
     CalendarSpec,
     Closure,

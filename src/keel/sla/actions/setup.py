@@ -1,17 +1,23 @@
-"""Writes on SLA calendars and policies: one function per verb, keyword-only, explicit actor.
-
-Clock writes live in ``clocks`` (called by incidents' actions and the sweep).
+"""Writes on SLA set-up: calendars (an edit that changes how time counts stores a new version),
+policies, and the daily job that keeps each calendar's public holidays ahead of any due. One
+function per verb, keyword-only, with an explicit actor (None = Keel itself); the API and the admin
+call the same ones. Each change leaves its audit rows in its transaction (``keel.audit``: created,
+each field's old → new, deleted).
 """
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Final
 
-from django.db import transaction
+from django.db import models, transaction
 
 from keel.accounts.models import User
+from keel.audit.actions import Change, delete_audited, record_changes
 from keel.cmdb.models import Service
 from keel.lib import clock as wall_clock
 from keel.lib.errors import Conflict, InvalidInput, NotAllowed
+from keel.sla.actions.clocks import recalibrate
+from keel.sla.business_time import CalendarError
 from keel.sla.calendars import (
     HOLIDAY_HORIZON,
     build_spec,
@@ -25,8 +31,6 @@ from keel.sla.calendars import (
     spec_json,
     windows_json,
 )
-from keel.sla.clock import CalendarError
-from keel.sla.clocks import recalibrate
 from keel.sla.models import Calendar, CalendarVersion, Clock, OnReopen, Policy
 from keel.sla.permissions import can_manage_sla
 
@@ -36,88 +40,85 @@ HOLD_REASONS: Final = ("awaiting_caller", "awaiting_vendor", "awaiting_change", 
 DEFAULT_THRESHOLDS: Final = (50, 75, 90)
 # SLA-SEMANTICS §2: waiting for the caller, a vendor or a change stops the resolution clock.
 DEFAULT_PAUSING_REASONS: Final = ("awaiting_caller", "awaiting_vendor", "awaiting_change")
-CALENDAR_FIELDS: Final = frozenset(
-    {"name", "zone", "windows", "holiday_country", "holiday_subdivision", "closures", "recurring_closures"}
+# What people set, through the API and the admin's forms (in the order the forms show them); the
+# actions derive the rest. Drift tests hold both lists to the models (tests/sla/actions/test_setup.py).
+CALENDAR_FIELDS: Final = (
+    "name",
+    "zone",
+    "windows",
+    "holiday_country",
+    "holiday_subdivision",
+    "closures",
+    "recurring_closures",
 )
-POLICY_FIELDS: Final = frozenset(
-    {
-        "name",
-        "position",
-        "is_active",
-        "priority",
-        "service",
-        "category_id",
-        "caller_vip",
-        "calendar",
-        "response_target_s",
-        "resolution_target_s",
-        "thresholds",
-        "pausing_reasons",
-        "on_reopen",
-    }
+POLICY_FIELDS: Final = (
+    *("name", "position", "is_active", "priority", "service", "category_id", "caller_vip", "calendar"),
+    *("response_target_s", "resolution_target_s", "thresholds", "pausing_reasons", "on_reopen"),
 )
+# How audit rows address set-up records.
+SUBJECTS: Final[Mapping[type[models.Model], str]] = {Calendar: "sla_calendar", Policy: "sla_policy"}
 
 
 def create_calendar(*, actor: User | None, fields: Mapping[str, Any]) -> Calendar:
     """Store a calendar and its first version; refused with what to fix if it cannot measure time."""
     _check_may_manage(actor)
-    values = calendar_values({"holiday_country": "", "holiday_subdivision": "", **fields}, creating=True)
+    values = calendar_values({"holiday_country": "", "holiday_subdivision": "", **fields})
     with transaction.atomic():
-        if Calendar.objects.filter(name=values["name"]).exists():
-            raise Conflict(f"A calendar named {values['name']!r} exists; pick another name.", field="name")
+        _check_name_free(Calendar, values["name"])
         spec = values.pop("spec")
         calendar = Calendar.objects.create(**values, version=1, updated_at=wall_clock.now())
-        forget_specs()
-        CalendarVersion.objects.create(calendar=calendar, number=1, spec=spec, created_at=calendar.updated_at)
+        _store_version(calendar, spec)
+        _audit(calendar, actor, [("created", "", str(calendar))], at=calendar.updated_at)
     return calendar
 
 
 def update_calendar(calendar: Calendar, *, actor: User | None, changes: Mapping[str, Any]) -> Calendar:
-    """Edit a calendar: a new version, which running clocks count with from now on (past untouched)."""
+    """Edit a calendar: a new version, which running clocks count with from now on (past untouched).
+    An edit that changes nothing is a no-op."""
     _check_may_manage(actor)
     with transaction.atomic():
         calendar = Calendar.objects.select_for_update().get(pk=calendar.pk)
         current = {name: getattr(calendar, name) for name in CALENDAR_FIELDS}
-        values = calendar_values({**current, **changes}, creating=False)
+        values = calendar_values({**current, **changes})
         spec = values.pop("spec")
-        if "name" in changes and Calendar.objects.filter(name=values["name"]).exclude(pk=calendar.pk).exists():
-            raise Conflict(f"A calendar named {values['name']!r} exists; pick another name.", field="name")
+        if "name" in changes:
+            _check_name_free(Calendar, values["name"], calendar.pk)
+        audit = _changed(calendar, values)
+        previous = CalendarVersion.objects.get(calendar=calendar, number=calendar.version)
+        if previous.spec == spec and not audit:
+            return calendar
         now = wall_clock.now()
         for name, value in values.items():
             setattr(calendar, name, value)
-        previous = CalendarVersion.objects.get(calendar=calendar, number=calendar.version)
         calendar.updated_at = now
+        version = None
         if previous.spec != spec:
             calendar.version += 1
-            forget_specs()
-            version = CalendarVersion.objects.create(
-                calendar=calendar, number=calendar.version, spec=spec, created_at=now
-            )
-            calendar.save()
+            version = _store_version(calendar, spec)
+            audit.append(("version", previous.number, calendar.version))
+        calendar.save()
+        _audit(calendar, actor, audit, at=now)
+        if version is not None:
             recalibrate(calendar, version, at=now, actor_id=actor.pk if actor else None)
-        else:
-            calendar.save()
     return calendar
 
 
 def delete_calendar(calendar: Calendar, *, actor: User | None) -> None:
     _check_may_manage(actor)
+    refusal = f"Calendar {calendar.name!r} is used by policies or clocks; point them at another calendar first."
     if Policy.objects.filter(calendar=calendar).exists() or Clock.objects.filter(calendar=calendar).exists():
-        raise Conflict(
-            f"Calendar {calendar.name!r} is used by policies or clocks; point them at another calendar first."
-        )
+        raise Conflict(refusal)
     with transaction.atomic():
         CalendarVersion.objects.filter(calendar=calendar).delete()
-        calendar.delete()
+        delete_audited(calendar, subject_type=SUBJECTS[Calendar], actor=actor, refusal=refusal)
 
 
-def calendar_values(fields: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
-    unknown = set(fields) - CALENDAR_FIELDS
-    if unknown:
-        raise InvalidInput(f"Calendars have no field {sorted(unknown)[0]!r}.", field=sorted(unknown)[0])
-    name = " ".join(str(fields.get("name") or "").split())
-    if not name:
-        raise InvalidInput("Give the calendar a name, e.g. 'London office hours'.", field="name")
+def calendar_values(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """What a calendar of these fields stores (its public holidays, its version's ``spec``), or
+    InvalidInput saying what to fix. The admin's form asks it too."""
+    name = _name(
+        fields, CALENDAR_FIELDS, kinds="Calendars", missing="Give the calendar a name, e.g. 'London office hours'."
+    )
     try:
         windows = parse_windows(_list(fields.get("windows"), "windows"))
         closures = parse_closures(_list(fields.get("closures"), "closures"))
@@ -180,11 +181,13 @@ def extend_public_holidays() -> int:
                 "holidays": [*current.spec["holidays"], *([day.isoformat(), name] for day, name in added)],
                 "holiday_years": [held.start, years.stop - 1],
             }
+            old = calendar.holidays
             calendar.version += 1
             calendar.holidays, calendar.updated_at = _holiday_rows(spec), now
-            forget_specs()
-            CalendarVersion.objects.create(calendar=calendar, number=calendar.version, spec=spec, created_at=now)
+            _store_version(calendar, spec)
             calendar.save(update_fields=["version", "holidays", "updated_at"])
+            audit = [("holidays", old, calendar.holidays), ("version", current.number, calendar.version)]
+            _audit(calendar, None, audit, at=now)
         extended += 1
     return extended
 
@@ -211,41 +214,41 @@ def create_policy(*, actor: User | None, fields: Mapping[str, Any]) -> Policy:
         }
     )
     with transaction.atomic():
-        if Policy.objects.filter(name=values["name"]).exists():
-            raise Conflict(f"A policy named {values['name']!r} exists; pick another name.", field="name")
-        return Policy.objects.create(**values)
+        _check_name_free(Policy, values["name"])
+        policy = Policy.objects.create(**values)
+        _audit(policy, actor, [("created", "", str(policy))])
+    return policy
 
 
 def update_policy(policy: Policy, *, actor: User | None, changes: Mapping[str, Any]) -> Policy:
-    """Edit a policy. Running clocks keep the targets they were given (SLA-SEMANTICS §2)."""
+    """Edit a policy. Running clocks keep the targets they were given (SLA-SEMANTICS §2). An edit
+    that changes nothing is a no-op."""
     _check_may_manage(actor)
     with transaction.atomic():
         policy = Policy.objects.select_for_update().get(pk=policy.pk)
         current = {name: getattr(policy, name) for name in POLICY_FIELDS}
         values = policy_values({**current, **changes})
-        if Policy.objects.filter(name=values["name"]).exclude(pk=policy.pk).exists():
-            raise Conflict(f"A policy named {values['name']!r} exists; pick another name.", field="name")
-        for name, value in values.items():
-            setattr(policy, name, value)
-        policy.save()
+        _check_name_free(Policy, values["name"], policy.pk)
+        audit = _changed(policy, values)
+        if audit:
+            for name, value in values.items():
+                setattr(policy, name, value)
+            policy.save()
+            _audit(policy, actor, audit)
     return policy
 
 
 def delete_policy(policy: Policy, *, actor: User | None) -> None:
     """Delete a policy no clock used; one that measured incidents can only be deactivated."""
     _check_may_manage(actor)
-    if Clock.objects.filter(policy=policy).exists():
-        raise Conflict(f"Policy {policy.name!r} has measured incidents; set is_active to false instead.")
-    policy.delete()
+    refusal = f"Policy {policy.name!r} has measured incidents; set is_active to false instead."
+    delete_audited(policy, subject_type=SUBJECTS[Policy], actor=actor, refusal=refusal)
 
 
 def policy_values(fields: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = set(fields) - POLICY_FIELDS
-    if unknown:
-        raise InvalidInput(f"Policies have no field {sorted(unknown)[0]!r}.", field=sorted(unknown)[0])
-    name = " ".join(str(fields.get("name") or "").split())
-    if not name:
-        raise InvalidInput("Give the policy a name, e.g. 'P1 — critical'.", field="name")
+    """What a policy of these fields stores, or InvalidInput saying what to fix. The admin's form
+    asks it too."""
+    name = _name(fields, POLICY_FIELDS, kinds="Policies", missing="Give the policy a name, e.g. 'P1 — critical'.")
     calendar = fields.get("calendar")
     if not isinstance(calendar, Calendar):
         raise InvalidInput(
@@ -316,3 +319,41 @@ def _on_reopen(value: object) -> str:
 def _check_may_manage(actor: User | None) -> None:
     if actor is not None and not can_manage_sla(actor):
         raise NotAllowed("Only incident managers and administrators can change SLA calendars and policies.")
+
+
+# --- shared steps ---------------------------------------------------------------------------
+
+
+def _name(fields: Mapping[str, Any], known: tuple[str, ...], *, kinds: str, missing: str) -> str:
+    """The record's name as stored (spaces collapsed), after refusing a field it does not have."""
+    unknown = sorted(set(fields) - set(known))
+    if unknown:
+        raise InvalidInput(f"{kinds} have no field {unknown[0]!r}.", field=unknown[0])
+    name = " ".join(str(fields.get("name") or "").split())
+    if not name:
+        raise InvalidInput(missing, field="name")
+    return name
+
+
+def _check_name_free(model: type[Calendar | Policy], name: str, pk: int | None = None) -> None:
+    others = model.objects.filter(name=name)
+    if (others if pk is None else others.exclude(pk=pk)).exists():
+        what = model._meta.verbose_name
+        raise Conflict(f"A {what} named {name!r} exists; pick another name.", field="name")
+
+
+def _store_version(calendar: Calendar, spec: dict[str, Any]) -> CalendarVersion:
+    """Store the calendar's version ``calendar.version`` as of its ``updated_at``."""
+    forget_specs()
+    return CalendarVersion.objects.create(
+        calendar=calendar, number=calendar.version, spec=spec, created_at=calendar.updated_at
+    )
+
+
+def _changed(row: Calendar | Policy, values: Mapping[str, Any]) -> list[Change]:
+    """(field, old, new) of each value that differs from what the row holds."""
+    return [(name, getattr(row, name), value) for name, value in values.items() if getattr(row, name) != value]
+
+
+def _audit(row: Calendar | Policy, actor: User | None, changes: list[Change], *, at: datetime | None = None) -> None:
+    record_changes(subject_type=SUBJECTS[type(row)], subject_id=row.pk, actor=actor, changes=changes, at=at)

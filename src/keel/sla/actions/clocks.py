@@ -4,17 +4,15 @@
 locked, after every change that can matter (open, state, priority/service/category, first
 response). It compares what the incident now is with what each clock records and appends the
 events that close the gap, so calling it twice changes nothing the second time. Warnings and
-breaches that fell due are recorded through ``clock_rows.settle`` and its unique rows, like the
+breaches that fell due are recorded through ``history.settle`` and its unique rows, like the
 sweep's, so each is published exactly once however many writers race.
 """
 
 from datetime import datetime
 
 from keel.lib import clock as wall_clock
-from keel.lib.sql import columns_of, fetch, insert_instances, instance_from_row
-from keel.sla import clock
-from keel.sla.clock import duration_words
-from keel.sla.clock_rows import (
+from keel.sla import business_time
+from keel.sla.actions.history import (
     append,
     cached_values,
     current_version,
@@ -26,40 +24,11 @@ from keel.sla.clock_rows import (
     store_cache,
     when_words,
 )
+from keel.sla.business_time import duration_words
 from keel.sla.facts import Change, Earlier, IncidentFacts, Phase, earlier_events
 from keel.sla.models import Calendar, CalendarVersion, Clock, ClockEvent, ClockName, OnReopen, Policy
 from keel.sla.replay import ACTIVE, Kind, Reading, State
-
-
-def match_policy(facts: IncidentFacts) -> Policy | None:
-    """The first active policy, in order, whose every criterion matches (an empty one matches all),
-    with its calendar and the calendar's current version id (``current_version_id``).
-
-    Written as SQL: every incident opened runs it, and the ORM took ~1 ms of CPU to build it.
-    """
-    found = fetch(_MATCH, [facts.priority, facts.service_id, facts.category_id, facts.caller_vip])
-    if not found:
-        return None
-    row = found[0]
-    width = len(Policy._meta.concrete_fields)
-    policy = instance_from_row(Policy, row[:width])
-    policy.calendar = instance_from_row(Calendar, row[width:-1])
-    policy.current_version_id = row[-1]  # type: ignore[attr-defined]
-    return policy
-
-
-_MATCH = f"""
-    SELECT {columns_of(Policy, "p")}, {columns_of(Calendar, "c")},
-        (SELECT v.id FROM {CalendarVersion._meta.db_table} v WHERE v.calendar_id = c.id AND v.number = c.version)
-    FROM {Policy._meta.db_table} p JOIN {Calendar._meta.db_table} c ON c.id = p.calendar_id
-    WHERE p.is_active
-        AND (p.priority IS NULL OR p.priority = %s)
-        AND (p.service_id IS NULL OR p.service_id = %s)
-        AND (p.category_id IS NULL OR p.category_id = %s)
-        AND (p.caller_vip IS NULL OR p.caller_vip = %s)
-    ORDER BY p.position, p.id
-    LIMIT 1
-"""
+from keel.sla.rows import insert_clocks, insert_events, match_policy
 
 
 def _version_id(policy: Policy) -> int:
@@ -127,30 +96,37 @@ def _attach_at_open(facts: IncidentFacts, policy: Policy, *, at: datetime, actor
         target = target_of(policy, name)
         if _earlier(name, facts, policy, at=at) is None or target is None:
             continue
-        row = _new_clock(name, facts, policy, target=target, start=facts.opened_at, version_id=version_id)
-        row.__dict__["_sla_events"] = [
-            _attached_event(row, facts, policy, at=at, actor_id=actor_id, target=target, version_id=version_id)
-        ]
+        row = _new_clock(
+            name, facts, policy, target=target, start=facts.opened_at, version_id=version_id, at=at, actor_id=actor_id
+        )
         reading = read_row(row, at)
         if firings_due(row, reading, at=at, announce=False, on_change=False):
             return None
         set_cache(row, reading, at)
         rows.append(row)
-    # One JSON parameter per table (lib.sql.insert_instances): the ORM's bulk_create cost ~1 ms of
-    # CPU per incident opened to compose two rows.
-    ids = {name: pk for pk, name in insert_instances(rows, returning="id, name")}
+    ids = insert_clocks(rows)
     for row in rows:
         row.pk = ids[row.name]
         for event in events_of(row):
             event.clock = row
-    insert_instances([event for row in rows for event in events_of(row)])
+    insert_events([event for row in rows for event in events_of(row)])
     return [_started(row, policy, read_row(row, at), at) for row in rows]
 
 
 def _new_clock(
-    name: str, facts: IncidentFacts, policy: Policy, *, target: int, start: datetime, version_id: int
+    name: str,
+    facts: IncidentFacts,
+    policy: Policy,
+    *,
+    target: int,
+    start: datetime,
+    version_id: int,
+    at: datetime,
+    actor_id: int | None,
 ) -> Clock:
-    return Clock(
+    """A clock of ``policy`` counting from ``start``, not yet stored, with its first event (attached
+    at ``start``, retroactive when that is before ``at``) as the history ``events_of`` reads."""
+    row = Clock(
         incident_id=facts.incident_id,
         name=name,
         policy=policy,
@@ -165,28 +141,18 @@ def _new_clock(
         service_id=facts.service_id,
         group_id=facts.group_id,
     )
-
-
-def _attached_event(
-    row: Clock,
-    facts: IncidentFacts,
-    policy: Policy,
-    *,
-    at: datetime,
-    actor_id: int | None,
-    target: int,
-    version_id: int,
-) -> ClockEvent:
-    return ClockEvent(
+    attached = ClockEvent(
         clock=row,
         kind=Kind.ATTACHED,
-        at=row.started_at,
+        at=start,
         recorded_at=wall_clock.now(),
         actor_id=actor_id,
         target_s=target,
         calendar_version_id=version_id,
-        data={"policy": policy.name, "priority": facts.priority, "retroactive": row.started_at < at},
+        data={"policy": policy.name, "priority": facts.priority, "retroactive": start < at},
     )
+    row.__dict__["_sla_events"] = [attached]  # a new clock has no history to read (see events_of)
+    return row
 
 
 def _started(row: Clock, policy: Policy, reading: Reading, at: datetime) -> str:
@@ -201,30 +167,13 @@ def _attach(
 ) -> str:
     target = target_of(policy, name)
     assert target is not None
-    start = earlier.start
-    version = CalendarVersion(pk=_version_id(policy))
-    row = Clock.objects.create(
-        incident_id=facts.incident_id,
-        name=name,
-        policy=policy,
-        policy_name=policy.name,
-        calendar=policy.calendar,
-        calendar_version=version,
-        target_s=target,
-        thresholds=list(policy.thresholds),
-        started_at=start,
-        elapsed_at=start,
+    version_id = _version_id(policy)
+    row = _new_clock(
+        name, facts, policy, target=target, start=earlier.start, version_id=version_id, at=at, actor_id=actor_id
     )
-    row.__dict__["_sla_events"] = []  # a new clock has no history to read (see events_of)
-    append(
-        row,
-        Kind.ATTACHED,
-        start,
-        actor_id=actor_id,
-        target_s=target,
-        calendar_version=version,
-        data={"policy": policy.name, "priority": facts.priority, "retroactive": start < at},
-    )
+    row.save()
+    (attached,) = events_of(row)
+    attached.save()
     _lay_in(row, earlier, facts, at=at, actor_id=actor_id)
     reading = settle(row, at=at, announce=False)
     _store(row, reading, facts, at, before=[])
@@ -252,7 +201,7 @@ def _since(row: Clock, at: datetime) -> str:
     kinds = {event.kind for event in events_of(row)}
     skipped = [word for kind, word in ((Kind.PAUSED, "on hold"), (Kind.STOPPED, "resolved")) if kind in kinds]
     without = f", not counting its time {' or '.join(skipped)}" if skipped else ""
-    return f", counted from {when_words(clock.instant_of(row.started_at))}{without}"
+    return f", counted from {when_words(business_time.instant_of(row.started_at))}{without}"
 
 
 def _sync_one(
@@ -361,17 +310,9 @@ def _retarget(
     if policy.calendar_id != row.calendar_id:
         # Time already counted stays counted in the old calendar; from now on the new one counts
         # (SLA-SEMANTICS §2, service change; B12 pieces).
-        version = current_version(policy.calendar)
-        row.calendar, row.calendar_version = policy.calendar, version
+        row.calendar = policy.calendar
+        _switch_calendar(row, current_version(policy.calendar), reading, at=at, actor_id=actor_id)
         row.save(update_fields=["calendar", "calendar_version"])
-        append(
-            row,
-            Kind.CALENDAR_SWITCHED,
-            at,
-            actor_id=actor_id,
-            calendar_version=version,
-            data={"elapsed_s": reading.elapsed},
-        )
     after = settle(row, at=at, announce=False, on_change=True)
     late = " and is already breached" if after.breached_at is not None and reading.breached_at is None else ""
     return [
@@ -386,18 +327,25 @@ def recalibrate(calendar: Calendar, version: CalendarVersion, *, at: datetime, a
     switched = 0
     for row in Clock.objects.select_for_update().filter(calendar=calendar, state__in=[s.value for s in ACTIVE]):
         reading = settle(row, at=at, announce=True)
-        append(
-            row,
-            Kind.CALENDAR_SWITCHED,
-            at,
-            actor_id=actor_id,
-            calendar_version=version,
-            data={"elapsed_s": reading.elapsed},
-        )
-        row.calendar_version = version
+        _switch_calendar(row, version, reading, at=at, actor_id=actor_id)
         store_cache(row, read_row(row, at), at)
         switched += 1
     return switched
+
+
+def _switch_calendar(
+    row: Clock, version: CalendarVersion, reading: Reading, *, at: datetime, actor_id: int | None
+) -> None:
+    """From ``at`` on the clock counts with ``version``; the time counted by then stays counted."""
+    row.calendar_version = version
+    append(
+        row,
+        Kind.CALENDAR_SWITCHED,
+        at,
+        actor_id=actor_id,
+        calendar_version=version,
+        data={"elapsed_s": reading.elapsed},
+    )
 
 
 def _store(row: Clock, reading: Reading, facts: IncidentFacts, at: datetime, before: list[object]) -> None:

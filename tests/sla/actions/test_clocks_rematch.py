@@ -18,8 +18,8 @@ from keel.incidents.actions.lifecycle import (
 from keel.incidents.actions.records import open_incident, update_incident
 from keel.incidents.states import HoldReason, IncidentState, Level, ResolutionCode
 from keel.lib.clock import frozen_at
-from keel.sla.actions import create_policy, update_policy
-from keel.sla.clocks import sync_clocks
+from keel.sla.actions.clocks import sync_clocks
+from keel.sla.actions.setup import create_policy, update_policy
 from keel.sla.facts import Phase
 from keel.sla.models import Clock, ClockEvent
 from keel.sla.replay import Kind

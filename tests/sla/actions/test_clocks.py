@@ -17,11 +17,10 @@ from keel.incidents.actions.records import open_incident, update_incident
 from keel.incidents.models import Category
 from keel.incidents.states import TRANSITIONS, HoldReason, IncidentState, Level, ResolutionCode
 from keel.lib.clock import frozen_at
-from keel.sla.actions import create_calendar, create_policy, update_policy
-from keel.sla.clock import datetime_of
-from keel.sla.clock_rows import read_clock
+from keel.sla.actions.setup import create_calendar, create_policy, update_policy
+from keel.sla.business_time import datetime_of
 from keel.sla.models import Clock, ClockEvent
-from keel.sla.queries import incident_sla_panel
+from keel.sla.queries import incident_sla_panel, read_clock
 from keel.sla.replay import Kind
 from tests.sla.conftest import HOUR, london
 

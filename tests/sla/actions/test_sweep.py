@@ -13,10 +13,10 @@ from keel.incidents.actions.lifecycle import put_incident_on_hold, transition_in
 from keel.incidents.actions.records import open_incident
 from keel.incidents.states import HoldReason, IncidentState, Level
 from keel.lib.clock import frozen_at
-from keel.sla.actions import update_calendar
+from keel.sla.actions.setup import update_calendar
+from keel.sla.actions.sweep import sweep
 from keel.sla.models import Clock, ClockEvent
 from keel.sla.replay import Kind
-from keel.sla.sweep import sweep
 from tests.sla.conftest import OFFICE_HOURS, london
 
 

@@ -2,9 +2,11 @@
 appended), their replay, the derived columns written back, and the warnings and breaches that fell
 due (``settle``, ``firings_due``: unique rows, so each fires once however many writers race).
 Shared by ``clocks`` (the incident's changes, calendar edits) and ``sweep``.
+
+Clock rows and their events are the engine's own bookkeeping: the events are their history, so
+these writes leave no audit rows.
 """
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
@@ -12,26 +14,20 @@ from django.db import IntegrityError, transaction
 
 from keel.lib import clock as wall_clock
 from keel.lib.events import publish
-from keel.sla import clock
-from keel.sla.calendars import spec_of_version
+from keel.sla import business_time
 from keel.sla.events import SlaBreached, SlaWarning
 from keel.sla.models import Calendar, CalendarVersion, Clock, ClockEvent
-from keel.sla.replay import Event, Kind, Reading, State, replay
+from keel.sla.queries import read_clock
+from keel.sla.replay import Kind, Reading, State
 
-# The derived columns of a clock (plus what reports group by).
-CACHED: Final = (
-    "state",
-    "target_s",
-    "due_at",
-    "next_at",
-    "elapsed_s",
-    "breached_at",
-    "ended_at",
-    "priority",
-    "service_id",
-    "group_id",
-    "calendar_version_id",
-    "policy_id",
+# The columns ``set_cache`` derives from a reading: what the sweep writes back (a drift test holds
+# them to the model: tests/sla/actions/test_history.py).
+CACHE_FIELDS: Final = ("state", "target_s", "due_at", "next_at", "elapsed_s", "elapsed_at", "breached_at", "ended_at")
+# What ``store_cache`` compares to tell whether a clock changed: every column but the id and
+# ``elapsed_at``, which moves with every read while a running clock's ``elapsed_s`` as of it stays
+# true (outside business hours nothing else changes, and the row is not rewritten).
+CACHED: Final = tuple(
+    field.attname for field in Clock._meta.concrete_fields if field.attname not in {"id", "elapsed_at"}
 )
 
 
@@ -66,7 +62,7 @@ def firings_due(row: Clock, reading: Reading, *, at: datetime, announce: bool, o
     firings: list[Firing] = []
     sent = announce and not on_change
     for percent, instant in reading.thresholds:
-        if instant > clock.instant_of(at):
+        if instant > business_time.instant_of(at):
             continue
         data: dict[str, object] = {"sent": sent, "detected_at": now, "elapsed_s": reading.target * percent // 100}
         if not sent:
@@ -76,7 +72,7 @@ def firings_due(row: Clock, reading: Reading, *, at: datetime, announce: bool, o
             incident_id=row.incident_id,
             name=row.name,
             percent=percent,
-            at=clock.datetime_of(instant),
+            at=business_time.datetime_of(instant),
             due_at=as_datetime(reading.due),
         )
         firings.append((_event(row, Kind.THRESHOLD, instant, percent=percent, data=data), warning if sent else None))
@@ -84,7 +80,7 @@ def firings_due(row: Clock, reading: Reading, *, at: datetime, announce: bool, o
     if (
         reading.state == State.RUNNING
         and due is not None
-        and clock.instant_of(at) > due
+        and business_time.instant_of(at) > due
         and reading.breached_at is None
     ):
         data = {
@@ -94,7 +90,11 @@ def firings_due(row: Clock, reading: Reading, *, at: datetime, announce: bool, o
             "elapsed_s": reading.target,
         }
         breach = SlaBreached(
-            clock_id=row.pk, incident_id=row.incident_id, name=row.name, at=clock.datetime_of(due), on_change=on_change
+            clock_id=row.pk,
+            incident_id=row.incident_id,
+            name=row.name,
+            at=business_time.datetime_of(due),
+            on_change=on_change,
         )
         firings.append((_event(row, Kind.BREACHED, due, data=data), breach if announce or on_change else None))
     return firings
@@ -102,7 +102,12 @@ def firings_due(row: Clock, reading: Reading, *, at: datetime, announce: bool, o
 
 def _event(row: Clock, kind: Kind, instant: int, *, percent: int | None = None, data: dict[str, object]) -> ClockEvent:
     return ClockEvent(
-        clock=row, kind=kind, at=clock.datetime_of(instant), recorded_at=wall_clock.now(), percent=percent, data=data
+        clock=row,
+        kind=kind,
+        at=business_time.datetime_of(instant),
+        recorded_at=wall_clock.now(),
+        percent=percent,
+        data=data,
     )
 
 
@@ -111,22 +116,11 @@ def _event(row: Clock, kind: Kind, instant: int, *, percent: int | None = None, 
 
 def events_of(row: Clock) -> list[ClockEvent]:
     """The clock's events, read once per loaded row (rows are loaded locked, per transaction) and
-    extended in memory by ``_append``."""
+    extended in memory by ``append``."""
     cached: list[ClockEvent] | None = row.__dict__.get("_sla_events")
     if cached is None:
         cached = row.__dict__["_sla_events"] = list(ClockEvent.objects.filter(clock=row).order_by("id"))
     return cached
-
-
-def read_clock(row: Clock, events: Sequence[ClockEvent], at: datetime) -> Reading:
-    """Replay a clock from its stored events (the cache is never an input)."""
-    schedule = [
-        (clock.instant_of(event.at), spec_of_version(event.calendar_version_id))
-        for event in events
-        if event.calendar_version_id is not None
-    ]
-    pure = [Event(Kind(e.kind), clock.instant_of(e.at), target=e.target_s, percent=e.percent) for e in events]
-    return replay(schedule, pure, row.thresholds, clock.instant_of(at))
 
 
 def read_row(row: Clock, at: datetime) -> Reading:
@@ -147,7 +141,7 @@ def set_cache(row: Clock, reading: Reading, at: datetime) -> None:
     row.due_at = as_datetime(reading.due)
     row.next_at = as_datetime(reading.next_at)
     row.elapsed_s = reading.elapsed
-    row.elapsed_at = clock.datetime_of(reading.ended_at) if reading.ended_at is not None else at
+    row.elapsed_at = business_time.datetime_of(reading.ended_at) if reading.ended_at is not None else at
     row.breached_at = as_datetime(reading.breached_at)
     row.ended_at = as_datetime(reading.ended_at)
 
@@ -187,8 +181,8 @@ def current_version(calendar: Calendar) -> CalendarVersion:
 
 
 def as_datetime(instant: int | None) -> datetime | None:
-    return None if instant is None else clock.datetime_of(instant)
+    return None if instant is None else business_time.datetime_of(instant)
 
 
 def when_words(instant: int) -> str:
-    return clock.datetime_of(instant).strftime("%Y-%m-%d %H:%M UTC")
+    return business_time.datetime_of(instant).strftime("%Y-%m-%d %H:%M UTC")

@@ -5,7 +5,7 @@ from keel.incidents.actions.records import open_incident
 from keel.incidents.states import Level
 from keel.lib.clock import frozen_at
 from keel.scheduler.tick import tick
-from keel.sla.actions import create_calendar, create_policy, extend_public_holidays
+from keel.sla.actions.setup import create_calendar, create_policy, extend_public_holidays
 from keel.sla.models import CalendarVersion, Clock, ClockEvent
 from tests.sla.conftest import HOUR, OFFICE_HOURS, london
 

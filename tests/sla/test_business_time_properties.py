@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from keel.sla.clock import CalendarError, CalendarSpec, Closure, Window, counted, due, validate
+from keel.sla.business_time import CalendarError, CalendarSpec, Closure, Window, counted, due, validate
 from keel.sla.replay import Event, Kind, State, replay
 
 ZONES = (
