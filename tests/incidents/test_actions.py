@@ -16,7 +16,7 @@ from keel.incidents.actions.lifecycle import (
 )
 from keel.incidents.actions.records import add_watcher, open_incident, update_incident
 from keel.incidents.models import Category, Incident, PriorityRule
-from keel.incidents.queries import incidents_visible_to
+from keel.incidents.queries.records import incidents_visible_to
 from keel.incidents.states import HoldReason, IncidentState, Level, ResolutionCode
 from keel.lib import clock
 from keel.lib.errors import Conflict, InvalidInput, MissingField, NotAllowed, StaleVersion

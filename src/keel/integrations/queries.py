@@ -13,7 +13,7 @@ from typing import Any, Final
 from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
 
 from keel.accounts.models import User
-from keel.incidents.listing import Page
+from keel.incidents.queries.listing import Page
 from keel.integrations.models import Alert, AlertEvent, ChangeEvent, CorrelationRule, MaintenanceWindow, Payload, Source
 from keel.integrations.permissions import can_see_alerts
 from keel.integrations.states import ACTIVE, PayloadStatus

@@ -14,7 +14,7 @@ from keel.cmdb.queries import ci_by_reference
 from keel.incidents.forms.fields import CategoryChoiceField, PersonChoiceField, level_choices, level_field, resolved
 from keel.incidents.models import Category, Incident
 from keel.incidents.permissions import can_log_incident_for_others
-from keel.incidents.queries import categories, get_incident_for
+from keel.incidents.queries.records import categories, get_incident_for
 from keel.incidents.states import Channel, Level
 
 

@@ -3,7 +3,7 @@
 from django import forms
 from django.http import HttpRequest, HttpResponse
 
-from keel.incidents.listing import Page
+from keel.incidents.queries.listing import Page
 from keel.incidents.views.common import forbidden
 from keel.integrations.models import Alert
 
