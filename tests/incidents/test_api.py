@@ -8,7 +8,7 @@ from keel.accounts.roles import Role
 from keel.cmdb.models import CIType, ConfigurationItem, Service
 from keel.incidents.actions.records import open_incident
 from keel.incidents.models import Category, Incident
-from keel.incidents.states import IncidentState
+from keel.incidents.states import IncidentOrder, IncidentState
 from keel.lib.database import postgres
 from keel.lib.sql import fetch
 from tests.incidents.helpers import open_in_progress, open_resolved
@@ -368,3 +368,38 @@ def test_writes_answer_exactly_what_a_read_shows(api, agent, requester, service_
     assert created.json()["caller"] == {"id": requester.pk, "username": "rita", "name": "Rita"}
     assert patched.json() == client.get(f"/incidents/{number}").json()
     assert client.get("/incidents").json()["items"] == [client.get(f"/incidents/{number}").json()]
+
+
+def test_an_unknown_order_is_refused_naming_the_parameter(api, agent):
+    response = api(agent).get("/incidents?order=newest")
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "order"
+    assert "-opened_at" in response.json()["message"]
+
+
+@pytest.mark.parametrize("order", [order.value for order in IncidentOrder])
+def test_every_order_of_the_vocabulary_lists(api, agent, incident, order):
+    response = api(agent).get(f"/incidents?order={order}")
+
+    assert response.status_code == 200
+    assert [item["number"] for item in response.json()["items"]] == [incident.number]
+
+
+@pytest.mark.parametrize("field", ["title", "description", "caller", "channel", "impact", "urgency"])
+def test_patch_refuses_null_for_a_field_that_cannot_be_empty(api, incident, agent, field):
+    response = api(agent).patch(f"/incidents/{incident.number}", {field: None})
+
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert Incident.objects.get(pk=incident.pk).version == 1
+
+
+def test_patch_null_clears_a_reference(api, agent, requester, service_desk):
+    hardware = Category.objects.create(name="Hardware")
+    incident = open_incident(actor=agent, caller=requester, title="Dock dead", category=hardware)
+
+    response = api(agent).patch(f"/incidents/{incident.number}", {"category": None})
+
+    assert response.status_code == 200
+    assert response.json()["category"] is None

@@ -106,8 +106,7 @@ class Channel(models.TextChoices):
 
 
 class IncidentOrder(models.TextChoices):
-    """How a list of incidents is sorted: the API's ``order`` and the queue's "Sort" (a fixed
-    vocabulary: an unknown one is refused, naming the parameter)."""
+    """How a list of incidents is sorted (the API's order, the queue's Sort)."""
 
     NEWEST = "-opened_at", "Newest first"
     OLDEST = "opened_at", "Oldest first"
