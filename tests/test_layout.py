@@ -43,7 +43,6 @@ PENDING: Final = frozenset(
         "keel/cmdb/impact.py",
         "keel/cmdb/names.py",
         "keel/cmdb/transfer.py",
-        "keel/demo/build.py",
         "keel/integrations/alerts.py",
         "keel/integrations/decisions.py",
         "keel/integrations/intake.py",

@@ -5,11 +5,13 @@ import pytest
 from keel.accounts.actions import ensure_team, issue_api_token, revoke_api_token
 from keel.accounts.models import User
 from keel.accounts.roles import Role
+from keel.audit.models import AuditRecord
 from keel.cmdb.models import CIType, ConfigurationItem, Service
 from keel.incidents.actions.records import open_incident
-from keel.incidents.models import Category, Incident
+from keel.incidents.models import Category, Incident, pk_from_number
 from keel.incidents.states import IncidentOrder, IncidentState
 from keel.lib.database import postgres
+from keel.lib.doors import Door
 from keel.lib.sql import fetch
 from tests.incidents.helpers import open_in_progress, open_resolved
 
@@ -403,3 +405,16 @@ def test_patch_null_clears_a_reference(api, agent, requester, service_desk):
 
     assert response.status_code == 200
     assert response.json()["category"] is None
+
+
+def test_every_change_through_the_api_is_audited_as_coming_through_it(api, agent):
+    client = api(agent)
+    number = client.post("/incidents", {"title": "Mail down"}).json()["number"]
+    client.post(f"/incidents/{number}/comments", {"body": "Looking", "public": True})
+    client.patch(f"/incidents/{number}", {"urgency": "high"})
+
+    rows = AuditRecord.objects.filter(subject_type="incident", subject_id=pk_from_number(number))
+    fields = list(rows.values_list("field", "channel"))
+    assert fields[0] == ("created", Door.API)
+    assert {"comment", "urgency", "priority"} <= {field for field, _ in fields}
+    assert {channel for _, channel in fields} == {Door.API}
