@@ -7,9 +7,9 @@ import pytest
 
 from keel.accounts.models import Team, User
 from keel.cmdb.models import CIType, ConfigurationItem, Service
+from keel.demo.service_levels import create_service_levels
 from keel.incidents.actions.records import open_incident
 from keel.incidents.models import Category, Incident
-from keel.sla.actions import create_calendar, create_policy
 from keel.sla.models import Policy
 from tests.api_schema import assert_matches_openapi
 from tests.conftest import ApiClient
@@ -18,33 +18,13 @@ INCIDENT = "/api/v1/incidents/{number}"
 
 
 @pytest.fixture
-def always(db: None) -> Policy:
-    """A policy every incident matches, so that answers carry running SLA clocks."""
-    calendar = create_calendar(
-        actor=None,
-        fields={
-            "name": "24×7",
-            "zone": "UTC",
-            "windows": [
-                {"weekday": day, "opens": "00:00", "closes": "00:00"}
-                for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-            ],
-        },
-    )
-    return create_policy(
-        actor=None,
-        fields={
-            "name": "Standard",
-            "position": 100,
-            "calendar": calendar,
-            "response_target_s": 3600,
-            "resolution_target_s": 8 * 3600,
-        },
-    )
+def always(db: None) -> list[Policy]:
+    """The demo's policies, one for every priority: every answer carries running SLA clocks."""
+    return create_service_levels()
 
 
 @pytest.fixture
-def filled(agent: User, requester: User, service_desk: Team, always: Policy) -> Incident:
+def filled(agent: User, requester: User, service_desk: Team, always: list[Policy]) -> Incident:
     """An incident with every related record set: each field of the document shows something."""
     hardware = Category.objects.create(name="Hardware")
     parent = open_incident(actor=agent, caller=requester, title="All docks dead")
@@ -62,7 +42,7 @@ def filled(agent: User, requester: User, service_desk: Team, always: Policy) -> 
     )
 
 
-def test_create_answers_match_their_schema(api: Callable[[User], ApiClient], agent: User, always: Policy) -> None:
+def test_create_answers_match_their_schema(api: Callable[[User], ApiClient], agent: User, always: list[Policy]) -> None:
     response = api(agent).post(
         "/incidents", {"title": "Mail down", "impact": "high", "assignment_group": "service-desk"}
     )

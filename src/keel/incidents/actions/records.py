@@ -98,14 +98,8 @@ def open_incident(
             )
         )
         record(incident, [("created", "", str(incident))], actor=actor, now=now)
-        add_to_timeline(
-            incident,
-            actor=actor,
-            kind=EntryKind.OPENED,
-            summary=f"Opened by {actor or caller} via {Channel(channel).label} as P{incident.priority}",
-            body=description,
-            now=now,
-        )
+        opened = f"Opened by {actor or caller} via {Channel(channel).label} as P{incident.priority}"
+        add_to_timeline(incident, actor=actor, kind=EntryKind.OPENED, summary=opened, body=description, now=now)
         if decision is not None:
             _record_impact_decision(incident, decision, actor=actor, now=now)
         publish(IncidentOpened(incident_id=incident.pk, actor_id=actor_id(actor)))
@@ -212,14 +206,8 @@ def add_watcher(incident: Incident, *, actor: User | None, watcher: User) -> Non
         incident.watchers.add(watcher)
         now = clock.now()
         record(incident, [("watchers", "", f"+{watcher}")], actor=actor, now=now)
-        add_to_timeline(
-            incident,
-            actor=actor,
-            kind=EntryKind.UPDATED,
-            summary=f"{watcher} now follows this incident",
-            is_public=False,
-            now=now,
-        )
+        follows = f"{watcher} now follows this incident"
+        add_to_timeline(incident, actor=actor, kind=EntryKind.UPDATED, summary=follows, is_public=False, now=now)
 
 
 def _check_may_open(actor: User, *, caller: User, assigning: bool) -> None:
