@@ -13,7 +13,7 @@ from keel.incidents.actions.reference import (
 )
 from keel.incidents.models import Category, PriorityRule
 from keel.incidents.queries.records import priority_for
-from keel.incidents.states import Level, Priority
+from keel.incidents.states import DEFAULT_PRIORITY_MATRIX, Level, Priority
 from keel.lib.errors import Conflict, InvalidInput, NotAllowed
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +102,10 @@ def test_only_administrators_change_the_reference_data(agent):
 
     assert not Category.objects.exists()
     assert PriorityRule.objects.get(pk=cell.pk).priority == Priority.P1
+
+
+def test_a_cell_missing_from_the_matrix_takes_the_built_in_priority(db):
+    PriorityRule.objects.filter(impact=Level.HIGH, urgency=Level.MEDIUM).delete()
+
+    assert priority_for(Level.HIGH, Level.MEDIUM) == DEFAULT_PRIORITY_MATRIX[(Level.HIGH, Level.MEDIUM)]
+    assert priority_for(Level.HIGH, Level.HIGH) == Priority.P1

@@ -82,8 +82,10 @@ def incident_page(user: User, filters: IncidentFilters, *, offset: int, limit: i
 
 def priority_for(impact: Level, urgency: Level) -> Priority:
     """The matrix's priority for this impact and urgency (the built-in matrix for a missing cell)."""
-    found = PriorityRule.objects.filter(impact=impact, urgency=urgency).values_list("priority", flat=True).first()
-    return Priority(found) if found is not None else DEFAULT_PRIORITY_MATRIX[(impact, urgency)]
+    try:
+        return Priority(PriorityRule.objects.values_list("priority", flat=True).get(impact=impact, urgency=urgency))
+    except PriorityRule.DoesNotExist:
+        return DEFAULT_PRIORITY_MATRIX[(impact, urgency)]
 
 
 def allowed_transitions(user: User, incident: Incident) -> list[IncidentState]:
