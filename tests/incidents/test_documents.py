@@ -8,8 +8,9 @@ import orjson
 from keel.cmdb.models import CIType, ConfigurationItem, Service
 from keel.incidents.actions.records import open_incident
 from keel.incidents.models import Category, Incident
-from keel.incidents.queries.documents import COLUMNS, FIELDS, NOT_SHOWN, document_of, incident_document
+from keel.incidents.queries.documents import COLUMNS, FIELDS, NOT_SHOWN, RELATED, document_of, incident_document
 from keel.incidents.queries.records import attach_related
+from keel.incidents.rows import SHOWN_COLUMNS
 from keel.incidents.schemas import IncidentOut
 from keel.incidents.states import Level
 from keel.lib.clock import frozen_at
@@ -102,3 +103,9 @@ def test_the_documents_keys_are_the_schemas_fields(agent, requester, service_des
     by_database, by_python = _both_renderings(resolved)
 
     assert list(by_database) == list(by_python) == list(IncidentOut.model_fields)
+
+
+def test_every_record_the_document_shows_is_read_by_the_speed_layer():
+    shown = {model for _, _, _, model in RELATED}
+
+    assert shown == set(SHOWN_COLUMNS), "rows.SHOWN_COLUMNS says how to read each record documents.RELATED shows"

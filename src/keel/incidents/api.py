@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from keel.accounts.api import user_of
-from keel.accounts.models import User
+from keel.accounts.models import Team, User
 from keel.accounts.queries import team_by_reference, team_ids_by_reference, user_by_reference, user_ids_by_reference
 from keel.activity.models import TimelineEntry
 from keel.activity.queries import timeline_of
@@ -193,8 +193,9 @@ def _reread(incident: Incident) -> HttpResponse:
 
 
 def _json_answer(body: dict[str, Any], *, status: int = 200) -> HttpResponse:
-    # Built as the schema says (documents.py, held to IncidentOut by tests): encoded by orjson and
-    # sent as is, so ninja does not validate the documents again. A document carries its ETag.
+    # Built as the schema says (queries/documents.py; tests/incidents/test_api_schema.py holds each
+    # answer to it): encoded by orjson and sent as is, so ninja does not validate the documents
+    # again. A document carries its ETag.
     answer = HttpResponse(orjson.dumps(body), status=status, content_type="application/json")
     if "version" in body:
         answer["ETag"] = f'"{body["version"]}"'
@@ -225,8 +226,8 @@ class _Resolver(Protocol):
     def __call__(self, reference: str | int, *, field: str) -> Any: ...
 
 
-def _team(reference: str | int, *, field: str) -> Any:
-    return team_by_reference(reference)  # always the assignment group
+def _team(reference: str | int, *, field: str) -> Team:
+    return team_by_reference(reference)  # its error always names assignment_group, the one team field
 
 
 def _parent(reference: str | int, *, field: str) -> Incident:

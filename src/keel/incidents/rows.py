@@ -156,7 +156,7 @@ def rows_by_id(pk: int, *, viewer_id: int | None, columns: Sequence[str]) -> lis
 
 # What a document shows of each record an incident names, as (id, a, b): a person's username and
 # name (their username when they have none), a team's slug and name, anything else its name.
-_SHOWN_COLUMNS: Final[Mapping[type[Model], str]] = {
+SHOWN_COLUMNS: Final[Mapping[type[Model], str]] = {
     User: "id, username, COALESCE(NULLIF(name, ''), username)",
     Team: "id, slug, name",
     Category: "id, '', name",
@@ -170,7 +170,7 @@ Record = tuple[type[Model], int, str, str]  # (model, id, a, b)
 def records_and_clocks(
     wanted: Mapping[type[Model], Collection[int]], incident_ids: Sequence[int]
 ) -> tuple[list[Record], list[Row]]:
-    """The records of each model with these ids (``_SHOWN_COLUMNS``) and the incidents' current SLA
+    """The records of each model with these ids (``SHOWN_COLUMNS``) and the incidents' current SLA
     clock rows (``sla.queries.current_clocks_sql``), in one UNION ALL: every round trip to the
     database costs both sides CPU, and a list page made five."""
     clocks_sql, params = current_clocks_sql(list(incident_ids))
@@ -181,7 +181,7 @@ def records_and_clocks(
         table = model._meta.db_table
         by_table[table] = model
         condition, values = in_values("id", sorted(ids))
-        parts.append(f"SELECT '{table}', {_SHOWN_COLUMNS[model]}{padding} FROM {table} WHERE {condition}")
+        parts.append(f"SELECT '{table}', {SHOWN_COLUMNS[model]}{padding} FROM {table} WHERE {condition}")
         params.extend(values)
     records: list[Record] = []
     clocks: list[Row] = []

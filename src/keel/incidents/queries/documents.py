@@ -104,13 +104,13 @@ _SHOWN: Final[Mapping[str, Callable[[int, str, str], dict[str, Any]]]] = {
     "named": lambda pk, _, name: {"id": pk, "name": name},
 }
 # The related records a document shows: (kind, the column's attribute name, the field's name, its model)
-_RELATED: Final = tuple(
+RELATED: Final = tuple(
     (kind, field.attname, field.name, _related_model(field))
     for (_, kind, _), field in zip(FIELDS, _FIELDS_OF_KEYS.values(), strict=True)
     if kind in _SHOWN
 )
-_MODEL_OF: Final[Mapping[str, type[Model]]] = {column: model for _, column, _, model in _RELATED}
-_SHOWN_OF_MODEL: Final = {model: _SHOWN[kind] for kind, _, _, model in _RELATED}
+_MODEL_OF: Final[Mapping[str, type[Model]]] = {column: model for _, column, _, model in RELATED}
+_SHOWN_OF_MODEL: Final = {model: _SHOWN[kind] for kind, _, _, model in RELATED}
 _LEVELS: Final = {level.value: level.label for level in Level}
 
 Related = Mapping[type[Model], Mapping[int, dict[str, Any]]]  # model → id → the record as shown
@@ -156,7 +156,7 @@ def incident_document(incident: Incident) -> dict[str, Any]:
     # TextChoices members are str subclasses: the document wants the plain values a read gives.
     row = [_plain(getattr(incident, column)) for column in COLUMNS]
     related: dict[type[Model], dict[int, dict[str, Any]]] = {}
-    for kind, _, name, model in _RELATED:
+    for kind, _, name, model in RELATED:
         record = getattr(incident, name)
         if record is not None:
             related.setdefault(model, {})[record.pk] = _SHOWN[kind](*_shown_of(kind, record))
