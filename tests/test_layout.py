@@ -43,10 +43,6 @@ PENDING: Final = frozenset(
         "keel/cmdb/impact.py",
         "keel/cmdb/names.py",
         "keel/cmdb/transfer.py",
-        "keel/demo/build.py",
-        "keel/incidents/documents.py",
-        "keel/incidents/listing.py",
-        "keel/incidents/queries.py",
         "keel/scheduler/tick.py",
     }
 )

@@ -16,9 +16,10 @@ from keel.incidents.actions.lifecycle import (
 )
 from keel.incidents.actions.records import add_watcher, open_incident, update_incident
 from keel.incidents.models import Category, Incident, PriorityRule
-from keel.incidents.queries import incidents_visible_to
+from keel.incidents.queries.records import incidents_visible_to
 from keel.incidents.states import HoldReason, IncidentState, Level, ResolutionCode
 from keel.lib import clock
+from keel.lib.doors import Door
 from keel.lib.errors import Conflict, InvalidInput, MissingField, NotAllowed, StaleVersion
 from tests.incidents.helpers import open_in_progress, open_on_hold, open_resolved
 
@@ -383,3 +384,24 @@ def test_adding_a_watcher_is_recorded_once(incident, agent, other_requester):
     add_watcher(incident, actor=agent, watcher=other_requester)
 
     assert _audit(incident, "watchers") == [("", "+Otto")]
+
+
+def test_opening_an_incident_is_audited_with_who_and_through_which_door(agent, requester):
+    incident = open_incident(actor=agent, caller=requester, title="Mail down")
+
+    row = AuditRecord.objects.get(subject_type="incident", subject_id=incident.pk, field="created")
+    assert (row.old_value, row.new_value, row.actor_id, row.channel) == ("", str(incident), agent.pk, Door.SYSTEM)
+
+
+def test_comments_and_work_notes_are_audited(incident, agent, requester):
+    comment = add_comment(incident, actor=requester, body="Any news?", public=True)
+    note = add_comment(incident, actor=agent, body="Vendor ticket 4711", public=False)
+
+    assert _audit(incident, "comment") == [("", f"Comment by Rita (#{comment.pk})")]
+    assert _audit(incident, "work_note") == [("", f"Work note by Alice (#{note.pk})")]
+
+
+def test_an_attachment_is_audited_with_its_file(incident, agent):
+    attachment = attach_file(incident, actor=agent, upload=SimpleUploadedFile("trace.txt", b"ping timeout"))
+
+    assert _audit(incident, "attachment") == [("", f"trace.txt (#{attachment.pk})")]

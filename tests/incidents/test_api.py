@@ -5,11 +5,13 @@ import pytest
 from keel.accounts.actions import ensure_team, issue_api_token, revoke_api_token
 from keel.accounts.models import User
 from keel.accounts.roles import Role
+from keel.audit.models import AuditRecord
 from keel.cmdb.models import CIType, ConfigurationItem, Service
 from keel.incidents.actions.records import open_incident
-from keel.incidents.models import Category, Incident
-from keel.incidents.states import IncidentState
+from keel.incidents.models import Category, Incident, pk_from_number
+from keel.incidents.states import IncidentOrder, IncidentState
 from keel.lib.database import postgres
+from keel.lib.doors import Door
 from keel.lib.sql import fetch
 from tests.incidents.helpers import open_in_progress, open_resolved
 
@@ -90,7 +92,7 @@ def test_list_filters_and_paginates(api, agent, requester, service_desk):
 
 
 def test_list_count_stops_at_the_cap_and_says_so(api, agent, requester, monkeypatch):
-    monkeypatch.setattr("keel.incidents.listing.COUNT_CAP", 3)
+    monkeypatch.setattr("keel.incidents.rows.COUNT_CAP", 3)
     for n in range(6):
         open_incident(actor=agent, caller=requester, title=f"Slow VPN {n}")
 
@@ -333,9 +335,9 @@ def test_create_costs_a_handful_of_statements(api, agent, django_assert_max_num_
     client = api(agent)
     client.get("/incidents?limit=1")  # the token's first use stamps last_used_at once
 
-    # token, savepoint, priority rule, incident INSERT, timeline INSERT, SLA policy match (none
-    # here), release, and the incident's SLA clocks for the answer
-    with django_assert_max_num_queries(8):
+    # token, savepoint, priority rule, incident INSERT, its audit row ("created"), timeline INSERT,
+    # SLA policy match (none here), release, and the incident's SLA clocks for the answer
+    with django_assert_max_num_queries(9):
         response = client.post("/incidents", {"title": "Wi-Fi drops", "impact": "medium"})
 
     assert response.status_code == 201
@@ -368,3 +370,51 @@ def test_writes_answer_exactly_what_a_read_shows(api, agent, requester, service_
     assert created.json()["caller"] == {"id": requester.pk, "username": "rita", "name": "Rita"}
     assert patched.json() == client.get(f"/incidents/{number}").json()
     assert client.get("/incidents").json()["items"] == [client.get(f"/incidents/{number}").json()]
+
+
+def test_an_unknown_order_is_refused_naming_the_parameter(api, agent):
+    response = api(agent).get("/incidents?order=newest")
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "order"
+    assert "-opened_at" in response.json()["message"]
+
+
+@pytest.mark.parametrize("order", [order.value for order in IncidentOrder])
+def test_every_order_of_the_vocabulary_lists(api, agent, incident, order):
+    response = api(agent).get(f"/incidents?order={order}")
+
+    assert response.status_code == 200
+    assert [item["number"] for item in response.json()["items"]] == [incident.number]
+
+
+@pytest.mark.parametrize("field", ["title", "description", "caller", "channel", "impact", "urgency"])
+def test_patch_refuses_null_for_a_field_that_cannot_be_empty(api, incident, agent, field):
+    response = api(agent).patch(f"/incidents/{incident.number}", {field: None})
+
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert Incident.objects.get(pk=incident.pk).version == 1
+
+
+def test_patch_null_clears_a_reference(api, agent, requester, service_desk):
+    hardware = Category.objects.create(name="Hardware")
+    incident = open_incident(actor=agent, caller=requester, title="Dock dead", category=hardware)
+
+    response = api(agent).patch(f"/incidents/{incident.number}", {"category": None})
+
+    assert response.status_code == 200
+    assert response.json()["category"] is None
+
+
+def test_every_change_through_the_api_is_audited_as_coming_through_it(api, agent):
+    client = api(agent)
+    number = client.post("/incidents", {"title": "Mail down"}).json()["number"]
+    client.post(f"/incidents/{number}/comments", {"body": "Looking", "public": True})
+    client.patch(f"/incidents/{number}", {"urgency": "high"})
+
+    rows = AuditRecord.objects.filter(subject_type="incident", subject_id=pk_from_number(number))
+    fields = list(rows.values_list("field", "channel"))
+    assert fields[0] == ("created", Door.API)
+    assert {"comment", "urgency", "priority"} <= {field for field, _ in fields}
+    assert {channel for _, channel in fields} == {Door.API}

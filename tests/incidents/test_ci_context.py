@@ -11,8 +11,8 @@ from keel.cmdb.actions import create_service, relate
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.incidents.actions.lifecycle import resolve_incident, transition_incident
 from keel.incidents.actions.records import open_incident
-from keel.incidents.context import ci_context
 from keel.incidents.models import Incident
+from keel.incidents.queries.context import ci_context
 from keel.incidents.states import IncidentState, Level, ResolutionCode
 from tests.conftest import PASSWORD, ApiClient, Graph
 

@@ -13,7 +13,7 @@ from keel.incidents.actions.assignment import assign_incident
 from keel.incidents.actions.conversation import add_comment
 from keel.incidents.actions.lifecycle import resolve_incident, transition_incident
 from keel.incidents.models import Incident
-from keel.incidents.queries import allowed_transitions
+from keel.incidents.queries.records import allowed_transitions
 from keel.incidents.states import IncidentState, ResolutionCode
 from tests.conftest import PASSWORD
 from tests.incidents.helpers import REACH

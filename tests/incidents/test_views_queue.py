@@ -152,7 +152,7 @@ def test_paging_by_offset_and_limit(client, agent, requester):
 
 
 def test_a_capped_count_says_so(client, agent, requester, monkeypatch):
-    monkeypatch.setattr("keel.incidents.listing.COUNT_CAP", 2)
+    monkeypatch.setattr("keel.incidents.rows.COUNT_CAP", 2)
     for n in range(4):
         open_incident(actor=agent, caller=requester, title=f"Issue {n}")
     client.force_login(agent)

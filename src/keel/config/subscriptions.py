@@ -6,7 +6,7 @@ The notification and integration issues subscribe here too.
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from keel.incidents.reactions import note_sla_events
+from keel.incidents.handlers import note_sla_events
 from keel.sla.events import SlaBreached, SlaWarning
 
 SUBSCRIPTIONS: Mapping[type, Sequence[Callable[[Any], None]]] = {

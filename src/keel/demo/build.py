@@ -1,8 +1,7 @@
 """Build the demo: people and teams, categories, services and CIs, then 90 days of incidents.
 
 Everything goes through the same actions the UI and the API call (``accounts.actions``,
-``cmdb.actions``, ``incidents.actions``), so the demo shows what Keel really records. Categories,
-which have no action yet, are created idempotently with ``get_or_create``.
+``cmdb.actions``, ``incidents.actions``), so the demo shows what Keel really records.
 """
 
 import random
@@ -23,6 +22,7 @@ from keel.cmdb.models import ConfigurationItem, Service
 from keel.demo.cast import SERVICE_DESK, Cast
 from keel.demo.service_levels import create_service_levels
 from keel.demo.stories import play_history
+from keel.incidents.actions.reference import ensure_category
 from keel.incidents.models import Category, Incident
 from keel.incidents.states import IncidentState
 from keel.lib import events
@@ -287,10 +287,10 @@ def create_categories() -> dict[str, Category]:
     """The category tree, keyed ``"Network"`` for a category and ``"Network/VPN"`` for a subcategory."""
     tree = {}
     for name, children in CATEGORIES.items():
-        parent, _ = Category.objects.get_or_create(name=name, parent=None)
+        parent = ensure_category(actor=None, name=name)
         tree[name] = parent
         for child in children:
-            tree[f"{name}/{child}"], _ = Category.objects.get_or_create(name=child, parent=parent)
+            tree[f"{name}/{child}"] = ensure_category(actor=None, name=child, parent=parent)
     return tree
 
 

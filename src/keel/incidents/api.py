@@ -1,12 +1,13 @@
 """REST API v1 for incidents: parse, call one action or query, render."""
 
-from typing import Any
+from typing import Any, Final, Protocol
 
 import orjson
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
-from keel.accounts.models import User
+from keel.accounts.api import user_of
+from keel.accounts.models import Team, User
 from keel.accounts.queries import team_by_reference, team_ids_by_reference, user_by_reference, user_ids_by_reference
 from keel.activity.models import TimelineEntry
 from keel.activity.queries import timeline_of
@@ -15,18 +16,17 @@ from keel.incidents.actions._record import SUBJECT
 from keel.incidents.actions.conversation import add_comment
 from keel.incidents.actions.lifecycle import transition_incident
 from keel.incidents.actions.records import open_incident, update_incident
-from keel.incidents.context import proposal_for
-from keel.incidents.documents import incident_document
-from keel.incidents.listing import IncidentFilters
 from keel.incidents.models import Incident, pk_from_number
 from keel.incidents.permissions import can_see_impact_proposal, can_see_work_notes
-from keel.incidents.queries import (
-    category_by_reference,
+from keel.incidents.queries.context import proposal_for
+from keel.incidents.queries.documents import (
     document_of,
-    get_incident_for,
+    incident_document,
     incident_document_for,
     incident_document_page,
 )
+from keel.incidents.queries.listing import IncidentFilters
+from keel.incidents.queries.records import category_by_reference, get_incident_for
 from keel.incidents.schemas import (
     CommentIn,
     ImpactProposalOut,
@@ -38,7 +38,8 @@ from keel.incidents.schemas import (
     TimelineEntryOut,
     TransitionIn,
 )
-from keel.incidents.states import IncidentState, Level, Priority
+from keel.incidents.states import IncidentOrder, IncidentState, Level, Priority
+from keel.lib.api import check_page, refuse_nulls
 from keel.lib.errors import InvalidInput, NotAllowed
 from keel.sla.queries import incident_sla_panel
 
@@ -48,30 +49,29 @@ LEVELS = {"high": Level.HIGH, "medium": Level.MEDIUM, "low": Level.LOW}
 
 
 class ListQuery(Schema):
-    state: str | None = None
-    priority: str | None = None
+    state: str | None = Field(None, description=f"Comma-separated, of: {', '.join(IncidentState.values)}.")
+    priority: str | None = Field(None, description=f"Comma-separated, of: {', '.join(Priority.names)}.")
     assignment_group: str | None = None
     assignee: str | None = None
     q: str | None = None
-    order: str = "-opened_at"
+    order: IncidentOrder = IncidentOrder.NEWEST
     limit: int = 50
     offset: int = 0
 
 
 @router.post("/incidents", response={201: IncidentOut})
 def create(request: HttpRequest, payload: IncidentIn) -> HttpResponse:
-    actor = _user(request)
-    data = payload.model_dump(exclude_unset=True)
-    caller = user_by_reference(data["caller"], field="caller") if data.get("caller") is not None else actor
+    actor = user_of(request)
+    references = _references(payload.model_dump(exclude_unset=True))
     incident = open_incident(
         actor=actor,
-        caller=caller,
+        caller=references.pop("caller", None) or actor,
         title=payload.title,
         description=payload.description,
         channel=payload.channel,
         impact=LEVELS[payload.impact] if payload.impact is not None else None,
         urgency=LEVELS[payload.urgency],
-        **_references(data),
+        **references,
     )
     # Everything the answer shows is in memory after open_incident: no read back on the hot path.
     answer = _json_answer(incident_document(incident), status=201)
@@ -81,11 +81,8 @@ def create(request: HttpRequest, payload: IncidentIn) -> HttpResponse:
 
 @router.get("/incidents", response=IncidentListOut)
 def list_incidents(request: HttpRequest, filters: Query[ListQuery]) -> HttpResponse:
-    if not 1 <= filters.limit <= 100:
-        raise InvalidInput(f"limit must be between 1 and 100 (got {filters.limit}).", field="limit")
-    if filters.offset < 0:
-        raise InvalidInput(f"offset must be 0 or more (got {filters.offset}).", field="offset")
-    page = incident_document_page(_user(request), _parse_filters(filters), offset=filters.offset, limit=filters.limit)
+    check_page(filters.limit, filters.offset)
+    page = incident_document_page(user_of(request), _parse_filters(filters), offset=filters.offset, limit=filters.limit)
     return _json_answer(
         {
             "items": page.items,
@@ -99,12 +96,13 @@ def list_incidents(request: HttpRequest, filters: Query[ListQuery]) -> HttpRespo
 
 @router.get("/incidents/{number}", response=IncidentOut)
 def detail(request: HttpRequest, number: str) -> HttpResponse:
-    return _json_answer(incident_document_for(_user(request), number))
+    return _json_answer(incident_document_for(user_of(request), number))
 
 
 @router.patch("/incidents/{number}", response=IncidentOut)
 def patch(request: HttpRequest, number: str, payload: IncidentPatch) -> HttpResponse:
-    incident = get_incident_for(_user(request), number)
+    actor = user_of(request)
+    incident = get_incident_for(actor, number)
     data = payload.model_dump(exclude_unset=True)
     if "state" in data:
         raise InvalidInput(
@@ -113,23 +111,23 @@ def patch(request: HttpRequest, number: str, payload: IncidentPatch) -> HttpResp
         )
     if "priority" in data:
         raise InvalidInput("priority is computed from impact and urgency; change those instead.", field="priority")
+    refuse_nulls(data, nullable=CLEARABLE)
     changes: dict[str, Any] = {key: data[key] for key in ("title", "description", "channel") if key in data}
-    changes.update({key: LEVELS[data[key]] for key in ("impact", "urgency") if data.get(key) is not None})
+    changes.update({key: LEVELS[data[key]] for key in ("impact", "urgency") if key in data})
     changes.update(_references(data))
-    if "caller" in data:
-        changes["caller"] = user_by_reference(data["caller"], field="caller")
-    incident = update_incident(incident, actor=_user(request), changes=changes, expected_version=_if_match(request))
+    incident = update_incident(incident, actor=actor, changes=changes, expected_version=_if_match(request))
     return _reread(incident)
 
 
 @router.post("/incidents/{number}/transitions", response=IncidentOut)
 def transition(request: HttpRequest, number: str, payload: TransitionIn) -> HttpResponse:
-    incident = get_incident_for(_user(request), number)
+    actor = user_of(request)
+    incident = get_incident_for(actor, number)
     group = team_by_reference(payload.assignment_group) if payload.assignment_group is not None else None
     incident = transition_incident(
         incident,
         payload.to,
-        actor=_user(request),
+        actor=actor,
         note=payload.note,
         resolution_code=payload.resolution_code,
         resolution_notes=payload.resolution_notes,
@@ -141,14 +139,14 @@ def transition(request: HttpRequest, number: str, payload: TransitionIn) -> Http
 
 @router.post("/incidents/{number}/comments", response={201: TimelineEntryOut})
 def comment(request: HttpRequest, number: str, payload: CommentIn) -> Status[dict[str, Any]]:
-    incident = get_incident_for(_user(request), number)
-    entry = add_comment(incident, actor=_user(request), body=payload.body, public=payload.public)
+    actor = user_of(request)
+    entry = add_comment(get_incident_for(actor, number), actor=actor, body=payload.body, public=payload.public)
     return Status(201, entry_json(entry))
 
 
 @router.get("/incidents/{number}/timeline", response=list[TimelineEntryOut])
 def timeline(request: HttpRequest, number: str) -> list[dict[str, Any]]:
-    user = _user(request)
+    user = user_of(request)
     incident = get_incident_for(user, number)
     entries = timeline_of(SUBJECT, incident.pk, include_private=can_see_work_notes(user))
     return [entry_json(entry) for entry in entries]
@@ -157,14 +155,14 @@ def timeline(request: HttpRequest, number: str) -> list[dict[str, Any]]:
 @router.get("/incidents/{number}/sla", response=list[SlaClockDetailOut])
 def sla(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     """Each SLA clock of the incident (current and replaced ones) with its full history."""
-    incident = get_incident_for(_user(request), number)
+    incident = get_incident_for(user_of(request), number)
     return incident_sla_panel(incident.pk)
 
 
 @router.get("/cis/{reference}/proposal", response=ImpactProposalOut)
 def impact_proposal(request: HttpRequest, reference: str) -> dict[str, Any]:
     """The impact Keel would give a new incident on this CI (what ``POST /incidents`` without impact takes)."""
-    if not can_see_impact_proposal(_user(request)):
+    if not can_see_impact_proposal(user_of(request)):
         raise NotAllowed("Keel's impact proposal is for the service desk: it counts the incidents open on the CI.")
     found = proposal_for(get_ci(reference))
     return {
@@ -195,8 +193,9 @@ def _reread(incident: Incident) -> HttpResponse:
 
 
 def _json_answer(body: dict[str, Any], *, status: int = 200) -> HttpResponse:
-    # Built as the schema says (documents.py, held to IncidentOut by tests): encoded by orjson and
-    # sent as is, so ninja does not validate the documents again. A document carries its ETag.
+    # Built as the schema says (queries/documents.py; tests/incidents/test_api_schema.py holds each
+    # answer to it): encoded by orjson and sent as is, so ninja does not validate the documents
+    # again. A document carries its ETag.
     answer = HttpResponse(orjson.dumps(body), status=status, content_type="application/json")
     if "version" in body:
         answer["ETag"] = f'"{body["version"]}"'
@@ -223,32 +222,41 @@ def _person(user: User | None) -> dict[str, Any] | None:
 # --- parsing -------------------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
+class _Resolver(Protocol):
+    def __call__(self, reference: str | int, *, field: str) -> Any: ...
+
+
+def _team(reference: str | int, *, field: str) -> Team:
+    return team_by_reference(reference)  # its error always names assignment_group, the one team field
+
+
+def _parent(reference: str | int, *, field: str) -> Incident:
+    pk = pk_from_number(str(reference))
+    parent = Incident.objects.filter(pk=pk).first() if pk is not None else None
+    if parent is None:
+        raise InvalidInput(f"No incident {reference!r} to use as parent; give its number.", field=field)
+    return parent
+
+
+# The body's fields that name a record (an id or a name), each with how it is found.
+RESOLVERS: Final[dict[str, _Resolver]] = {
+    "caller": user_by_reference,
+    "category": category_by_reference,
+    "subcategory": category_by_reference,
+    "service": service_by_reference,
+    "ci": ci_by_reference,
+    "assignment_group": _team,
+    "assignee": user_by_reference,
+    "parent": _parent,
+}
+# Those a change may empty with null; the others cannot be empty.
+CLEARABLE: Final = frozenset(RESOLVERS) - {"caller"}
 
 
 def _references(data: dict[str, Any]) -> dict[str, Any]:
-    """Resolve the reference fields present in ``data`` (ids or names) to objects; None clears."""
-    resolvers = {
-        "category": lambda ref: category_by_reference(ref, field="category"),
-        "subcategory": lambda ref: category_by_reference(ref, field="subcategory"),
-        "service": lambda ref: service_by_reference(ref, field="service"),
-        "ci": lambda ref: ci_by_reference(ref, field="ci"),
-        "assignment_group": team_by_reference,
-        "assignee": lambda ref: user_by_reference(ref, field="assignee"),
-        "parent": _parent,
-    }
-    return {key: None if data[key] is None else resolve(data[key]) for key, resolve in resolvers.items() if key in data}
-
-
-def _parent(number: str) -> Incident:
-    pk = pk_from_number(number)
-    parent = Incident.objects.filter(pk=pk).first() if pk is not None else None
-    if parent is None:
-        raise InvalidInput(f"No incident {number!r} to use as parent; give its number.", field="parent")
-    return parent
+    """Resolve the reference fields present in ``data`` (ids or names) to records; null stays None."""
+    found = {key: data[key] for key in RESOLVERS if key in data}
+    return {key: None if value is None else RESOLVERS[key](value, field=key) for key, value in found.items()}
 
 
 def _parse_filters(query: ListQuery) -> IncidentFilters:

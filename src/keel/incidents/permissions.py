@@ -18,6 +18,11 @@ def can_see_impact_proposal(user: User) -> bool:
     return can_log_incident_for_others(user)
 
 
+def can_manage_reference_data(user: User) -> bool:
+    """The category tree and the priority matrix: administrators."""
+    return user.can(Capability.ADMINISTER)
+
+
 def can_report_incident(user: User) -> bool:
     return user.can(Capability.REPORT_INCIDENT)
 

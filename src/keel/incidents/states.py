@@ -105,6 +105,16 @@ class Channel(models.TextChoices):
     WALK_IN = "walk_in", "Walk-in"
 
 
+class IncidentOrder(models.TextChoices):
+    """How a list of incidents is sorted (the API's order, the queue's Sort)."""
+
+    NEWEST = "-opened_at", "Newest first"
+    OLDEST = "opened_at", "Oldest first"
+    HIGHEST_PRIORITY = "priority", "Highest priority first"
+    LOWEST_PRIORITY = "-priority", "Lowest priority first"
+    RECENTLY_UPDATED = "-updated_at", "Recently updated"
+
+
 # Fields a transition into this state must be given (else 422 naming them).
 REQUIRED_FOR: Final[Mapping[IncidentState, tuple[str, ...]]] = {
     S.ON_HOLD: ("hold_reason",),

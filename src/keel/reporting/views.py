@@ -17,7 +17,7 @@ from keel.cmdb.forms import RelationshipForm
 from keel.cmdb.models import Service
 from keel.cmdb.permissions import can_manage_cmdb
 from keel.cmdb.queries import get_ci, relationships_of
-from keel.incidents.context import ci_context
+from keel.incidents.queries.context import ci_context
 from keel.lib.errors import KeelError, NotFound
 from keel.reporting.hotspots import Hotspot, HotspotBy, Period, hotspots, hours, parse_by, parse_period
 

@@ -6,6 +6,7 @@ predicates, writes one timeline entry plus an audit row per changed field, bumps
 publishes its event after commit. ``actor=None`` means Keel itself (the auto-close job).
 
 One module per concept: ``records`` (open, edit, watch), ``assignment``, ``lifecycle``
-(transitions, auto-close), ``conversation`` (comments, attachments). ``_state`` holds the one
-function that assigns ``Incident.state``; ``_record`` the steps every action shares.
+(transitions, auto-close), ``conversation`` (comments, attachments), ``reference`` (the category
+tree and the priority matrix, audited as set-up records). ``_state`` holds the one function that
+assigns ``Incident.state``; ``_record`` the steps every action shares.
 """

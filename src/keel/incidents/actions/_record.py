@@ -1,11 +1,14 @@
-"""Shared steps of every incident action: lock the row, apply and audit field changes, mark activity."""
+"""Shared steps of every incident action: lock the row, apply and audit field changes, put an
+entry on the timeline, mark activity."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Final
 
 from keel.accounts.models import User
-from keel.audit.actions import record_changes
+from keel.activity.actions import add_entry
+from keel.activity.models import EntryKind, TimelineEntry
+from keel.audit.actions import Change, record_changes
 from keel.incidents.models import Incident
 
 SUBJECT: Final = "incident"
@@ -26,8 +29,38 @@ def apply_changes(incident: Incident, fields: Mapping[str, object], *, actor: Us
     incident.updated_at = now
     changed = [name for name, _, _ in audit]
     incident.save(update_fields=[*changed, "version", "updated_at"])
-    record_changes(subject_type=SUBJECT, subject_id=incident.pk, actor=actor, changes=audit, at=now)
+    record(incident, audit, actor=actor, now=now)
     return changed
+
+
+def record(incident: Incident, changes: Sequence[Change], *, actor: User | None, now: datetime) -> None:
+    """The incident's audit rows: one per (field, old, new)."""
+    record_changes(subject_type=SUBJECT, subject_id=incident.pk, actor=actor, changes=changes, at=now)
+
+
+def add_to_timeline(
+    incident: Incident,
+    *,
+    actor: User | None,
+    kind: EntryKind,
+    summary: str,
+    now: datetime,
+    body: str = "",
+    is_public: bool = True,
+    data: Mapping[str, object] | None = None,
+) -> TimelineEntry:
+    """Put an entry on the incident's timeline."""
+    return add_entry(
+        subject_type=SUBJECT,
+        subject_id=incident.pk,
+        actor=actor,
+        kind=kind,
+        summary=summary,
+        body=body,
+        is_public=is_public,
+        data=data,
+        at=now,
+    )
 
 
 def touch(incident: Incident, now: datetime) -> None:

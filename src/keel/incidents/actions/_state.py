@@ -8,13 +8,10 @@ from datetime import datetime
 from typing import Final
 
 from keel.accounts.models import User
-from keel.activity.actions import add_entry
 from keel.activity.models import EntryKind
-from keel.incidents.actions._record import SUBJECT, actor_id, apply_changes
+from keel.incidents.actions._record import actor_id, add_to_timeline, apply_changes
 from keel.incidents.actions._sla import sync_sla
-from keel.incidents.events import (
-    IncidentStateChanged,
-)
+from keel.incidents.events import IncidentStateChanged
 from keel.incidents.models import Incident
 from keel.incidents.states import (
     DONE,
@@ -66,15 +63,14 @@ def transition_state(
     detail = f" ({ResolutionCode(incident.resolution_code).label})" if target == IncidentState.RESOLVED else ""
     if target == IncidentState.ON_HOLD:
         detail = f" ({HoldReason(incident.hold_reason).label.lower()})"
-    add_entry(
-        subject_type=SUBJECT,
-        subject_id=incident.pk,
+    add_to_timeline(
+        incident,
         actor=actor,
         kind=EntryKind.STATE_CHANGED,
         summary=f"{verb_for(source, target) if actor else 'Automatically'}: {source.label} → {target.label}{detail}",
         body=note,
         data={"from": source.value, "to": target.value},
-        at=now,
+        now=now,
     )
     sync_sla(incident, actor=actor, now=now)
     publish(

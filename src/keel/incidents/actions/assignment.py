@@ -5,9 +5,8 @@ from datetime import datetime
 from django.db import transaction
 
 from keel.accounts.models import Team, User
-from keel.activity.actions import add_entry
 from keel.activity.models import EntryKind
-from keel.incidents.actions._record import SUBJECT, actor_id, apply_changes, lock
+from keel.incidents.actions._record import actor_id, add_to_timeline, apply_changes, lock
 from keel.incidents.actions._state import transition_state
 from keel.incidents.events import (
     IncidentAssigned,
@@ -62,15 +61,14 @@ def apply_assignment(
     changed = apply_changes(incident, fields, actor=actor, now=now)
     if changed:
         holder = f"{group} / {assignee}" if assignee is not None else str(group)
-        add_entry(
-            subject_type=SUBJECT,
-            subject_id=incident.pk,
+        add_to_timeline(
+            incident,
             actor=actor,
             kind=EntryKind.ASSIGNED,
             summary=f"Assigned to {holder}",
             body=note,
             data={"group_id": group.pk, "assignee_id": actor_id(assignee)},
-            at=now,
+            now=now,
         )
         publish(
             IncidentAssigned(

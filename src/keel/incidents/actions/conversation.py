@@ -1,4 +1,5 @@
-"""Talking on an incident: public comments, internal work notes, attachments."""
+"""Talking on an incident: public comments, internal work notes, attachments. Each is audited
+(field ``comment``, ``work_note`` or ``attachment``, the new entry or file as the new value)."""
 
 from collections.abc import Mapping
 
@@ -6,22 +7,15 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from keel.accounts.models import User
-from keel.activity.actions import add_entry, store_attachment
+from keel.activity.actions import store_attachment
 from keel.activity.models import Attachment, EntryKind, TimelineEntry
-from keel.incidents.actions._record import SUBJECT, apply_changes, lock, touch
+from keel.incidents.actions._record import SUBJECT, add_to_timeline, apply_changes, lock, record, touch
 from keel.incidents.actions._sla import sync_sla
 from keel.incidents.actions._state import transition_state
-from keel.incidents.events import (
-    IncidentCommented,
-)
+from keel.incidents.events import IncidentCommented
 from keel.incidents.models import Incident
-from keel.incidents.permissions import (
-    can_comment_on_incident,
-)
-from keel.incidents.states import (
-    HoldReason,
-    IncidentState,
-)
+from keel.incidents.permissions import can_comment_on_incident
+from keel.incidents.states import HoldReason, IncidentState
 from keel.lib import clock
 from keel.lib.errors import InvalidInput, NotAllowed
 from keel.lib.events import publish
@@ -40,16 +34,11 @@ def add_comment(incident: Incident, *, actor: User, body: str, public: bool) -> 
     with transaction.atomic():
         lock(incident)
         now = clock.now()
-        entry = add_entry(
-            subject_type=SUBJECT,
-            subject_id=incident.pk,
-            actor=actor,
-            kind=EntryKind.COMMENT if public else EntryKind.WORK_NOTE,
-            summary=f"{'Comment' if public else 'Work note'} by {actor}",
-            body=body,
-            is_public=public,
-            at=now,
+        kind = EntryKind.COMMENT if public else EntryKind.WORK_NOTE
+        entry = add_to_timeline(
+            incident, actor=actor, kind=kind, summary=f"{kind.label} by {actor}", body=body, is_public=public, now=now
         )
+        record(incident, [(kind.value, "", f"{entry.summary} (#{entry.pk})")], actor=actor, now=now)
         if public and actor.is_staff_member and actor.pk != incident.caller_id and incident.first_response_at is None:
             apply_changes(incident, {"first_response_at": now}, actor=actor, now=now)
             sync_sla(incident, actor=actor, now=now)
@@ -67,18 +56,20 @@ def attach_file(incident: Incident, *, actor: User, upload: UploadedFile[bytes],
     if not can_comment_on_incident(actor, incident, public=public):
         raise NotAllowed("You cannot attach files to this incident.")
     with transaction.atomic():
+        now = clock.now()
         attachment = store_attachment(
             subject_type=SUBJECT, subject_id=incident.pk, actor=actor, upload=upload, is_public=public
         )
-        add_entry(
-            subject_type=SUBJECT,
-            subject_id=incident.pk,
+        add_to_timeline(
+            incident,
             actor=actor,
             kind=EntryKind.ATTACHMENT,
             summary=f"Attached {attachment.filename} ({attachment.size:,} bytes)",
             is_public=public,
             data={"attachment_id": attachment.pk},
+            now=now,
         )
+        record(incident, [("attachment", "", attachment)], actor=actor, now=now)
     return attachment
 
 
@@ -89,16 +80,8 @@ def add_system_note(
     with transaction.atomic():
         lock(incident)
         now = clock.now()
-        entry = add_entry(
-            subject_type=SUBJECT,
-            subject_id=incident.pk,
-            actor=None,
-            kind=EntryKind.SYSTEM,
-            summary=summary,
-            body=body,
-            is_public=False,
-            data=data,
-            at=now,
+        entry = add_to_timeline(
+            incident, actor=None, kind=EntryKind.SYSTEM, summary=summary, body=body, is_public=False, data=data, now=now
         )
         touch(incident, now)
     return entry

@@ -7,34 +7,21 @@ from typing import Any, Final
 from django.db import transaction
 
 from keel.accounts.models import Team, User
-from keel.activity.actions import add_entry
 from keel.activity.models import EntryKind
-from keel.audit.actions import record_changes
 from keel.cmdb.models import ConfigurationItem, Service
-from keel.incidents.actions._record import SUBJECT, actor_id, apply_changes, lock
+from keel.incidents.actions._record import actor_id, add_to_timeline, apply_changes, lock, record
 from keel.incidents.actions._sla import sync_sla
 from keel.incidents.actions.assignment import apply_assignment
-from keel.incidents.context import ImpactDecision, proposal_for
-from keel.incidents.events import (
-    IncidentOpened,
-    IncidentUpdated,
-)
+from keel.incidents.events import IncidentOpened, IncidentUpdated
 from keel.incidents.models import Category, Incident
-from keel.incidents.permissions import (
-    can_log_incident_for_others,
-    can_report_incident,
-    can_work_incident,
-)
-from keel.incidents.queries import priority_for
-from keel.incidents.states import (
-    FINAL,
-    Channel,
-    Level,
-)
+from keel.incidents.permissions import can_log_incident_for_others, can_report_incident, can_work_incident
+from keel.incidents.queries.context import ImpactDecision, proposal_for
+from keel.incidents.queries.records import priority_for
+from keel.incidents.rows import insert_incident
+from keel.incidents.states import FINAL, Channel, Level
 from keel.lib import clock
 from keel.lib.errors import Conflict, InvalidInput, NotAllowed, StaleVersion
 from keel.lib.events import publish
-from keel.lib.sql import insert_instance
 
 # Fields an agent may change with update_incident; state and assignment have their own verbs.
 EDITABLE_FIELDS: Final = frozenset(
@@ -91,8 +78,7 @@ def open_incident(
         # Proposed before the insert, so the count of open incidents on the CI is of the others.
         decision = _impact_decision(ci, impact)
         chosen = decision.chosen if decision is not None else Level.LOW if impact is None else Level(impact)
-        # Inserted by hand (lib.sql.insert_instance): save() cost a create a quarter of its CPU.
-        incident = insert_instance(
+        incident = insert_incident(
             Incident(
                 title=title,
                 description=description,
@@ -111,15 +97,9 @@ def open_incident(
                 updated_at=now,
             )
         )
-        add_entry(
-            subject_type=SUBJECT,
-            subject_id=incident.pk,
-            actor=actor,
-            kind=EntryKind.OPENED,
-            summary=f"Opened by {actor or caller} via {Channel(channel).label} as P{incident.priority}",
-            body=description,
-            at=now,
-        )
+        record(incident, [("created", "", str(incident))], actor=actor, now=now)
+        opened = f"Opened by {actor or caller} via {Channel(channel).label} as P{incident.priority}"
+        add_to_timeline(incident, actor=actor, kind=EntryKind.OPENED, summary=opened, body=description, now=now)
         if decision is not None:
             _record_impact_decision(incident, decision, actor=actor, now=now)
         publish(IncidentOpened(incident_id=incident.pk, actor_id=actor_id(actor)))
@@ -141,16 +121,15 @@ def _impact_decision(ci: ConfigurationItem | None, impact: Level | None) -> Impa
 
 def _record_impact_decision(incident: Incident, decision: ImpactDecision, *, actor: User | None, now: datetime) -> None:
     """Put Keel's CMDB-based impact proposal and what the agent chose on the (internal) timeline."""
-    add_entry(
-        subject_type=SUBJECT,
-        subject_id=incident.pk,
+    add_to_timeline(
+        incident,
         actor=actor,
         kind=EntryKind.SYSTEM,
         summary=decision.summary,
         body=decision.body,
         is_public=False,
         data={"impact_proposal": decision.as_data()},
-        at=now,
+        now=now,
     )
 
 
@@ -193,14 +172,13 @@ def update_incident(
         now = clock.now()
         changed = apply_changes(incident, fields, actor=actor, now=now)
         if changed:
-            add_entry(
-                subject_type=SUBJECT,
-                subject_id=incident.pk,
+            add_to_timeline(
+                incident,
                 actor=actor,
                 kind=EntryKind.UPDATED,
                 summary=_describe_changes(changed),
                 data={"fields": list(changed)},
-                at=now,
+                now=now,
             )
             publish(IncidentUpdated(incident_id=incident.pk, actor_id=actor_id(actor), fields=tuple(changed)))
         if SLA_FIELDS.intersection(changed):
@@ -227,18 +205,9 @@ def add_watcher(incident: Incident, *, actor: User | None, watcher: User) -> Non
             return
         incident.watchers.add(watcher)
         now = clock.now()
-        record_changes(
-            subject_type=SUBJECT, subject_id=incident.pk, actor=actor, changes=[("watchers", "", f"+{watcher}")], at=now
-        )
-        add_entry(
-            subject_type=SUBJECT,
-            subject_id=incident.pk,
-            actor=actor,
-            kind=EntryKind.UPDATED,
-            summary=f"{watcher} now follows this incident",
-            is_public=False,
-            at=now,
-        )
+        record(incident, [("watchers", "", f"+{watcher}")], actor=actor, now=now)
+        follows = f"{watcher} now follows this incident"
+        add_to_timeline(incident, actor=actor, kind=EntryKind.UPDATED, summary=follows, is_public=False, now=now)
 
 
 def _check_may_open(actor: User, *, caller: User, assigning: bool) -> None:

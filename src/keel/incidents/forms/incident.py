@@ -14,7 +14,7 @@ from keel.cmdb.queries import ci_by_reference
 from keel.incidents.forms.fields import CategoryChoiceField, PersonChoiceField, level_choices, level_field, resolved
 from keel.incidents.models import Category, Incident
 from keel.incidents.permissions import can_log_incident_for_others
-from keel.incidents.queries import categories, get_incident_for
+from keel.incidents.queries.records import categories, get_incident_for
 from keel.incidents.states import Channel, Level
 
 
@@ -114,20 +114,8 @@ class IncidentCreateForm(IncidentFieldsForm):
         error_messages={"invalid_choice": "Pick one of the listed people."},
     )
 
-    field_order = [
-        "caller",
-        "channel",
-        "title",
-        "description",
-        "impact",
-        "urgency",
-        "category",
-        "subcategory",
-        "service",
-        "ci",
-        "assignment_group",
-        "assignee",
-    ]
+    # Who and how first; the rest follows in the order the fields are declared.
+    field_order = ["caller", "channel"]
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
@@ -185,19 +173,8 @@ class IncidentEditForm(IncidentFieldsForm):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    field_order = [
-        "title",
-        "description",
-        "caller",
-        "channel",
-        "impact",
-        "urgency",
-        "category",
-        "subcategory",
-        "service",
-        "ci",
-        "parent",
-    ]
+    # The caller after what is wrong; the rest follows in the order the fields are declared.
+    field_order = ["title", "description", "caller"]
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)

@@ -9,9 +9,8 @@ from django.http import QueryDict
 
 from keel.accounts.models import Team, User
 from keel.incidents.forms.fields import priority_choice_label
-from keel.incidents.listing import ORDERINGS, IncidentFilters
-from keel.incidents.queries import queue_filters
-from keel.incidents.states import IncidentState, Priority
+from keel.incidents.queries.listing import IncidentFilters, queue_filters
+from keel.incidents.states import IncidentOrder, IncidentState, Priority
 
 QUEUES: Final[Mapping[str, str]] = {
     "mine": "My work",
@@ -22,16 +21,10 @@ QUEUES: Final[Mapping[str, str]] = {
 ALL_QUEUE: Final = "all"
 STAFF_DEFAULT_QUEUE: Final = "mine"
 
-ORDER_LABELS: Final[Mapping[str, str]] = {
-    "-opened_at": "Newest first",
-    "opened_at": "Oldest first",
-    "priority": "Highest priority first",
-    "-priority": "Lowest priority first",
-    "-updated_at": "Recently updated",
-}
+ORDER_LABELS: Final[Mapping[str, str]] = dict(IncidentOrder.choices)
 PAGE_SIZES: Final = (25, 50, 100)
 DEFAULT_PAGE_SIZE: Final = 50
-DEFAULT_ORDER: Final = "-opened_at"
+DEFAULT_ORDER: Final = IncidentOrder.NEWEST
 
 
 class QueueForm(forms.Form):
@@ -110,6 +103,6 @@ class QueueForm(forms.Form):
             inside_queue = not base.assignment_group_ids or group.pk in base.assignment_group_ids
             # A group outside "my groups" matches nothing there, as queue_filters does for no groups.
             changes["assignment_group_ids"] = (group.pk,) if inside_queue else (0,)
-        if data["order"] in ORDERINGS:
-            changes["order"] = data["order"]
+        if data["order"] in IncidentOrder.values:
+            changes["order"] = IncidentOrder(data["order"])
         return replace(base, **changes)

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import TextChoices
 from django.utils.datastructures import MultiValueDict
 
 from keel.accounts.models import Team
@@ -12,17 +13,25 @@ from keel.incidents.forms.fields import PersonChoiceField
 from keel.incidents.states import HoldReason, IncidentState, ResolutionCode
 
 
+def _asked_choice(label: str, choices: type[TextChoices], *, prompt: str, missing: str) -> forms.TypedChoiceField:
+    """A choice only some steps ask for: optional in the form, required by the action (whose
+    MissingField is shown with the form's ``missing`` message)."""
+    return forms.TypedChoiceField(
+        required=False,
+        label=label,
+        choices=[("", prompt), *choices.choices],
+        coerce=choices,
+        empty_value=None,
+        error_messages={"required": missing},
+    )
+
+
 class TransitionForm(forms.Form):
     """Move the incident along its lifecycle, with what the step asks for."""
 
     to = forms.TypedChoiceField(choices=IncidentState.choices, coerce=IncidentState, widget=forms.HiddenInput)
-    resolution_code = forms.TypedChoiceField(
-        required=False,
-        label="Resolution code",
-        choices=[("", "Choose how it was resolved"), *ResolutionCode.choices],
-        coerce=ResolutionCode,
-        empty_value=None,
-        error_messages={"required": "Choose how it was resolved."},
+    resolution_code = _asked_choice(
+        "Resolution code", ResolutionCode, prompt="Choose how it was resolved", missing="Choose how it was resolved."
     )
     resolution_notes = forms.CharField(
         required=False,
@@ -30,13 +39,8 @@ class TransitionForm(forms.Form):
         help_text="What fixed it, in words the caller understands.",
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    hold_reason = forms.TypedChoiceField(
-        required=False,
-        label="Waiting for",
-        choices=[("", "Choose what it waits for"), *HoldReason.choices],
-        coerce=HoldReason,
-        empty_value=None,
-        error_messages={"required": "Choose what it is waiting for."},
+    hold_reason = _asked_choice(
+        "Waiting for", HoldReason, prompt="Choose what it waits for", missing="Choose what it is waiting for."
     )
     note = forms.CharField(
         required=False,

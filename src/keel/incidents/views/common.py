@@ -12,7 +12,7 @@ from django_htmx.middleware import HtmxDetails
 
 from keel.accounts.models import User
 from keel.incidents.models import Incident
-from keel.incidents.queries import get_incident_for
+from keel.incidents.queries.records import get_incident_for
 from keel.lib.errors import KeelError, MissingField, NotFound
 
 

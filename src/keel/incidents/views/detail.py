@@ -19,7 +19,7 @@ from keel.incidents.permissions import (
     can_edit_incident,
     can_see_work_notes,
 )
-from keel.incidents.queries import allowed_transitions
+from keel.incidents.queries.records import allowed_transitions
 from keel.incidents.states import (
     PRIORITY_NAMES,
     IncidentState,

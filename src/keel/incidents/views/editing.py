@@ -11,11 +11,11 @@ from django.views.decorators.http import require_http_methods
 from keel.accounts.models import User
 from keel.cmdb.queries import ci_by_reference
 from keel.incidents.actions.records import open_incident, update_incident
-from keel.incidents.context import ci_context
 from keel.incidents.forms.incident import IncidentCreateForm, IncidentEditForm, IncidentFieldsForm
 from keel.incidents.models import Incident
 from keel.incidents.permissions import can_edit_incident, can_see_impact_proposal
-from keel.incidents.queries import priority_for
+from keel.incidents.queries.context import ci_context
+from keel.incidents.queries.records import priority_for
 from keel.incidents.states import FINAL, PRIORITY_NAMES, Level, Priority
 from keel.incidents.views.common import (
     HtmxHttpRequest,

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from keel.incidents.forms.incident import PriorityPreviewForm
-from keel.incidents.queries import callers_matching, priority_for
+from keel.incidents.queries.records import callers_matching, priority_for
 from keel.incidents.views.common import HtmxHttpRequest, signed_in_user
 from keel.incidents.views.editing import ci_panel, priority_context
 

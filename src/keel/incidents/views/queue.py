@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from keel.accounts.models import User
 from keel.incidents.forms.queue import ALL_QUEUE, ORDER_LABELS, QUEUES, QueueForm
-from keel.incidents.queries import IncidentPage, incident_page
+from keel.incidents.queries.records import IncidentPage, incident_page
 from keel.incidents.views.common import HtmxHttpRequest, render_page_or_partial, signed_in_user
 
 

@@ -5,6 +5,9 @@ saying what happened. Failure: the record again, the form bound with what was ty
 action's message next to the field, with the error's HTTP status.
 """
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from keel.accounts.models import User
 from keel.incidents.actions.assignment import assign_incident
 from keel.incidents.actions.conversation import add_comment, attach_file
 from keel.incidents.actions.lifecycle import transition_incident
@@ -27,64 +31,66 @@ from keel.lib.errors import KeelError
 @login_required
 @require_POST
 def transition(request: HtmxHttpRequest, number: str) -> HttpResponse:
-    user = signed_in_user(request)
-    incident = incident_for(request, number)
     form = TransitionForm(request.POST, target=request.POST.get("to", ""))
-    if not form.is_valid():
-        return _failed(request, number, "transition", form, status=400)
-    target: IncidentState = form.cleaned_data["to"]
-    try:
+
+    def act(incident: Incident, user: User, data: Mapping[str, Any]) -> str:
+        target: IncidentState = data["to"]
         transition_incident(incident, target, actor=user, **form.action_kwargs())
-    except KeelError as error:
-        return _failed(request, number, "transition", form, status=show_error(form, error))
-    return _done(request, number, f"{incident.number} is now {target.label.lower()}.")
+        return f"{incident.number} is now {target.label.lower()}."
+
+    return _take_step(request, number, "transition", form, act)
 
 
 @login_required
 @require_POST
 def assign(request: HtmxHttpRequest, number: str) -> HttpResponse:
-    user = signed_in_user(request)
-    incident = incident_for(request, number)
-    form = AssignForm(request.POST)
-    if not form.is_valid():
-        return _failed(request, number, "assign", form, status=400)
-    data = form.cleaned_data
-    try:
+    def act(incident: Incident, user: User, data: Mapping[str, Any]) -> str:
         assign_incident(incident, actor=user, group=data["group"], assignee=data["assignee"], note=data["note"])
-    except KeelError as error:
-        return _failed(request, number, "assign", form, status=show_error(form, error))
-    holder = f"{data['group']} / {data['assignee']}" if data["assignee"] else str(data["group"])
-    return _done(request, number, f"{incident.number} is with {holder}.")
+        holder = f"{data['group']} / {data['assignee']}" if data["assignee"] else str(data["group"])
+        return f"{incident.number} is with {holder}."
+
+    return _take_step(request, number, "assign", AssignForm(request.POST), act)
 
 
 @login_required
 @require_POST
 def comment(request: HtmxHttpRequest, number: str) -> HttpResponse:
-    user = signed_in_user(request)
-    incident = incident_for(request, number)
-    form = CommentForm(request.POST, staff=can_see_work_notes(user))
-    if not form.is_valid():
-        return _failed(request, number, "comment", form, status=400)
-    try:
-        add_comment(incident, actor=user, body=form.cleaned_data["body"], public=form.is_public)
-    except KeelError as error:
-        return _failed(request, number, "comment", form, status=show_error(form, error))
-    return _done(request, number, "Comment added." if form.is_public else "Work note added (IT staff only).")
+    form = CommentForm(request.POST, staff=can_see_work_notes(signed_in_user(request)))
+
+    def act(incident: Incident, user: User, data: Mapping[str, Any]) -> str:
+        add_comment(incident, actor=user, body=data["body"], public=form.is_public)
+        return "Comment added." if form.is_public else "Work note added (IT staff only)."
+
+    return _take_step(request, number, "comment", form, act)
 
 
 @login_required
 @require_POST
 def attach(request: HtmxHttpRequest, number: str) -> HttpResponse:
-    user = signed_in_user(request)
-    incident = incident_for(request, number)
-    form = AttachForm(request.POST, request.FILES, staff=can_see_work_notes(user))
+    form = AttachForm(request.POST, request.FILES, staff=can_see_work_notes(signed_in_user(request)))
+
+    def act(incident: Incident, user: User, data: Mapping[str, Any]) -> str:
+        attachment = attach_file(incident, actor=user, upload=data["file"], public=form.is_public)
+        return f"Attached {attachment.filename}."
+
+    return _take_step(request, number, "attach", form, act)
+
+
+Step = Callable[[Incident, User, Mapping[str, Any]], str]
+
+
+def _take_step(request: HtmxHttpRequest, number: str, which: str, form: forms.Form, act: Step) -> HttpResponse:
+    """Run one step on the incident this person may see (404 otherwise): the form's data through
+    ``act`` (the action; it returns what to tell the person), or the record again with the form's
+    or the action's error next to the field."""
+    incident, user = incident_for(request, number), signed_in_user(request)
     if not form.is_valid():
-        return _failed(request, number, "attach", form, status=400)
+        return _failed(request, number, which, form, status=400)
     try:
-        attachment = attach_file(incident, actor=user, upload=form.cleaned_data["file"], public=form.is_public)
+        message = act(incident, user, form.cleaned_data)
     except KeelError as error:
-        return _failed(request, number, "attach", form, status=show_error(form, error))
-    return _done(request, number, f"Attached {attachment.filename}.")
+        return _failed(request, number, which, form, status=show_error(form, error))
+    return _done(request, number, message)
 
 
 def _done(request: HtmxHttpRequest, number: str, message: str) -> HttpResponse:

@@ -9,7 +9,7 @@ from typing import Final
 from django.db.models import QuerySet, prefetch_related_objects
 
 from keel.accounts.models import User
-from keel.incidents.listing import Page
+from keel.incidents.queries.listing import Page
 from keel.integrations.models import Alert, AlertEvent
 from keel.integrations.permissions import can_see_alerts
 from keel.lib.errors import NotFound

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 
 from keel.accounts.models import User
-from keel.incidents.listing import Page
+from keel.incidents.queries.listing import Page
 from keel.incidents.views.common import forbidden, signed_in_user
 from keel.integrations.models import Alert
 from keel.integrations.permissions import can_manage_integrations, can_see_alerts

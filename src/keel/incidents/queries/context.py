@@ -15,7 +15,7 @@ from keel.cmdb.impact import Direction, impact_of
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.cmdb.proposal import ImpactContext, Proposal, ProposedImpact, ServiceAtRisk, propose_impact
 from keel.incidents.models import Incident
-from keel.incidents.queries import attach_related, incidents_visible_to
+from keel.incidents.queries.records import attach_related, incidents_visible_to
 from keel.incidents.states import DONE, OPEN, Level
 from keel.lib import clock
 
