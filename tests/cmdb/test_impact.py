@@ -5,7 +5,8 @@ from collections.abc import Callable, Sequence
 import pytest
 from django.db import IntegrityError, transaction
 
-from keel.cmdb.actions import create_service, relate
+from keel.cmdb.actions.records import create_service
+from keel.cmdb.actions.relationships import relate
 from keel.cmdb.graph import Node, components, layers
 from keel.cmdb.impact import Direction, Step, impact_of, parse_depth, parse_direction, reach, steps_among
 from keel.cmdb.models import Relationship

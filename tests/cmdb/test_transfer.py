@@ -6,8 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from keel.accounts.models import Team, User
+from keel.cmdb.actions.transfer import import_cis, import_relationships
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship
-from keel.cmdb.transfer import ImportRejected, export_cis, export_relationships, import_cis, import_relationships
+from keel.cmdb.transfer import ImportRejected, export_cis, export_relationships
 from keel.lib.errors import InvalidInput, NotAllowed
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from keel.cmdb.actions import create_ci, relate, unrelate, update_ci
+from keel.cmdb.actions.records import create_ci_from, update_ci
+from keel.cmdb.actions.relationships import relate, unrelate
 from keel.cmdb.forms import CIForm, RelationshipForm
 from keel.cmdb.graph import layers
 from keel.cmdb.impact import (
@@ -28,7 +29,7 @@ from keel.cmdb.kinds import WHOLE_NEEDS_PART, RelationshipKind
 from keel.cmdb.models import ConfigurationItem
 from keel.cmdb.permissions import can_manage_cmdb
 from keel.cmdb.queries import CIFilters, ci_by_reference, ci_types, cis_matching, get_ci, get_relationship
-from keel.cmdb.views.common import forbidden, signed_in_user
+from keel.cmdb.views.common import forbidden, form_page, saved, signed_in_user
 from keel.lib.errors import KeelError, NotFound
 
 PAGE: Final = 50
@@ -64,23 +65,11 @@ def ci_new(request: HttpRequest) -> HttpResponse:
     if not can_manage_cmdb(user):
         return forbidden(request)
     form = CIForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        fields = form.fields_for_action()
-        try:
-            ci = create_ci(
-                actor=user,
-                name=fields.pop("name"),
-                ci_type=fields.pop("ci_type"),
-                criticality=fields.pop("criticality"),
-                fields=fields,
-            )
-        except KeelError as error:
-            form.add_error(_form_field(error.field), error.message)
-        else:
-            messages.success(request, f"Added {ci.name} to the CMDB.")
-            return redirect("reporting:ci", pk=ci.pk)
-    status = 400 if form.is_bound else 200
-    return render(request, "cmdb/edit.html", {"nav": "cmdb", "form": form, "ci": None}, status=status)
+    ci = saved(request, form, lambda: create_ci_from(actor=user, fields=form.fields_for_action()))
+    if ci is not None:
+        messages.success(request, f"Added {ci.name} to the CMDB.")
+        return redirect("reporting:ci", pk=ci.pk)
+    return form_page(request, "cmdb/edit.html", form, {"ci": None})
 
 
 @login_required
@@ -91,16 +80,10 @@ def ci_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_manage_cmdb(user):
         return forbidden(request)
     form = CIForm(request.POST or None, initial=CIForm.initial_for(ci))
-    if request.method == "POST" and form.is_valid():
-        try:
-            update_ci(ci, actor=user, changes=form.fields_for_action())
-        except KeelError as error:
-            form.add_error(_form_field(error.field), error.message)
-        else:
-            messages.success(request, f"Saved {ci.name}.")
-            return redirect("reporting:ci", pk=ci.pk)
-    status = 400 if form.is_bound else 200
-    return render(request, "cmdb/edit.html", {"nav": "cmdb", "form": form, "ci": ci}, status=status)
+    if saved(request, form, lambda: update_ci(ci, actor=user, changes=form.fields_for_action())) is not None:
+        messages.success(request, f"Saved {ci.name}.")
+        return redirect("reporting:ci", pk=ci.pk)
+    return form_page(request, "cmdb/edit.html", form, {"ci": ci})
 
 
 @login_required
@@ -217,7 +200,3 @@ def _ci(pk: int) -> ConfigurationItem:
 
 def _offset(raw: str) -> int:
     return int(raw) if raw.isdigit() else 0
-
-
-def _form_field(field: str | None) -> str | None:
-    return {"type": "ci_type"}.get(field or "", field) if field in {"type", "name", "criticality"} else None

@@ -1,12 +1,18 @@
-"""What the CMDB's console views share: the signed-in user, the refusal page, form-field mapping."""
+"""What the CMDB's console views share: the signed-in user, the refusal page, a form's save and page."""
+
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from keel.accounts.models import User
+from keel.cmdb.kinds import FIELD_NAMES
+from keel.lib.errors import KeelError
 
 MAY_NOT_CHANGE = "Only configuration managers and administrators can change the CMDB."
+_FORM_FIELD = {shown: name for name, shown in FIELD_NAMES.items()}
 
 
 def signed_in_user(request: HttpRequest) -> User:
@@ -21,4 +27,23 @@ def forbidden(request: HttpRequest) -> HttpResponse:
 
 def form_field(form: forms.Form, field: str | None) -> str | None:
     """The form field an action's error names, when the form has it (else the error is the form's)."""
-    return field if field in form.fields else None
+    name = _FORM_FIELD.get(field or "", field)
+    return name if name in form.fields else None
+
+
+def saved[T](request: HttpRequest, form: forms.Form, save: Callable[[], T]) -> T | None:
+    """What ``save`` (an action) returns for a valid POSTed form; None when nothing was posted, the
+    form is not valid, or the action refused (its reason then shows on the form)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return save()
+    except KeelError as error:
+        form.add_error(form_field(form, error.field), error.message)
+        return None
+
+
+def form_page(request: HttpRequest, template: str, form: forms.Form, context: Mapping[str, Any]) -> HttpResponse:
+    """The page of a form: 400 when it came back with errors."""
+    status = 400 if form.is_bound else 200
+    return render(request, template, {"nav": "cmdb", "form": form, **context}, status=status)

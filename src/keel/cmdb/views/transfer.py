@@ -10,12 +10,12 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from keel.cmdb.actions.transfer import IMPORTERS
 from keel.cmdb.forms import ImportForm
 from keel.cmdb.permissions import can_manage_cmdb
 from keel.cmdb.transfer import (
     CI_COLUMNS,
     EXPORTERS,
-    IMPORTERS,
     RELATIONSHIP_COLUMNS,
     ImportRejected,
     ImportResult,
