@@ -10,7 +10,7 @@ who have it. Signing in goes through Keel's own sign-in page (with its lock-out)
 other door (``obj.save()`` would write no audit row).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from django.contrib import admin
@@ -65,6 +65,9 @@ class CapabilityAdmin[M: Model](admin.ModelAdmin[M]):
 
     capability: ClassVar[Capability] = Capability.ADMINISTER
 
+    def has_capability(self, request: HttpRequest) -> bool:
+        return _may(request, self.capability)
+
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _may(request, self.capability)
 
@@ -113,7 +116,7 @@ class ActionAdmin[M: Model](CapabilityAdmin[M]):
         if change:
             self.update_with(stored(obj), actor=actor, changes=changes_of(form))
         else:
-            saved_into(obj, self.create_with(actor=actor, **form.cleaned_data))
+            saved_into(obj, self.create_with(actor=actor, **_without_many(form, form.cleaned_data)))
 
     def delete_model(self, request: HttpRequest, obj: M) -> None:
         self.delete_with(obj, actor=user_of(request))
@@ -131,7 +134,13 @@ def stored[M: Model](obj: M) -> M:
 
 def changes_of(form: Any) -> dict[str, Any]:
     """The fields an admin form changed, with their new values."""
-    return {name: form.cleaned_data[name] for name in form.changed_data}
+    return _without_many(form, {name: form.cleaned_data[name] for name in form.changed_data})
+
+
+def _without_many(form: Any, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The data but its many-to-many fields, which the admin's ``save_related`` saves (a team's members)."""
+    many = {field.name for field in form._meta.model._meta.many_to_many}
+    return {name: value for name, value in data.items() if name not in many}
 
 
 def saved_into(obj: Model, saved: Model) -> None:

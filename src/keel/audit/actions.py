@@ -120,6 +120,12 @@ def update_audited[M: models.Model](
     return fields
 
 
+def editable_fields(model: type[models.Model]) -> frozenset[str]:
+    """The fields people set on a record, for ``update_audited``'s ``allowed``: all but its id and
+    what Django keeps itself (``editable=False``)."""
+    return frozenset(field.name for field in model._meta.concrete_fields if field.editable and not field.primary_key)
+
+
 def delete_audited(row: models.Model, *, subject_type: str, actor: models.Model | None, refusal: str) -> None:
     """Delete the row and audit it; a row other records still point at is refused with ``refusal``."""
     pk, shown = row.pk, str(row)

@@ -6,18 +6,12 @@ from typing import Any, Final
 from django.db import models, transaction
 
 from keel.accounts.models import User
-from keel.audit.actions import create_audited, delete_audited, record_changes, update_audited
+from keel.audit.actions import create_audited, delete_audited, editable_fields, record_changes, update_audited
 from keel.cmdb.actions._common import check_may_manage, clean_name, publish_change
 from keel.cmdb.actions.names import sync_names
 from keel.cmdb.kinds import BUSINESS_SERVICE_TYPE, DEFAULT_CI_TYPES, FIELD_NAMES
 from keel.cmdb.models import CIType, ConfigurationItem, Service
 from keel.lib.errors import Conflict, InvalidInput
-
-
-def editable_fields(model: type[models.Model]) -> frozenset[str]:
-    """The fields people set on a record: all but its id (and anything Django keeps itself)."""
-    return frozenset(field.name for field in model._meta.concrete_fields if field.editable and not field.primary_key)
-
 
 CI_FIELDS: Final = editable_fields(ConfigurationItem)
 CI_TYPE_FIELDS: Final = editable_fields(CIType)
