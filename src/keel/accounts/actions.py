@@ -36,6 +36,7 @@ from keel.audit.actions import (
 from keel.lib.errors import InvalidInput, NotAllowed
 
 TOKEN_PREFIX = "keel_"
+PREFIX_LENGTH: Final = 12  # what lists show of a token (ApiToken.prefix): TOKEN_PREFIX and 7 characters
 
 # What people change on an account, each change audited. Held to the model by
 # ``test_user_fields_columns_follow_the_model``, which says why the other fields are not here.
@@ -225,8 +226,10 @@ def issue_api_token(user: User, *, name: str = "", actor: User | None = None) ->
     """Create an API token. The raw value is returned once and never stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
-        token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], key_hash=hash_token(raw))
-        record_changes(subject_type="api_token", subject_id=token.pk, actor=actor, changes=[("created", "", token)])
+        token = ApiToken.objects.create(user=user, name=name, prefix=raw[:PREFIX_LENGTH], key_hash=hash_token(raw))
+        record_changes(
+            subject_type="api_token", subject_id=token.pk, actor=actor, changes=[("created", "", str(token))]
+        )
     return IssuedToken(token=token, raw=raw)
 
 

@@ -148,4 +148,4 @@ def saved_into(obj: Model, saved: Model) -> None:
     for what the admin does next (its log entry, the redirect to the row)."""
     for field in obj._meta.concrete_fields:
         setattr(obj, field.attname, getattr(saved, field.attname))
-    obj._state.adding = False
+    obj._state.adding, obj._state.db = False, saved._state.db

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from keel.accounts.actions import issue_api_token, revoke_api_token
+from keel.accounts.actions import PREFIX_LENGTH, issue_api_token, revoke_api_token
 from keel.accounts.management.verbs import verb_parsers
 from keel.accounts.models import ApiToken, User
 from keel.accounts.queries import api_tokens
@@ -21,7 +21,7 @@ class Command(BaseCommand):
             parser,
             create="Create a token; it is shown once.",
             list="List the tokens (of one person, or everyone's): prefix, owner, name, created, last used, revoked.",
-            revoke="Revoke the token with this prefix (as 'keel token list' shows it).",
+            revoke="Revoke the token with this prefix (as 'keel token list' shows it, or the whole token).",
         )
         verbs["create"].add_argument("username")
         verbs["create"].add_argument("--name", default="")
@@ -56,7 +56,9 @@ class Command(BaseCommand):
         for row in [header, *rows]:
             self.stdout.write("  ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)).rstrip())
 
-    def _revoke(self, prefix: str) -> None:
+    def _revoke(self, given: str) -> None:
+        # As the list shows it ("keel_7fOjss1…"), or the whole token: its first characters are its prefix.
+        prefix = given.strip().removesuffix("…")[:PREFIX_LENGTH]
         tokens = list(api_tokens(prefix=prefix))
         if not tokens:
             raise CommandError(f"No token {prefix!r}; 'keel token list' shows each token's prefix.")
