@@ -9,7 +9,7 @@ from django.test import Client
 from pydantic import BaseModel
 
 from keel.accounts.models import User
-from keel.cmdb.kinds import FIELD_NAMES
+from keel.cmdb.kinds import FIELD_OF_NAME
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
 from keel.cmdb.schemas import (
     CIIn,
@@ -27,7 +27,6 @@ from tests.conftest import ApiClient, Graph
 pytestmark = pytest.mark.django_db
 
 Api = Callable[[User], ApiClient]
-FIELD_OF_NAME: Final = {shown: name for name, shown in FIELD_NAMES.items()}
 
 
 def test_a_configuration_manager_builds_a_service_tree(

@@ -143,12 +143,8 @@ def set_shared_password(users: Sequence[User], password: str, *, actor: User | N
 
 def delete_user(user: User, *, actor: User | None) -> None:
     """Remove an account nothing refers to yet; one that opened, worked or changed anything stays."""
-    delete_audited(
-        user,
-        subject_type="user",
-        actor=actor,
-        refusal=f"{user} has history in Keel (incidents, the audit trail); make the account inactive instead.",
-    )
+    refusal = f"{user} has history in Keel (incidents, the audit trail); make the account inactive instead."
+    delete_audited(user, subject_type="user", actor=actor, refusal=refusal)
 
 
 # --- teams ----------------------------------------------------------------------------------
@@ -168,12 +164,8 @@ def update_team(team: Team, *, actor: User | None, changes: Mapping[str, Any]) -
 
 def delete_team(team: Team, *, actor: User | None) -> None:
     """Remove a team; CIs, services and sources it owned keep no owner. Refused while incidents are assigned to it."""
-    delete_audited(
-        team,
-        subject_type="team",
-        actor=actor,
-        refusal=f"Incidents are assigned to {team}; reassign them before deleting the team.",
-    )
+    refusal = f"Incidents are assigned to {team}; reassign them before deleting the team."
+    delete_audited(team, subject_type="team", actor=actor, refusal=refusal)
 
 
 def ensure_team(*, slug: str, name: str = "", manager: User | None = None, actor: User | None = None) -> Team:

@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from keel.accounts import actions
-from keel.accounts.admin_access import ActionAdmin, CapabilityAdmin
+from keel.accounts.admin_access import ActionAdmin, ReadOnlyAdmin
 from keel.accounts.api import user_of
 from keel.accounts.models import ApiToken, Team, User
 from keel.accounts.roles import Role
@@ -85,7 +85,7 @@ class TeamAdmin(ActionAdmin[Team]):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(CapabilityAdmin[ApiToken]):
+class ApiTokenAdmin(ReadOnlyAdmin[ApiToken]):
     """Tokens are issued by ``keel token create``, which shows the raw value once; here they are
     listed and revoked. A revoked token stays, so the audit trail still names it."""
 
@@ -93,15 +93,6 @@ class ApiTokenAdmin(CapabilityAdmin[ApiToken]):
     list_select_related = ("user",)
     readonly_fields = ("prefix", "user", "name", "key_hash", "created_at", "last_used_at", "revoked_at")
     actions = ("revoke",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
-        return False
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return self.has_capability(request)

@@ -84,6 +84,19 @@ class CapabilityAdmin[M: Model](admin.ModelAdmin[M]):
         return _may(request, self.capability)
 
 
+class ReadOnlyAdmin[M: Model](CapabilityAdmin[M]):
+    """A model admin that lists and shows, to those with the capability, what other doors write."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: M | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: M | None = None) -> bool:
+        return False
+
+
 class CapabilityTabularInline[C: Model, P: Model](admin.TabularInline[C, P]):
     """An inline that follows the same capability as the model admin it sits in."""
 

@@ -3,9 +3,11 @@
 Everyone with a token reads; the actions refuse writes from anyone but configuration managers and admins.
 """
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from enum import Enum
+from typing import Any, Final
 
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Query, Router, Schema, Status
 
@@ -14,7 +16,7 @@ from keel.accounts.models import Team
 from keel.cmdb.actions import records, relationships
 from keel.cmdb.actions.transfer import IMPORTERS
 from keel.cmdb.impact import DEFAULT_DEPTH, impact_of, parse_depth, parse_direction
-from keel.cmdb.kinds import RelationshipKind
+from keel.cmdb.kinds import FIELD_OF_NAME, RelationshipKind
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
 from keel.cmdb.queries import (
     CIFilters,
@@ -129,14 +131,7 @@ def list_cis(request: HttpRequest, query: Query[CIQuery]) -> dict[str, Any]:
 
 @router.post("/cis", response={201: CIOut})
 def create_ci(request: HttpRequest, payload: CIIn, response: HttpResponse) -> Status[dict[str, Any]]:
-    data = payload.model_dump()
-    ci = records.create_ci(
-        actor=user_of(request),
-        name=data.pop("name"),
-        ci_type=ci_type_by_reference(data.pop("type")),
-        criticality=data.pop("criticality"),
-        fields=_ci_fields(data),
-    )
+    ci = records.create_ci_from(actor=user_of(request), fields=_as_fields(payload.model_dump()))
     return created(response, f"/api/v1/cis/{ci.pk}", ci_json(ci))
 
 
@@ -150,9 +145,7 @@ def patch_ci(request: HttpRequest, reference: str, payload: CIPatch) -> dict[str
     ci = get_ci(reference)
     data = payload.model_dump(exclude_unset=True)
     refuse_nulls(data, nullable={"owner_team", "support_group", "description"})
-    if "type" in data:
-        data["ci_type"] = ci_type_by_reference(data.pop("type"))
-    return ci_json(records.update_ci(ci, actor=user_of(request), changes=_ci_fields(data)))
+    return ci_json(records.update_ci(ci, actor=user_of(request), changes=_as_fields(data)))
 
 
 @router.delete("/cis/{reference}", response={204: None})
@@ -276,16 +269,7 @@ def list_services(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post("/services", response={201: ServiceOut})
 def create_service(request: HttpRequest, payload: ServiceIn, response: HttpResponse) -> Status[dict[str, Any]]:
-    data = payload.model_dump()
-    service = records.create_service(
-        actor=user_of(request),
-        name=data["name"],
-        users=data["users"],
-        criticality=data["criticality"],
-        description=data["description"],
-        owner_team=_team(data["owner_team"], "owner_team") if data["owner_team"] is not None else None,
-        ci=ci_by_reference(data["ci"]) if data["ci"] is not None else None,
-    )
+    service = records.create_service(actor=user_of(request), **_as_fields(payload.model_dump()))
     return created(response, f"/api/v1/services/{service.pk}", service_json(service))
 
 
@@ -299,11 +283,7 @@ def patch_service(request: HttpRequest, reference: str, payload: ServicePatch) -
     service = get_service(reference)
     data = payload.model_dump(exclude_unset=True)
     refuse_nulls(data, nullable={"owner_team", "ci", "description"})
-    if "owner_team" in data:
-        data["owner_team"] = _team(data["owner_team"], "owner_team") if data["owner_team"] is not None else None
-    if "ci" in data:
-        data["ci"] = ci_by_reference(data["ci"]) if data["ci"] is not None else None
-    return service_json(records.update_service(service, actor=user_of(request), changes=data))
+    return service_json(records.update_service(service, actor=user_of(request), changes=_as_fields(data)))
 
 
 @router.delete("/services/{reference}", response={204: None})
@@ -385,16 +365,16 @@ def service_json(service: Service) -> dict[str, Any]:
     }
 
 
-def _ci_fields(data: dict[str, Any]) -> dict[str, Any]:
-    """API fields → action fields: team references resolved, enums as their values."""
-    fields = dict(data)
-    for name in ("owner_team", "support_group"):
-        if name in fields:
-            fields[name] = _team(fields[name], name) if fields[name] is not None else None
-    for name in ("status", "environment"):
-        if name in fields:
-            fields[name] = str(fields[name])
-    return fields
+def _as_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A request's fields as the actions take them: each reference (an id, or a name or slug) as
+    its record, a null one left null (it clears the field); a choice as its value; ``type`` as ``ci_type``."""
+    return {FIELD_OF_NAME.get(name, name): _as_field(name, value) for name, value in data.items()}
+
+
+def _as_field(name: str, value: Any) -> Any:
+    if name in _REFERENCES and value is not None:
+        return _REFERENCES[name](value, field=name)
+    return value.value if isinstance(value, Enum) else value
 
 
 def _kind(raw: str) -> RelationshipKind:
@@ -409,5 +389,14 @@ def _known[T](table: Mapping[str, T], what: str) -> T:
     return table[what]
 
 
-def _team(reference: str | int, field: str) -> Team:
+def _team(reference: str | int, *, field: str) -> Team:
     return by_reference(Team.objects.all(), reference, key="slug", field=field, what="team", give="a team id or slug")
+
+
+# The fields a request names records in, and how each is found.
+_REFERENCES: Final[Mapping[str, Callable[..., Model]]] = {
+    "type": ci_type_by_reference,
+    "owner_team": _team,
+    "support_group": _team,
+    "ci": ci_by_reference,
+}

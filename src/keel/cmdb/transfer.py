@@ -14,7 +14,7 @@ from typing import Any, Final, cast
 from django.db.models import Field
 
 from keel.accounts.models import Team
-from keel.cmdb.kinds import FIELD_NAMES, CIStatus, Criticality, Environment, RelationshipKind
+from keel.cmdb.kinds import FIELD_OF_NAME, CIStatus, Criticality, Environment, RelationshipKind
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship
 from keel.cmdb.text import aliases_from_text, attributes_from_text
 from keel.lib.errors import InvalidInput
@@ -40,12 +40,11 @@ CI_COLUMNS: Final = (
 CI_REQUIRED: Final = frozenset({"name", "type"})
 RELATIONSHIP_COLUMNS: Final = ("source", "kind", "target")
 _TEAM_COLUMNS: Final = frozenset({"owner_team", "support_group"})
-_FIELD_OF_COLUMN: Final = {column: name for name, column in FIELD_NAMES.items()}
 
 
 def ci_field(column: str) -> Field[Any, Any]:
     """The CI field a column of the file holds."""
-    return cast(Field[Any, Any], ConfigurationItem._meta.get_field(_FIELD_OF_COLUMN.get(column, column)))
+    return cast(Field[Any, Any], ConfigurationItem._meta.get_field(FIELD_OF_NAME.get(column, column)))
 
 
 # Column → the attribute its value is stored in (``ci_type_id`` for ``type``), and back.
@@ -109,6 +108,21 @@ class CIRowParser:
         self.teams = {team.pk: team for team in Team.objects.all()}
         self._type_ids = {ci_type.slug: pk for pk, ci_type in self.types.items()}
         self._team_ids = {team.slug: pk for pk, team in self.teams.items()}
+        self._seen: set[str] = set()  # the names of the file so far: a CI is given once
+
+    def rows(self, batch: Sequence[Numbered], result: ImportResult) -> list[tuple[str, dict[str, Any]]]:
+        """The good rows of a batch as (name, {attribute: value}); the bad ones are added to ``result``."""
+        rows = []
+        for line, raw in batch:
+            parsed = self.parse(line, raw, result)
+            if parsed is None:
+                continue
+            if parsed[0] in self._seen:
+                result.add_error(line, "name", f"{parsed[0]!r} appears twice in the file; give each CI once.")
+                continue
+            self._seen.add(parsed[0])
+            rows.append(parsed)
+        return rows
 
     def parse(self, line: int, raw: dict[str, str | None], result: ImportResult) -> tuple[str, dict[str, Any]] | None:
         """(name, {attribute: value}) of a good row; a bad one is added to ``result`` and gives None."""
@@ -185,9 +199,11 @@ def _same(value: Any) -> Any:
 # --- relationships --------------------------------------------------------------------------
 
 
-def relationship_rows(
-    batch: Sequence[Numbered], result: ImportResult
-) -> tuple[list[tuple[int, int, str]], dict[int, str]]:
+# The good rows of a batch of relationships as (source id, target id, kind), and the CIs' names by id.
+RelationshipRows = tuple[list[tuple[int, int, str]], dict[int, str]]
+
+
+def relationship_rows(batch: Sequence[Numbered], result: ImportResult) -> RelationshipRows:
     """The good rows of a batch as (source id, target id, kind), and the names of the CIs they
     name, by id; the bad ones are added to ``result``."""
     names = {(raw.get(column) or "").strip() for _, raw in batch for column in ("source", "target")}

@@ -9,6 +9,7 @@ re-importing the same file changes nothing and audits nothing.
 
 import csv
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from itertools import batched
 from typing import Any, Final
 
@@ -29,6 +30,8 @@ from keel.cmdb.transfer import (
     CIRowParser,
     ImportRejected,
     ImportResult,
+    Numbered,
+    RelationshipRows,
     numbered,
     read_header,
     relationship_rows,
@@ -44,30 +47,12 @@ def import_cis(lines: Iterable[str], *, actor: User | None) -> ImportResult:
     check_may_manage(actor)
     reader = csv.DictReader(iter(lines))
     parser = CIRowParser(read_header(reader, allowed=CI_COLUMNS, required=CI_REQUIRED))
-    result = ImportResult()
-    seen: set[str] = set()
-    with transaction.atomic():
-        for batch in batched(numbered(reader), BATCH):
-            rows = []
-            for line, raw in batch:
-                parsed = parser.parse(line, raw, result)
-                if parsed is None:
-                    continue
-                if parsed[0] in seen:
-                    result.add_error(line, "name", f"{parsed[0]!r} appears twice in the file; give each CI once.")
-                    continue
-                seen.add(parsed[0])
-                rows.append(parsed)
-            if not result.error_count:
-                _upsert_cis(rows, parser, result, actor=actor)
-        if result.error_count:
-            raise ImportRejected("CI", result)
-    _refresh_statistics(ConfigurationItem, result)
-    return result
+    write = partial(_upsert_cis, parser=parser, actor=actor)
+    return _imported(reader, what="CI", model=ConfigurationItem, check=parser.rows, write=write)
 
 
 def _upsert_cis(
-    rows: Sequence[tuple[str, dict[str, Any]]], parser: CIRowParser, result: ImportResult, *, actor: User | None
+    rows: Sequence[tuple[str, dict[str, Any]]], result: ImportResult, *, parser: CIRowParser, actor: User | None
 ) -> None:
     existing = {ci.name: ci for ci in ConfigurationItem.objects.filter(name__in=[name for name, _ in rows]).order_by()}
     new, changed, touched, audit = [], [], set(), []
@@ -101,21 +86,34 @@ def import_relationships(lines: Iterable[str], *, actor: User | None) -> ImportR
     check_may_manage(actor)
     reader = csv.DictReader(iter(lines))
     read_header(reader, allowed=RELATIONSHIP_COLUMNS, required=frozenset(RELATIONSHIP_COLUMNS))
+    write = partial(_insert_relationships, actor=actor)
+    return _imported(reader, what="relationship", model=Relationship, check=relationship_rows, write=write)
+
+
+def _imported[T](
+    reader: "csv.DictReader[str]",
+    *,
+    what: str,
+    model: type[ConfigurationItem] | type[Relationship],
+    check: Callable[[Sequence[Numbered], ImportResult], T],
+    write: Callable[[T, ImportResult], None],
+) -> ImportResult:
+    """The file's rows a batch at a time, each batch checked and, while no row was bad, written; all in
+    one transaction, refused whole (ImportRejected) when any row was bad."""
     result = ImportResult()
     with transaction.atomic():
         for batch in batched(numbered(reader), BATCH):
-            rows, names = relationship_rows(batch, result)
+            checked = check(batch, result)
             if not result.error_count:
-                _insert_relationships(rows, names, result, actor=actor)
+                write(checked, result)
         if result.error_count:
-            raise ImportRejected("relationship", result)
-    _refresh_statistics(Relationship, result)
+            raise ImportRejected(what, result)
+    _refresh_statistics(model, result)
     return result
 
 
-def _insert_relationships(
-    rows: Sequence[tuple[int, int, str]], names: Mapping[int, str], result: ImportResult, *, actor: User | None
-) -> None:
+def _insert_relationships(checked: RelationshipRows, result: ImportResult, *, actor: User | None) -> None:
+    rows, names = checked
     wanted = set(rows)
     stored = set(
         Relationship.objects.filter(

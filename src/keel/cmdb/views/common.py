@@ -8,11 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from keel.accounts.models import User
-from keel.cmdb.kinds import FIELD_NAMES
+from keel.cmdb.kinds import FIELD_OF_NAME
 from keel.lib.errors import KeelError
 
 MAY_NOT_CHANGE = "Only configuration managers and administrators can change the CMDB."
-_FORM_FIELD = {shown: name for name, shown in FIELD_NAMES.items()}
 
 
 def signed_in_user(request: HttpRequest) -> User:
@@ -27,7 +26,7 @@ def forbidden(request: HttpRequest) -> HttpResponse:
 
 def form_field(form: forms.Form, field: str | None) -> str | None:
     """The form field an action's error names, when the form has it (else the error is the form's)."""
-    name = _FORM_FIELD.get(field or "", field)
+    name = FIELD_OF_NAME.get(field or "", field)
     return name if name in form.fields else None
 
 
