@@ -3,7 +3,7 @@
 Everyone with a token reads; the actions refuse writes from anyone but configuration managers and admins.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from typing import Any, Final
 
@@ -172,16 +172,7 @@ def impact(request: HttpRequest, reference: str, query: Query[ImpactQuery]) -> d
             }
             for reached in found.cis
         ],
-        "services": [
-            {
-                "id": service.pk,
-                "name": service.name,
-                "users": service.users,
-                "criticality": service.criticality,
-                "distance": distance,
-            }
-            for service, distance in found.services
-        ],
+        "services": services_at_distance_json(found.services),
         "users": found.users,
         "in_cycle": found.root_in_cycle,
     }
@@ -342,6 +333,20 @@ def ci_json(ci: ConfigurationItem) -> dict[str, Any]:
         "description": ci.description,
         "service": service,
     }
+
+
+def services_at_distance_json(services: Iterable[tuple[Service, int]]) -> list[dict[str, Any]]:
+    """Business services a CI's failure reaches, with how far: the impact's and the proposal's answer."""
+    return [
+        {
+            "id": service.pk,
+            "name": service.name,
+            "users": service.users,
+            "criticality": service.criticality,
+            "distance": distance,
+        }
+        for service, distance in services
+    ]
 
 
 def relationship_json(relationship: Relationship) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from keel.cmdb.kinds import WHOLE_NEEDS_PART, RelationshipKind
 from keel.cmdb.models import ConfigurationItem
 from keel.cmdb.permissions import can_manage_cmdb
 from keel.cmdb.queries import CIFilters, ci_by_reference, ci_types, cis_matching, get_ci, get_relationship
-from keel.cmdb.views.common import forbidden, form_page, saved, signed_in_user
+from keel.cmdb.views.common import form_page, managers_only, saved, signed_in_user
 from keel.lib.errors import KeelError, NotFound
 
 PAGE: Final = 50
@@ -60,10 +60,9 @@ def ci_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@managers_only
 def ci_new(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    if not can_manage_cmdb(user):
-        return forbidden(request)
     form = CIForm(request.POST or None)
     ci = saved(request, form, lambda: create_ci_from(actor=user, fields=form.fields_for_action()))
     if ci is not None:
@@ -74,11 +73,10 @@ def ci_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@managers_only
 def ci_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     ci = _ci(pk)
-    if not can_manage_cmdb(user):
-        return forbidden(request)
     form = CIForm(request.POST or None, initial=CIForm.initial_for(ci))
     if saved(request, form, lambda: update_ci(ci, actor=user, changes=form.fields_for_action())) is not None:
         messages.success(request, f"Saved {ci.name}.")
@@ -88,11 +86,10 @@ def ci_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@managers_only
 def relationship_add(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     ci = _ci(pk)
-    if not can_manage_cmdb(user):
-        return forbidden(request)
     form = RelationshipForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Pick a kind and give the other CI's exact name.")
@@ -109,10 +106,9 @@ def relationship_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@managers_only
 def relationship_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
-    if not can_manage_cmdb(user):
-        return forbidden(request)
     try:
         relationship = get_relationship(pk)
     except NotFound as error:

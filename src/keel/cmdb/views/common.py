@@ -1,7 +1,8 @@
-"""What the CMDB's console views share: the signed-in user, the refusal page, a form's save and page."""
+"""What the CMDB's console views share: the signed-in user, who may change, a form's save and page."""
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from functools import wraps
+from typing import Any, Concatenate
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -9,8 +10,10 @@ from django.shortcuts import render
 
 from keel.accounts.models import User
 from keel.cmdb.kinds import FIELD_OF_NAME
+from keel.cmdb.permissions import can_manage_cmdb
 from keel.lib.errors import KeelError
 
+type View[**P] = Callable[Concatenate[HttpRequest, P], HttpResponse]
 MAY_NOT_CHANGE = "Only configuration managers and administrators can change the CMDB."
 
 
@@ -22,6 +25,18 @@ def signed_in_user(request: HttpRequest) -> User:
 
 def forbidden(request: HttpRequest) -> HttpResponse:
     return render(request, "403.html", {"message": MAY_NOT_CHANGE}, status=403)
+
+
+def managers_only[**P](view: View[P]) -> View[P]:
+    """A view that changes the CMDB: everyone else gets the refusal page (the actions refuse them too)."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        if not can_manage_cmdb(signed_in_user(request)):
+            return forbidden(request)
+        return view(request, *args, **kwargs)
+
+    return checked
 
 
 def form_field(form: forms.Form, field: str | None) -> str | None:

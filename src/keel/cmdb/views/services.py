@@ -11,7 +11,7 @@ from keel.cmdb.actions.records import create_service, update_service
 from keel.cmdb.forms import ServiceForm
 from keel.cmdb.permissions import can_manage_cmdb
 from keel.cmdb.queries import get_service, services
-from keel.cmdb.views.common import forbidden, form_page, saved, signed_in_user
+from keel.cmdb.views.common import form_page, managers_only, saved, signed_in_user
 from keel.lib.errors import NotFound
 
 
@@ -24,10 +24,9 @@ def service_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@managers_only
 def service_new(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    if not can_manage_cmdb(user):
-        return forbidden(request)
     form = ServiceForm(request.POST if request.method == "POST" else None)
     service = saved(request, form, lambda: create_service(actor=user, **form.fields_for_action()))
     if service is not None:
@@ -38,14 +37,13 @@ def service_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@managers_only
 def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     try:
         service = get_service(pk)
     except NotFound as error:
         raise Http404(error.message) from error
-    if not can_manage_cmdb(user):
-        return forbidden(request)
     data = request.POST if request.method == "POST" else None
     form = ServiceForm(data, initial=ServiceForm.initial_for(service), service=service)
     if saved(request, form, lambda: update_service(service, actor=user, changes=form.fields_for_action())) is not None:
