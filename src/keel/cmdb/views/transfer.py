@@ -1,6 +1,6 @@
 """CSV in the console: download the CIs or relationships (everyone signed in), upload a file to
-import (configuration managers). The same ``cmdb.transfer`` code as the API and ``keel cmdb``:
-all rows or none, bad lines reported by number, re-importing changes nothing."""
+import (configuration managers). The same ``cmdb.actions.transfer`` code as the API and
+``keel cmdb``: all rows or none, bad lines reported by number, re-importing changes nothing."""
 
 from typing import Any
 
