@@ -114,7 +114,7 @@ class CIRowParser:
         """The good rows of a batch as (name, {attribute: value}); the bad ones are added to ``result``."""
         rows = []
         for line, raw in batch:
-            parsed = self.parse(line, raw, result)
+            parsed = self._parse(line, raw, result)
             if parsed is None:
                 continue
             if parsed[0] in self._seen:
@@ -124,7 +124,7 @@ class CIRowParser:
             rows.append(parsed)
         return rows
 
-    def parse(self, line: int, raw: dict[str, str | None], result: ImportResult) -> tuple[str, dict[str, Any]] | None:
+    def _parse(self, line: int, raw: dict[str, str | None], result: ImportResult) -> tuple[str, dict[str, Any]] | None:
         """(name, {attribute: value}) of a good row; a bad one is added to ``result`` and gives None."""
         values: dict[str, Any] = {}
         try:
