@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,7 +29,7 @@ from keel.cmdb.kinds import WHOLE_NEEDS_PART, RelationshipKind
 from keel.cmdb.models import ConfigurationItem
 from keel.cmdb.permissions import can_manage_cmdb
 from keel.cmdb.queries import CIFilters, ci_by_reference, ci_types, cis_matching, get_ci, get_relationship
-from keel.cmdb.views.common import form_page, managers_only, saved, signed_in_user
+from keel.cmdb.views.common import form_page, found, managers_only, saved, signed_in_user
 from keel.lib.errors import KeelError, NotFound
 
 PAGE: Final = 50
@@ -76,7 +76,7 @@ def ci_new(request: HttpRequest) -> HttpResponse:
 @managers_only
 def ci_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
-    ci = _ci(pk)
+    ci = found(get_ci, pk)
     form = CIForm(request.POST or None, initial=CIForm.initial_for(ci))
     if saved(request, form, lambda: update_ci(ci, actor=user, changes=form.fields_for_action())) is not None:
         messages.success(request, f"Saved {ci.name}.")
@@ -89,7 +89,7 @@ def ci_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @managers_only
 def relationship_add(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
-    ci = _ci(pk)
+    ci = found(get_ci, pk)
     form = RelationshipForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Pick a kind and give the other CI's exact name.")
@@ -123,7 +123,7 @@ def relationship_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def impact(request: HttpRequest, pk: int) -> HttpResponse:
-    ci = _ci(pk)
+    ci = found(get_ci, pk)
     try:
         direction = parse_direction(request.GET.get("direction", Direction.UP.value))
         depth = parse_depth(request.GET.get("depth", DEFAULT_DEPTH))
@@ -185,13 +185,6 @@ def _drawable_depth(reached: list[ReachedCI]) -> int:
     if len(reached) <= MAX_DRAWN:
         return MAX_DEPTH
     return max(reached[MAX_DRAWN].distance - 1, 1)
-
-
-def _ci(pk: int) -> ConfigurationItem:
-    try:
-        return get_ci(pk)
-    except NotFound as error:
-        raise Http404(error.message) from error
 
 
 def _offset(raw: str) -> int:

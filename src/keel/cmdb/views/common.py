@@ -5,13 +5,13 @@ from functools import wraps
 from typing import Any, Concatenate
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from keel.accounts.models import User
 from keel.cmdb.kinds import FIELD_OF_NAME
 from keel.cmdb.permissions import can_manage_cmdb
-from keel.lib.errors import KeelError
+from keel.lib.errors import KeelError, NotFound
 
 type View[**P] = Callable[Concatenate[HttpRequest, P], HttpResponse]
 MAY_NOT_CHANGE = "Only configuration managers and administrators can change the CMDB."
@@ -37,6 +37,14 @@ def managers_only[**P](view: View[P]) -> View[P]:
         return view(request, *args, **kwargs)
 
     return checked
+
+
+def found[T](find: Callable[[int], T], pk: int) -> T:
+    """The record a ``get_*`` query finds for the URL, or the 404 page with its message."""
+    try:
+        return find(pk)
+    except NotFound as error:
+        raise Http404(error.message) from error
 
 
 def form_field(form: forms.Form, field: str | None) -> str | None:

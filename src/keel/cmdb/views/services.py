@@ -3,7 +3,7 @@ graph) for everyone signed in; adding and editing for configuration managers."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -11,8 +11,7 @@ from keel.cmdb.actions.records import create_service, update_service
 from keel.cmdb.forms import ServiceForm
 from keel.cmdb.permissions import can_manage_cmdb
 from keel.cmdb.queries import get_service, services
-from keel.cmdb.views.common import form_page, managers_only, saved, signed_in_user
-from keel.lib.errors import NotFound
+from keel.cmdb.views.common import form_page, found, managers_only, saved, signed_in_user
 
 
 @login_required
@@ -40,10 +39,7 @@ def service_new(request: HttpRequest) -> HttpResponse:
 @managers_only
 def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
-    try:
-        service = get_service(pk)
-    except NotFound as error:
-        raise Http404(error.message) from error
+    service = found(get_service, pk)
     data = request.POST if request.method == "POST" else None
     form = ServiceForm(data, initial=ServiceForm.initial_for(service), service=service)
     if saved(request, form, lambda: update_service(service, actor=user, changes=form.fields_for_action())) is not None:
