@@ -9,7 +9,8 @@ from django.test import Client
 from keel.accounts.actions import add_team_member, create_user, ensure_team, issue_api_token
 from keel.accounts.models import Team, User
 from keel.accounts.roles import Role
-from keel.cmdb.actions import create_ci, ensure_default_ci_types, relate
+from keel.cmdb.actions.records import create_ci, ensure_default_ci_types
+from keel.cmdb.actions.relationships import relate
 from keel.cmdb.models import CIType, ConfigurationItem
 from keel.incidents.actions.records import open_incident
 from keel.incidents.models import Incident

@@ -6,8 +6,11 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from keel.accounts.models import User
+from keel.accounts.actions import issue_api_token, user_for_token
+from keel.accounts.models import Team, User
 from keel.accounts.roles import Role
+from keel.audit.models import AuditRecord
+from keel.lib.doors import Door
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +123,138 @@ def test_createsuperuser_makes_an_administrator(db: None) -> None:
     call_command("createsuperuser", username="boss", email="", interactive=False, stdout=StringIO())
 
     assert User.objects.get(username="boss").role == Role.ADMIN
+
+
+# --- every save in the admin goes through accounts.actions, audited --------------------------
+
+
+def audit(subject_type: str, subject_id: int) -> list[tuple[str, str, str, str, str]]:
+    rows = AuditRecord.objects.filter(subject_type=subject_type, subject_id=subject_id).order_by("pk")
+    return [(str(row.actor or "Keel"), row.channel, row.field, row.old_value, row.new_value) for row in rows]
+
+
+def user_form(user: User, **fields: str) -> dict[str, str]:
+    return {
+        "username": user.username,
+        "name": user.name,
+        "email": user.email,
+        "phone": user.phone,
+        "time_zone": user.time_zone,
+        "manager": "",
+        "role": user.role,
+        "is_active": "on",
+        "failed_sign_ins": "0",
+        "locked_until_0": "",
+        "locked_until_1": "",
+        **fields,
+    }
+
+
+def test_a_user_added_in_the_admin_is_audited_with_the_role_it_grants(admin_user: User) -> None:
+    form = {
+        "username": "carol",
+        "role": Role.RESOLVER,
+        "password1": "a-long-pass-phrase",
+        "password2": "a-long-pass-phrase",
+    }
+
+    added = signed_in(admin_user).post("/admin/accounts/user/add/", form)
+
+    carol = User.objects.get(username="carol")
+    assert added.status_code == 302
+    assert added["Location"] == f"/admin/accounts/user/{carol.pk}/change/"
+    assert carol.check_password("a-long-pass-phrase")
+    assert audit("user", carol.pk) == [
+        ("Root", Door.ADMIN, "created", "", "carol"),
+        ("Root", Door.ADMIN, "role", "", "resolver"),
+    ]
+
+
+def test_a_role_and_vip_change_in_the_admin_are_audited_and_counters_are_not(admin_user: User, agent: User) -> None:
+    form = user_form(agent, role=Role.INCIDENT_MANAGER, is_vip="on", failed_sign_ins="2")
+
+    saved = signed_in(admin_user).post(f"/admin/accounts/user/{agent.pk}/change/", form)
+
+    agent.refresh_from_db()
+    assert saved.status_code == 302
+    assert (agent.role, agent.is_vip, agent.failed_sign_ins) == (Role.INCIDENT_MANAGER, True, 2)
+    assert audit("user", agent.pk)[2:] == [
+        ("Root", Door.ADMIN, "is_vip", "False", "True"),
+        ("Root", Door.ADMIN, "role", "agent", "incident_manager"),
+    ]
+
+
+def test_a_password_changed_in_the_admin_is_audited_without_its_value(admin_user: User, agent: User) -> None:
+    form = {"password1": "a-new-pass-phrase", "password2": "a-new-pass-phrase", "usable_password": "true"}
+    client = signed_in(admin_user)
+
+    page = client.get(f"/admin/accounts/user/{agent.pk}/password/")
+    mismatch = client.post(f"/admin/accounts/user/{agent.pk}/password/", {**form, "password2": "other"})
+    changed = client.post(f"/admin/accounts/user/{agent.pk}/password/", form)
+
+    agent.refresh_from_db()
+    assert (page.status_code, mismatch.status_code, changed.status_code) == (200, 200, 302)
+    assert agent.check_password("a-new-pass-phrase")
+    assert audit("user", agent.pk)[2:] == [("Root", Door.ADMIN, "password", "", "changed")]
+
+
+def test_an_administrator_changing_their_own_password_stays_signed_in(admin_user: User) -> None:
+    client = signed_in(admin_user)
+    form = {"password1": "a-new-pass-phrase", "password2": "a-new-pass-phrase", "usable_password": "true"}
+
+    client.post(f"/admin/accounts/user/{admin_user.pk}/password/", form)
+
+    assert client.get("/admin/").status_code == 200
+
+
+def test_deleting_selected_users_goes_through_the_action(admin_user: User) -> None:
+    carol = User.objects.create_user(username="carol", role=Role.REQUESTER)  # no history: deletable
+    carol_id = carol.pk
+
+    answer = signed_in(admin_user).post(
+        "/admin/accounts/user/", {"action": "delete_selected", "_selected_action": [carol_id], "post": "yes"}
+    )
+
+    assert answer.status_code == 302
+    assert not User.objects.filter(pk=carol_id).exists()
+    assert audit("user", carol_id) == [("Root", Door.ADMIN, "deleted", "carol", "")]
+
+
+def test_a_team_and_its_members_are_audited_from_the_admin(admin_user: User, agent: User, resolver: User) -> None:
+    client = signed_in(admin_user)
+    form = {"slug": "dba", "name": "DBAs", "description": "", "email": "", "manager": "", "members": [agent.pk]}
+
+    added = client.post("/admin/accounts/team/add/", form)
+    team = Team.objects.get(slug="dba")
+    changed = client.post(f"/admin/accounts/team/{team.pk}/change/", {**form, "name": "DBA", "members": [resolver.pk]})
+
+    assert (added.status_code, changed.status_code) == (302, 302)
+    assert list(team.members.all()) == [resolver]
+    assert audit("team", team.pk) == [
+        ("Root", Door.ADMIN, "created", "", "DBAs"),
+        ("Root", Door.ADMIN, "member", "", f"Alice (#{agent.pk})"),
+        ("Root", Door.ADMIN, "name", "DBAs", "DBA"),
+        ("Root", Door.ADMIN, "member", "", f"Nick (#{resolver.pk})"),
+        ("Root", Door.ADMIN, "member", f"Alice (#{agent.pk})", ""),
+    ]
+
+
+def test_tokens_are_revoked_in_the_admin_not_added_changed_or_deleted(admin_user: User, agent: User) -> None:
+    issued = issue_api_token(agent)
+    client = signed_in(admin_user)
+
+    listed = client.get("/admin/accounts/apitoken/").content.decode()
+    revoked = client.post(
+        "/admin/accounts/apitoken/", {"action": "revoke", "_selected_action": [issued.token.pk]}, follow=True
+    )
+
+    assert 'value="revoke"' in listed
+    assert 'value="delete_selected"' not in listed
+    assert client.get("/admin/accounts/apitoken/add/").status_code == 403
+    assert revoked.status_code == 200
+    assert "Revoked 1 token(s)" in revoked.content.decode()
+    assert user_for_token(issued.raw) is None
+    assert [row[:3] for row in audit("api_token", issued.token.pk)] == [
+        ("Keel", Door.SYSTEM, "created"),
+        ("Root", Door.ADMIN, "revoked_at"),
+    ]

@@ -7,8 +7,10 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
-from keel.accounts.actions import user_for_token
-from keel.accounts.models import Team, User
+from keel.accounts.actions import issue_api_token, user_for_token
+from keel.accounts.models import ApiToken, Team, User
+from keel.audit.models import AuditRecord
+from keel.lib.doors import Door, entering
 
 
 def test_user_create_makes_the_team_when_missing(db):
@@ -71,3 +73,59 @@ def test_console_script_runs_without_a_terminal(tmp_path):
 
     assert "Created dave" in created.stdout
     assert token.stdout.strip().splitlines()[-1].startswith("keel_")
+
+
+def test_token_list_shows_each_token_by_prefix_without_its_value(db, capsys):
+    call_command("user", "create", "carol", "--role", "agent", "--no-password")
+    call_command("user", "create", "dave", "--role", "agent", "--no-password")
+    call_command("token", "create", "carol", "--name", "ci")
+    call_command("token", "create", "dave")
+    raw = capsys.readouterr().out.strip().splitlines()[-1]
+
+    call_command("token", "list")
+    everyone = capsys.readouterr().out.splitlines()
+    call_command("token", "list", "dave")
+    daves = capsys.readouterr().out.splitlines()
+
+    assert everyone[0].split() == ["PREFIX", "USER", "NAME", "CREATED", "LAST", "USED", "REVOKED"]
+    assert [line.split()[1:3] for line in everyone[1:]] == [["carol", "ci"], ["dave", "-"]]
+    assert [line.split()[0] for line in daves[1:]] == [f"{raw[:12]}…"]
+    assert raw not in "".join(everyone)
+
+
+def test_token_list_of_an_unknown_user_fails_clearly(db):
+    with pytest.raises(CommandError, match="No user 'ghost'"):
+        call_command("token", "list", "ghost")
+
+
+def test_token_revoke_stops_the_token_and_is_audited(db, capsys):
+    call_command("user", "create", "carol", "--role", "agent", "--no-password")
+    call_command("token", "create", "carol")
+    raw = capsys.readouterr().out.strip().splitlines()[-1]
+
+    with entering(Door.CLI):
+        call_command("token", "revoke", f"{raw[:12]}…")  # as the list shows it
+        call_command("token", "revoke", raw)
+    said = capsys.readouterr().out.splitlines()
+
+    token = ApiToken.objects.get(prefix=raw[:12])
+    assert user_for_token(raw) is None
+    assert said[0] == f"Revoked {raw[:12]}… of carol; it no longer opens the API."
+    assert said[1].startswith(f"{raw[:12]}… of carol was revoked already")
+    rows = AuditRecord.objects.filter(subject_type="api_token", subject_id=token.pk, field="revoked_at")
+    assert list(rows.values_list("channel", "actor")) == [(Door.CLI, None)]
+
+
+def test_token_revoke_of_an_unknown_prefix_fails_clearly(db):
+    with pytest.raises(CommandError, match="No token 'keel_nothing'; 'keel token list' shows"):
+        call_command("token", "revoke", "keel_nothing")
+
+
+def test_token_revoke_refuses_a_prefix_two_tokens_share(agent):
+    first, second = issue_api_token(agent), issue_api_token(agent)
+    ApiToken.objects.filter(pk=second.token.pk).update(prefix=first.token.prefix)
+
+    with pytest.raises(CommandError, match="2 tokens start with"):
+        call_command("token", "revoke", first.token.prefix)
+
+    assert user_for_token(first.raw) == agent

@@ -10,7 +10,7 @@ from django.test import Client
 from keel.accounts.models import User
 from keel.audit.models import AppendOnly, AuditRecord
 from keel.cli import main
-from keel.cmdb.actions import create_ci
+from keel.cmdb.actions.records import create_ci
 from keel.cmdb.models import CIType, ConfigurationItem
 from keel.lib.doors import Door
 from tests.conftest import PASSWORD, ApiClient
@@ -91,7 +91,6 @@ def test_the_api_the_console_and_the_admin_are_told_apart(
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: the CMDB's CSV import is not audited yet")
 def test_the_command_line_says_so(ci_types: dict[str, CIType], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     csv = tmp_path / "cis.csv"
     csv.write_text("name,type,criticality\nimported-01,server,2\n")

@@ -6,7 +6,8 @@ import re
 import pytest
 
 from keel.activity.models import EntryKind, TimelineEntry
-from keel.cmdb.actions import create_service, relate
+from keel.cmdb.actions.records import create_service
+from keel.cmdb.actions.relationships import relate
 from keel.cmdb.models import ConfigurationItem, Relationship
 from keel.incidents.models import Incident
 from keel.incidents.states import Level

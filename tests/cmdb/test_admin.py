@@ -9,7 +9,7 @@ from django.test import Client
 
 from keel.accounts.models import User
 from keel.audit.models import AuditRecord
-from keel.cmdb.actions import create_service
+from keel.cmdb.actions.records import create_service
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
 from tests.conftest import PASSWORD, Graph
 

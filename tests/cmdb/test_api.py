@@ -1,13 +1,27 @@
 """The CMDB API: CRUD, impact, CSV, and who may write (configuration managers and admins only)."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import pytest
+from django.db.models import Model
 from django.test import Client
+from pydantic import BaseModel
 
 from keel.accounts.models import User
+from keel.cmdb.kinds import FIELD_OF_NAME
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
+from keel.cmdb.schemas import (
+    CIIn,
+    CIOut,
+    CIPatch,
+    CITypeIn,
+    CITypeOut,
+    CITypePatch,
+    ServiceIn,
+    ServiceOut,
+    ServicePatch,
+)
 from tests.conftest import ApiClient, Graph
 
 pytestmark = pytest.mark.django_db
@@ -289,3 +303,51 @@ def test_a_body_that_is_not_utf8_is_refused(api: Api, config_manager: User, ci_t
 
     assert answer.json() == {"message": "Line 2 is not UTF-8 text; save the CSV as UTF-8.", "field": "file"}
     assert not ConfigurationItem.objects.exists()
+
+
+def test_every_create_answers_where_the_new_record_lives(
+    api: Api, config_manager: User, ci_types: dict[str, CIType]
+) -> None:
+    client = api(config_manager)
+
+    ci_type = client.post("/ci-types", {"slug": "queue", "name": "Queue"})
+    ci = client.post("/cis", {"name": "mq-01", "type": "queue"})
+    service = client.post("/services", {"name": "Messaging"})
+    link = client.post("/relationships", {"source": "Messaging", "target": "mq-01", "kind": "depends_on"})
+    answers = [ci_type, ci, service, link]
+
+    assert [answer["Location"] for answer in answers] == [
+        "/api/v1/ci-types/queue",
+        f"/api/v1/cis/{ci.json()['id']}",
+        f"/api/v1/services/{service.json()['id']}",
+        f"/api/v1/relationships/{link.json()['id']}",
+    ]
+    assert [client.get(answer["Location"].removeprefix("/api/v1")).json() for answer in answers] == [
+        answer.json() for answer in answers
+    ]
+
+
+# The model fields each API shape does not name: the id, which a client never sends.
+NOT_SENT: Final = {"id"}
+
+
+@pytest.mark.parametrize(
+    ("shape", "model", "not_named"),
+    [
+        (CITypeOut, CIType, set()),
+        (CITypeIn, CIType, NOT_SENT),
+        (CITypePatch, CIType, NOT_SENT),
+        (CIOut, ConfigurationItem, set()),
+        (CIIn, ConfigurationItem, NOT_SENT),
+        (CIPatch, ConfigurationItem, NOT_SENT),
+        (ServiceOut, Service, set()),
+        (ServiceIn, Service, NOT_SENT),
+        (ServicePatch, Service, NOT_SENT),
+    ],
+)
+def test_api_shape_columns_follow_the_model(shape: type[BaseModel], model: type[Model], not_named: set[str]) -> None:
+    # A CI's answer also says which business service it stands for (the service's side of the link).
+    derived = {"service"} if shape is CIOut else set()
+    named = {FIELD_OF_NAME.get(name, name) for name in shape.model_fields} - derived
+
+    assert {field.name for field in model._meta.concrete_fields} == named | not_named

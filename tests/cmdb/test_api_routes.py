@@ -8,7 +8,8 @@ import pytest
 
 from keel.accounts.models import Team, User
 from keel.audit.models import AuditRecord
-from keel.cmdb.actions import create_ci, create_service, relate
+from keel.cmdb.actions.records import create_ci, create_service
+from keel.cmdb.actions.relationships import relate
 from keel.cmdb.impact import Direction, impact_of
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
 from keel.incidents.actions.records import open_incident

@@ -8,7 +8,8 @@ from django.test import Client
 
 from keel.accounts.models import User
 from keel.audit.models import AuditRecord
-from keel.cmdb.actions import create_ci, delete_ci, relate, unrelate, update_ci
+from keel.cmdb.actions.records import create_ci, delete_ci, update_ci
+from keel.cmdb.actions.relationships import relate, unrelate
 from keel.cmdb.models import CIType
 from keel.lib.errors import NotAllowed
 from tests.conftest import PASSWORD

@@ -1,14 +1,26 @@
 """Impact analysis over the real recursive CTE: chains, diamonds, cycles, depth limits, both directions."""
 
 from collections.abc import Callable, Sequence
+from dataclasses import fields
 
 import pytest
 from django.db import IntegrityError, transaction
 
-from keel.cmdb.actions import create_service, relate
+from keel.cmdb.actions.records import create_service, update_ci
+from keel.cmdb.actions.relationships import relate
 from keel.cmdb.graph import Node, components, layers
-from keel.cmdb.impact import Direction, Step, impact_of, parse_depth, parse_direction, reach, steps_among
-from keel.cmdb.models import Relationship
+from keel.cmdb.impact import (
+    Direction,
+    ReachedCI,
+    Step,
+    impact_of,
+    parse_depth,
+    parse_direction,
+    reach,
+    steps_among,
+)
+from keel.cmdb.models import CIType, ConfigurationItem, Relationship
+from keel.cmdb.rows import REACHED_CI_FIELDS, REACHED_TYPE_FIELDS
 from keel.lib.errors import InvalidInput
 from tests.conftest import Graph
 
@@ -151,3 +163,43 @@ def test_the_database_keeps_needer_and_needed_in_line_with_the_kind(build_graph:
         Relationship.objects.create(
             source=graph["db"], target=graph["app"], kind="depends_on", needer=graph["app"], needed=graph["db"]
         )
+
+
+def test_reached_ci_columns_follow_the_model() -> None:
+    # A walk's list and graph show each CI by name, criticality and type; its own page shows the rest.
+    not_shown_of_a_ci = {
+        "id",  # read as the walk's own column
+        "ci_type",  # shown as its type's slug and name
+        "aliases",
+        "status",
+        "environment",
+        "owner_team",
+        "support_group",
+        "location",
+        "attributes",
+        "description",
+    }
+    not_shown_of_a_type = {"id", "description"}
+
+    assert {field.name for field in ConfigurationItem._meta.concrete_fields} == {
+        *REACHED_CI_FIELDS,
+        *not_shown_of_a_ci,
+    }
+    assert {field.name for field in CIType._meta.concrete_fields} == {*REACHED_TYPE_FIELDS, *not_shown_of_a_type}
+    assert [field.name for field in fields(ReachedCI)] == [
+        "id",
+        "distance",
+        *REACHED_CI_FIELDS,
+        *(f"type_{name}" for name in REACHED_TYPE_FIELDS),
+    ]
+
+
+def test_a_reached_ci_carries_what_the_walk_read(build_graph: Build) -> None:
+    graph = build_graph(["web depends_on db"])
+    update_ci(graph["web"], actor=None, changes={"criticality": 1})
+
+    found = impact_of(graph["db"], direction=Direction.UP, depth=2)
+
+    assert found.cis == [
+        ReachedCI(id=graph["web"].pk, distance=1, name="web", criticality=1, type_slug="server", type_name="Server")
+    ]

@@ -2,10 +2,10 @@
 
 from io import StringIO
 
-from keel.cmdb.actions import create_ci, delete_ci, update_ci
+from keel.cmdb.actions.records import create_ci, delete_ci, update_ci
+from keel.cmdb.actions.transfer import import_cis
 from keel.cmdb.models import ConfigurationItem
-from keel.cmdb.names import cis_named
-from keel.cmdb.transfer import import_cis
+from keel.cmdb.queries import cis_named
 
 
 def test_a_ci_is_found_by_its_name_and_each_alias(ci_types):

@@ -6,8 +6,11 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from keel.accounts.models import Team, User
+from keel.audit.models import AuditRecord
+from keel.cmdb.actions.transfer import import_cis, import_relationships
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship
-from keel.cmdb.transfer import ImportRejected, export_cis, export_relationships, import_cis, import_relationships
+from keel.cmdb.transfer import CI_COLUMNS, ImportRejected, ci_field, export_cis, export_relationships
+from keel.lib.doors import Door, entering
 from keel.lib.errors import InvalidInput, NotAllowed
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +156,62 @@ def test_the_cli_lists_bad_rows_and_fails(ci_types: dict[str, CIType], tmp_path:
         call_command("cmdb", "import", "cis", str(path), stderr=err)
 
     assert "line 2: type: no type 'gadget'" in err.getvalue()
+
+
+def test_csv_columns_follow_the_model() -> None:
+    # A file names each CI by its name: ids differ from one CMDB to the next.
+    not_in_the_file = {"id"}
+
+    columns = {ci_field(column).name for column in CI_COLUMNS}
+
+    assert {field.name for field in ConfigurationItem._meta.concrete_fields} == columns | not_in_the_file
+
+
+def audit(subject_id: int) -> list[tuple[str, str, str, str, str]]:
+    rows = AuditRecord.objects.filter(subject_type="ci", subject_id=subject_id).order_by("pk")
+    return [(str(row.actor or "Keel"), row.channel, row.field, row.old_value, row.new_value) for row in rows]
+
+
+def test_an_import_audits_each_created_ci_and_each_changed_field(
+    ci_types: dict[str, CIType], network_team: Team, config_manager: User
+) -> None:
+    import_cis(lines(CIS), actor=config_manager)
+    changed = CIS.replace("checkout-api,application,2,,", "checkout-api,database,1,network,")
+
+    with entering(Door.API):
+        import_cis(lines(changed), actor=config_manager)
+
+    checkout = ConfigurationItem.objects.get(name="checkout-api")
+    database, application = ci_types["database"], ci_types["application"]
+    assert audit(checkout.pk) == [
+        ("Connie", Door.SYSTEM, "created", "", "checkout-api"),
+        ("Connie", Door.API, "type", f"Application (#{application.pk})", f"Database (#{database.pk})"),
+        ("Connie", Door.API, "criticality", "2", "1"),
+        ("Connie", Door.API, "owner_team", "", f"Network (#{network_team.pk})"),
+    ]
+    assert audit(ConfigurationItem.objects.get(name="payments-db").pk) == [
+        ("Connie", Door.SYSTEM, "created", "", "payments-db")
+    ]
+
+
+def test_an_imported_relationship_is_audited_on_its_source_once(
+    ci_types: dict[str, CIType], network_team: Team
+) -> None:
+    import_cis(lines(CIS), actor=None)
+
+    import_relationships(lines(RELATIONSHIPS), actor=None)
+    import_relationships(lines(RELATIONSHIPS), actor=None)
+
+    checkout = ConfigurationItem.objects.get(name="checkout-api")
+    assert audit(checkout.pk)[1:] == [("Keel", Door.SYSTEM, "relationship", "", "depends on payments-db")]
+
+
+def test_a_reimport_or_a_rejected_file_audits_nothing(ci_types: dict[str, CIType], network_team: Team) -> None:
+    import_cis(lines(CIS), actor=None)
+    before = AuditRecord.objects.count()
+
+    import_cis(lines(CIS), actor=None)
+    with pytest.raises(ImportRejected):
+        import_cis(lines(CIS + "web-01,gadget\n"), actor=None)
+
+    assert AuditRecord.objects.count() == before

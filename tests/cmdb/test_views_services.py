@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from keel.accounts.models import Team, User
-from keel.cmdb.actions import create_service
+from keel.cmdb.actions.records import create_service
 from keel.cmdb.models import ConfigurationItem, Service
 from tests.conftest import PASSWORD, Graph
 

@@ -7,7 +7,8 @@ from django.test import Client
 
 from keel.accounts.models import Team, User
 from keel.activity.models import EntryKind, TimelineEntry
-from keel.cmdb.actions import create_service, relate
+from keel.cmdb.actions.records import create_service
+from keel.cmdb.actions.relationships import relate
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.incidents.actions.lifecycle import resolve_incident, transition_incident
 from keel.incidents.actions.records import open_incident

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from keel.accounts.models import User
-from keel.cmdb.actions import create_service
+from keel.cmdb.actions.records import create_service
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.incidents.actions.lifecycle import resolve_incident, transition_incident
 from keel.incidents.actions.records import open_incident

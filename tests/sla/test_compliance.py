@@ -3,7 +3,7 @@ period, with hand-counted expectations; cancelled clocks are left out."""
 
 import pytest
 
-from keel.cmdb.actions import create_service
+from keel.cmdb.actions.records import create_service
 from keel.incidents.actions.assignment import assign_incident
 from keel.incidents.actions.lifecycle import resolve_incident, transition_incident
 from keel.incidents.actions.records import open_incident

@@ -1,9 +1,17 @@
-"""Writes on people, teams and API tokens."""
+"""Writes on people, teams and API tokens: one function per verb, each audited (subject types
+``user``, ``team`` and ``api_token``) in the transaction that makes the change.
+
+``actor`` is who makes the change; None (the default) is Keel itself: the demo loader and the
+command line, whose door the audit rows record. Two writes are not audited because they are not a
+person's change: the sign-in counters (``failed_sign_ins``, ``locked_until``, which ``sign_in``
+keeps) and a token's ``last_used_at`` (stamped on use).
+"""
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, Final
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -17,9 +25,35 @@ from django.utils.text import slugify
 from keel.accounts.models import ApiToken, Team, User, hash_token
 from keel.accounts.roles import Role
 from keel.accounts.rows import user_by_token_hash
+from keel.audit.actions import (
+    create_audited,
+    delete_audited,
+    editable_fields,
+    record_changes,
+    record_changes_of_many,
+    update_audited,
+)
 from keel.lib.errors import InvalidInput, NotAllowed
 
 TOKEN_PREFIX = "keel_"
+PREFIX_LENGTH: Final = 12  # what lists show of a token (ApiToken.prefix): TOKEN_PREFIX and 7 characters
+
+# What people change on an account, each change audited. Held to the model by
+# ``test_user_fields_columns_follow_the_model``, which says why the other fields are not here.
+USER_FIELDS: Final = frozenset(
+    {"username", "name", "email", "phone", "time_zone", "is_vip", "manager", "role", "is_active"}
+)
+# Kept by ``sign_in`` and settable in the admin (to unlock an account), never audited: they count
+# attempts, they are not a person's change.
+SIGN_IN_COUNTERS: Final = frozenset({"failed_sign_ins", "locked_until"})
+TEAM_FIELDS: Final = editable_fields(Team)
+
+# How the audit rows read a password change: that it happened, never a value.
+PASSWORD_CHANGED: Final = "changed"
+PASSWORD_DISABLED: Final = "disabled (API tokens only)"
+
+
+# --- people ---------------------------------------------------------------------------------
 
 
 def create_user(
@@ -33,8 +67,11 @@ def create_user(
     time_zone: str = "UTC",
     is_vip: bool = False,
     manager: User | None = None,
+    actor: User | None = None,
 ) -> User:
-    """Create a person with a role. Without a password they cannot sign in to the UI (API tokens only)."""
+    """Create a person with a role. Without a password they cannot sign in to the UI (API tokens only).
+
+    Audited as ``created`` and the role it grants (a privilege, looked for in the trail like any later change)."""
     if User.objects.filter(username=username).exists():
         raise InvalidInput(f"A user named {username!r} already exists; pick another username.", field="username")
     user = User(
@@ -56,29 +93,119 @@ def create_user(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    user.save()
+    with transaction.atomic():
+        user.save()
+        record_changes(
+            subject_type="user",
+            subject_id=user.pk,
+            actor=actor,
+            changes=[("created", "", username), ("role", "", role)],
+        )
     return user
 
 
-def set_shared_password(users: Sequence[User], password: str) -> None:
+def update_user(user: User, *, actor: User | None, changes: Mapping[str, Any]) -> list[str]:
+    """Change an account's fields (USER_FIELDS, audited; SIGN_IN_COUNTERS, not). Returns the fields
+    changed; changing nothing is a no-op."""
+    counters = {name: value for name, value in changes.items() if name in SIGN_IN_COUNTERS}
+    audited = {name: value for name, value in changes.items() if name not in SIGN_IN_COUNTERS}
+    reset = [name for name, value in counters.items() if getattr(user, name) != value]
+    for name in reset:
+        setattr(user, name, counters[name])
+    with transaction.atomic():
+        fields = update_audited(user, audited, subject_type="user", actor=actor, allowed=USER_FIELDS)
+        if reset:
+            user.save(update_fields=reset)
+    return [*fields, *reset]
+
+
+def change_password(user: User, *, actor: User | None, password: str | None) -> None:
+    """Give the account a new password, or none (``None``: API tokens only). Audited as ``password``
+    with no value shown."""
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    with transaction.atomic():
+        user.save(update_fields=["password"])
+        shown = PASSWORD_CHANGED if password else PASSWORD_DISABLED
+        record_changes(subject_type="user", subject_id=user.pk, actor=actor, changes=[("password", "", shown)])
+
+
+def set_shared_password(users: Sequence[User], password: str, *, actor: User | None = None) -> None:
     """Give several accounts one password, hashed once (demo and training accounts)."""
-    User.objects.filter(pk__in=[user.pk for user in users]).update(password=make_password(password))
+    with transaction.atomic():
+        User.objects.filter(pk__in=[user.pk for user in users]).update(password=make_password(password))
+        record_changes_of_many(
+            subject_type="user", actor=actor, changes=[(user.pk, "password", "", PASSWORD_CHANGED) for user in users]
+        )
 
 
-def ensure_team(*, slug: str, name: str = "", manager: User | None = None) -> Team:
-    """Return the team with this slug, creating it when missing."""
+def delete_user(user: User, *, actor: User | None) -> None:
+    """Remove an account nothing refers to yet; one that opened, worked or changed anything stays."""
+    refusal = f"{user} has history in Keel (incidents, the audit trail); make the account inactive instead."
+    delete_audited(user, subject_type="user", actor=actor, refusal=refusal)
+
+
+# --- teams ----------------------------------------------------------------------------------
+
+
+def create_team(
+    *, actor: User | None, slug: str, name: str, description: str = "", email: str = "", manager: User | None = None
+) -> Team:
+    team = Team(slug=slug, name=name, description=description, email=email, manager=manager)
+    return create_audited(team, subject_type="team", actor=actor)
+
+
+def update_team(team: Team, *, actor: User | None, changes: Mapping[str, Any]) -> list[str]:
+    """Change a team's fields; its members change through ``set_team_members``."""
+    return update_audited(team, changes, subject_type="team", actor=actor, allowed=TEAM_FIELDS)
+
+
+def delete_team(team: Team, *, actor: User | None) -> None:
+    """Remove a team; CIs, services and sources it owned keep no owner. Refused while incidents are assigned to it."""
+    refusal = f"Incidents are assigned to {team}; reassign them before deleting the team."
+    delete_audited(team, subject_type="team", actor=actor, refusal=refusal)
+
+
+def ensure_team(*, slug: str, name: str = "", manager: User | None = None, actor: User | None = None) -> Team:
+    """Return the team with this slug, creating it when missing (and making ``manager`` its manager)."""
     slug = slugify(slug)
     if not slug:
         raise InvalidInput("A team needs a slug made of letters, digits or dashes.", field="team")
-    team, _ = Team.objects.get_or_create(slug=slug, defaults={"name": name or slug.replace("-", " ").title()})
-    if manager is not None and team.manager_id != manager.pk:
-        team.manager = manager
-        team.save(update_fields=["manager"])
+    with transaction.atomic():
+        team, created = Team.objects.get_or_create(slug=slug, defaults={"name": name or slug.replace("-", " ").title()})
+        if created:
+            record_changes(subject_type="team", subject_id=team.pk, actor=actor, changes=[("created", "", str(team))])
+        if manager is not None:
+            update_team(team, actor=actor, changes={"manager": manager})
     return team
 
 
-def add_team_member(team: Team, user: User) -> None:
-    team.members.add(user)
+def add_team_member(team: Team, user: User, *, actor: User | None = None) -> None:
+    """Make ``user`` a member of the team; a member already is a no-op."""
+    set_team_members(team, actor=actor, members=[*team.members.all(), user])
+
+
+def set_team_members(team: Team, *, actor: User | None, members: Iterable[User]) -> None:
+    """Make these people the team's members: one ``member`` audit row per person added or removed."""
+    wanted = {user.pk: user for user in members}
+    with transaction.atomic():
+        Team.objects.select_for_update().filter(pk=team.pk).first()  # one change of the members at a time
+        current = {user.pk: user for user in team.members.all()}
+        added = [user for pk, user in wanted.items() if pk not in current]
+        removed = [user for pk, user in current.items() if pk not in wanted]
+        team.members.add(*added)
+        team.members.remove(*removed)
+        record_changes(
+            subject_type="team",
+            subject_id=team.pk,
+            actor=actor,
+            changes=[*(("member", "", user) for user in added), *(("member", user, "") for user in removed)],
+        )
+
+
+# --- API tokens -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -87,17 +214,27 @@ class IssuedToken:
     raw: str
 
 
-def issue_api_token(user: User, *, name: str = "") -> IssuedToken:
+def issue_api_token(user: User, *, name: str = "", actor: User | None = None) -> IssuedToken:
     """Create an API token. The raw value is returned once and never stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], key_hash=hash_token(raw))
+    with transaction.atomic():
+        token = ApiToken.objects.create(user=user, name=name, prefix=raw[:PREFIX_LENGTH], key_hash=hash_token(raw))
+        record_changes(
+            subject_type="api_token", subject_id=token.pk, actor=actor, changes=[("created", "", str(token))]
+        )
     return IssuedToken(token=token, raw=raw)
 
 
-def revoke_api_token(token: ApiToken) -> None:
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
+def revoke_api_token(token: ApiToken, *, actor: User | None = None) -> None:
+    """Stop a token from working. Revoking a revoked token is a no-op."""
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = timezone.now()
+    with transaction.atomic():
         token.save(update_fields=["revoked_at"])
+        record_changes(
+            subject_type="api_token", subject_id=token.pk, actor=actor, changes=[("revoked_at", "", token.revoked_at)]
+        )
 
 
 def user_for_token(raw: str) -> User | None:

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 from django.db.models import QuerySet
 
-from keel.accounts.models import Team, User
+from keel.accounts.models import ApiToken, Team, User
 from keel.lib.references import by_reference, ids_by_reference
 
 
@@ -55,3 +55,13 @@ def user_ids_by_reference(references: Sequence[str], *, field: str) -> tuple[int
 
 def staff_users() -> QuerySet[User]:
     return User.objects.filter(is_active=True).exclude(role="requester")
+
+
+def api_tokens(*, username: str | None = None, prefix: str | None = None) -> QuerySet[ApiToken]:
+    """API tokens with their owner, oldest first: every one, or one person's, or those with this prefix."""
+    tokens = ApiToken.objects.select_related("user").order_by("created_at", "pk")
+    if username is not None:
+        tokens = tokens.filter(user__username=username)
+    if prefix is not None:
+        tokens = tokens.filter(prefix=prefix)
+    return tokens

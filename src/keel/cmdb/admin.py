@@ -1,13 +1,13 @@
 """Admin for the CMDB, for configuration managers and administrators (capability ``manage_cmdb``).
 
 Every save and delete goes through ``cmdb.actions``, like the console, the API and the CLI: the
-same rules, a no-op when nothing changes, and the audit rows (``CMDBChanged``). The admin's form
-validates the row first (the model's own checks, and the actions' ``check_*`` for what only they
-know), so a valid form is one the action accepts. A relationship's ``needer``/``needed`` are not in
-the form: the action derives them from source, target and kind.
+same rules, a no-op when nothing changes, and the audit rows. The admin's form validates the row
+first (the model's own checks, and the actions' ``check_*`` for what only they know), so a valid
+form is one the action accepts. A relationship's ``needer``/``needed`` are not in the form: the
+action derives them from source, target and kind.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
@@ -15,21 +15,16 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from keel.accounts.admin_access import CapabilityAdmin
+from keel.accounts.admin_access import ActionAdmin
 from keel.accounts.models import User
 from keel.accounts.roles import Capability
-from keel.cmdb import actions
+from keel.cmdb.actions import records, relationships
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
 from keel.lib.errors import KeelError
 
 
-class CMDBAdmin[M: Model](CapabilityAdmin[M]):
+class CMDBAdmin[M: Model](ActionAdmin[M]):
     capability = Capability.MANAGE_CMDB
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[M]) -> None:
-        """The list's "delete selected": one action call per row, so each is audited."""
-        for row in queryset:
-            self.delete_model(request, row)
 
 
 @admin.register(CIType)
@@ -37,19 +32,9 @@ class CITypeAdmin(CMDBAdmin[CIType]):
     list_display = ("slug", "name")
     search_fields = ("slug", "name")
     fields = ("slug", "name", "description")
-
-    def save_model(self, request: HttpRequest, obj: CIType, form: Any, change: bool) -> None:
-        actor = _user(request)
-        if change:
-            actions.update_ci_type(_stored(obj), actor=actor, changes=_changes(form))
-            return
-        data = form.cleaned_data
-        obj.pk = actions.create_ci_type(
-            actor=actor, slug=data["slug"], name=data["name"], description=data["description"]
-        ).pk
-
-    def delete_model(self, request: HttpRequest, obj: CIType) -> None:
-        actions.delete_ci_type(obj, actor=_user(request))
+    create_with = staticmethod(records.create_ci_type)
+    update_with = staticmethod(records.update_ci_type)
+    delete_with = staticmethod(records.delete_ci_type)
 
 
 class ServiceForm(forms.ModelForm[Service]):
@@ -61,7 +46,7 @@ class ServiceForm(forms.ModelForm[Service]):
         data = super().clean() or {}
         if self.instance.pk is None and data.get("name"):
             try:
-                actions.check_new_service(name=data["name"], ci=data.get("ci"))
+                records.check_new_service(name=data["name"], ci=data.get("ci"))
             except KeelError as error:
                 self.add_error("ci", error.message)
         return data
@@ -74,26 +59,13 @@ class ServiceAdmin(CMDBAdmin[Service]):
     list_select_related = ("owner_team", "ci")
     search_fields = ("name",)
     raw_id_fields = ("ci",)
+    create_with = staticmethod(records.create_service)
+    update_with = staticmethod(records.update_service)
+    delete_with = staticmethod(records.delete_service)
 
-    def save_model(self, request: HttpRequest, obj: Service, form: Any, change: bool) -> None:
-        actor = _user(request)
-        if change:
-            actions.update_service(_stored(obj), actor=actor, changes=_changes(form))
-            return
-        data = form.cleaned_data
-        saved = actions.create_service(
-            actor=actor,
-            name=data["name"],
-            users=data["users"],
-            criticality=data["criticality"],
-            description=data["description"],
-            owner_team=data["owner_team"],
-            ci=data["ci"],
-        )
-        obj.pk, obj.ci = saved.pk, saved.ci
 
-    def delete_model(self, request: HttpRequest, obj: Service) -> None:
-        actions.delete_service(obj, actor=_user(request))
+def _create_ci(*, actor: User, **fields: Any) -> ConfigurationItem:
+    return records.create_ci_from(actor=actor, fields=fields)
 
 
 @admin.register(ConfigurationItem)
@@ -103,23 +75,9 @@ class ConfigurationItemAdmin(CMDBAdmin[ConfigurationItem]):
     list_select_related = ("ci_type", "support_group")
     search_fields = ("name",)
     show_full_result_count = False  # 100k CIs: no count of the whole table per page
-
-    def save_model(self, request: HttpRequest, obj: ConfigurationItem, form: Any, change: bool) -> None:
-        actor = _user(request)
-        if change:
-            actions.update_ci(_stored(obj), actor=actor, changes=_changes(form))
-            return
-        fields = dict(form.cleaned_data)
-        obj.pk = actions.create_ci(
-            actor=actor,
-            name=fields.pop("name"),
-            ci_type=fields.pop("ci_type"),
-            criticality=fields.pop("criticality"),
-            fields=fields,
-        ).pk
-
-    def delete_model(self, request: HttpRequest, obj: ConfigurationItem) -> None:
-        actions.delete_ci(obj, actor=_user(request))
+    create_with = staticmethod(_create_ci)
+    update_with = staticmethod(records.update_ci)
+    delete_with = staticmethod(records.delete_ci)
 
     def get_deleted_objects(
         self, objs: Sequence[ConfigurationItem] | QuerySet[ConfigurationItem], request: HttpRequest
@@ -140,12 +98,18 @@ class RelationshipForm(forms.ModelForm[Relationship]):
         data = super().clean() or {}
         if self.instance.pk is not None:
             try:
-                actions.check_relationship_kind(self.instance, str(data.get("kind", "")))
+                relationships.check_relationship_kind(self.instance, str(data.get("kind", "")))
             except KeelError as error:
                 self.add_error("kind", error.message)
         elif data.get("source") is not None and data.get("source") == data.get("target"):
             self.add_error("target", f"{data['source']} cannot be related to itself; pick another CI.")
         return data
+
+
+def _change_kind(relationship: Relationship, *, actor: User, changes: Mapping[str, Any]) -> None:
+    """Only the kind of a stored relationship changes here (its ends are read-only)."""
+    if "kind" in changes:
+        relationships.change_relationship_kind(relationship, actor=actor, kind=str(changes["kind"]))
 
 
 @admin.register(Relationship)
@@ -159,33 +123,9 @@ class RelationshipAdmin(CMDBAdmin[Relationship]):
     # are what it is, so only the kind changes afterwards.
     raw_id_fields = ("source", "target")
     show_full_result_count = False
+    create_with = staticmethod(relationships.relate)
+    update_with = staticmethod(_change_kind)
+    delete_with = staticmethod(relationships.unrelate)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Relationship | None = None) -> tuple[str, ...]:
         return ("source", "target") if obj is not None else ()
-
-    def save_model(self, request: HttpRequest, obj: Relationship, form: Any, change: bool) -> None:
-        actor = _user(request)
-        kind = str(form.cleaned_data["kind"])
-        if change:
-            actions.change_relationship_kind(_stored(obj), actor=actor, kind=kind)
-            return
-        data = form.cleaned_data
-        obj.pk = actions.relate(actor=actor, source=data["source"], target=data["target"], kind=kind).pk
-
-    def delete_model(self, request: HttpRequest, obj: Relationship) -> None:
-        actions.unrelate(obj, actor=_user(request))
-
-
-def _stored[M: Model](obj: M) -> M:
-    """The row as stored: the admin's form has already copied the new values onto ``obj``."""
-    return type(obj)._default_manager.get(pk=obj.pk)
-
-
-def _changes(form: Any) -> dict[str, Any]:
-    return {name: form.cleaned_data[name] for name in form.changed_data}
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user

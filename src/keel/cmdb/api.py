@@ -3,16 +3,20 @@
 Everyone with a token reads; the actions refuse writes from anyone but configuration managers and admins.
 """
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from enum import Enum
+from typing import Any, Final
 
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Query, Router, Schema, Status
 
-from keel.accounts.models import Team, User
-from keel.cmdb import actions
+from keel.accounts.api import user_of
+from keel.accounts.models import Team
+from keel.cmdb.actions import records, relationships
+from keel.cmdb.actions.transfer import IMPORTERS
 from keel.cmdb.impact import DEFAULT_DEPTH, impact_of, parse_depth, parse_direction
-from keel.cmdb.kinds import RelationshipKind
+from keel.cmdb.kinds import FIELD_OF_NAME, RelationshipKind
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
 from keel.cmdb.queries import (
     CIFilters,
@@ -46,7 +50,8 @@ from keel.cmdb.schemas import (
     ServiceOut,
     ServicePatch,
 )
-from keel.cmdb.transfer import EXPORTERS, IMPORTERS, utf8_lines
+from keel.cmdb.transfer import EXPORTERS, utf8_lines
+from keel.lib.api import check_page, created, refuse_nulls
 from keel.lib.errors import InvalidInput
 from keel.lib.references import by_reference
 
@@ -82,9 +87,9 @@ def list_ci_types(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/ci-types", response={201: CITypeOut})
-def create_ci_type(request: HttpRequest, payload: CITypeIn) -> Status[dict[str, Any]]:
-    ci_type = actions.create_ci_type(actor=_user(request), **payload.model_dump())
-    return Status(201, ci_type_json(ci_type))
+def create_ci_type(request: HttpRequest, payload: CITypeIn, response: HttpResponse) -> Status[dict[str, Any]]:
+    ci_type = records.create_ci_type(actor=user_of(request), **payload.model_dump())
+    return created(response, f"/api/v1/ci-types/{ci_type.slug}", ci_type_json(ci_type))
 
 
 @router.get("/ci-types/{slug}", response=CITypeOut)
@@ -95,12 +100,12 @@ def read_ci_type(request: HttpRequest, slug: str) -> dict[str, Any]:
 @router.patch("/ci-types/{slug}", response=CITypeOut)
 def patch_ci_type(request: HttpRequest, slug: str, payload: CITypePatch) -> dict[str, Any]:
     changes = payload.model_dump(exclude_unset=True)
-    return ci_type_json(actions.update_ci_type(get_ci_type(slug), actor=_user(request), changes=changes))
+    return ci_type_json(records.update_ci_type(get_ci_type(slug), actor=user_of(request), changes=changes))
 
 
 @router.delete("/ci-types/{slug}", response={204: None})
 def delete_ci_type(request: HttpRequest, slug: str) -> Status[None]:
-    actions.delete_ci_type(get_ci_type(slug), actor=_user(request))
+    records.delete_ci_type(get_ci_type(slug), actor=user_of(request))
     return Status(204, None)
 
 
@@ -109,7 +114,7 @@ def delete_ci_type(request: HttpRequest, slug: str) -> Status[None]:
 
 @router.get("/cis", response=CIListOut)
 def list_cis(request: HttpRequest, query: Query[CIQuery]) -> dict[str, Any]:
-    _check_page(query.limit, query.offset, most=500)
+    check_page(query.limit, query.offset, most=500)
     matching = cis_matching(CIFilters(text=(query.q or "").strip(), type_slug=(query.type or "").strip()))
     rows = list(
         matching.select_related("owner_team", "support_group", "business_service")[
@@ -126,16 +131,8 @@ def list_cis(request: HttpRequest, query: Query[CIQuery]) -> dict[str, Any]:
 
 @router.post("/cis", response={201: CIOut})
 def create_ci(request: HttpRequest, payload: CIIn, response: HttpResponse) -> Status[dict[str, Any]]:
-    data = payload.model_dump()
-    ci = actions.create_ci(
-        actor=_user(request),
-        name=data.pop("name"),
-        ci_type=ci_type_by_reference(data.pop("type")),
-        criticality=data.pop("criticality"),
-        fields=_ci_fields(data),
-    )
-    response["Location"] = f"/api/v1/cis/{ci.pk}"
-    return Status(201, ci_json(ci))
+    ci = records.create_ci_from(actor=user_of(request), fields=_as_fields(payload.model_dump()))
+    return created(response, f"/api/v1/cis/{ci.pk}", ci_json(ci))
 
 
 @router.get("/cis/{reference}", response=CIOut)
@@ -147,17 +144,13 @@ def read_ci(request: HttpRequest, reference: str) -> dict[str, Any]:
 def patch_ci(request: HttpRequest, reference: str, payload: CIPatch) -> dict[str, Any]:
     ci = get_ci(reference)
     data = payload.model_dump(exclude_unset=True)
-    for required in ("name", "type", "criticality", "status", "environment", "aliases", "location", "attributes"):
-        if required in data and data[required] is None:
-            raise InvalidInput(f"{required} cannot be empty; leave it out to keep it.", field=required)
-    if "type" in data:
-        data["ci_type"] = ci_type_by_reference(data.pop("type"))
-    return ci_json(actions.update_ci(ci, actor=_user(request), changes=_ci_fields(data)))
+    refuse_nulls(data, nullable={"owner_team", "support_group", "description"})
+    return ci_json(records.update_ci(ci, actor=user_of(request), changes=_as_fields(data)))
 
 
 @router.delete("/cis/{reference}", response={204: None})
 def delete_ci(request: HttpRequest, reference: str) -> Status[None]:
-    actions.delete_ci(get_ci(reference), actor=_user(request))
+    records.delete_ci(get_ci(reference), actor=user_of(request))
     return Status(204, None)
 
 
@@ -179,16 +172,7 @@ def impact(request: HttpRequest, reference: str, query: Query[ImpactQuery]) -> d
             }
             for reached in found.cis
         ],
-        "services": [
-            {
-                "id": service.pk,
-                "name": service.name,
-                "users": service.users,
-                "criticality": service.criticality,
-                "distance": distance,
-            }
-            for service, distance in found.services
-        ],
+        "services": services_at_distance_json(found.services),
         "users": found.users,
         "in_cycle": found.root_in_cycle,
     }
@@ -207,7 +191,7 @@ def ci_relationships(request: HttpRequest, reference: str) -> list[dict[str, Any
 @router.get("/relationships", response=RelationshipListOut)
 def list_relationships(request: HttpRequest, query: Query[RelationshipQuery]) -> dict[str, Any]:
     """Relationships, oldest first; ``source``/``target`` (CI id or name) and ``kind`` narrow them."""
-    _check_page(query.limit, query.offset, most=500)
+    check_page(query.limit, query.offset, most=500)
     filters = RelationshipFilters(
         source=ci_by_reference(query.source, field="source") if query.source else None,
         target=ci_by_reference(query.target, field="target") if query.target else None,
@@ -224,14 +208,16 @@ def list_relationships(request: HttpRequest, query: Query[RelationshipQuery]) ->
 
 
 @router.post("/relationships", response={201: RelationshipOut})
-def create_relationship(request: HttpRequest, payload: RelationshipIn) -> Status[dict[str, Any]]:
-    relationship = actions.relate(
-        actor=_user(request),
+def create_relationship(
+    request: HttpRequest, payload: RelationshipIn, response: HttpResponse
+) -> Status[dict[str, Any]]:
+    relationship = relationships.relate(
+        actor=user_of(request),
         source=ci_by_reference(payload.source, field="source"),
         target=ci_by_reference(payload.target, field="target"),
         kind=payload.kind,
     )
-    return Status(201, relationship_json(relationship))
+    return created(response, f"/api/v1/relationships/{relationship.pk}", relationship_json(relationship))
 
 
 @router.get("/relationships/{relationship_id}", response=RelationshipOut)
@@ -251,17 +237,16 @@ def patch_relationship(request: HttpRequest, relationship_id: int, payload: Rela
                 "with the new ends.",
                 field=end,
             )
+    refuse_nulls(data)
     if "kind" not in data:
         return relationship_json(relationship)
-    if data["kind"] is None:
-        raise InvalidInput("kind cannot be empty; leave it out to keep it.", field="kind")
-    changed = actions.change_relationship_kind(relationship, actor=_user(request), kind=str(data["kind"]))
+    changed = relationships.change_relationship_kind(relationship, actor=user_of(request), kind=str(data["kind"]))
     return relationship_json(changed)
 
 
 @router.delete("/relationships/{relationship_id}", response={204: None})
 def delete_relationship(request: HttpRequest, relationship_id: int) -> Status[None]:
-    actions.unrelate(get_relationship(relationship_id), actor=_user(request))
+    relationships.unrelate(get_relationship(relationship_id), actor=user_of(request))
     return Status(204, None)
 
 
@@ -274,18 +259,9 @@ def list_services(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/services", response={201: ServiceOut})
-def create_service(request: HttpRequest, payload: ServiceIn) -> Status[dict[str, Any]]:
-    data = payload.model_dump()
-    service = actions.create_service(
-        actor=_user(request),
-        name=data["name"],
-        users=data["users"],
-        criticality=data["criticality"],
-        description=data["description"],
-        owner_team=_team(data["owner_team"], "owner_team") if data["owner_team"] is not None else None,
-        ci=ci_by_reference(data["ci"]) if data["ci"] is not None else None,
-    )
-    return Status(201, service_json(service))
+def create_service(request: HttpRequest, payload: ServiceIn, response: HttpResponse) -> Status[dict[str, Any]]:
+    service = records.create_service(actor=user_of(request), **_as_fields(payload.model_dump()))
+    return created(response, f"/api/v1/services/{service.pk}", service_json(service))
 
 
 @router.get("/services/{reference}", response=ServiceOut)
@@ -297,19 +273,13 @@ def read_service(request: HttpRequest, reference: str) -> dict[str, Any]:
 def patch_service(request: HttpRequest, reference: str, payload: ServicePatch) -> dict[str, Any]:
     service = get_service(reference)
     data = payload.model_dump(exclude_unset=True)
-    for required in ("name", "users", "criticality"):
-        if required in data and data[required] is None:
-            raise InvalidInput(f"{required} cannot be empty; leave it out to keep it.", field=required)
-    if "owner_team" in data:
-        data["owner_team"] = _team(data["owner_team"], "owner_team") if data["owner_team"] is not None else None
-    if "ci" in data:
-        data["ci"] = ci_by_reference(data["ci"]) if data["ci"] is not None else None
-    return service_json(actions.update_service(service, actor=_user(request), changes=data))
+    refuse_nulls(data, nullable={"owner_team", "ci", "description"})
+    return service_json(records.update_service(service, actor=user_of(request), changes=_as_fields(data)))
 
 
 @router.delete("/services/{reference}", response={204: None})
 def delete_service(request: HttpRequest, reference: str) -> Status[None]:
-    actions.delete_service(get_service(reference), actor=_user(request))
+    records.delete_service(get_service(reference), actor=user_of(request))
     return Status(204, None)
 
 
@@ -324,7 +294,7 @@ def import_csv(request: HttpRequest, what: str) -> dict[str, Any]:
     Django's in-memory body limit, and memory stays flat.
     """
     importer = _known(IMPORTERS, what)
-    result = importer(utf8_lines(request), actor=_user(request))
+    result = importer(utf8_lines(request), actor=user_of(request))
     return dict(result.as_dict())
 
 
@@ -365,6 +335,20 @@ def ci_json(ci: ConfigurationItem) -> dict[str, Any]:
     }
 
 
+def services_at_distance_json(services: Iterable[tuple[Service, int]]) -> list[dict[str, Any]]:
+    """Business services a CI's failure reaches, with how far: the impact's and the proposal's answer."""
+    return [
+        {
+            "id": service.pk,
+            "name": service.name,
+            "users": service.users,
+            "criticality": service.criticality,
+            "distance": distance,
+        }
+        for service, distance in services
+    ]
+
+
 def relationship_json(relationship: Relationship) -> dict[str, Any]:
     return {
         "id": relationship.pk,
@@ -386,23 +370,16 @@ def service_json(service: Service) -> dict[str, Any]:
     }
 
 
-def _ci_fields(data: dict[str, Any]) -> dict[str, Any]:
-    """API fields → action fields: team references resolved, enums as their values."""
-    fields = dict(data)
-    for name in ("owner_team", "support_group"):
-        if name in fields:
-            fields[name] = _team(fields[name], name) if fields[name] is not None else None
-    for name in ("status", "environment"):
-        if name in fields:
-            fields[name] = str(fields[name])
-    return fields
+def _as_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A request's fields as the actions take them: each reference (an id, or a name or slug) as
+    its record, a null one left null (it clears the field); a choice as its value; ``type`` as ``ci_type``."""
+    return {FIELD_OF_NAME.get(name, name): _as_field(name, value) for name, value in data.items()}
 
 
-def _check_page(limit: int, offset: int, *, most: int) -> None:
-    if not 1 <= limit <= most:
-        raise InvalidInput(f"limit must be between 1 and {most} (got {limit}).", field="limit")
-    if offset < 0:
-        raise InvalidInput(f"offset must be 0 or more (got {offset}).", field="offset")
+def _as_field(name: str, value: Any) -> Any:
+    if name in _REFERENCES and value is not None:
+        return _REFERENCES[name](value, field=name)
+    return value.value if isinstance(value, Enum) else value
 
 
 def _kind(raw: str) -> RelationshipKind:
@@ -417,11 +394,14 @@ def _known[T](table: Mapping[str, T], what: str) -> T:
     return table[what]
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
-
-
-def _team(reference: str | int, field: str) -> Team:
+def _team(reference: str | int, *, field: str) -> Team:
     return by_reference(Team.objects.all(), reference, key="slug", field=field, what="team", give="a team id or slug")
+
+
+# The fields a request names records in, and how each is found.
+_REFERENCES: Final[Mapping[str, Callable[..., Model]]] = {
+    "type": ci_type_by_reference,
+    "owner_team": _team,
+    "support_group": _team,
+    "ci": ci_by_reference,
+}

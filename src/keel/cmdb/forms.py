@@ -5,11 +5,13 @@ import json
 from typing import Any
 
 from django import forms
+from django.forms.models import model_to_dict
 
 from keel.accounts.models import Team
 from keel.cmdb.kinds import CIStatus, Criticality, Environment, RelationshipKind
 from keel.cmdb.models import CIType, ConfigurationItem, Service
 from keel.cmdb.queries import ci_by_reference
+from keel.cmdb.text import aliases_from_text, attributes_from_text
 from keel.lib.errors import KeelError
 
 
@@ -33,31 +35,17 @@ class CIForm(forms.Form):
     @staticmethod
     def initial_for(ci: ConfigurationItem) -> dict[str, Any]:
         return {
-            "name": ci.name,
-            "ci_type": ci.ci_type_id,
-            "criticality": ci.criticality,
-            "status": ci.status,
-            "environment": ci.environment,
-            "owner_team": ci.owner_team_id,
-            "support_group": ci.support_group_id,
-            "location": ci.location,
+            **model_to_dict(ci, fields=list(CIForm.base_fields)),
             "aliases": "; ".join(ci.aliases),
             "attributes": json.dumps(ci.attributes, ensure_ascii=False) if ci.attributes else "",
-            "description": ci.description,
         }
 
     def clean_aliases(self) -> list[str]:
-        return [alias.strip() for alias in self.cleaned_data["aliases"].split(";") if alias.strip()]
+        return aliases_from_text(self.cleaned_data["aliases"])
 
     def clean_attributes(self) -> dict[str, Any]:
-        text = self.cleaned_data["attributes"].strip()
-        if not text:
-            return {}
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
-            value = None
-        if not isinstance(value, dict):
+        value = attributes_from_text(self.cleaned_data["attributes"].strip())
+        if value is None:
             raise forms.ValidationError('Give a JSON object, e.g. {"os": "Debian 13"}, or leave it empty.')
         return value
 
@@ -103,12 +91,8 @@ class ServiceForm(forms.Form):
     @staticmethod
     def initial_for(service: Service) -> dict[str, Any]:
         return {
-            "name": service.name,
-            "users": service.users,
-            "criticality": service.criticality,
-            "owner_team": service.owner_team_id,
+            **model_to_dict(service, fields=list(ServiceForm.base_fields)),
             "ci": service.ci.name if service.ci is not None else "",
-            "description": service.description,
         }
 
     def clean_ci(self) -> ConfigurationItem | None:

@@ -65,6 +65,10 @@ DEFAULT_CI_TYPES: Final = (
 )
 BUSINESS_SERVICE_TYPE: Final = "business-service"
 
+# What the API, the CSV files and the audit trail call a model field, where it is not the field's name.
+FIELD_NAMES: Final = {"ci_type": "type"}
+FIELD_OF_NAME: Final = {shown: name for name, shown in FIELD_NAMES.items()}
+
 
 def ends(source_id: int, target_id: int, kind: str) -> tuple[int, int]:
     """(needer, needed) of ``source <kind> target``: which CI suffers when the other fails."""

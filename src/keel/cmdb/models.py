@@ -69,8 +69,8 @@ class ConfigurationItem(models.Model):
 class CIName(models.Model):
     """A name a CI goes by (its own, and each alias), indexed: what monitoring labels are matched on.
 
-    Derived from ``ConfigurationItem.name`` and ``aliases`` by the CMDB's writes (``names.sync_names``);
-    a JSON list cannot be searched by index on both databases.
+    Derived from ``ConfigurationItem.name`` and ``aliases`` by the CMDB's writes
+    (``actions.names.sync_names``); a JSON list cannot be searched by index on both databases.
     """
 
     ci = models.ForeignKey(ConfigurationItem, on_delete=models.CASCADE, related_name="+", db_index=False)

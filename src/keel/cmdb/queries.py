@@ -4,13 +4,15 @@
 ``get_*`` find what a URL path names (unknown: 404).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from keel.cmdb.kinds import RelationshipKind
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
+from keel.cmdb.rows import names_found
 from keel.lib.errors import InvalidInput, KeelError, NotFound
 from keel.lib.references import by_reference
 
@@ -18,77 +20,65 @@ from keel.lib.references import by_reference
 COUNT_CAP: Final = 1_000
 
 
+@dataclass(frozen=True)
+class _Naming:
+    """How people name one kind of record besides its id, and what a refusal tells them to give."""
+
+    key: str
+    what: str
+    give: str
+
+    def find[M: Model](self, rows: QuerySet[M], reference: str | int, *, field: str, missing: type[KeelError]) -> M:
+        return by_reference(rows, reference, key=self.key, field=field, what=self.what, give=self.give, missing=missing)
+
+
+_SERVICE: Final = _Naming(key="name", what="service", give="a service id or its exact name")
+_CI: Final = _Naming(key="name", what="configuration item", give="a CI id or its exact name")
+_CI_TYPE: Final = _Naming(
+    key="slug", what="CI type", give="a CI type slug such as 'server' (GET /api/v1/ci-types lists them)"
+)
+_RELATIONSHIP: Final = _Naming(key="pk", what="relationship", give="the id of an existing relationship")
+
+
 def service_by_reference(reference: str | int, *, field: str = "service") -> Service:
-    return _service(Service.objects.all(), reference, field=field, missing=InvalidInput)
+    return _SERVICE.find(Service.objects.all(), reference, field=field, missing=InvalidInput)
 
 
 def get_service(reference: str | int) -> Service:
     """The service a URL names, with its CI and owner team (what its page and JSON show)."""
-    return _service(Service.objects.select_related("ci", "owner_team"), reference, field="id", missing=NotFound)
-
-
-def _service(rows: QuerySet[Service], reference: str | int, *, field: str, missing: type[KeelError]) -> Service:
-    return by_reference(
-        rows,
-        reference,
-        key="name",
-        field=field,
-        what="service",
-        give="a service id or its exact name",
-        missing=missing,
-    )
+    return _SERVICE.find(Service.objects.select_related("ci", "owner_team"), reference, field="id", missing=NotFound)
 
 
 def ci_by_reference(reference: str | int, *, field: str = "ci") -> ConfigurationItem:
-    return _ci(reference, field=field, missing=InvalidInput)
+    return _CI.find(ConfigurationItem.objects.select_related("ci_type"), reference, field=field, missing=InvalidInput)
 
 
 def get_ci(reference: str | int) -> ConfigurationItem:
-    return _ci(reference, field="id", missing=NotFound)
-
-
-def _ci(reference: str | int, *, field: str, missing: type[KeelError]) -> ConfigurationItem:
-    return by_reference(
-        ConfigurationItem.objects.select_related("ci_type"),
-        reference,
-        key="name",
-        field=field,
-        what="configuration item",
-        give="a CI id or its exact name",
-        missing=missing,
-    )
+    return _CI.find(ConfigurationItem.objects.select_related("ci_type"), reference, field="id", missing=NotFound)
 
 
 def ci_type_by_reference(reference: str | int, *, field: str = "type") -> CIType:
-    return _ci_type(reference, field=field, missing=InvalidInput)
+    return _CI_TYPE.find(CIType.objects.all(), reference, field=field, missing=InvalidInput)
 
 
 def get_ci_type(reference: str | int) -> CIType:
-    return _ci_type(reference, field="slug", missing=NotFound)
-
-
-def _ci_type(reference: str | int, *, field: str, missing: type[KeelError]) -> CIType:
-    return by_reference(
-        CIType.objects.all(),
-        reference,
-        key="slug",
-        field=field,
-        what="CI type",
-        give="a CI type slug such as 'server' (GET /api/v1/ci-types lists them)",
-        missing=missing,
-    )
+    return _CI_TYPE.find(CIType.objects.all(), reference, field="slug", missing=NotFound)
 
 
 def get_relationship(pk: int) -> Relationship:
-    return by_reference(
-        Relationship.objects.select_related("source", "target"),
-        pk,
-        key="pk",
-        field="id",
-        what="relationship",
-        give="the id of an existing relationship",
-        missing=NotFound,
-    )
+    return _RELATIONSHIP.find(Relationship.objects.select_related("source", "target"), pk, field="id", missing=NotFound)
+
+
+def cis_named(names: Iterable[str]) -> dict[str, int]:
+    """{name: CI id} for the names some CI goes by (its name first, else the lowest id with that alias)."""
+    wanted = sorted(set(names))
+    if not wanted:
+        return {}
+    found: dict[str, int] = {}
+    for name, ci_id, own in names_found(wanted):
+        if own or name not in found:
+            found[name] = ci_id
+    return found
 
 
 @dataclass(frozen=True)

@@ -1,32 +1,29 @@
-"""CSV import and export of CIs and relationships: streamed, batched, idempotent, all or nothing.
+"""The CMDB's CSV files: their columns, reading and checking their rows, and writing them out.
 
-An import reads the file once, a batch of rows at a time, validating each row and writing each batch
-inside one transaction. Any bad row is reported with its line number and the transaction is rolled
-back at the end, so nothing partial is written. A row equal to what is stored writes nothing, so
-re-importing the same file changes nothing. Memory stays flat: one batch of rows, the small type and
-team tables, and (for CIs) the set of names seen, to catch a name given twice.
+An import (``actions.transfer``) reads the file once, a batch of rows at a time: each row is checked
+here and reported with its line number, and nothing is written when any row is bad. Memory stays
+flat: one batch of rows, the small type and team tables, and (for CIs) the set of names seen.
 """
 
 import csv
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import batched
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from django.db import connection, transaction
+from django.db.models import Field
 
-from keel.accounts.models import Team, User
-from keel.cmdb.actions import check_may_manage
-from keel.cmdb.kinds import CIStatus, Criticality, Environment, RelationshipKind, ends
+from keel.accounts.models import Team
+from keel.cmdb.kinds import FIELD_OF_NAME, CIStatus, Criticality, Environment, RelationshipKind
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship
-from keel.cmdb.names import sync_names
+from keel.cmdb.text import aliases_from_text, attributes_from_text
 from keel.lib.errors import InvalidInput
 
 BATCH: Final = 2_000
 MAX_REPORTED: Final = 100
-ANALYZE_AFTER: Final = 10_000
 
+# The columns of a CI file, in the order an export writes them; each is a CI field, named as the
+# API names it. Held to the model by ``test_csv_columns_follow_the_model``.
 CI_COLUMNS: Final = (
     "name",
     "type",
@@ -42,30 +39,17 @@ CI_COLUMNS: Final = (
 )
 CI_REQUIRED: Final = frozenset({"name", "type"})
 RELATIONSHIP_COLUMNS: Final = ("source", "kind", "target")
-# Column → model field, for the columns stored as they are read.
-_CI_FIELD: Final = {
-    "type": "ci_type_id",
-    "status": "status",
-    "environment": "environment",
-    "criticality": "criticality",
-    "owner_team": "owner_team_id",
-    "support_group": "support_group_id",
-    "location": "location",
-    "aliases": "aliases",
-    "attributes": "attributes",
-    "description": "description",
-}
-_CI_DEFAULTS: Final[dict[str, Any]] = {
-    "status": CIStatus.IN_SERVICE.value,
-    "environment": Environment.PRODUCTION.value,
-    "criticality": Criticality.MEDIUM.value,
-    "owner_team_id": None,
-    "support_group_id": None,
-    "location": "",
-    "aliases": [],
-    "attributes": {},
-    "description": "",
-}
+_TEAM_COLUMNS: Final = frozenset({"owner_team", "support_group"})
+
+
+def ci_field(column: str) -> Field[Any, Any]:
+    """The CI field a column of the file holds."""
+    return cast(Field[Any, Any], ConfigurationItem._meta.get_field(FIELD_OF_NAME.get(column, column)))
+
+
+# Column → the attribute its value is stored in (``ci_type_id`` for ``type``), and back.
+_ATTNAME: Final = {column: ci_field(column).attname for column in CI_COLUMNS}
+_COLUMN: Final = {attname: column for column, attname in _ATTNAME.items()}
 
 
 @dataclass(frozen=True)
@@ -109,44 +93,39 @@ class ImportRejected(InvalidInput):
         self.result = result
 
 
+Numbered = tuple[int, dict[str, str | None]]  # a row with the file line it ends on
+
+
 # --- configuration items --------------------------------------------------------------------
 
 
-def import_cis(lines: Iterable[str], *, actor: User | None) -> ImportResult:
-    """Create or update the CIs of a CSV file (by name). All rows or none; unchanged rows are not written."""
-    check_may_manage(actor)
-    reader = csv.DictReader(iter(lines))
-    header = _check_header(reader, allowed=CI_COLUMNS, required=CI_REQUIRED)
-    parser = _CIRowParser(header)
-    result = ImportResult()
-    seen: set[str] = set()
-    with transaction.atomic():
-        for batch in batched(_numbered(reader), BATCH):
-            rows = []
-            for line, raw in batch:
-                parsed = parser.parse(line, raw, result)
-                if parsed is None:
-                    continue
-                if parsed[0] in seen:
-                    result.add_error(line, "name", f"{parsed[0]!r} appears twice in the file; give each CI once.")
-                    continue
-                seen.add(parsed[0])
-                rows.append(parsed)
-            if not result.error_count:
-                _upsert_cis(rows, header, result)
-        if result.error_count:
-            raise ImportRejected("CI", result)
-    _refresh_statistics(ConfigurationItem, result)
-    return result
+class CIRowParser:
+    """Checks the rows of a CI file against the header it came with and the stored types and teams."""
 
-
-class _CIRowParser:
     def __init__(self, header: Sequence[str]) -> None:
         self.header = header
-        self.types = dict(CIType.objects.values_list("slug", "pk"))
-        self.teams = dict(Team.objects.values_list("slug", "pk"))
+        self.types = {ci_type.pk: ci_type for ci_type in CIType.objects.all()}
+        self.teams = {team.pk: team for team in Team.objects.all()}
+        self._type_ids = {ci_type.slug: pk for pk, ci_type in self.types.items()}
+        self._team_ids = {team.slug: pk for pk, team in self.teams.items()}
+        self._seen: set[str] = set()  # the names of the file so far: a CI is given once
 
-    def parse(self, line: int, raw: dict[str, str | None], result: ImportResult) -> tuple[str, dict[str, Any]] | None:
+    def rows(self, batch: Sequence[Numbered], result: ImportResult) -> list[tuple[str, dict[str, Any]]]:
+        """The good rows of a batch as (name, {attribute: value}); the bad ones are added to ``result``."""
+        rows = []
+        for line, raw in batch:
+            parsed = self._parse(line, raw, result)
+            if parsed is None:
+                continue
+            if parsed[0] in self._seen:
+                result.add_error(line, "name", f"{parsed[0]!r} appears twice in the file; give each CI once.")
+                continue
+            self._seen.add(parsed[0])
+            rows.append(parsed)
+        return rows
+
+    def _parse(self, line: int, raw: dict[str, str | None], result: ImportResult) -> tuple[str, dict[str, Any]] | None:
+        """(name, {attribute: value}) of a good row; a bad one is added to ``result`` and gives None."""
         values: dict[str, Any] = {}
         try:
             if None in raw:
@@ -156,17 +135,26 @@ class _CIRowParser:
                 raise _Bad("name", "give a name of 1 to 200 characters")
             for column in self.header:
                 if column != "name":
-                    values[_CI_FIELD[column]] = self._value(column, (raw.get(column) or "").strip())
+                    values[_ATTNAME[column]] = self._value(column, (raw.get(column) or "").strip())
         except _Bad as bad:
             result.add_error(line, bad.field, bad.message)
             return None
         return name, values
 
+    def audited(self, attname: str, old: Any, new: Any) -> tuple[str, Any, Any]:
+        """(field, old, new) of a changed value as the audit trail shows it: a type or team as the record."""
+        column = _COLUMN[attname]
+        if column == "type":
+            return column, self.types[old], self.types[new]
+        if column in _TEAM_COLUMNS:
+            return column, self.teams.get(old), self.teams.get(new)
+        return column, old, new
+
     def _value(self, column: str, text: str) -> Any:  # noqa: PLR0911 — one return per column kind reads best
         if column == "type":
-            return self._lookup(self.types, column, text, "a CI type slug such as 'server'")
-        if column in {"owner_team", "support_group"}:
-            return self._lookup(self.teams, column, text, "a team slug") if text else None
+            return self._lookup(self._type_ids, column, text, "a CI type slug such as 'server'")
+        if column in _TEAM_COLUMNS:
+            return self._lookup(self._team_ids, column, text, "a team slug") if text else None
         if column == "status":
             return _choice(column, text or CIStatus.IN_SERVICE, CIStatus.values)
         if column == "environment":
@@ -174,7 +162,7 @@ class _CIRowParser:
         if column == "criticality":
             return int(_choice(column, text or "3", [str(value) for value in Criticality.values]))
         if column == "aliases":
-            return [alias.strip() for alias in text.split(";") if alias.strip()]
+            return aliases_from_text(text)
         if column == "attributes":
             return _json_object(text)
         return text
@@ -186,102 +174,38 @@ class _CIRowParser:
         return table[text]
 
 
-def _upsert_cis(rows: Sequence[tuple[str, dict[str, Any]]], header: Sequence[str], result: ImportResult) -> None:
-    existing = {ci.name: ci for ci in ConfigurationItem.objects.filter(name__in=[name for name, _ in rows]).order_by()}
-    new, changed, touched = [], [], set()
-    for name, values in rows:
-        ci = existing.get(name)
-        if ci is None:
-            new.append(ConfigurationItem(name=name, **{**_CI_DEFAULTS, **values}))
-            continue
-        differs = [column for column, value in values.items() if getattr(ci, column) != value]
-        for column in differs:
-            setattr(ci, column, values[column])
-        if differs:
-            changed.append(ci)
-            touched.update(differs)
-        else:
-            result.unchanged += 1
-    ConfigurationItem.objects.bulk_create(new, batch_size=500)
-    if changed:
-        ConfigurationItem.objects.bulk_update(changed, sorted(touched), batch_size=500)
-    renamed = [ci for ci in changed if {"name", "aliases"} & touched]
-    sync_names([*new, *renamed])
-    result.created += len(new)
-    result.updated += len(changed)
-
-
 def export_cis() -> Iterator[str]:
     """The CMDB's CIs as CSV lines (header first), read in chunks so memory stays flat."""
     types = dict(CIType.objects.values_list("pk", "slug"))
     teams = dict(Team.objects.values_list("pk", "slug"))
-    yield _csv_line(CI_COLUMNS)
-    rows = ConfigurationItem.objects.order_by("pk").values_list(
-        "name",
-        "ci_type_id",
-        "status",
-        "environment",
-        "criticality",
-        "owner_team_id",
-        "support_group_id",
-        "location",
-        "aliases",
-        "attributes",
-        "description",
-    )
-    for (
-        name,
-        type_id,
-        status,
-        environment,
-        criticality,
-        owner,
-        support,
-        location,
-        aliases,
-        attributes,
-        text,
-    ) in rows.iterator(chunk_size=BATCH):
-        yield _csv_line(
-            (
-                name,
-                types[type_id],
-                status,
-                environment,
-                str(criticality),
-                teams.get(owner, ""),
-                teams.get(support, ""),
-                location,
-                ";".join(aliases),
-                json.dumps(attributes, ensure_ascii=False, sort_keys=True) if attributes else "",
-                text,
-            )
-        )
+    written: dict[str, Callable[[Any], Any]] = {
+        "type": types.__getitem__,
+        "owner_team": lambda pk: teams.get(pk, ""),
+        "support_group": lambda pk: teams.get(pk, ""),
+        "aliases": ";".join,
+        "attributes": lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True) if value else "",
+    }
+    yield csv_line(CI_COLUMNS)
+    rows = ConfigurationItem.objects.order_by("pk").values_list(*(_ATTNAME[column] for column in CI_COLUMNS))
+    as_text = [written.get(column, _same) for column in CI_COLUMNS]
+    for row in rows.iterator(chunk_size=BATCH):
+        yield csv_line([text(value) for text, value in zip(as_text, row, strict=True)])
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 # --- relationships --------------------------------------------------------------------------
 
 
-def import_relationships(lines: Iterable[str], *, actor: User | None) -> ImportResult:
-    """Add the relationships of a CSV file (source,kind,target by CI name). Existing ones are left as they are."""
-    check_may_manage(actor)
-    reader = csv.DictReader(iter(lines))
-    _check_header(reader, allowed=RELATIONSHIP_COLUMNS, required=frozenset(RELATIONSHIP_COLUMNS))
-    result = ImportResult()
-    with transaction.atomic():
-        for batch in batched(_numbered(reader), BATCH):
-            rows = _relationship_rows(batch, result)
-            if not result.error_count:
-                _insert_relationships(rows, result)
-        if result.error_count:
-            raise ImportRejected("relationship", result)
-    _refresh_statistics(Relationship, result)
-    return result
+# The good rows of a batch of relationships as (source id, target id, kind), and the CIs' names by id.
+RelationshipRows = tuple[list[tuple[int, int, str]], dict[int, str]]
 
 
-def _relationship_rows(
-    batch: Sequence[tuple[int, dict[str, str | None]]], result: ImportResult
-) -> list[tuple[int, int, str]]:
+def relationship_rows(batch: Sequence[Numbered], result: ImportResult) -> RelationshipRows:
+    """The good rows of a batch as (source id, target id, kind), and the names of the CIs they
+    name, by id; the bad ones are added to ``result``."""
     names = {(raw.get(column) or "").strip() for _, raw in batch for column in ("source", "target")}
     ids = dict(ConfigurationItem.objects.filter(name__in=names).order_by().values_list("name", "pk"))
     rows = []
@@ -299,45 +223,20 @@ def _relationship_rows(
             result.add_error(line, "target", f"{source} cannot be related to itself")
         else:
             rows.append((ids[source], ids[target], kind))
-    return rows
-
-
-def _insert_relationships(rows: Sequence[tuple[int, int, str]], result: ImportResult) -> None:
-    wanted = set(rows)
-    stored = set(
-        Relationship.objects.filter(
-            source_id__in={source for source, _, _ in wanted}, target_id__in={target for _, target, _ in wanted}
-        )
-        .order_by()
-        .values_list("source_id", "target_id", "kind")
-    )
-    new = wanted - stored
-    Relationship.objects.bulk_create(
-        (
-            Relationship(source_id=source, target_id=target, kind=kind, needer_id=needer, needed_id=needed)
-            for source, target, kind in sorted(new)
-            for needer, needed in [ends(source, target, kind)]
-        ),
-        batch_size=500,
-    )
-    result.created += len(new)
-    result.unchanged += len(rows) - len(new)
+    return rows, {pk: name for name, pk in ids.items()}
 
 
 def export_relationships() -> Iterator[str]:
     """Every relationship as ``source,kind,target`` CSV lines by CI name, streamed."""
-    yield _csv_line(RELATIONSHIP_COLUMNS)
+    yield csv_line(RELATIONSHIP_COLUMNS)
     rows = Relationship.objects.order_by("pk").values_list("source__name", "kind", "target__name")
     for row in rows.iterator(chunk_size=BATCH):
-        yield _csv_line(row)
+        yield csv_line(row)
 
 
 # --- shared ---------------------------------------------------------------------------------
 
-type Importer = Callable[..., ImportResult]  # (lines, *, actor) -> ImportResult
-
 # What each entry point (API, console, CLI) offers, by the name it takes: 'cis' or 'relationships'.
-IMPORTERS: Final[Mapping[str, Importer]] = {"cis": import_cis, "relationships": import_relationships}
 EXPORTERS: Final[Mapping[str, Callable[[], Iterator[str]]]] = {
     "cis": export_cis,
     "relationships": export_relationships,
@@ -357,14 +256,6 @@ def utf8_lines(raw_lines: Iterable[bytes]) -> Iterator[str]:
         yield line.removeprefix("\ufeff") if number == 0 else line
 
 
-def _refresh_statistics(model: type[ConfigurationItem] | type[Relationship], result: ImportResult) -> None:
-    """After a large import, let PostgreSQL's planner know the table's new size now, not at autovacuum's
-    next pass: with stale statistics it walked the graph with sequential scans (SQLite needs no help)."""
-    if connection.vendor == "postgresql" and result.created + result.updated >= ANALYZE_AFTER:
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {model._meta.db_table}")
-
-
 class _Bad(Exception):
     def __init__(self, field: str | None, message: str) -> None:
         super().__init__(message)
@@ -372,7 +263,8 @@ class _Bad(Exception):
         self.message = message
 
 
-def _check_header(reader: "csv.DictReader[str]", *, allowed: Sequence[str], required: frozenset[str]) -> list[str]:
+def read_header(reader: "csv.DictReader[str]", *, allowed: Sequence[str], required: frozenset[str]) -> list[str]:
+    """The file's columns, refused unless each is known, given once, and the required ones are there."""
     header = [column.strip() for column in (reader.fieldnames or [])]
     unknown = [column for column in header if column not in allowed]
     missing = sorted(required - set(header))
@@ -387,7 +279,7 @@ def _check_header(reader: "csv.DictReader[str]", *, allowed: Sequence[str], requ
     return header
 
 
-def _numbered(reader: "csv.DictReader[str]") -> Iterator[tuple[int, dict[str, str | None]]]:
+def numbered(reader: "csv.DictReader[str]") -> Iterator[Numbered]:
     """Rows with the file line they end on (a quoted value may span lines)."""
     try:
         for raw in reader:
@@ -403,13 +295,8 @@ def _choice(column: str, text: str, allowed: Sequence[str]) -> str:
 
 
 def _json_object(text: str) -> dict[str, Any]:
-    if not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        value = None
-    if not isinstance(value, dict):
+    value = attributes_from_text(text)
+    if value is None:
         raise _Bad("attributes", 'attributes must be a JSON object, e.g. {"os": "Debian 13"}')
     return value
 
@@ -424,5 +311,5 @@ class _Line:
 _WRITER: Final = csv.writer(_Line(), lineterminator="\n")
 
 
-def _csv_line(values: Sequence[Any]) -> str:
+def csv_line(values: Iterable[Any]) -> str:
     return str(_WRITER.writerow(values))

@@ -17,7 +17,8 @@ from django.utils import timezone
 from keel.accounts.actions import add_team_member, create_user, ensure_team, set_shared_password
 from keel.accounts.models import Team, User
 from keel.accounts.roles import Role
-from keel.cmdb.actions import create_ci, create_service, ensure_default_ci_types, relate
+from keel.cmdb.actions.records import create_ci, create_service, ensure_default_ci_types
+from keel.cmdb.actions.relationships import relate
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.demo.cast import SERVICE_DESK, Cast
 from keel.demo.service_levels import create_service_levels

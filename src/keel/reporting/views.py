@@ -18,7 +18,7 @@ from keel.cmdb.models import Service
 from keel.cmdb.permissions import can_manage_cmdb
 from keel.cmdb.queries import get_ci, relationships_of
 from keel.incidents.queries.context import ci_context
-from keel.lib.errors import KeelError, NotFound
+from keel.lib.errors import KeelError, NotAllowed, NotFound
 from keel.reporting.hotspots import Hotspot, HotspotBy, Period, hotspots, hours, parse_by, parse_period
 
 
@@ -55,13 +55,13 @@ def ci_record(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def hotspot_report(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    if not user.can(Capability.VIEW_ALL_INCIDENTS):
-        return render(request, "403.html", {"message": "The hotspot report is for IT staff."}, status=403)
     try:
-        by, period = _parse(request)
+        by, period = _asked(request)
+    except NotAllowed as refused:
+        return render(request, "403.html", {"message": refused.message}, status=refused.status)
     except KeelError as error:
-        return render(request, "reporting/hotspots.html", {"nav": "hotspots", "error": error.message}, status=400)
+        failed = {"nav": "hotspots", "error": error.message}
+        return render(request, "reporting/hotspots.html", failed, status=error.status)
     context = {
         "nav": "hotspots",
         "by": by.value,
@@ -77,13 +77,10 @@ def hotspot_report(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def hotspot_csv(request: HttpRequest) -> HttpResponseBase:
-    user = _user(request)
-    if not user.can(Capability.VIEW_ALL_INCIDENTS):
-        return HttpResponse("The hotspot report is for IT staff.", status=403, content_type="text/plain")
     try:
-        by, period = _parse(request)
+        by, period = _asked(request)
     except KeelError as error:
-        return HttpResponse(error.message, status=400, content_type="text/plain")
+        return HttpResponse(error.message, status=error.status, content_type="text/plain")
     return hotspot_csv_response(by, period)
 
 
@@ -105,7 +102,11 @@ class _Echo:
         return text
 
 
-def _parse(request: HttpRequest) -> tuple[HotspotBy, Period]:
+def _asked(request: HttpRequest) -> tuple[HotspotBy, Period]:
+    """What a hotspot request asks for: NotAllowed for all but IT staff, InvalidInput for a bad
+    grouping or period."""
+    if not _user(request).can(Capability.VIEW_ALL_INCIDENTS):
+        raise NotAllowed("The hotspot report is for IT staff.")
     return parse_by(request.GET.get("by")), parse_period(request.GET.get("since"), request.GET.get("until"))
 
 

@@ -3,15 +3,14 @@
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from keel.scheduler.models import PeriodicJob
+from keel.scheduler.actions import claim_run, ensure_job_row
 
 logger = logging.getLogger(__name__)
 
@@ -34,22 +33,9 @@ def tick(*, worker: str, jobs: Sequence[Job] | None = None) -> list[str]:
     started = []
     now = timezone.now()
     for job in _schedule() if jobs is None else jobs:
-        _ensure_row(job, now)
-        claimed = PeriodicJob.objects.filter(name=job.name, next_run_at__lte=now).update(
-            next_run_at=now + job.every, last_run_at=now, last_claimed_by=worker[:100]
-        )
-        if claimed:
+        ensure_job_row(job.name, now=now)
+        if claim_run(job.name, every=job.every, worker=worker, now=now):
             logger.info("scheduler: %s runs %s", worker, job.name)
             job.run()
             started.append(job.name)
     return started
-
-
-def _ensure_row(job: Job, now: datetime) -> None:
-    if PeriodicJob.objects.filter(name=job.name).exists():
-        return
-    try:
-        with transaction.atomic():
-            PeriodicJob.objects.create(name=job.name, next_run_at=now)
-    except IntegrityError:
-        pass  # another worker created it first

@@ -3,7 +3,7 @@ change nothing; leases expire; flapping is seen; labels land on CMDB CIs and ser
 
 from datetime import UTC, datetime, timedelta
 
-from keel.cmdb.actions import create_ci, update_ci
+from keel.cmdb.actions.records import create_ci, update_ci
 from keel.cmdb.models import Service
 from keel.integrations.actions.processing import BATCH_SIGNALS, process_pending, replay
 from keel.integrations.actions.sweep import sweep_alerts

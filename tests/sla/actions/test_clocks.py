@@ -3,7 +3,7 @@
 import pytest
 
 from keel.activity.models import EntryKind, TimelineEntry
-from keel.cmdb.actions import create_service
+from keel.cmdb.actions.records import create_service
 from keel.incidents.actions._sla import sync_sla
 from keel.incidents.actions.assignment import assign_incident
 from keel.incidents.actions.conversation import add_comment

@@ -122,10 +122,11 @@ def test_a_patch_may_empty_a_criterion_but_not_a_field_that_cannot_be_empty(
 def test_a_refused_change_leaves_no_audit_row(
     api: Callable[[User], ApiClient], agent: User, incident_manager: User, policies: dict[int, Policy]
 ) -> None:
+    agents, managers = api(agent), api(incident_manager)  # issuing their tokens is audited too
     before = AuditRecord.objects.count()
 
-    forbidden = api(agent).patch(f"/sla/policies/{policies[1].pk}", {"resolution_target_seconds": 60})
-    invalid = api(incident_manager).patch(f"/sla/policies/{policies[1].pk}", {"thresholds": [120]})
+    forbidden = agents.patch(f"/sla/policies/{policies[1].pk}", {"resolution_target_seconds": 60})
+    invalid = managers.patch(f"/sla/policies/{policies[1].pk}", {"thresholds": [120]})
 
     assert (forbidden.status_code, invalid.status_code) == (403, 400)
     assert AuditRecord.objects.count() == before

@@ -7,11 +7,12 @@ from typing import Any, Final
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from keel.cmdb.actions import create_ci, relate, unrelate, update_ci
+from keel.cmdb.actions.records import create_ci_from, update_ci
+from keel.cmdb.actions.relationships import relate, unrelate
 from keel.cmdb.forms import CIForm, RelationshipForm
 from keel.cmdb.graph import layers
 from keel.cmdb.impact import (
@@ -28,7 +29,7 @@ from keel.cmdb.kinds import WHOLE_NEEDS_PART, RelationshipKind
 from keel.cmdb.models import ConfigurationItem
 from keel.cmdb.permissions import can_manage_cmdb
 from keel.cmdb.queries import CIFilters, ci_by_reference, ci_types, cis_matching, get_ci, get_relationship
-from keel.cmdb.views.common import forbidden, signed_in_user
+from keel.cmdb.views.common import form_page, found, managers_only, saved, signed_in_user
 from keel.lib.errors import KeelError, NotFound
 
 PAGE: Final = 50
@@ -59,57 +60,36 @@ def ci_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@managers_only
 def ci_new(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    if not can_manage_cmdb(user):
-        return forbidden(request)
     form = CIForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        fields = form.fields_for_action()
-        try:
-            ci = create_ci(
-                actor=user,
-                name=fields.pop("name"),
-                ci_type=fields.pop("ci_type"),
-                criticality=fields.pop("criticality"),
-                fields=fields,
-            )
-        except KeelError as error:
-            form.add_error(_form_field(error.field), error.message)
-        else:
-            messages.success(request, f"Added {ci.name} to the CMDB.")
-            return redirect("reporting:ci", pk=ci.pk)
-    status = 400 if form.is_bound else 200
-    return render(request, "cmdb/edit.html", {"nav": "cmdb", "form": form, "ci": None}, status=status)
+    ci = saved(request, form, lambda: create_ci_from(actor=user, fields=form.fields_for_action()))
+    if ci is not None:
+        messages.success(request, f"Added {ci.name} to the CMDB.")
+        return redirect("reporting:ci", pk=ci.pk)
+    return form_page(request, "cmdb/edit.html", form, {"ci": None})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@managers_only
 def ci_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
-    ci = _ci(pk)
-    if not can_manage_cmdb(user):
-        return forbidden(request)
+    ci = found(get_ci, pk)
     form = CIForm(request.POST or None, initial=CIForm.initial_for(ci))
-    if request.method == "POST" and form.is_valid():
-        try:
-            update_ci(ci, actor=user, changes=form.fields_for_action())
-        except KeelError as error:
-            form.add_error(_form_field(error.field), error.message)
-        else:
-            messages.success(request, f"Saved {ci.name}.")
-            return redirect("reporting:ci", pk=ci.pk)
-    status = 400 if form.is_bound else 200
-    return render(request, "cmdb/edit.html", {"nav": "cmdb", "form": form, "ci": ci}, status=status)
+    if saved(request, form, lambda: update_ci(ci, actor=user, changes=form.fields_for_action())) is not None:
+        messages.success(request, f"Saved {ci.name}.")
+        return redirect("reporting:ci", pk=ci.pk)
+    return form_page(request, "cmdb/edit.html", form, {"ci": ci})
 
 
 @login_required
 @require_POST
+@managers_only
 def relationship_add(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
-    ci = _ci(pk)
-    if not can_manage_cmdb(user):
-        return forbidden(request)
+    ci = found(get_ci, pk)
     form = RelationshipForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Pick a kind and give the other CI's exact name.")
@@ -126,10 +106,9 @@ def relationship_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@managers_only
 def relationship_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
-    if not can_manage_cmdb(user):
-        return forbidden(request)
     try:
         relationship = get_relationship(pk)
     except NotFound as error:
@@ -144,7 +123,7 @@ def relationship_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def impact(request: HttpRequest, pk: int) -> HttpResponse:
-    ci = _ci(pk)
+    ci = found(get_ci, pk)
     try:
         direction = parse_direction(request.GET.get("direction", Direction.UP.value))
         depth = parse_depth(request.GET.get("depth", DEFAULT_DEPTH))
@@ -208,16 +187,5 @@ def _drawable_depth(reached: list[ReachedCI]) -> int:
     return max(reached[MAX_DRAWN].distance - 1, 1)
 
 
-def _ci(pk: int) -> ConfigurationItem:
-    try:
-        return get_ci(pk)
-    except NotFound as error:
-        raise Http404(error.message) from error
-
-
 def _offset(raw: str) -> int:
     return int(raw) if raw.isdigit() else 0
-
-
-def _form_field(field: str | None) -> str | None:
-    return {"type": "ci_type"}.get(field or "", field) if field in {"type", "name", "criticality"} else None

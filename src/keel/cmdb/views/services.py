@@ -3,17 +3,15 @@ graph) for everyone signed in; adding and editing for configuration managers."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from keel.cmdb.actions import create_service, update_service
+from keel.cmdb.actions.records import create_service, update_service
 from keel.cmdb.forms import ServiceForm
-from keel.cmdb.models import Service
 from keel.cmdb.permissions import can_manage_cmdb
 from keel.cmdb.queries import get_service, services
-from keel.cmdb.views.common import forbidden, form_field, signed_in_user
-from keel.lib.errors import KeelError, NotFound
+from keel.cmdb.views.common import form_page, found, managers_only, saved, signed_in_user
 
 
 @login_required
@@ -25,45 +23,26 @@ def service_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@managers_only
 def service_new(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    if not can_manage_cmdb(user):
-        return forbidden(request)
     form = ServiceForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            service = create_service(actor=user, **form.fields_for_action())
-        except KeelError as error:
-            form.add_error(form_field(form, error.field), error.message)
-        else:
-            messages.success(request, f"Added the business service {service.name}.")
-            return redirect("cmdb:services")
-    return _form_page(request, form, None)
+    service = saved(request, form, lambda: create_service(actor=user, **form.fields_for_action()))
+    if service is not None:
+        messages.success(request, f"Added the business service {service.name}.")
+        return redirect("cmdb:services")
+    return form_page(request, "cmdb/service_edit.html", form, {"service": None})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@managers_only
 def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
-    try:
-        service = get_service(pk)
-    except NotFound as error:
-        raise Http404(error.message) from error
-    if not can_manage_cmdb(user):
-        return forbidden(request)
+    service = found(get_service, pk)
     data = request.POST if request.method == "POST" else None
     form = ServiceForm(data, initial=ServiceForm.initial_for(service), service=service)
-    if request.method == "POST" and form.is_valid():
-        try:
-            update_service(service, actor=user, changes=form.fields_for_action())
-        except KeelError as error:
-            form.add_error(form_field(form, error.field), error.message)
-        else:
-            messages.success(request, f"Saved {service.name}.")
-            return redirect("cmdb:services")
-    return _form_page(request, form, service)
-
-
-def _form_page(request: HttpRequest, form: ServiceForm, service: Service | None) -> HttpResponse:
-    status = 400 if form.is_bound else 200
-    return render(request, "cmdb/service_edit.html", {"nav": "cmdb", "form": form, "service": service}, status=status)
+    if saved(request, form, lambda: update_service(service, actor=user, changes=form.fields_for_action())) is not None:
+        messages.success(request, f"Saved {service.name}.")
+        return redirect("cmdb:services")
+    return form_page(request, "cmdb/service_edit.html", form, {"service": service})

@@ -1,6 +1,6 @@
 """CSV in the console: download the CIs or relationships (everyone signed in), upload a file to
-import (configuration managers). The same ``cmdb.transfer`` code as the API and ``keel cmdb``:
-all rows or none, bad lines reported by number, re-importing changes nothing."""
+import (configuration managers). The same ``cmdb.actions.transfer`` code as the API and
+``keel cmdb``: all rows or none, bad lines reported by number, re-importing changes nothing."""
 
 from typing import Any
 
@@ -10,12 +10,12 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from keel.cmdb.actions.transfer import IMPORTERS
 from keel.cmdb.forms import ImportForm
 from keel.cmdb.permissions import can_manage_cmdb
 from keel.cmdb.transfer import (
     CI_COLUMNS,
     EXPORTERS,
-    IMPORTERS,
     RELATIONSHIP_COLUMNS,
     ImportRejected,
     ImportResult,

@@ -13,7 +13,7 @@ from typing import Final
 
 from keel.cmdb.impact import Direction, impact_of
 from keel.cmdb.models import ConfigurationItem, Service
-from keel.cmdb.names import cis_named
+from keel.cmdb.queries import cis_named
 
 CI_LABELS: Final = (
     "ci",

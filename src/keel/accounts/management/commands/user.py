@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from keel.accounts.actions import add_team_member, create_user, ensure_team
+from keel.accounts.management.verbs import verb_parsers
 from keel.accounts.roles import Role
 from keel.lib.errors import KeelError
 
@@ -16,8 +17,7 @@ class Command(BaseCommand):
     help = "Manage people: keel user create <username> --role <role> [--team <slug>]"
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        verbs = parser.add_subparsers(dest="verb", required=True)
-        create = verbs.add_parser("create", help="Create a user (and the team, if missing).")
+        create = verb_parsers(parser, create="Create a user (and the team, if missing).")["create"]
         create.add_argument("username")
         create.add_argument("--role", required=True, choices=Role.values)
         create.add_argument("--team", help="Team slug to join; created when missing.")

@@ -11,7 +11,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from keel.cmdb.transfer import EXPORTERS, IMPORTERS, ImportRejected
+from keel.cmdb.actions.transfer import IMPORTERS
+from keel.cmdb.transfer import EXPORTERS, ImportRejected
 from keel.lib.errors import KeelError
 
 
