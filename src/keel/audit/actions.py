@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from keel.audit.models import AuditRecord
+from keel.audit.rows import insert_records
 from keel.lib import clock
 from keel.lib.doors import current_door
 from keel.lib.errors import Conflict, InvalidInput, invalid_input_from
@@ -52,18 +52,20 @@ def record_changes_of_many(
     stamp = at or clock.now()
     channel = current_door()
     actor_id = actor.pk if actor is not None else None
-    AuditRecord.objects.bulk_create(
-        AuditRecord(
-            subject_type=subject_type,
-            subject_id=subject_id,
-            actor_id=actor_id,
-            channel=channel,
-            field=field,
-            old_value=as_text(old),
-            new_value=as_text(new),
-            at=stamp,
-        )
-        for subject_id, field, old, new in changes
+    insert_records(
+        [
+            {
+                "subject_type": subject_type,
+                "subject_id": subject_id,
+                "actor_id": actor_id,
+                "channel": channel,
+                "field": field,
+                "old_value": as_text(old),
+                "new_value": as_text(new),
+                "at": stamp,
+            }
+            for subject_id, field, old, new in changes
+        ]
     )
 
 

@@ -60,10 +60,12 @@ class AuditRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.subject_type} {self.subject_id}.{self.field}: {self.old_value!r} → {self.new_value!r}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
+    # Refused before anything is written or a transaction is touched. ``save()`` itself is left
+    # alone: the speed layer inserts audit rows without it, and refuses models whose save() does more.
+    def save_base(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnly()
-        super().save(*args, **kwargs)
+        super().save_base(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnly()

@@ -25,7 +25,7 @@ from django.db.models.expressions import RawSQL
 
 from keel.accounts.models import Team, User
 from keel.cmdb.models import ConfigurationItem, Service
-from keel.incidents.models import Category, Incident, pk_from_number
+from keel.incidents.models import Category, Incident, PriorityRule, pk_from_number
 from keel.incidents.queries.listing import IncidentFilters, Page
 from keel.incidents.states import IncidentOrder
 from keel.lib.database import postgres
@@ -196,3 +196,15 @@ def records_and_clocks(
 def insert_incident(incident: Incident) -> Incident:
     """INSERT a new incident built in memory and set its id: ``save()`` cost a create a quarter of its CPU."""
     return insert_instance(incident)
+
+
+def matrix_priority(impact: int, urgency: int) -> int | None:
+    """The priority matrix's cell for this impact and urgency, or None when the cell is missing.
+
+    By hand: every incident opened asks, and the ORM's query took ~17 % of a create's CPU in one
+    process (0.24 ms of 1.4 ms), the statement alone ~2 % (bench/README.md)."""
+    found = fetch(_PRIORITY, [impact, urgency])
+    return int(found[0][0]) if found else None
+
+
+_PRIORITY: Final = f"SELECT priority FROM {PriorityRule._meta.db_table} WHERE impact = %s AND urgency = %s"

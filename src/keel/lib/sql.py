@@ -161,10 +161,15 @@ def columns_of_fields(model: type[Model], names: Sequence[str]) -> dict[str, Fie
 
 def rows_from_json(columns: Columns) -> str:
     """A FROM item, alias ``v``, reading the rows of one JSON-array parameter as these columns."""
-    if postgres():
-        typed = ", ".join(f"{column} {field.db_type(connection)}" for column, field in columns.items())
+    return _rows_from_json(tuple(columns.items()), connection.vendor)
+
+
+@cache  # composed once per column list: every incident opened writes three such statements
+def _rows_from_json(columns: tuple[tuple[str, Field[Any, Any]], ...], vendor: str) -> str:
+    if vendor == "postgresql":
+        typed = ", ".join(f"{column} {field.db_type(connection)}" for column, field in columns)
         return f"jsonb_to_recordset(%s::jsonb) AS v({typed})"
-    picks = ", ".join(f"{_sqlite_pick(column, field)} AS {column}" for column, field in columns.items())
+    picks = ", ".join(f"{_sqlite_pick(column, field)} AS {column}" for column, field in columns)
     return f"(SELECT {picks} FROM json_each(%s)) AS v"
 
 

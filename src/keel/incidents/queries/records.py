@@ -8,10 +8,10 @@ from django.db.models import F, Q, QuerySet, prefetch_related_objects
 
 from keel.accounts.models import User
 from keel.accounts.roles import Capability
-from keel.incidents.models import Category, Incident, PriorityRule, pk_from_number
+from keel.incidents.models import Category, Incident, pk_from_number
 from keel.incidents.permissions import can_transition_incident
 from keel.incidents.queries.listing import IncidentFilters, Page
-from keel.incidents.rows import page_of, visible_filter
+from keel.incidents.rows import matrix_priority, page_of, visible_filter
 from keel.incidents.states import DEFAULT_PRIORITY_MATRIX, TRANSITIONS, IncidentState, Level, Priority
 from keel.lib.errors import NotFound
 from keel.lib.references import by_reference
@@ -82,10 +82,8 @@ def incident_page(user: User, filters: IncidentFilters, *, offset: int, limit: i
 
 def priority_for(impact: Level, urgency: Level) -> Priority:
     """The matrix's priority for this impact and urgency (the built-in matrix for a missing cell)."""
-    try:
-        return Priority(PriorityRule.objects.values_list("priority", flat=True).get(impact=impact, urgency=urgency))
-    except PriorityRule.DoesNotExist:
-        return DEFAULT_PRIORITY_MATRIX[(impact, urgency)]
+    cell = matrix_priority(int(impact), int(urgency))
+    return DEFAULT_PRIORITY_MATRIX[(impact, urgency)] if cell is None else Priority(cell)
 
 
 def allowed_transitions(user: User, incident: Incident) -> list[IncidentState]:
