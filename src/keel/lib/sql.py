@@ -69,7 +69,7 @@ def api_time(expression: str) -> str:
 
 
 def epoch_seconds(expression: str) -> str:
-    """A timestamp column as whole seconds since the epoch (``sla.clock.instant_of``'s integer).
+    """A timestamp column as whole seconds since the epoch (``sla.business_time.instant_of``'s integer).
     Its ``%%`` is for a statement sent with parameters (``fetch`` always sends a list)."""
     if postgres():
         return f"floor(extract(epoch FROM {expression}))::bigint"

@@ -1,4 +1,4 @@
-"""Senders' severity words onto Keel's four (one table for every parser; docs/architecture.md shows it).
+"""Senders' severity words onto Keel's four (one table for every parser; docs/monitoring.md shows it).
 
 A word is looked up trimmed and case-folded. A missing word, and a word no table knows, is
 ``warning``: a human should look at it, but it does not page anyone as critical. The sender's own

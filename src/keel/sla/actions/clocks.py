@@ -262,7 +262,7 @@ def _resolution_event(row: Clock, reading: Reading, facts: IncidentFacts, *, at:
 
 def _rematch(row: Clock, policy: Policy | None, reading: Reading, *, at: datetime, actor_id: int | None) -> list[str]:
     """The policy was matched again: retarget to it, or, when it gives this clock no target, keep
-    the clock's own and say so (architecture.md: a re-match never cancels a clock)."""
+    the clock's own and say so (docs/sla.md: a re-match never cancels a clock)."""
     target = None if policy is None else target_of(policy, row.name)
     if policy is not None and target is not None:
         return _retarget(row, policy, target, reading, at=at, actor_id=actor_id)

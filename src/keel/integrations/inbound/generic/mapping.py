@@ -1,6 +1,6 @@
 """A source's field mapping: where, in a sender's JSON, each part of an alert is written.
 
-The user writes it as JSON (docs/architecture.md, "Inbound parsers", shows the format);
+The user writes it as JSON (docs/monitoring.md, "Generic field mapping", shows the format);
 ``FieldMapping.from_config`` checks it once, when the source is saved, and every refusal names the
 setting and what to write instead. A path is dotted keys (``labels.severity``), with a number for a
 list position (``tags.0.value``); a key that itself contains a dot cannot be addressed. Wherever one
