@@ -13,8 +13,8 @@ def user_by_token_hash(key_hash: str, *, stamped_before: datetime) -> tuple[User
     """The active user owning the unrevoked token with this hash, the token's id, and whether its
     last use was stamped before ``stamped_before``; None when there is no such token.
 
-    One statement and no RawQuerySet: compiling the equivalent ``select_related`` query cost 0.5 ms
-    of CPU per request, a sixth of a list request's (bench/README.md)."""
+    One statement and no RawQuerySet: compiling the ORM's query was a sixth of a list request's CPU
+    (bench/README.md)."""
     stale = connection.ops.adapt_datetimefield_value(stamped_before)
     found = fetch(_USER_FOR_TOKEN, [stale, key_hash])
     if not found:

@@ -89,7 +89,7 @@ class Relationship(models.Model):
     ``needer`` and ``needed`` say the same thing the way failure travels (``kinds.ends``): if the
     needed CI fails, the needer suffers. They are derived from source, target and kind (a check
     constraint keeps them so) because the impact walk then probes one index per step instead of an
-    OR of two: on PostgreSQL that took the upstream walk of 1,000 CIs from ~40 ms to ~12 ms.
+    OR of two, a fraction of the time (bench/README.md).
     """
 
     source = models.ForeignKey(ConfigurationItem, on_delete=models.CASCADE, related_name="outgoing")

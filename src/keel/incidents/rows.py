@@ -4,16 +4,11 @@ mean — the filters (``queries/listing.py``), who may see what (``queries/recor
 a row becomes the API's document (``queries/documents.py``) — is decided there; here it is only
 said in SQL, the same on SQLite and PostgreSQL. Columns are named by the model's fields.
 
-The list is the read every agent and API client makes all day. Composed with the ORM, the page's
-statement took 0.7 ms of CPU to build, as long as the database took to answer it; here it is a
-few string joins.
-
-The filters' values (ids, states, priorities), the page's bounds and the user's id are written
-into the statement (``lib.sql.in_literals``), only a text search goes as a parameter: PostgreSQL
-re-planned the page statement on every run while it had parameters (its generic plan, which
-cannot see the values, looked worse), half of the statement's database time; a statement without
-parameters is planned once per connection when psycopg prepares it. A user's queues and filters
-repeat, so their few statements stay prepared.
+The list is the read every agent and API client makes all day: composed with the ORM, building
+its statement cost as much CPU as the database's answer. The filters' values, the page's bounds
+and the user's id are written into the statement (``lib.sql.in_literals``; a text search stays a
+parameter), so PostgreSQL plans it once per connection instead of on every run. The measurements:
+bench/README.md, "Why the speed layer looks as it does".
 """
 
 from collections.abc import Collection, Mapping, Sequence
@@ -35,10 +30,8 @@ from keel.sla.rows import CLOCK_COLUMNS, current_clocks_sql
 TABLE: Final = Incident._meta.db_table
 WATCHERS: Final = Incident.watchers.through._meta.db_table
 
-# Counting every match of a broad filter over a million rows is the peers' slowest habit. We count
-# at most this many past the page's start and then say so ("1,000+"): twenty pages of 50 is more
-# than anyone pages through before filtering, and counting 10,000 index entries cost more database
-# time than the rest of the request (2-4 ms at 1M incidents).
+# Counted at most this many past the page's start, then said so ("1,000+"): twenty pages of 50 is
+# more than anyone pages through, and counting further cost more than the rest (bench/README.md).
 COUNT_CAP: Final = 1_000
 
 # Each order ends with the id, so that pages never overlap; every list index ends the same way.
@@ -201,8 +194,8 @@ def insert_incident(incident: Incident) -> Incident:
 def matrix_priority(impact: int, urgency: int) -> int | None:
     """The priority matrix's cell for this impact and urgency, or None when the cell is missing.
 
-    By hand: every incident opened asks, and the ORM's query took ~17 % of a create's CPU in one
-    process (0.24 ms of 1.4 ms), the statement alone ~2 % (bench/README.md)."""
+    By hand: every incident opened asks, and the ORM's lookup was a sixth of a create's CPU
+    (bench/README.md)."""
     found = fetch(_PRIORITY, [impact, urgency])
     return int(found[0][0]) if found else None
 

@@ -2,9 +2,8 @@
 
 PostgreSQL plans from per-column statistics that autovacuum's analyze keeps fresh. With autovacuum
 off (seen on this project's CI and bench machines), a table that started empty never gets any,
-and the planner guesses: it looked up a batch's 2,000 alert identities in a 2.4-million-row
-table by the source alone (2.2 s a batch, where the identity index answers in milliseconds), and
-processing fell from 7,000 to 2,000 alerts/s during a ten-minute storm. ``analyze_stale_tables``
+and the planner guesses — during a storm it walked the whole alert table per batch
+(bench/README.md). ``analyze_stale_tables``
 does what autovacuum's analyze would, by its own rule, only when autovacuum is off; the scheduler
 runs it every minute.
 """

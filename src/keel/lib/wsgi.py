@@ -5,13 +5,11 @@ token, no signed-in user, no messages and no static files; API clients authentic
 with a bearer token. ``BareHandler`` is Django's own WSGI handler (URL resolution, signals that
 recycle database connections, exception responses) with a short middleware chain of its own (none
 by default); ``by_path`` sends each configured path prefix to its handler and everything else to
-the full application. Measured on a one-alert Alertmanager POST: the middleware stack was about a
-third of the request's CPU.
+the full application: the browser's middleware was a third of a one-alert POST's CPU.
 
 A machine's answer is small and whole, so ``BareHandler`` hands the server its bytes as a list: the
 server then sends them in one write with their Content-Length, where Django's response object (an
-iterable) went out chunk by chunk in chunked encoding. Measured on the list page at 16 clients:
-~10 % of the web worker's CPU per request.
+iterable) went out chunk by chunk in chunked encoding (bench/README.md has both measurements).
 """
 
 from collections.abc import Callable, Iterable, Sequence

@@ -33,7 +33,8 @@ def match_policy(facts: IncidentFacts) -> Policy | None:
     """The first active policy, in order, whose every criterion matches (an empty one matches all),
     with its calendar and the calendar's current version id (``current_version_id``).
 
-    Written as SQL: every incident opened runs it, and the ORM took ~1 ms of CPU to build it.
+    Written as SQL: every incident opened runs it, and the ORM cost more CPU to build it than the
+    rest of the attach (bench/README.md).
     """
     found = fetch(_MATCH, [facts.priority, facts.service_id, facts.category_id, facts.caller_vip])
     if not found:
@@ -66,8 +67,8 @@ _MATCH = f"""
 def insert_clocks(rows: Sequence[Clock]) -> dict[str, int]:
     """Insert the clocks of an incident being opened in one statement; their ids by name.
 
-    One JSON parameter per table: the ORM's bulk_create cost ~1 ms of CPU per incident opened to
-    compose two rows.
+    One JSON parameter per table: composing the ORM's bulk_create cost more than the insert
+    (bench/README.md).
     """
     return {name: pk for pk, name in insert_instances(rows, returning="id, name")}
 

@@ -16,9 +16,8 @@ from keel.incidents.states import DEFAULT_PRIORITY_MATRIX, TRANSITIONS, Incident
 from keel.lib.errors import NotFound
 from keel.lib.references import by_reference
 
-# No joins: a list page (or the record page) loads its rows, then the people they name in one
-# query and each small reference table in one query. Joined, PostgreSQL spends ~40 ms planning a
-# nine-table query and hash-joins every match with the users table before it cuts the page.
+# No joins: a page loads its rows, then the people they name in one query and each small reference
+# table in one query; joined, planning and hashing cost more than the page (bench/README.md).
 _RELATIONS: Final = [field for field in Incident._meta.concrete_fields if field.is_relation]
 PEOPLE: Final = tuple(field.name for field in _RELATIONS if field.related_model is User)
 # The parent is left to load when it is shown (the record page's edit form): few incidents have one.
