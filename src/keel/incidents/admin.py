@@ -8,10 +8,10 @@ timeline, events), which the admin would bypass.
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from keel.accounts.admin_access import CapabilityAdmin, CapabilityTabularInline
+from keel.accounts.admin_access import CapabilityAdmin, CapabilityTabularInline, ReadOnlyAdmin, changes_of, stored
 from keel.accounts.api import user_of
 from keel.incidents.actions.reference import create_category, delete_category, set_priority, update_category
 from keel.incidents.models import Category, Incident, PriorityRule
@@ -35,7 +35,7 @@ class CategoryAdmin(CapabilityAdmin[Category]):
     def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
         actor = user_of(request)
         if change:
-            update_category(_stored(obj), actor=actor, changes=_changes(form))
+            update_category(stored(obj), actor=actor, changes=changes_of(form))
             return
         data = form.cleaned_data
         obj.pk = create_category(actor=actor, name=data["name"], parent=data["parent"], is_active=data["is_active"]).pk
@@ -54,7 +54,7 @@ class CategoryAdmin(CapabilityAdmin[Category]):
         formset.new_objects = []
         for inline in kept:
             if inline in formset.initial_forms:
-                update_category(_stored(inline.instance), actor=actor, changes=_changes(inline))
+                update_category(stored(inline.instance), actor=actor, changes=changes_of(inline))
                 formset.changed_objects.append((inline.instance, inline.changed_data))
             else:
                 data = inline.cleaned_data
@@ -87,30 +87,12 @@ class PriorityRuleAdmin(CapabilityAdmin[PriorityRule]):
 
     def save_model(self, request: HttpRequest, obj: PriorityRule, form: Any, change: bool) -> None:
         """A cell edited in the list (``list_editable``) or on its page."""
-        set_priority(_stored(obj), actor=user_of(request), priority=Priority(form.cleaned_data["priority"]))
+        set_priority(stored(obj), actor=user_of(request), priority=Priority(form.cleaned_data["priority"]))
 
 
 @admin.register(Incident)
-class IncidentAdmin(CapabilityAdmin[Incident]):
+class IncidentAdmin(ReadOnlyAdmin[Incident]):
     list_display = ("__str__", "state", "priority", "assignment_group", "assignee", "opened_at")
     list_filter = ("state", "priority")
     list_select_related = ("assignment_group", "assignee")
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Incident | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Incident | None = None) -> bool:
-        return False
-
-
-def _stored[M: Model](obj: M) -> M:
-    """The row as stored: the admin's form has already copied the new values onto ``obj``."""
-    return type(obj)._default_manager.get(pk=obj.pk)
-
-
-def _changes(form: Any) -> dict[str, Any]:
-    return {name: form.cleaned_data[name] for name in form.changed_data}
