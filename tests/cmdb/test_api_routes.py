@@ -98,7 +98,8 @@ def test_the_relationship_count_stops_at_the_cap(
         ),
         ("source=ghost", "source", "No configuration item 'ghost'; give a CI id or its exact name."),
         ("target=ghost", "target", "No configuration item 'ghost'; give a CI id or its exact name."),
-        ("limit=0", "limit", "limit must be between 1 and 500 (got 0)."),
+        ("limit=0", "limit", "limit must be 1 or more (got 0)."),
+        ("offset=2000000", "offset", "offset must be at most 1000000 (got 2000000)."),
         ("offset=-1", "offset", "offset must be 0 or more (got -1)."),
     ],
 )

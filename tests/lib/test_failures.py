@@ -15,8 +15,8 @@ from django.test import Client
 from keel.accounts.models import User
 from keel.incidents.models import Incident
 from tests.api_schema import openapi
-from tests.conftest import PASSWORD, ApiClient
 from tests.config.test_wsgi import _call
+from tests.conftest import PASSWORD, ApiClient
 
 
 def _json(response: Any) -> dict[str, Any]:
@@ -114,13 +114,9 @@ def test_an_unexpected_exception_is_a_500_that_hides_internals_and_is_logged(
 
 @pytest.mark.parametrize("error", [OperationalError, InterfaceError])
 def test_a_database_that_does_not_answer_is_503_with_retry_after(
-    api: Callable[[User], ApiClient],
-    agent: User,
-    incident: Incident,
-    monkeypatch: Any,
-    settings: Any,
-    error: type[Exception],
+    error: type[Exception], api: Callable[[User], ApiClient], incident: Incident, monkeypatch: Any, settings: Any
 ) -> None:
+    agent = User.objects.get(username="alice")
     settings.KEEL_RETRY_AFTER_SECONDS = 7
 
     def down(*args: Any, **kwargs: Any) -> Any:
@@ -180,14 +176,14 @@ def test_an_unknown_inbound_address_is_json_404(db: None) -> None:
 
 
 def test_an_unknown_api_address_through_the_wsgi_application_is_json_404(db: None) -> None:
-    status, headers, content = _call("GET", "/api/v1/nothing-here")
+    status, _headers, content = _call("GET", "/api/v1/nothing-here")
 
     assert status.startswith("404")
     assert orjson.loads(content)["message"].startswith("Nothing is at this address")
 
 
 def test_an_api_method_not_allowed_through_the_wsgi_application_is_json_405(db: None) -> None:
-    status, headers, content = _call("DELETE", "/api/v1/incidents")
+    status, _headers, content = _call("DELETE", "/api/v1/incidents")
 
     assert status.startswith("405")
     assert "DELETE is not allowed" in orjson.loads(content)["message"]

@@ -1,7 +1,7 @@
 """API glue shared by every app's router: JSON errors that say what to fix, ISO 8601 UTC times."""
 
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
@@ -13,7 +13,7 @@ from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError, ValidationErrorContext
 from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
-from pydantic import BaseModel, Field, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
 from keel.lib import text
 from keel.lib.errors import InvalidInput, KeelError, UnsupportedMediaType
@@ -38,6 +38,24 @@ def iso_utc(value: datetime) -> str:
 
 UtcDateTime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
 
+
+def _as_text(value: object) -> object:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+# A record named in a body: its id (a number or digits) or its name, slug or username, read as text
+# (lib/references.py tells them apart). One type, not a union, so that a refusal names the field
+# alone ("caller", not "caller.int").
+Reference = Annotated[
+    str,
+    BeforeValidator(_as_text),
+    StringConstraints(min_length=1),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string", "minLength": 1}]}),
+]
+
+
+# The largest whole number the databases store in an integer column (PostgreSQL's ``integer``).
+MAX_INT: Final = 2**31 - 1
 
 # How deep a list may be paged: far past any list a person reads, well inside the databases'
 # integers (an offset of 2^63 overflowed PostgreSQL's). Deeper than this, narrow the filters.
@@ -72,13 +90,6 @@ def omittable(**constraints: Any) -> Any:
 
 def _without_default(schema: dict[str, Any]) -> None:
     schema.pop("default", None)
-
-
-def refuse_nulls(data: Mapping[str, Any], *, nullable: Collection[str] = ()) -> None:
-    """A change that sends null for a field that cannot be empty is refused, naming the field."""
-    for name, value in data.items():
-        if value is None and name not in nullable:
-            raise InvalidInput(f"{name} cannot be empty; leave it out to keep it.", field=name)
 
 
 def created[T](response: HttpResponse, location: str, body: T) -> Status[T]:
@@ -154,20 +165,34 @@ def _unexpected(request: HttpRequest, exc: Any) -> HttpResponse:
 
 
 def _explain(error: dict[str, Any]) -> tuple[str | None, str]:
+    """A pydantic error as (the field, as clients name it; what to fix)."""
     location = [str(part) for part in error.get("loc", ()) if part not in {"body", "payload", "query", "path"}]
     field = ".".join(location) or None
     kind = error.get("type", "")
-    if kind == "extra_forbidden":
-        return field, f"Unknown field {field!r}; remove it (see /api/v1/docs for the fields this call takes)."
-    if kind == "missing":
-        return field, f"{field} is required."
     if kind == "json_invalid":
         return None, "The body is not valid JSON; send a JSON object."
     if "input" in error and error["input"] is None:
-        return field, f"{field} cannot be null; leave it out to keep it, or give a value."
+        return field, f"{field} cannot be empty; leave it out to keep it."
+    explain = _EXPLAINED.get(kind)
+    if explain is not None:
+        return field, explain(str(field), error.get("ctx") or {}, error.get("input"))
     given = error.get("input")
     suffix = f" (got {_shown(given)})" if given is not None and not isinstance(given, dict | list) else ""
     return field, f"{field}: {error.get('msg', 'invalid value')}{suffix}."
+
+
+_EXPLAINED: Final[Mapping[str, Callable[[str, Mapping[str, Any], object], str]]] = {
+    "extra_forbidden": lambda field, bounds, given: (
+        f"Unknown field {field!r}; remove it (see /api/v1/docs for the fields this call takes)."
+    ),
+    "missing": lambda field, bounds, given: f"{field} is required.",
+    "greater_than_equal": lambda field, bounds, given: f"{field} must be {bounds['ge']} or more (got {given}).",
+    "less_than_equal": lambda field, bounds, given: f"{field} must be at most {bounds['le']} (got {given}).",
+    "string_too_long": lambda field, bounds, given: (
+        f"{field} is too long: at most {bounds['max_length']:,} characters are kept."
+    ),
+    "too_long": lambda field, bounds, given: f"{field} has too many items: at most {bounds['max_length']:,}.",
+}
 
 
 def _shown(value: object) -> str:
@@ -247,7 +272,7 @@ class KeelAPI(NinjaAPI):
         errors: list[dict[str, Any]] = []
         for context in error_contexts:
             model = context.model
-            for error in context.pydantic_validation_error.errors(include_url=False, include_context=False):
+            for error in context.pydantic_validation_error.errors(include_url=False):
                 location = model.__ninja_flatten_map_reverse__.get(error["loc"], error["loc"])
                 errors.append({**error, "loc": (model.__ninja_param_source__, *location)})
         return ValidationError(errors)

@@ -13,6 +13,8 @@ from typing import Final
 
 import orjson
 
+from keel.lib.errors import InvalidInput
+
 REPLACEMENT: Final = "\ufffd"
 _UNSTORABLE: Final = re.compile("[\x00\ud800-\udfff]")
 
@@ -77,3 +79,17 @@ def loads(raw: bytes | str) -> tuple[object, bool]:
     if isinstance(raw, bytes):
         return document, b"\\u0000" in raw
     return document, "\\u0000" in raw
+
+
+# The longest free text Keel keeps, per kind (docs/api.md, "Limits"). The actions refuse longer
+# text (for set-up records through their model's validators), the API's schemas and the console's
+# forms declare the same numbers, so every door says it the same way.
+DESCRIPTION_MAX: Final = 20_000  # an incident's description; a CI's, service's, team's or source's; a window's reason
+COMMENT_MAX: Final = 20_000  # a comment or a work note
+NOTE_MAX: Final = 5_000  # a transition's note, resolution notes
+
+
+def check_length(value: str, *, most: int, field: str) -> None:
+    """Refuse text longer than ``most`` characters, naming the field."""
+    if len(value) > most:
+        raise InvalidInput(f"{field} is {len(value):,} characters; at most {most:,} are kept.", field=field)
