@@ -106,7 +106,7 @@ def test_the_relationship_count_stops_at_the_cap(
 def test_bad_relationship_filters_say_what_to_fix(api: Api, agent: User, query: str, field: str, message: str) -> None:
     answer = api(agent).get(f"/relationships?{query}")
 
-    assert (answer.status_code, answer.json()) == (400, {"message": message, "field": field})
+    assert (answer.status_code, answer.json()["message"], answer.json()["field"]) == (400, message, field)
 
 
 def test_a_relationship_is_read_by_id(api: Api, requester: User, tree: Graph) -> None:
