@@ -82,7 +82,7 @@ def _failures(stream: Any) -> Iterator[str]:
                         exchange = event.recorder.interactions.get(case_id)
                         sent = "" if exchange is None else f" [{exchange.request.method} {exchange.request.uri}]"
                         got = "" if exchange is None or exchange.response is None else exchange.response.content[:300]
-                        yield f"{check.name} on {event.recorder.label}{sent}: {failure.title}: {failure.message} {got!r}"
+                        yield f"{check.name} on {event.recorder.label}{sent}: {failure.message} {got!r}"
         if isinstance(event, events.NonFatalError | events.FatalError):
             yield f"error: {event}"
 
