@@ -30,6 +30,13 @@ SEED: Final = 23
 EXAMPLES: Final = 12  # per operation and phase: the run stays within a few minutes on 2 cores
 
 
+# Valid data Keel refuses all the same: a reference to a record that does not exist ("No team
+# 'x'"), a rule across fields (a calendar's windows that overlap, a resolve without its code). The
+# schemas cannot say those; until the fuzzer is given Keel's real vocabulary (existing names, the
+# lifecycle's steps) this check is held apart below, so that every other check stays at zero.
+SEMANTIC: Final = "positive_data_acceptance"
+
+
 def _run(token: str, base_url: str) -> list[str]:
     """Every failed check of a bounded run, as "check on operation: what" lines."""
     config = SchemathesisConfig.from_dict(
@@ -97,13 +104,24 @@ def token_of(make_user: Callable[..., User]) -> Callable[[Role], str]:
     return token
 
 
-def test_the_api_holds_its_document_for_an_agent(token_of: Callable[[Role], str], served: str) -> None:
-    failures = _run(token_of(Role.AGENT), served)
+@pytest.fixture(scope="module")
+def runs() -> dict[Role, list[str]]:
+    return {}
 
-    assert not failures, "\n".join(dict.fromkeys(failures))
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.REQUESTER])
+def test_the_api_holds_its_document(
+    role: Role, token_of: Callable[[Role], str], served: str, runs: dict[Role, list[str]]
+) -> None:
+    runs[role] = failures = _run(token_of(role), served)
+
+    broken = [failure for failure in failures if not failure.startswith(SEMANTIC)]
+    assert not broken, "\n".join(dict.fromkeys(broken))
 
 
-def test_the_api_holds_its_document_for_a_requester(token_of: Callable[[Role], str], served: str) -> None:
-    failures = _run(token_of(Role.REQUESTER), served)
-
-    assert not failures, "\n".join(dict.fromkeys(failures))
+@pytest.mark.xfail(strict=True, reason="valid-looking references to records that do not exist are refused (400)")
+@pytest.mark.parametrize("role", [Role.AGENT, Role.REQUESTER])
+def test_valid_data_is_accepted(role: Role, runs: dict[Role, list[str]]) -> None:
+    assert role in runs, "runs after test_the_api_holds_its_document"
+    rejected = [failure for failure in runs[role] if failure.startswith(SEMANTIC)]
+    assert not rejected, "\n".join(dict.fromkeys(rejected))
