@@ -40,6 +40,9 @@ UtcDateTime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
 
 
 def _as_text(value: object) -> object:
+    # JSON Schema's integer includes 42.0: an id may come as either number.
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
