@@ -18,18 +18,25 @@ from keel.integrations.states import SourceKind
 from tests.integrations.conftest import captured
 
 
-def _call(method: str, path: str, body: bytes = b"", *, authorization: str = "") -> tuple[str, dict[str, str], bytes]:
+def _call(
+    method: str, path: str, body: bytes = b"", *, authorization: str = "", chunked: bool = False
+) -> tuple[str, dict[str, str], bytes]:
+    """One request through the WSGI application; ``chunked``: as granian passes a chunked body
+    (no Content-Length, the input ends where the body does)."""
     path, _, query = path.partition("?")
     environ: dict[str, Any] = {
         "QUERY_STRING": query,
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
         "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(body)),
         "wsgi.input": io.BytesIO(body),
         "SERVER_NAME": "127.0.0.1",
         "HTTP_HOST": "127.0.0.1",
     }
+    if chunked:
+        environ["wsgi.input_terminated"] = True
+    else:
+        environ["CONTENT_LENGTH"] = str(len(body))
     if authorization:
         environ["HTTP_AUTHORIZATION"] = authorization
     setup_testing_defaults(environ)

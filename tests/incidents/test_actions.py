@@ -167,13 +167,19 @@ def test_resolve_needs_a_code_and_stamps_resolution(agent, requester, service_de
     assert stored.resolved_at is not None
 
 
-def test_resolving_twice_is_a_no_op(agent, requester, service_desk):
+def test_resolving_twice_is_a_conflict_that_applies_nothing(agent, requester, service_desk):
     incident = open_resolved(agent, requester, service_desk)
-    version = incident.version
+    stored = Incident.objects.get(pk=incident.pk)
 
-    resolve_incident(incident, actor=agent, code=ResolutionCode.SOLVED_REMOTELY)
+    with pytest.raises(Conflict, match="already resolved; nothing was applied"):
+        resolve_incident(incident, actor=agent, code=ResolutionCode.SOLVED_REMOTELY, notes="Another fix")
 
-    assert Incident.objects.get(pk=incident.pk).version == version
+    after = Incident.objects.get(pk=incident.pk)
+    assert (after.version, after.resolution_notes, after.resolution_code) == (
+        stored.version,
+        stored.resolution_notes,
+        stored.resolution_code,
+    )
 
 
 def test_first_contact_resolution_when_the_opening_agent_resolves_without_reassignment(agent, requester, service_desk):

@@ -251,7 +251,9 @@ def test_stale_if_match_is_412_and_loses_nothing(api, incident, agent, incident_
 
 
 def test_transition_not_in_table_is_409(api, incident, agent):
-    response = api(agent).post(f"/incidents/{incident.number}/transitions", {"to": "closed"})
+    response = api(agent).post(
+        f"/incidents/{incident.number}/transitions", {"to": "on_hold", "hold_reason": "awaiting_caller"}
+    )
 
     assert response.status_code == 409
     assert "allowed next states" in response.json()["message"]

@@ -249,10 +249,12 @@ def test_work_in_progress_can_go_back_to_the_queue(client, agent, requester, ser
 def test_a_step_not_in_the_lifecycle_gives_409(client, agent, incident):
     client.force_login(agent)
 
-    response = client.post(f"/incidents/{incident.number}/transition/", {"to": "closed"})
+    response = client.post(
+        f"/incidents/{incident.number}/transition/", {"to": "on_hold", "hold_reason": "awaiting_caller"}
+    )
 
     assert response.status_code == 409
-    assert "cannot move to closed" in response.content.decode()
+    assert "cannot move to on_hold" in response.content.decode()
     assert _state(incident) == IncidentState.NEW
 
 

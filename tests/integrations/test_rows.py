@@ -42,7 +42,17 @@ SEEN = {"occurrences", "first_seen_at", "last_seen_at", "started_at", "ends_at",
 PLACED_AND_DECIDED = {"ci", "service", "incident", "suppressed_by"}
 NOT_SWEPT = KEY | SAID | SEEN | PLACED_AND_DECIDED
 # A payload is kept as received (DESIGN §4.6); ``replayed`` is set by a replay and stays.
-NOT_PROCESSED = {"id", "source", "endpoint", "received_at", "body", "content_type", "user_agent", "replayed"}
+NOT_PROCESSED = {
+    "id",
+    "source",
+    "endpoint",
+    "received_at",
+    "body",
+    "body_encoding",
+    "content_type",
+    "user_agent",
+    "replayed",
+}
 
 
 def attnames(model: type[Model]) -> set[str]:

@@ -5,9 +5,11 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 
 from keel.accounts.roles import ROLE_CAPABILITIES, Capability, Role
+from keel.lib.text import DESCRIPTION_MAX
 
 
 def validate_time_zone(value: str) -> None:
@@ -83,7 +85,7 @@ class Team(models.Model):
 
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=120)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX)])
     email = models.EmailField(blank=True)
     manager = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_teams")
     members = models.ManyToManyField(User, blank=True, related_name="teams")

@@ -5,7 +5,10 @@ A record is addressed by ``(subject_type, subject_id)`` — e.g. ``("incident", 
 """
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
+
+from keel.lib.text import COMMENT_MAX
 
 
 class EntryKind(models.TextChoices):
@@ -30,7 +33,7 @@ class TimelineEntry(models.Model):
     )
     kind = models.CharField(max_length=20, choices=EntryKind.choices)
     summary = models.CharField(max_length=300)
-    body = models.TextField(blank=True)
+    body = models.TextField(blank=True, validators=[MaxLengthValidator(COMMENT_MAX)])
     is_public = models.BooleanField(default=True, help_text="Visible to the caller; work notes are not.")
     data = models.JSONField(default=dict, blank=True)
 

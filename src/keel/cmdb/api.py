@@ -51,7 +51,7 @@ from keel.cmdb.schemas import (
     ServicePatch,
 )
 from keel.cmdb.transfer import EXPORTERS, utf8_lines
-from keel.lib.api import check_page, created, refuse_nulls
+from keel.lib.api import created, page_limit, page_offset
 from keel.lib.errors import InvalidInput
 from keel.lib.references import by_reference
 
@@ -61,16 +61,16 @@ router = Router(tags=["cmdb"])
 class CIQuery(Schema):
     q: str | None = None
     type: str | None = None
-    limit: int = 50
-    offset: int = 0
+    limit: int = page_limit(most=500)
+    offset: int = page_offset()
 
 
 class RelationshipQuery(Schema):
     source: str | None = None
     target: str | None = None
     kind: str | None = None
-    limit: int = 50
-    offset: int = 0
+    limit: int = page_limit(most=500)
+    offset: int = page_offset()
 
 
 class ImpactQuery(Schema):
@@ -114,7 +114,6 @@ def delete_ci_type(request: HttpRequest, slug: str) -> Status[None]:
 
 @router.get("/cis", response=CIListOut)
 def list_cis(request: HttpRequest, query: Query[CIQuery]) -> dict[str, Any]:
-    check_page(query.limit, query.offset, most=500)
     matching = cis_matching(CIFilters(text=(query.q or "").strip(), type_slug=(query.type or "").strip()))
     rows = list(
         matching.select_related("owner_team", "support_group", "business_service")[
@@ -144,7 +143,6 @@ def read_ci(request: HttpRequest, reference: str) -> dict[str, Any]:
 def patch_ci(request: HttpRequest, reference: str, payload: CIPatch) -> dict[str, Any]:
     ci = get_ci(reference)
     data = payload.model_dump(exclude_unset=True)
-    refuse_nulls(data, nullable={"owner_team", "support_group", "description"})
     return ci_json(records.update_ci(ci, actor=user_of(request), changes=_as_fields(data)))
 
 
@@ -191,7 +189,6 @@ def ci_relationships(request: HttpRequest, reference: str) -> list[dict[str, Any
 @router.get("/relationships", response=RelationshipListOut)
 def list_relationships(request: HttpRequest, query: Query[RelationshipQuery]) -> dict[str, Any]:
     """Relationships, oldest first; ``source``/``target`` (CI id or name) and ``kind`` narrow them."""
-    check_page(query.limit, query.offset, most=500)
     filters = RelationshipFilters(
         source=ci_by_reference(query.source, field="source") if query.source else None,
         target=ci_by_reference(query.target, field="target") if query.target else None,
@@ -237,7 +234,6 @@ def patch_relationship(request: HttpRequest, relationship_id: int, payload: Rela
                 "with the new ends.",
                 field=end,
             )
-    refuse_nulls(data)
     if "kind" not in data:
         return relationship_json(relationship)
     changed = relationships.change_relationship_kind(relationship, actor=user_of(request), kind=str(data["kind"]))
@@ -273,7 +269,6 @@ def read_service(request: HttpRequest, reference: str) -> dict[str, Any]:
 def patch_service(request: HttpRequest, reference: str, payload: ServicePatch) -> dict[str, Any]:
     service = get_service(reference)
     data = payload.model_dump(exclude_unset=True)
-    refuse_nulls(data, nullable={"owner_team", "ci", "description"})
     return service_json(records.update_service(service, actor=user_of(request), changes=_as_fields(data)))
 
 

@@ -13,6 +13,7 @@ from keel.cmdb.models import CIType, ConfigurationItem, Service
 from keel.cmdb.queries import ci_by_reference
 from keel.cmdb.text import aliases_from_text, attributes_from_text
 from keel.lib.errors import KeelError
+from keel.lib.text import DESCRIPTION_MAX
 
 
 class CIForm(forms.Form):
@@ -30,7 +31,7 @@ class CIForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text='A JSON object, e.g. {"os": "Debian 13", "cpu": 8}.',
     )
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(required=False, max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 3}))
 
     @staticmethod
     def initial_for(ci: ConfigurationItem) -> dict[str, Any]:
@@ -77,7 +78,7 @@ class ServiceForm(forms.Form):
         label="Configuration item",
         help_text="Exact name of the CI that stands for it in the dependency graph.",
     )
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(required=False, max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, service: Service | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

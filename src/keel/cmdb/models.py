@@ -1,8 +1,10 @@
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
 from keel.cmdb.kinds import WHOLE_NEEDS_PART, CIStatus, Criticality, Environment, RelationshipKind
+from keel.lib.text import DESCRIPTION_MAX
 
 
 def validate_aliases(value: object) -> None:
@@ -20,7 +22,7 @@ class CIType(models.Model):
 
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX)])
 
     class Meta:
         ordering = ["name"]
@@ -51,7 +53,7 @@ class ConfigurationItem(models.Model):
     attributes = models.JSONField(
         default=dict, blank=True, validators=[validate_attributes], help_text='Free attributes: {"os": "Debian 13"}.'
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX)])
 
     class Meta:
         ordering = ["name"]
@@ -128,7 +130,7 @@ class Service(models.Model):
     """
 
     name = models.CharField(max_length=150, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX)])
     owner_team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL)
     ci = models.OneToOneField(
         ConfigurationItem,

@@ -5,8 +5,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from keel.cmdb.kinds import CIStatus, Environment, RelationshipKind
-
-Reference = int | str  # an id, or a name / slug
+from keel.lib.api import MAX_INT, Reference, omittable
+from keel.lib.text import DESCRIPTION_MAX
 
 
 class Strict(BaseModel):
@@ -16,13 +16,13 @@ class Strict(BaseModel):
 class CITypeIn(Strict):
     slug: str = Field(min_length=1, max_length=60)
     name: str = Field(min_length=1, max_length=100)
-    description: str = ""
+    description: str = Field("", max_length=DESCRIPTION_MAX)
 
 
 class CITypePatch(Strict):
-    slug: str | None = Field(None, min_length=1, max_length=60)
-    name: str | None = Field(None, min_length=1, max_length=100)
-    description: str | None = None
+    slug: str = omittable(min_length=1, max_length=60)
+    name: str = omittable(min_length=1, max_length=100)
+    description: str | None = Field(None, max_length=DESCRIPTION_MAX, description="null: empty it.")
 
 
 class CIIn(Strict):
@@ -36,21 +36,23 @@ class CIIn(Strict):
     support_group: Reference | None = Field(None, description="Team id or slug.")
     location: str = ""
     attributes: dict[str, Any] = {}
-    description: str = ""
+    description: str = Field("", max_length=DESCRIPTION_MAX)
 
 
 class CIPatch(Strict):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    type: str | None = None
-    criticality: int | None = Field(None, ge=1, le=5)
-    status: CIStatus | None = None
-    environment: Environment | None = None
-    aliases: list[str] | None = None
+    """Only the fields sent change; null empties the teams and the description (nothing else)."""
+
+    name: str = omittable(min_length=1, max_length=200)
+    type: str = omittable(description="CI type slug.")
+    criticality: int = omittable(ge=1, le=5)
+    status: CIStatus = omittable()
+    environment: Environment = omittable()
+    aliases: list[str] = omittable()
     owner_team: Reference | None = None
     support_group: Reference | None = None
-    location: str | None = None
-    attributes: dict[str, Any] | None = None
-    description: str | None = None
+    location: str = omittable()
+    attributes: dict[str, Any] = omittable()
+    description: str | None = Field(None, max_length=DESCRIPTION_MAX)
 
 
 class RelationshipIn(Strict):
@@ -60,7 +62,7 @@ class RelationshipIn(Strict):
 
 
 class RelationshipPatch(Strict):
-    kind: RelationshipKind | None = None
+    kind: RelationshipKind = omittable()
     # Present only to answer clearly: the ends of a relationship are what it is.
     source: Reference | None = None
     target: Reference | None = None
@@ -68,18 +70,20 @@ class RelationshipPatch(Strict):
 
 class ServiceIn(Strict):
     name: str = Field(min_length=1, max_length=150)
-    users: int = Field(0, ge=0)
+    users: int = Field(0, ge=0, le=MAX_INT)
     criticality: int = Field(3, ge=1, le=5, description="Business criticality, 1 (critical) to 5 (minimal).")
-    description: str = ""
+    description: str = Field("", max_length=DESCRIPTION_MAX)
     owner_team: Reference | None = None
     ci: Reference | None = Field(None, description="The CI standing for it; one is created when omitted.")
 
 
 class ServicePatch(Strict):
-    name: str | None = Field(None, min_length=1, max_length=150)
-    users: int | None = Field(None, ge=0)
-    criticality: int | None = Field(None, ge=1, le=5)
-    description: str | None = None
+    """Only the fields sent change; null empties the team, the CI and the description."""
+
+    name: str = omittable(min_length=1, max_length=150)
+    users: int = omittable(ge=0, le=MAX_INT)
+    criticality: int = omittable(ge=1, le=5)
+    description: str | None = Field(None, max_length=DESCRIPTION_MAX)
     owner_team: Reference | None = None
     ci: Reference | None = None
 

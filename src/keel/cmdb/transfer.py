@@ -18,6 +18,7 @@ from keel.cmdb.kinds import FIELD_OF_NAME, CIStatus, Criticality, Environment, R
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship
 from keel.cmdb.text import aliases_from_text, attributes_from_text
 from keel.lib.errors import InvalidInput
+from keel.lib.text import problem_in
 
 BATCH: Final = 2_000
 MAX_REPORTED: Final = 100
@@ -280,12 +281,26 @@ def read_header(reader: "csv.DictReader[str]", *, allowed: Sequence[str], requir
 
 
 def numbered(reader: "csv.DictReader[str]") -> Iterator[Numbered]:
-    """Rows with the file line they end on (a quoted value may span lines)."""
+    """Rows with the file line they end on (a quoted value may span lines); a row holding text the
+    database cannot store (a NUL) rejects the file, naming the line and the column."""
     try:
         for raw in reader:
+            _refuse_unstorable(reader.line_num, raw)
             yield reader.line_num, raw
     except csv.Error as error:
         raise InvalidInput(f"Line {reader.line_num}: the CSV is malformed ({error}).", field="file") from error
+
+
+def _refuse_unstorable(line: int, row: Mapping[str, Any]) -> None:
+    for column, value in row.items():
+        problem = problem_in(value) if isinstance(value, str) else None
+        if problem is not None:
+            message = f"Line {line}: {column} {problem}."
+            raise InvalidInput(
+                f"Nothing was imported: {message}",
+                field=column,
+                details={"errors": [{"line": line, "field": column, "message": message}], "error_count": 1},
+            )
 
 
 def _choice(column: str, text: str, allowed: Sequence[str]) -> str:

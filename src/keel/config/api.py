@@ -1,19 +1,18 @@
-from ninja import NinjaAPI
-
 from keel.accounts.api import BearerToken
 from keel.cmdb.api import router as cmdb_router
 from keel.incidents.api import router as incidents_router
 from keel.integrations.api import router as integrations_router
-from keel.lib.api import install_error_handlers
+from keel.lib.api import JsonBodies, KeelAPI, install_error_handlers
 from keel.reporting.api import router as reporting_router
 from keel.sla.api import router as sla_router
 
-api = NinjaAPI(
+api = KeelAPI(
     title="Keel API",
     version="1",
     description="IT incident management. Authenticate with `Authorization: Bearer <token>`.",
     auth=BearerToken(),
     urls_namespace="api-v1",
+    parser=JsonBodies(),
 )
 install_error_handlers(api)
 api.add_router("/", incidents_router)

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "keel.lib.failures.FailureAnswersMiddleware",
+    "keel.lib.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -185,10 +187,18 @@ KEEL_BARE_PATHS = [
 KEEL_API_PATHS = ["/api/"]
 KEEL_API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "keel.lib.failures.FailureAnswersMiddleware",
+    "keel.lib.middleware.RequestLimitsMiddleware",
+    "keel.lib.failures.FailureAnswersMiddleware",
+    "keel.lib.middleware.RequestLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "keel.lib.middleware.DoorMiddleware",
 ]
-KEEL_BARE_MIDDLEWARE = ["keel.lib.middleware.DoorMiddleware"]
+KEEL_BARE_MIDDLEWARE = [
+    "keel.lib.failures.FailureAnswersMiddleware",
+    "keel.lib.middleware.RequestLimitsMiddleware",
+    "keel.lib.middleware.DoorMiddleware",
+]
 # Panels drawn on the incident record by apps above incidents (lib/panels.py), e.g. its alerts.
 KEEL_INCIDENT_PANELS = "keel.config.panels.INCIDENT_PANELS"
 # Where people and monitoring tools reach this Keel: the start of every inbound URL Keel prints.
@@ -206,4 +216,17 @@ KEEL_ATTACHMENT_TYPES = _env_list(
 # Sign-in lockout: this many failures in a row lock the account for the given minutes.
 KEEL_SIGN_IN_MAX_FAILURES = int(os.environ.get("KEEL_SIGN_IN_MAX_FAILURES", "5"))
 KEEL_SIGN_IN_LOCKOUT_MINUTES = int(os.environ.get("KEEL_SIGN_IN_LOCKOUT_MINUTES", "15"))
+# The largest request body Keel reads at all (file uploads, streamed CSV imports): a larger declared
+# Content-Length is refused with 413 before a byte is read, a chunked body is cut off there. Bodies
+# read whole into memory (JSON, forms, monitoring payloads) stop at Django's
+# DATA_UPLOAD_MAX_MEMORY_SIZE (KEEL_MAX_BODY_BYTES, 2.5 MB by default).
+KEEL_UPLOAD_MAX_BYTES = int(os.environ.get("KEEL_UPLOAD_MAX_BYTES", str(64 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("KEEL_MAX_BODY_BYTES", str(2_621_440)))
+FILE_UPLOAD_HANDLERS = [
+    "keel.lib.middleware.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# What a 503 (the database is not answering) tells clients to wait before they retry.
+KEEL_RETRY_AFTER_SECONDS = int(os.environ.get("KEEL_RETRY_AFTER_SECONDS", "5"))
 KEEL_SCHEDULER_TICK_SECONDS = float(os.environ.get("KEEL_SCHEDULER_TICK_SECONDS", "15"))

@@ -17,3 +17,9 @@ urlpatterns = [
     path("integrations/", include((console_patterns, "integrations"))),
     path("integrations/", include((inbound_patterns, "inbound"))),
 ]
+
+# One set of error answers (lib/failures.py): JSON for the API and the inbound URLs, pages for people.
+handler400 = "keel.lib.failures.bad_request"
+handler403 = "keel.lib.failures.permission_denied"
+handler404 = "keel.lib.failures.page_not_found"
+handler500 = "keel.lib.failures.internal_error"

@@ -39,7 +39,7 @@ from keel.incidents.schemas import (
     TransitionIn,
 )
 from keel.incidents.states import IncidentOrder, IncidentState, Level, Priority
-from keel.lib.api import check_page, refuse_nulls
+from keel.lib.api import page_limit, page_offset
 from keel.lib.errors import InvalidInput, NotAllowed
 from keel.sla.queries import incident_sla_panel
 
@@ -55,8 +55,8 @@ class ListQuery(Schema):
     assignee: str | None = None
     q: str | None = None
     order: IncidentOrder = IncidentOrder.NEWEST
-    limit: int = 50
-    offset: int = 0
+    limit: int = page_limit()
+    offset: int = page_offset()
 
 
 @router.post("/incidents", response={201: IncidentOut})
@@ -81,7 +81,6 @@ def create(request: HttpRequest, payload: IncidentIn) -> HttpResponse:
 
 @router.get("/incidents", response=IncidentListOut)
 def list_incidents(request: HttpRequest, filters: Query[ListQuery]) -> HttpResponse:
-    check_page(filters.limit, filters.offset)
     page = incident_document_page(user_of(request), _parse_filters(filters), offset=filters.offset, limit=filters.limit)
     return _json_answer(
         {
@@ -111,7 +110,6 @@ def patch(request: HttpRequest, number: str, payload: IncidentPatch) -> HttpResp
         )
     if "priority" in data:
         raise InvalidInput("priority is computed from impact and urgency; change those instead.", field="priority")
-    refuse_nulls(data, nullable=CLEARABLE)
     changes: dict[str, Any] = {key: data[key] for key in ("title", "description", "channel") if key in data}
     changes.update({key: LEVELS[data[key]] for key in ("impact", "urgency") if key in data})
     changes.update(_references(data))
@@ -249,8 +247,6 @@ RESOLVERS: Final[dict[str, _Resolver]] = {
     "assignee": user_by_reference,
     "parent": _parent,
 }
-# Those a change may empty with null; the others cannot be empty.
-CLEARABLE: Final = frozenset(RESOLVERS) - {"caller"}
 
 
 def _references(data: dict[str, Any]) -> dict[str, Any]:

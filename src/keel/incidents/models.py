@@ -1,6 +1,7 @@
 import re
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
@@ -13,6 +14,7 @@ from keel.incidents.states import (
     Priority,
     ResolutionCode,
 )
+from keel.lib.text import DESCRIPTION_MAX, NOTE_MAX
 
 NUMBER_PREFIX = "INC"
 NUMBER_PATTERN = re.compile(r"^INC(\d{1,12})$", re.IGNORECASE)
@@ -69,7 +71,7 @@ class Incident(models.Model):
     """
 
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX)])
     # Foreign keys that lead a composite index below skip their own single-column index.
     caller = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incidents_called", db_index=False
@@ -106,7 +108,7 @@ class Incident(models.Model):
         db_index=False,
     )
     resolution_code = models.CharField(max_length=32, choices=ResolutionCode.choices, blank=True)
-    resolution_notes = models.TextField(blank=True)
+    resolution_notes = models.TextField(blank=True, validators=[MaxLengthValidator(NOTE_MAX)])
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

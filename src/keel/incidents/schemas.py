@@ -5,10 +5,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from keel.incidents.states import Channel, HoldReason, IncidentState, ResolutionCode
-from keel.lib.api import UtcDateTime
+from keel.lib.api import Reference, UtcDateTime, omittable
+from keel.lib.text import COMMENT_MAX, DESCRIPTION_MAX, NOTE_MAX
 
 LevelName = Literal["high", "medium", "low"]
-Reference = int | str  # an id, or a name / slug / username
 
 
 # Plain pydantic models, not ninja.Schema: the API builds its own dicts, and Schema's ORM-attribute
@@ -19,7 +19,7 @@ class Strict(BaseModel):
 
 class IncidentIn(Strict):
     title: str = Field(min_length=1, max_length=200)
-    description: str = ""
+    description: str = Field("", max_length=DESCRIPTION_MAX)
     caller: Reference | None = Field(None, description="User id or username; defaults to the token's user.")
     channel: Channel = Channel.API
     category: Reference | None = None
@@ -37,16 +37,19 @@ class IncidentIn(Strict):
 
 
 class IncidentPatch(Strict):
-    title: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = None
-    caller: Reference | None = None
-    channel: Channel | None = None
+    """Only the fields sent change; null empties the references that may be empty (the others
+    cannot be null)."""
+
+    title: str = omittable(min_length=1, max_length=200)
+    description: str = omittable(max_length=DESCRIPTION_MAX)
+    caller: Reference = omittable()
+    channel: Channel = omittable()
     category: Reference | None = None
     subcategory: Reference | None = None
     service: Reference | None = None
     ci: Reference | None = None
-    impact: LevelName | None = None
-    urgency: LevelName | None = None
+    impact: LevelName = omittable()
+    urgency: LevelName = omittable()
     assignment_group: Reference | None = None
     assignee: Reference | None = None
     parent: str | None = None
@@ -57,15 +60,15 @@ class IncidentPatch(Strict):
 
 class TransitionIn(Strict):
     to: IncidentState
-    note: str = ""
+    note: str = Field("", max_length=NOTE_MAX)
     resolution_code: ResolutionCode | None = None
-    resolution_notes: str = ""
+    resolution_notes: str = Field("", max_length=NOTE_MAX)
     hold_reason: HoldReason | None = None
     assignment_group: Reference | None = None
 
 
 class CommentIn(Strict):
-    body: str = Field(min_length=1)
+    body: str = Field(min_length=1, max_length=COMMENT_MAX)
     public: bool = True
 
 

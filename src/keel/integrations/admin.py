@@ -274,7 +274,7 @@ class AlertAdmin(ReadOnlyAdmin[Alert]):
 
 @admin.register(Payload)
 class PayloadAdmin(ReadOnlyAdmin[Payload]):
-    list_display = ("id", "source", "endpoint", "received_at", "status", "signals", "user_agent")
+    list_display = ("id", "source", "endpoint", "received_at", "status", "signals", "error", "user_agent")
     list_filter = ("status", "endpoint", "source")
     list_select_related = ("source",)
 

@@ -21,6 +21,7 @@ from keel.integrations.models import Source
 from keel.integrations.queries.filters import ACTIVE_WORD, FilterWords
 from keel.integrations.states import AlertStatus, SourceKind
 from keel.lib.errors import KeelError
+from keel.lib.text import DESCRIPTION_MAX
 
 # What a datetime-local input sends (seconds when its step asks for them).
 DATETIME_FORMAT: Final = "%Y-%m-%dT%H:%M"
@@ -77,7 +78,7 @@ class SourceForm(forms.Form):
 
     name = forms.CharField(max_length=100, help_text="Unique, e.g. prod-alertmanager.")
     kind = forms.ChoiceField(label="Sends as", choices=SourceKind.choices, initial=SourceKind.ALERTMANAGER)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(required=False, max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 2}))
     preset = forms.ChoiceField(
         required=False,
         label="Field mapping preset (generic webhook)",
@@ -180,7 +181,7 @@ class MaintenanceWindowForm(forms.Form):
     )
     ci = forms.CharField(required=False, max_length=200, label="Configuration item", help_text="Its exact name.")
     service = forms.CharField(required=False, max_length=150, label="Business service", help_text="Its exact name.")
-    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(required=False, max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean_matchers(self) -> list[dict[str, str]]:
         matchers = []

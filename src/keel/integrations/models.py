@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
@@ -13,6 +14,7 @@ from keel.integrations.states import (
     PayloadStatus,
     SourceKind,
 )
+from keel.lib.text import DESCRIPTION_MAX
 
 
 class Source(models.Model):
@@ -28,7 +30,7 @@ class Source(models.Model):
     kind = models.CharField(max_length=16, choices=SourceKind.choices)
     token_hash = models.CharField(max_length=64, unique=True)
     token_prefix = models.CharField(max_length=12, help_text="The secret's first characters, to recognise it.")
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX)])
     # The generic webhook's field mapping (inbound/generic/parse.py: FieldMapping.from_config).
     mapping = models.JSONField(default=dict, blank=True)
     # Labels that make an alert's identity when the sender gives none; empty = all of them.
@@ -64,6 +66,9 @@ class Payload(models.Model):
     endpoint = models.CharField(max_length=16, choices=Endpoint.choices, default=Endpoint.ALERTS)
     received_at = models.DateTimeField()
     body = models.TextField()
+    # "base64" when the body as received could not be stored as text (not UTF-8, or holding NUL
+    # bytes, which PostgreSQL's text refuses): ``body`` is then its bytes in base64, lossless.
+    body_encoding = models.CharField(max_length=8, blank=True, default="")
     content_type = models.CharField(max_length=100, blank=True)
     user_agent = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=16, choices=PayloadStatus.choices, default=PayloadStatus.PENDING)
@@ -205,7 +210,7 @@ class MaintenanceWindow(models.Model):
     matchers = models.JSONField(default=list, blank=True)
     ci = models.ForeignKey("cmdb.ConfigurationItem", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     service = models.ForeignKey("cmdb.Service", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX)])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -6,9 +6,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from keel.integrations.states import AlertEventKind, AlertStatus, PayloadStatus, SourceKind
-from keel.lib.api import UtcDateTime
-
-Reference = int | str  # an id, or a name / slug
+from keel.lib.api import MAX_INT, Reference, UtcDateTime, omittable
+from keel.lib.text import DESCRIPTION_MAX
 
 
 class Strict(BaseModel):
@@ -38,7 +37,7 @@ class UserRef(BaseModel):
 class SourceIn(Strict):
     name: str = Field(min_length=1, max_length=100)
     kind: SourceKind
-    description: str = ""
+    description: str = Field("", max_length=DESCRIPTION_MAX)
     mapping: dict[str, Any] | None = Field(None, description="Generic webhooks: the field mapping.")
     preset: Literal["grafana", "zabbix"] | None = Field(None, description="Generic webhooks: start from this mapping.")
     identity_labels: list[str] = Field([], description="Labels that identify an alert; empty: the sender's own key.")
@@ -47,11 +46,13 @@ class SourceIn(Strict):
 
 
 class SourcePatch(Strict):
-    name: str | None = Field(None, min_length=1, max_length=100)
-    description: str | None = None
-    mapping: dict[str, Any] | None = None
-    identity_labels: list[str] | None = None
-    expire_after_s: int | None = Field(None, ge=0, le=30 * 86400)
+    """Only the fields sent change; null empties the assignment group (nothing else)."""
+
+    name: str = omittable(min_length=1, max_length=100)
+    description: str = omittable(max_length=DESCRIPTION_MAX)
+    mapping: dict[str, Any] = omittable()
+    identity_labels: list[str] = omittable()
+    expire_after_s: int = omittable(ge=0, le=30 * 86400)
     assignment_group: Reference | None = Field(None, description="Team id or slug; null: none.")
     # Present only to answer clearly: what a source sends as is what it is.
     kind: SourceKind | None = None
@@ -156,17 +157,19 @@ class WindowIn(Strict):
     matchers: list[Matcher] = []
     ci: Reference | None = Field(None, description="CI id or exact name.")
     service: Reference | None = Field(None, description="Business service id or exact name.")
-    reason: str = ""
+    reason: str = Field("", max_length=DESCRIPTION_MAX)
 
 
 class WindowPatch(Strict):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    matchers: list[Matcher] | None = None
+    """Only the fields sent change; null empties the CI or the service (nothing else)."""
+
+    name: str = omittable(min_length=1, max_length=200)
+    starts_at: datetime = omittable()
+    ends_at: datetime = omittable()
+    matchers: list[Matcher] = omittable()
     ci: Reference | None = None
     service: Reference | None = None
-    reason: str | None = None
+    reason: str = omittable(max_length=DESCRIPTION_MAX)
 
 
 class WindowOut(BaseModel):
@@ -188,37 +191,39 @@ class WindowOut(BaseModel):
 
 class RuleIn(Strict):
     name: str = Field(min_length=1, max_length=100)
-    position: int = Field(100, ge=0)
+    position: int = Field(100, ge=0, le=MAX_INT)
     is_active: bool = True
     source: Reference | None = Field(None, description="Only this source's alerts (id or name); null: any.")
     severities: list[str] = Field([], description="critical, error, warning, info; empty: any.")
     matchers: list[Matcher] = []
     opens_incident: bool = True
-    min_occurrences: int = Field(1, ge=1)
-    min_firing_s: int = Field(0, ge=0)
+    min_occurrences: int = Field(1, ge=1, le=MAX_INT)
+    min_firing_s: int = Field(0, ge=0, le=MAX_INT)
     group_by: str = Field("service", description="service, ci or labels.")
     group_labels: list[str] = []
-    window_s: int = Field(3600, ge=0)
+    window_s: int = Field(3600, ge=0, le=MAX_INT)
     on_all_resolved: str = Field("resolve", description="resolve or ask.")
     on_refire: str = Field("reopen", description="reopen or new.")
     assignment_group: Reference | None = Field(None, description="Team id or slug.")
 
 
 class RulePatch(Strict):
-    name: str | None = Field(None, min_length=1, max_length=100)
-    position: int | None = Field(None, ge=0)
-    is_active: bool | None = None
+    """Only the fields sent change; null empties the source or the assignment group (nothing else)."""
+
+    name: str = omittable(min_length=1, max_length=100)
+    position: int = omittable(ge=0, le=MAX_INT)
+    is_active: bool = omittable()
     source: Reference | None = None
-    severities: list[str] | None = None
-    matchers: list[Matcher] | None = None
-    opens_incident: bool | None = None
-    min_occurrences: int | None = Field(None, ge=1)
-    min_firing_s: int | None = Field(None, ge=0)
-    group_by: str | None = None
-    group_labels: list[str] | None = None
-    window_s: int | None = Field(None, ge=0)
-    on_all_resolved: str | None = None
-    on_refire: str | None = None
+    severities: list[str] = omittable()
+    matchers: list[Matcher] = omittable()
+    opens_incident: bool = omittable()
+    min_occurrences: int = omittable(ge=1, le=MAX_INT)
+    min_firing_s: int = omittable(ge=0, le=MAX_INT)
+    group_by: str = omittable()
+    group_labels: list[str] = omittable()
+    window_s: int = omittable(ge=0, le=MAX_INT)
+    on_all_resolved: str = omittable()
+    on_refire: str = omittable()
     assignment_group: Reference | None = None
 
 

@@ -58,6 +58,18 @@ class Unauthenticated(KeelError):
     status = 401
 
 
+class TooLarge(KeelError):
+    """The request body is larger than Keel reads."""
+
+    status = 413
+
+
+class UnsupportedMediaType(KeelError):
+    """The body is of a type this endpoint does not read (it reads JSON)."""
+
+    status = 415
+
+
 def invalid_input_from(error: ValidationError, *, names: Mapping[str, str] | None = None) -> InvalidInput:
     """A model's ``full_clean`` refusal as the error every door shows: the first field at fault and
     its messages, the field named as clients name it (``names``: model field → API field)."""

@@ -1,10 +1,15 @@
 from collections.abc import Callable
+from io import IOBase
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from keel.lib.doors import Door, entering
+from keel.lib.failures import page_not_found, refused, too_large
 
 
 class UserTimeZoneMiddleware:
@@ -39,3 +44,78 @@ class DoorMiddleware:
         door = next((door for prefixes, door in self.doors if request.path_info.startswith(prefixes)), Door.CONSOLE)
         with entering(door):
             return self.get_response(request)
+
+
+class BodyTooLarge(RequestDataTooBig):
+    """A request body past ``KEEL_UPLOAD_MAX_BYTES``, found while it was read (answered 413)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The body is larger than {limit} bytes.")
+        self.limit = limit
+
+
+class RequestLimitsMiddleware:
+    """Refuse what no view should read, before it is read: a body declared larger than
+    ``KEEL_UPLOAD_MAX_BYTES`` (413 at once, before a byte of an upload is spooled), a NUL in the
+    path (404: nothing is named so) or in a query parameter (400 naming it). A chunked body (no
+    Content-Length) is read through a stream that stops it once it passes the limit (413)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.KEEL_UPLOAD_MAX_BYTES
+        declared = str(request.META.get("CONTENT_LENGTH") or "")
+        if declared.isdigit() and int(declared) > limit:
+            return too_large(request, limit)
+        if not declared and request.META.get("wsgi.input_terminated") and "wsgi.input" in request.META:
+            # Django reads no more than Content-Length, so without one it would see an empty body.
+            request._stream = CappedStream(request.META["wsgi.input"], limit)  # type: ignore[assignment]
+        if "\x00" in request.path_info:
+            return page_not_found(request, Http404())
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                shown = name.replace("\x00", "")
+                return refused(request, 400, f"The query parameter {shown!r} contains a NUL character (%00).", shown)
+        return self.get_response(request)
+
+
+class CappedStream(IOBase):
+    """A request body of unknown length, read until its end or until it passes ``limit`` bytes."""
+
+    def __init__(self, stream: Any, limit: int) -> None:
+        self.stream = stream
+        self.limit = limit
+        self.seen = 0
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        wanted = self.limit + 1 - self.seen if size is None or size < 0 else min(size, self.limit + 1 - self.seen)
+        return self._counted(self.stream.read(wanted) if wanted > 0 else b"")
+
+    def readline(self, size: int | None = -1, /) -> bytes:
+        wanted = self.limit + 1 - self.seen if size is None or size < 0 else min(size, self.limit + 1 - self.seen)
+        return self._counted(self.stream.readline(wanted) if wanted > 0 else b"")
+
+    def _counted(self, data: bytes) -> bytes:
+        self.seen += len(data)
+        if self.seen > self.limit:
+            raise BodyTooLarge(self.limit)
+        return data
+
+
+class CappedUploadHandler(FileUploadHandler):
+    """First of ``FILE_UPLOAD_HANDLERS``: stops a multipart upload once its files pass
+    ``KEEL_UPLOAD_MAX_BYTES`` (413), so that no handler after it spools more than that."""
+
+    def __init__(self, request: HttpRequest | None = None) -> None:
+        super().__init__(request)
+        self.seen = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.seen += len(raw_data)
+        if self.seen > settings.KEEL_UPLOAD_MAX_BYTES:
+            raise BodyTooLarge(settings.KEEL_UPLOAD_MAX_BYTES)
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None

@@ -40,8 +40,9 @@ def by_reference[M: Model](
 
 
 def _as_id(text: str) -> int | None:
-    """The id a reference means first, if it is digits only."""
-    return int(text) if text.isascii() and text.isdigit() else None
+    """The id a reference means first, if it is digits only (and fits an id column: a longer
+    number can only be a name)."""
+    return int(text) if text.isascii() and text.isdigit() and int(text) < 2**63 else None
 
 
 def _none_named(what: str, reference: str | int, purpose: str, give: str) -> str:

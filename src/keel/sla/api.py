@@ -1,6 +1,5 @@
 """REST API v1 for SLA set-up and reports: parse, call one action or query, render."""
 
-from collections.abc import Collection
 from datetime import datetime
 from typing import Any, Final
 
@@ -12,7 +11,7 @@ from keel.accounts.api import user_of
 from keel.accounts.models import User
 from keel.cmdb.models import Service
 from keel.cmdb.queries import service_by_reference
-from keel.lib.api import created, refuse_nulls
+from keel.lib.api import created
 from keel.lib.errors import NotAllowed
 from keel.sla.actions.setup import (
     create_calendar,
@@ -43,9 +42,6 @@ _POLICY_NAMES: Final = {
     "resolution_target_seconds": "resolution_target_s",
 }
 # What a PATCH may set to null: the policy fields that may be empty (a criterion matching anything, a target).
-_POLICY_NULLABLE: Final = frozenset(
-    name for name in PolicyPatch.model_fields if Policy._meta.get_field(_POLICY_NAMES.get(name, name)).null
-)
 
 
 @router.get("/sla/calendars", response=list[CalendarOut])
@@ -98,7 +94,7 @@ def show_policy(request: HttpRequest, reference: str) -> dict[str, Any]:
 
 @router.patch("/sla/policies/{reference}", response=PolicyOut)
 def change_policy(request: HttpRequest, reference: str, payload: PolicyPatch) -> dict[str, Any]:
-    policy, changes = policy_by_reference(reference), _policy_fields(_changes(payload, nullable=_POLICY_NULLABLE))
+    policy, changes = policy_by_reference(reference), _policy_fields(_changes(payload))
     return policy_json(update_policy(policy, actor=user_of(request), changes=changes))
 
 
@@ -158,11 +154,9 @@ def _named(record: Calendar | Service | None) -> dict[str, Any] | None:
     return None if record is None else {"id": record.pk, "name": record.name}
 
 
-def _changes(payload: BaseModel, *, nullable: Collection[str] = ()) -> dict[str, Any]:
-    """The fields a PATCH sends; null only for those that may be empty."""
-    changes = payload.model_dump(exclude_unset=True)
-    refuse_nulls(changes, nullable=nullable)
-    return changes
+def _changes(payload: BaseModel) -> dict[str, Any]:
+    """The fields a PATCH sends (the schema refuses null where a field cannot be empty)."""
+    return payload.model_dump(exclude_unset=True)
 
 
 def _policy_fields(data: dict[str, Any]) -> dict[str, Any]:

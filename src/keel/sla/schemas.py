@@ -4,9 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from keel.lib.api import UtcDateTime
-
-Reference = int | str
+from keel.lib.api import Reference, UtcDateTime, omittable
 
 
 class Strict(BaseModel):
@@ -54,13 +52,15 @@ class CalendarIn(Strict):
 
 
 class CalendarPatch(Strict):
-    name: str | None = None
-    zone: str | None = None
-    windows: list[WindowIO] | None = None
-    holiday_country: str | None = None
-    holiday_subdivision: str | None = None
-    closures: list[ClosureIO] | None = None
-    recurring_closures: list[RecurringClosureIO] | None = None
+    """Only the fields sent change; none can be null (an empty text or list empties it)."""
+
+    name: str = omittable()
+    zone: str = omittable()
+    windows: list[WindowIO] = omittable()
+    holiday_country: str = omittable()
+    holiday_subdivision: str = omittable()
+    closures: list[ClosureIO] = omittable()
+    recurring_closures: list[RecurringClosureIO] = omittable()
 
 
 class CalendarOut(BaseModel):
@@ -97,19 +97,21 @@ class PolicyIn(Strict):
 
 
 class PolicyPatch(Strict):
-    name: str | None = None
-    position: int | None = None
-    is_active: bool | None = None
+    """Only the fields sent change; null empties a criterion or a target (nothing else)."""
+
+    name: str = omittable()
+    position: int = omittable()
+    is_active: bool = omittable()
     priority: int | None = None
     service: Reference | None = None
     category_id: int | None = None
     caller_vip: bool | None = None
-    calendar: Reference | None = None
+    calendar: Reference = omittable()
     response_target_seconds: int | None = None
     resolution_target_seconds: int | None = None
-    thresholds: list[int] | None = None
-    pausing_reasons: list[HoldReasonName] | None = None
-    on_reopen: Literal["resume", "restart"] | None = None
+    thresholds: list[int] = omittable()
+    pausing_reasons: list[HoldReasonName] = omittable()
+    on_reopen: Literal["resume", "restart"] = omittable()
 
 
 class NamedOut(BaseModel):

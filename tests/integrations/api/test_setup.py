@@ -176,7 +176,7 @@ def test_a_manager_writes_rules_through_the_same_checks(
         ({"on_refire": "ignore"}, ("on_refire", "on_refire must be one of reopen, new.")),
         ({"group_labels": [""]}, ("group_labels", "group_labels must be a list of label names")),
         ({"name": "Info alerts are recorded only"}, ("name", "exists already")),
-        ({"min_occurrences": 0}, ("min_occurrences", "min_occurrences: Input should be greater than or equal to 1")),
+        ({"min_occurrences": 0}, ("min_occurrences", "min_occurrences must be 1 or more (got 0).")),
         ({"source": "nagios"}, ("source", "No monitoring source 'nagios'")),
     ],
 )

@@ -19,6 +19,7 @@ from keel.incidents.states import HoldReason, IncidentState
 from keel.lib import clock
 from keel.lib.errors import InvalidInput, NotAllowed
 from keel.lib.events import publish
+from keel.lib.text import COMMENT_MAX, check_length
 
 
 def add_comment(incident: Incident, *, actor: User, body: str, public: bool) -> TimelineEntry:
@@ -29,6 +30,7 @@ def add_comment(incident: Incident, *, actor: User, body: str, public: bool) -> 
     body = body.strip()
     if not body:
         raise InvalidInput("Write something before sending the comment.", field="body")
+    check_length(body, most=COMMENT_MAX, field="body")
     if not can_comment_on_incident(actor, incident, public=public):
         raise NotAllowed("Only IT staff can write internal work notes." if not public else "You cannot comment here.")
     with transaction.atomic():

@@ -23,6 +23,7 @@ from keel.incidents.states import (
 )
 from keel.lib import clock
 from keel.lib.errors import Conflict, MissingField, NotAllowed
+from keel.lib.text import NOTE_MAX, check_length
 
 
 def transition_incident(
@@ -38,14 +39,16 @@ def transition_incident(
 ) -> Incident:
     """Move the incident to ``target`` if the lifecycle table allows it from its current state.
 
-    Raises Conflict when the table forbids it, NotAllowed when this user may not, MissingField
-    when the step needs a resolution code, a hold reason, an assignment group or a reopen note.
+    Raises NotAllowed when this user may not (checked first, whatever the state), Conflict when
+    the incident is already in ``target`` (nothing would be applied: not its note, not its
+    resolution) or the table forbids the step, MissingField when the step needs a resolution code,
+    a hold reason, an assignment group or a reopen note.
     """
+    check_length(note, most=NOTE_MAX, field="note")
+    check_length(resolution_notes, most=NOTE_MAX, field="resolution_notes")
     with transaction.atomic():
         lock(incident)
         source = IncidentState(incident.state)
-        if source == target:
-            return incident
         _check_transition(incident, source, target, actor=actor)
         fields = _transition_fields(
             incident,
@@ -71,7 +74,7 @@ def transition_incident(
 
 
 def resolve_incident(incident: Incident, *, actor: User | None, code: ResolutionCode, notes: str = "") -> Incident:
-    """Mark the incident resolved and ask the caller to confirm. Resolving a resolved incident is a no-op."""
+    """Mark the incident resolved and ask the caller to confirm (Conflict if it already is)."""
     return transition_incident(
         incident, IncidentState.RESOLVED, actor=actor, resolution_code=code, resolution_notes=notes, note=notes
     )
@@ -116,11 +119,20 @@ def close_stale_resolved_incidents(*, older_than: timedelta, batch: int = 500) -
 
 
 def _check_transition(incident: Incident, source: IncidentState, target: IncidentState, *, actor: User | None) -> None:
-    if target not in TRANSITIONS[source]:
-        raise Conflict(not_in_table_message(incident, source, target), field="to")
+    # Who may comes first: someone who may not act learns nothing from the state it is in.
     if actor is not None and not can_transition_incident(actor, incident, target):
         who = "the caller" if target == IncidentState.CLOSED else "its assignment group"
-        raise NotAllowed(f"Only {who} can {verb_for(source, target).lower()} {incident.number}.", field="to")
+        raise NotAllowed(f"Only {who} can {_verb(source, target)} {incident.number}.", field="to")
+    if source == target:
+        raise Conflict(
+            f"{incident.number} is already {incident.get_state_display().lower()}; nothing was applied.", field="to"
+        )
+    if target not in TRANSITIONS[source]:
+        raise Conflict(not_in_table_message(incident, source, target), field="to")
+
+
+def _verb(source: IncidentState, target: IncidentState) -> str:
+    return verb_for(source, target).lower() if target in TRANSITIONS[source] else f"move to {target.label.lower()}"
 
 
 def _transition_fields(

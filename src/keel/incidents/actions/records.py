@@ -22,6 +22,7 @@ from keel.incidents.states import FINAL, Channel, Level
 from keel.lib import clock
 from keel.lib.errors import Conflict, InvalidInput, NotAllowed, StaleVersion
 from keel.lib.events import publish
+from keel.lib.text import DESCRIPTION_MAX, check_length
 
 # Fields an agent may change with update_incident; state and assignment have their own verbs.
 EDITABLE_FIELDS: Final = frozenset(
@@ -70,6 +71,7 @@ def open_incident(
     if actor is not None:
         _check_may_open(actor, caller=caller, assigning=assignment_group is not None or assignee is not None)
     title = _clean_title(title)
+    check_length(description, most=DESCRIPTION_MAX, field="description")
     _check_category_pair(category, subcategory)
     if assignee is not None and assignment_group is None:
         raise InvalidInput("Give the assignee's assignment group too.", field="assignment_group")
@@ -162,6 +164,8 @@ def update_incident(
         fields = {name: value for name, value in changes.items() if name in EDITABLE_FIELDS}
         if "title" in fields:
             fields["title"] = _clean_title(fields["title"])
+        if "description" in fields:
+            check_length(fields["description"], most=DESCRIPTION_MAX, field="description")
         if "parent" in fields and fields["parent"] is not None and fields["parent"].pk == incident.pk:
             raise InvalidInput("An incident cannot be its own parent.", field="parent")
         _check_category_pair(fields.get("category", incident.category), fields.get("subcategory", incident.subcategory))

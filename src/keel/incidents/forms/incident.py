@@ -16,6 +16,7 @@ from keel.incidents.models import Category, Incident
 from keel.incidents.permissions import can_log_incident_for_others
 from keel.incidents.queries.records import categories, get_incident_for
 from keel.incidents.states import Channel, Level
+from keel.lib.text import DESCRIPTION_MAX
 
 
 class IncidentFieldsForm(forms.Form):
@@ -27,6 +28,7 @@ class IncidentFieldsForm(forms.Form):
         widget=forms.TextInput(attrs={"required": True, "maxlength": 200, "autocomplete": "off"}),
     )
     description = forms.CharField(
+        max_length=DESCRIPTION_MAX,
         required=False,
         help_text="What happens, since when, what was tried, error messages.",
         widget=forms.Textarea(attrs={"rows": 5}),

@@ -11,6 +11,7 @@ from django.utils.datastructures import MultiValueDict
 from keel.accounts.models import Team
 from keel.incidents.forms.fields import PersonChoiceField
 from keel.incidents.states import HoldReason, IncidentState, ResolutionCode
+from keel.lib.text import COMMENT_MAX, NOTE_MAX
 
 
 def _asked_choice(label: str, choices: type[TextChoices], *, prompt: str, missing: str) -> forms.TypedChoiceField:
@@ -34,6 +35,7 @@ class TransitionForm(forms.Form):
         "Resolution code", ResolutionCode, prompt="Choose how it was resolved", missing="Choose how it was resolved."
     )
     resolution_notes = forms.CharField(
+        max_length=NOTE_MAX,
         required=False,
         label="Resolution notes",
         help_text="What fixed it, in words the caller understands.",
@@ -43,6 +45,7 @@ class TransitionForm(forms.Form):
         "Waiting for", HoldReason, prompt="Choose what it waits for", missing="Choose what it is waiting for."
     )
     note = forms.CharField(
+        max_length=NOTE_MAX,
         required=False,
         label="Note",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -85,7 +88,9 @@ class AssignForm(forms.Form):
         help_text="Must be a member of the group.",
         error_messages={"invalid_choice": "Pick one of the listed people."},
     )
-    note = forms.CharField(required=False, label="Note for the group", widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        required=False, max_length=NOTE_MAX, label="Note for the group", widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, data: Mapping[str, Any] | None = None, *, initial: dict[str, Any] | None = None) -> None:
         super().__init__(data, initial=initial, auto_id="assign-%s")
@@ -95,6 +100,7 @@ class CommentForm(forms.Form):
     """A comment for the caller, or (staff only) an internal work note."""
 
     body = forms.CharField(
+        max_length=COMMENT_MAX,
         required=False,
         label="Comment",
         widget=forms.Textarea(attrs={"rows": 4, "required": True}),

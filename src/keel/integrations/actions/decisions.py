@@ -45,6 +45,7 @@ from keel.integrations.models import Alert, Correlation, CorrelationRule, Mainte
 from keel.integrations.rows import insert_alert_events, update_alerts, waiting_alerts
 from keel.integrations.states import ACTIVE, SEVERITY_RANK, URGENCY_OF, AlertEventKind, OnAllResolved, OnRefire
 from keel.lib import clock
+from keel.lib.errors import Conflict
 from keel.lib.events import publish
 
 MONITORING_USERNAME: Final = "monitoring"
@@ -252,9 +253,12 @@ def _usable(current: Correlation, rule: CorrelationRule, members: Sequence[Alert
         return incident
     recent = incident.resolved_at is not None and incident.resolved_at >= now - timedelta(seconds=rule.window_s)
     if incident.state == IncidentState.RESOLVED and recent and rule.on_refire == OnRefire.REOPEN:
-        return transition_incident(
-            incident, IncidentState.IN_PROGRESS, actor=None, note=f"Reopened by monitoring: {_joined_summary(members)}"
-        )
+        try:
+            note = f"Reopened by monitoring: {_joined_summary(members)}"
+            return transition_incident(incident, IncidentState.IN_PROGRESS, actor=None, note=note)
+        except Conflict:
+            # Another processor reopened (or someone closed) it since it was read: take it as it is now.
+            return incident if incident.state in OPEN else None
     return None
 
 
@@ -353,14 +357,17 @@ def _check_clear(incident: Incident, members: Sequence[Alert], *, decided: Decid
     flapping = any(alert.is_flapping for alert in members)
     policy = correlation.rule.on_all_resolved if correlation is not None else OnAllResolved.ASK
     if policy == OnAllResolved.RESOLVE and not flapping:
-        transition_incident(
-            incident,
-            IncidentState.RESOLVED,
-            actor=None,
-            resolution_code=ResolutionCode.ALERTS_CLEARED,
-            resolution_notes="Every alert of this incident has resolved.",
-            note="Every alert of this incident has resolved.",
-        )
+        try:
+            transition_incident(
+                incident,
+                IncidentState.RESOLVED,
+                actor=None,
+                resolution_code=ResolutionCode.ALERTS_CLEARED,
+                resolution_notes="Every alert of this incident has resolved.",
+                note="Every alert of this incident has resolved.",
+            )
+        except Conflict:
+            return  # resolved (or closed) by someone else since it was read: nothing left to do
         decided.resolved.append(incident.pk)
         return
     why = " (one of them is flapping, so Keel leaves it to you)" if flapping else ""

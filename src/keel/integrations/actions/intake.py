@@ -10,13 +10,12 @@ its source by secret, so the lookup and the write are a single round trip (monit
 hundreds a second).
 """
 
+import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any, Final
-
-import orjson
 
 from keel.accounts.models import hash_token
 from keel.integrations.inbound.alertmanager import parse as alertmanager
@@ -30,6 +29,7 @@ from keel.integrations.rows import insert_payload, insert_payload_of
 from keel.integrations.states import Endpoint, PayloadStatus, SourceKind
 from keel.lib import clock
 from keel.lib.errors import Unauthenticated
+from keel.lib.text import NotJson, loads, storable
 
 _PARSERS: Final[Mapping[tuple[SourceKind, Endpoint], Callable[..., list[Any]]]] = {
     (SourceKind.ALERTMANAGER, Endpoint.ALERTS): alertmanager.parse,
@@ -92,7 +92,7 @@ class _Request:
     store: Callable[[Mapping[str, Any]], int | None]  # stores it as the source that sent it, if active
     kind: SourceKind
     endpoint: Endpoint
-    text: str
+    text: "_Stored"
     document: object
     problem: MalformedPayload | None
     mapping: FieldMapping | None
@@ -115,7 +115,8 @@ def _take(request: _Request) -> Received:
         {
             "endpoint": str(request.endpoint),
             "received_at": received_at,
-            "body": request.text,
+            "body": request.text.text,
+            "body_encoding": request.text.encoding,
             "content_type": request.content_type[:100],
             "user_agent": request.user_agent[:200],
             "status": str(PayloadStatus.PENDING if problem is None else PayloadStatus.REJECTED),
@@ -143,8 +144,9 @@ def read(
 
 
 def read_stored(payload: Payload) -> list[Signal]:
-    """The signals of a stored payload, read again from its text as received."""
-    _, document, problem = _decoded(payload.body.encode())
+    """The signals of a stored payload, read again from its body as received."""
+    raw = base64.b64decode(payload.body) if payload.body_encoding == BASE64 else payload.body.encode()
+    _, document, problem = _decoded(raw)
     if problem is not None:
         raise problem
     source = payload.source
@@ -154,19 +156,37 @@ def read_stored(payload: Payload) -> list[Signal]:
     )
 
 
-def _decoded(body: bytes) -> tuple[str, object, MalformedPayload | None]:
+BASE64: Final = "base64"
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """A body as the database can keep it: its text, or (``encoding`` "base64") its bytes in base64."""
+
+    text: str
+    encoding: str = ""
+
+
+def _decoded(body: bytes) -> tuple[_Stored, object, MalformedPayload | None]:
+    """The body as stored, its JSON document, or why it cannot be read.
+
+    A body that is not UTF-8, or holds a NUL byte, is kept whole in base64 (and refused: it is not
+    JSON). Text that the databases cannot store inside the document — a ``\\u0000`` escape, an
+    unpaired surrogate — becomes U+FFFD there, so that the alert is kept (docs/monitoring.md).
+    """
     try:
         text = body.decode()
     except UnicodeDecodeError as error:
-        return (
-            body.decode(errors="replace"),
-            None,
-            MalformedPayload(f"The body is not UTF-8 text (byte {error.start})."),
-        )
+        problem = MalformedPayload(f"The body is not UTF-8 text (byte {error.start}).")
+        return _Stored(base64.b64encode(body).decode(), BASE64), None, problem
+    if "\x00" in text:
+        problem = MalformedPayload(f"The body holds a NUL byte (byte {body.index(0)}); JSON cannot.")
+        return _Stored(base64.b64encode(body).decode(), BASE64), None, problem
     try:
-        return text, orjson.loads(text), None
-    except orjson.JSONDecodeError as error:
-        return text, None, MalformedPayload(f"The body is not valid JSON: {error}.")
+        document, suspect = loads(text)
+    except NotJson as error:
+        return _Stored(text), None, MalformedPayload(f"The body is not valid JSON: {error}.")
+    return _Stored(text), storable(document) if suspect else document, None
 
 
 def _mapping_of(secret: str) -> FieldMapping:

@@ -8,7 +8,8 @@ alerts in memory, decided about (which incident each waiting alert opens or join
 marked processed. Deciding before writing means a new alert is written once, with its incident.
 The decisions run in a savepoint: when they fail, the alerts are written undecided and the
 payloads still count as processed, so a failing decision never holds back the intake; the sweep
-decides about what was left.
+decides about what was left. A batch whose writes fail is done again a payload at a time, and the
+payloads that fail alone are marked ``failed`` with the reason (replayable), never dropped.
 """
 
 import logging
@@ -29,6 +30,8 @@ from keel.integrations.rows import update_payloads
 from keel.integrations.states import PayloadStatus
 from keel.lib import clock
 from keel.lib.database import postgres
+from keel.lib.failures import DATABASE_DOWN
+from keel.lib.text import storable
 
 logger = logging.getLogger(__name__)
 
@@ -49,27 +52,75 @@ class Processed:
     alerts: int
     opened: int
 
+    def __add__(self, other: "Processed") -> "Processed":
+        return Processed(self.payloads + other.payloads, self.alerts + other.alerts, self.opened + other.opened)
+
+
+NOTHING: Final = Processed(0, 0, 0)
+
 
 def process_pending(*, batch: int = BATCH, backlog_only: bool = False) -> Processed:
     """Apply the oldest pending payloads (up to ``batch``) and decide about the alerts they touched;
-    ``backlog_only`` (a helper worker): only when a backlog has built up."""
-    with transaction.atomic():
-        payloads = _claim(batch, backlog_only=backlog_only)
-        if not payloads:
-            return Processed(0, 0, 0)
-        alerts: list[tuple[Payload, Sequence[AlertSignal]]] = []
-        for payload in payloads:
-            signals = _signals_of(payload)
-            alerts.append((payload, [signal for signal in signals if isinstance(signal, AlertSignal)]))
-            _record_changes(payload, [signal for signal in signals if isinstance(signal, ChangeSignal)])
-        written, decided = _apply_and_decide(alerts)
-        now = clock.now()
-        for payload in payloads:
-            if payload.status == PayloadStatus.PENDING:
-                payload.status = PayloadStatus.PROCESSED
-            payload.processed_at = now
-        update_payloads(payloads, PROCESSED)
+    ``backlog_only`` (a helper worker): only when a backlog has built up.
+
+    A batch that fails is done again one payload at a time, so that only the payloads at fault are
+    marked ``failed`` (with the reason, for the admins and ``keel intake replay``) and the others
+    are applied: a poison payload never holds the queue. A database that does not answer is not a
+    payload's fault: it is raised for the worker to ride out.
+    """
+    claimed: list[int] = []
+    try:
+        with transaction.atomic():
+            payloads = _claim(batch, backlog_only=backlog_only)
+            claimed = [payload.pk for payload in payloads]
+            return _process(payloads) if payloads else NOTHING
+    except DATABASE_DOWN:
+        raise
+    except Exception:
+        if not claimed:
+            raise
+        logger.exception("a batch of %d payloads failed; applying them one at a time", len(claimed))
+        return _one_at_a_time(claimed)
+
+
+def _process(payloads: Sequence[Payload]) -> Processed:
+    alerts: list[tuple[Payload, Sequence[AlertSignal]]] = []
+    for payload in payloads:
+        signals = _signals_of(payload)
+        alerts.append((payload, [signal for signal in signals if isinstance(signal, AlertSignal)]))
+        _record_changes(payload, [signal for signal in signals if isinstance(signal, ChangeSignal)])
+    written, decided = _apply_and_decide(alerts)
+    now = clock.now()
+    for payload in payloads:
+        if payload.status == PayloadStatus.PENDING:
+            payload.status = PayloadStatus.PROCESSED
+        payload.processed_at = now
+    update_payloads(payloads, PROCESSED)
     return Processed(len(payloads), written, len(decided.opened))
+
+
+def _one_at_a_time(payload_ids: Sequence[int]) -> Processed:
+    done = NOTHING
+    for payload_id in payload_ids:
+        try:
+            with transaction.atomic():
+                pending = Payload.objects.filter(pk=payload_id, status=PayloadStatus.PENDING)
+                payloads = list(pending.select_for_update(skip_locked=True, of=("self",)).select_related("source"))
+                done += _process(payloads) if payloads else NOTHING
+        except DATABASE_DOWN:
+            raise
+        except Exception as error:
+            logger.exception("payload %s cannot be processed; it is marked failed", payload_id)
+            _mark_failed(payload_id, error)
+            done += Processed(1, 0, 0)  # off the queue: a failed payload waits for a replay
+    return done
+
+
+def _mark_failed(payload_id: int, error: Exception) -> None:
+    reason = storable(f"Processing failed ({type(error).__name__}): {error}")
+    Payload.objects.filter(pk=payload_id, status=PayloadStatus.PENDING).update(
+        status=PayloadStatus.FAILED, error=str(reason)[:2000], processed_at=clock.now()
+    )
 
 
 def _apply_and_decide(batch: Sequence[tuple[Payload, Sequence[AlertSignal]]]) -> tuple[int, Decided]:

@@ -12,7 +12,7 @@ from keel.integrations.api.documents import alert_json, event_json
 from keel.integrations.queries.alerts import alert_for, alert_history, alert_page
 from keel.integrations.queries.filters import FilterWords, parse_alert_filters
 from keel.integrations.schemas import AlertDetailOut, AlertListOut
-from keel.lib.api import check_page
+from keel.lib.api import page_limit, page_offset
 
 router = Router(tags=["monitoring"])
 
@@ -20,14 +20,13 @@ router = Router(tags=["monitoring"])
 class AlertQuery(FilterWords):
     """The alert list's filters (the console's form writes the same words) and its page."""
 
-    limit: int = 50
-    offset: int = 0
+    limit: int = page_limit()
+    offset: int = page_offset()
 
 
 @router.get("/alerts", response=AlertListOut)
 def list_alerts(request: HttpRequest, query: Query[AlertQuery]) -> dict[str, Any]:
     user = reader(request)
-    check_page(query.limit, query.offset)
     page = alert_page(user, parse_alert_filters(query), offset=query.offset, limit=query.limit)
     return {
         "items": [alert_json(alert) for alert in page.items],

@@ -15,7 +15,7 @@ from keel.integrations.api.documents import change_json, rule_json, window_json
 from keel.integrations.queries.setup import change_events, correlation_rules, get_rule, get_window, maintenance_windows
 from keel.integrations.queries.sources import source_by_reference
 from keel.integrations.schemas import ChangeListOut, RuleIn, RuleOut, RulePatch, WindowIn, WindowOut, WindowPatch
-from keel.lib.api import check_page, created, refuse_nulls
+from keel.lib.api import created, page_limit, page_offset
 from keel.lib.errors import InvalidInput
 
 router = Router(tags=["monitoring"])
@@ -27,8 +27,8 @@ class WindowQuery(Schema):
 
 class ChangeQuery(Schema):
     source: str | None = None
-    limit: int = 50
-    offset: int = 0
+    limit: int = page_limit()
+    offset: int = page_offset()
 
 
 STATES: Final = ("running", "planned", "ended")
@@ -61,7 +61,6 @@ def patch_window(request: HttpRequest, window_id: str, payload: WindowPatch) -> 
     actor = manager(request)
     window = get_window(window_id)
     data = payload.model_dump(exclude_unset=True)
-    refuse_nulls(data, nullable={"ci", "service"})
     return window_json(windows.update_maintenance_window(window, actor=actor, **_window_fields(data)))
 
 
@@ -111,7 +110,6 @@ def read_rule(request: HttpRequest, reference: str) -> dict[str, Any]:
 def patch_rule(request: HttpRequest, reference: str, payload: RulePatch) -> dict[str, Any]:
     actor = manager(request)
     data = payload.model_dump(exclude_unset=True)
-    refuse_nulls(data, nullable=_RULE_REFERENCES.keys())
     changes = with_records(data, _RULE_REFERENCES)
     return rule_json(rules.update_rule(get_rule(reference), actor=actor, changes=changes))
 
@@ -128,7 +126,6 @@ _RULE_REFERENCES: Final[Mapping[str, Callable[[Any], Any]]] = {
 @router.get("/changes", response=ChangeListOut)
 def list_changes(request: HttpRequest, query: Query[ChangeQuery]) -> dict[str, Any]:
     reader(request)
-    check_page(query.limit, query.offset)
     source_id = source_by_reference(query.source).pk if query.source else None
     rows = change_events(source_id=source_id, offset=query.offset, limit=query.limit + 1)
     return {

@@ -15,7 +15,7 @@ from keel.integrations.inbound.generic.presets import PRESETS
 from keel.integrations.inbound.parsed import MalformedPayload
 from keel.integrations.queries.sources import get_source, recent_payloads, sources
 from keel.integrations.schemas import IssuedSourceOut, PayloadOut, SourceIn, SourceOut, SourcePatch, TestEventOut
-from keel.lib.api import created, refuse_nulls
+from keel.lib.api import created
 from keel.lib.errors import InvalidInput
 
 router = Router(tags=["monitoring"])
@@ -57,7 +57,6 @@ def patch_source(request: HttpRequest, reference: str, payload: SourcePatch) -> 
     changes = payload.model_dump(exclude_unset=True)
     if "kind" in changes:
         raise InvalidInput("kind cannot change: add a new source of the other kind instead.", field="kind")
-    refuse_nulls(changes, nullable=_REFERENCES.keys())
     return source_json(actions.update_source(source, actor=actor, changes=with_records(changes, _REFERENCES)))
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -19,6 +20,7 @@ from keel.integrations.inbound.pagerduty.parse import INVALID_EVENT
 from keel.integrations.inbound.parsed import AlertSignal, MalformedPayload
 from keel.integrations.states import Endpoint, SourceKind
 from keel.lib.errors import Unauthenticated
+from keel.lib.failures import too_large
 
 
 def _json(body: dict[str, Any], status: int) -> HttpResponse:
@@ -36,8 +38,8 @@ def _take(
     """Store the request; an HttpResponse when it was refused (the refusal's answer)."""
     try:
         body = request.body
-    except RequestDataTooBig:
-        return _json({"message": "The body is too large; send alerts in smaller batches."}, 413)
+    except RequestDataTooBig as refusal:
+        return too_large(request, getattr(refusal, "limit", settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
     try:
         return receive(
             kind=kind,
