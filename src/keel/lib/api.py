@@ -5,10 +5,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Status
+from ninja import Header, NinjaAPI, Status
 from ninja.errors import AuthenticationError, ValidationError
-from pydantic import PlainSerializer
+from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
+from keel.lib.conditional import HEADER as IF_MATCH
+from keel.lib.conditional import IfMatch, parse_if_match, quoted
 from keel.lib.errors import InvalidInput, KeelError
 
 
@@ -39,9 +41,11 @@ def refuse_nulls(data: Mapping[str, Any], *, nullable: Collection[str] = ()) -> 
             raise InvalidInput(f"{name} cannot be empty; leave it out to keep it.", field=name)
 
 
-def created[T](response: HttpResponse, location: str, body: T) -> Status[T]:
-    """A 201 answer with the new resource's address in ``Location``."""
+def created[T](response: HttpResponse, location: str, body: T, *, tag: str | None = None) -> Status[T]:
+    """A 201 answer with the new resource's address in ``Location`` (and its entity tag in ``ETag``)."""
     response["Location"] = location
+    if tag is not None:
+        response["ETag"] = quoted(tag)
     return Status(201, body)
 
 
@@ -83,3 +87,31 @@ def _explain(error: dict[str, Any]) -> tuple[str | None, str]:
     given = error.get("input")
     suffix = f" (got {given!r})" if given is not None and not isinstance(given, dict | list) else ""
     return field, f"{field}: {error.get('msg', 'invalid value')}{suffix}."
+
+
+def _if_match_header(value: object) -> IfMatch | None:
+    return parse_if_match(str(value)) if value is not None else None
+
+
+# An endpoint that changes a record takes ``if_match: IfMatchHeader = None``: the header declared
+# in the OpenAPI document and parsed (400 naming it when malformed); its action checks it.
+IfMatchHeader = Annotated[
+    IfMatch | None,
+    PlainValidator(_if_match_header),
+    WithJsonSchema({"type": "string"}),
+    # ninja reads the parameter's source from the last item.
+    Header(
+        None,
+        alias=IF_MATCH,
+        description=(
+            'Change only if the record is still at this version: the ETag you read, e.g. "3" '
+            "(a list of tags, or *). Otherwise 412 and nothing changes."
+        ),
+    ),
+]
+
+
+def tagged[T](response: HttpResponse, tag: str, body: T) -> T:
+    """An answer about one record, with its entity tag in ``ETag`` (what If-Match sends back)."""
+    response["ETag"] = quoted(tag)
+    return body

@@ -22,6 +22,7 @@ from keel.incidents.states import (
     verb_for,
 )
 from keel.lib import clock
+from keel.lib.conditional import IfMatch, hold
 from keel.lib.errors import Conflict, MissingField, NotAllowed
 
 
@@ -35,14 +36,17 @@ def transition_incident(
     resolution_notes: str = "",
     hold_reason: HoldReason | None = None,
     assignment_group: Team | None = None,
+    if_match: IfMatch | None = None,
 ) -> Incident:
     """Move the incident to ``target`` if the lifecycle table allows it from its current state.
 
     Raises Conflict when the table forbids it, NotAllowed when this user may not, MissingField
-    when the step needs a resolution code, a hold reason, an assignment group or a reopen note.
+    when the step needs a resolution code, a hold reason, an assignment group or a reopen note,
+    StaleVersion when ``if_match`` (the API's If-Match) names versions other than the stored one.
     """
     with transaction.atomic():
         lock(incident)
+        hold(if_match, incident.entity_tag, record=incident.number)
         source = IncidentState(incident.state)
         if source == target:
             return incident
