@@ -75,7 +75,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
 
 def _explain(error: dict[str, Any]) -> tuple[str | None, str]:
-    location = [str(part) for part in error.get("loc", ()) if part not in {"body", "payload", "query", "path"}]
+    loc = list(error.get("loc", ()))
+    if loc and loc[0] in {"file", "form", "header"}:
+        loc = loc[1:]  # where a multipart or header parameter came from: (source, name)
+    location = [str(part) for part in loc if part not in {"body", "payload", "query", "path"}]
     field = ".".join(location) or None
     kind = error.get("type", "")
     if kind == "extra_forbidden":
