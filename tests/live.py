@@ -14,6 +14,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote
+
+from django.db import connection
 
 KEEL = Path(sys.executable).with_name("keel")
 # What a certificate for 127.0.0.1 needs to pass Python's strict verification and Go's.
@@ -165,6 +168,15 @@ def refused(env: Mapping[str, str], *args: str, timeout: float = 60) -> str:
         raise AssertionError(f"keel {' '.join(args)} kept running instead of refusing") from None
     assert process.returncode != 0, f"keel {' '.join(args)} succeeded instead of refusing"
     return errors
+
+
+def suite_database_url() -> str:
+    """The test database (created by pytest-django) as a URL, for a served Keel to use too."""
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+    return f"postgres://{quote(db['USER'], safe='')}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 def run(command: Sequence[str | Path], *, timeout: float = 30) -> str:

@@ -178,8 +178,9 @@ def test_reached_ci_columns_follow_the_model() -> None:
         "location",
         "attributes",
         "description",
+        "revision",
     }
-    not_shown_of_a_type = {"id", "description"}
+    not_shown_of_a_type = {"id", "description", "revision"}
 
     assert {field.name for field in ConfigurationItem._meta.concrete_fields} == {
         *REACHED_CI_FIELDS,

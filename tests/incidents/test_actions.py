@@ -19,6 +19,7 @@ from keel.incidents.models import Category, Incident, PriorityRule
 from keel.incidents.queries.records import incidents_visible_to
 from keel.incidents.states import HoldReason, IncidentState, Level, ResolutionCode
 from keel.lib import clock
+from keel.lib.conditional import IfMatch
 from keel.lib.doors import Door
 from keel.lib.errors import Conflict, InvalidInput, MissingField, NotAllowed, StaleVersion
 from tests.incidents.helpers import open_in_progress, open_on_hold, open_resolved
@@ -99,10 +100,10 @@ def test_update_with_nothing_changed_is_a_no_op(incident, agent):
 
 
 def test_update_with_a_stale_version_changes_nothing(incident, agent):
-    update_incident(incident, actor=agent, changes={"title": "First edit"}, expected_version=1)
+    update_incident(incident, actor=agent, changes={"title": "First edit"}, if_match=IfMatch.version(1))
 
-    with pytest.raises(StaleVersion, match="changed since you read it"):
-        update_incident(incident, actor=agent, changes={"title": "Second edit"}, expected_version=1)
+    with pytest.raises(StaleVersion, match='changed since you read it: its ETag is now "2"'):
+        update_incident(incident, actor=agent, changes={"title": "Second edit"}, if_match=IfMatch.version(1))
 
     assert Incident.objects.get(pk=incident.pk).title == "First edit"
 

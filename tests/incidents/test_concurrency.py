@@ -7,6 +7,7 @@ from django.db import connection
 
 from keel.incidents.actions.records import update_incident
 from keel.incidents.models import Incident
+from keel.lib.conditional import IfMatch
 from keel.lib.errors import StaleVersion
 
 
@@ -20,7 +21,7 @@ def test_simultaneous_edits_of_one_version_let_exactly_one_through(incident, age
         barrier.wait()
         try:
             update_incident(
-                Incident.objects.get(pk=incident.pk), actor=actor, changes={"title": title}, expected_version=1
+                Incident.objects.get(pk=incident.pk), actor=actor, changes={"title": title}, if_match=IfMatch.version(1)
             )
             result = "saved"
         except StaleVersion:

@@ -14,19 +14,29 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import pagerduty
 import pytest
 from django.apps import apps
-from django.db import connection
 
 from keel.activity.models import TimelineEntry
 from keel.incidents.models import Incident
 from keel.incidents.states import OPEN, Channel, IncidentState, ResolutionCode
 from keel.integrations.models import Alert, ChangeEvent, Payload
 from keel.integrations.states import AlertStatus, PayloadStatus
-from tests.live import Certificates, Served, free_port, get, make_certificates, run, serve, stop, wait_for
+from tests.live import (
+    Certificates,
+    Served,
+    free_port,
+    get,
+    make_certificates,
+    run,
+    serve,
+    stop,
+    suite_database_url,
+    wait_for,
+)
 
 ALERTMANAGER = Path("/usr/bin/prometheus-alertmanager")
 AMTOOL = Path("/usr/bin/amtool")
@@ -119,15 +129,6 @@ print(issued.secret)
 """
 
 
-def _database_url() -> str:
-    """The test database (created by pytest-django) as a URL, for the served Keel to use too."""
-    db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{db['NAME']}"
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    return f"postgres://{quote(db['USER'], safe='')}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
 @pytest.fixture(scope="module")
 def certificates(tmp_path_factory) -> Certificates:
     return make_certificates(tmp_path_factory.mktemp("tls"))
@@ -141,7 +142,7 @@ def keel(django_db_setup, certificates, tmp_path_factory) -> Iterator[Served]:
     against the database while other modules' tests use it."""
     var = tmp_path_factory.mktemp("keel")
     env = {
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": suite_database_url(),
         "KEEL_VAR_DIR": str(var),
         "KEEL_HOST": "127.0.0.1",
         "PORT": str(free_port()),

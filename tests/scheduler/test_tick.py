@@ -68,4 +68,5 @@ def test_the_schedule_enqueues_every_periodic_job(db):
         "sla.extend_public_holidays",
         "integrations.sweep",
         "db.analyze_stale_tables",
+        "idempotency.purge_keys",
     ]

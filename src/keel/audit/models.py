@@ -15,6 +15,22 @@ class AppendOnly(Exception):
         super().__init__("Audit records are append-only: they are never changed or deleted.")
 
 
+class Versioned(models.Model):
+    """A record people change through the API, which a client may change conditionally: ``revision``
+    counts its changes (1 when created) and is its entity tag (``ETag: "3"``), so ``If-Match``
+    can say which one the client read. ``keel.audit.actions`` bumps it with every audited change,
+    under the row's lock, and refuses a change whose If-Match names another."""
+
+    revision = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def entity_tag(self) -> str:
+        return str(self.revision)
+
+
 class AuditQuerySet(models.QuerySet["AuditRecord"]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnly()

@@ -51,7 +51,8 @@ from keel.cmdb.schemas import (
     ServicePatch,
 )
 from keel.cmdb.transfer import EXPORTERS, utf8_lines
-from keel.lib.api import created, page_limit, page_offset
+from keel.idempotency.api import idempotent
+from keel.lib.api import IfMatchHeader, created, page_limit, page_offset, tagged
 from keel.lib.errors import InvalidInput
 from keel.lib.references import by_reference
 
@@ -87,25 +88,30 @@ def list_ci_types(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/ci-types", response={201: CITypeOut})
+@idempotent
 def create_ci_type(request: HttpRequest, payload: CITypeIn, response: HttpResponse) -> Status[dict[str, Any]]:
     ci_type = records.create_ci_type(actor=user_of(request), **payload.model_dump())
-    return created(response, f"/api/v1/ci-types/{ci_type.slug}", ci_type_json(ci_type))
+    return created(response, f"/api/v1/ci-types/{ci_type.slug}", ci_type_json(ci_type), tag=ci_type.entity_tag)
 
 
 @router.get("/ci-types/{slug}", response=CITypeOut)
-def read_ci_type(request: HttpRequest, slug: str) -> dict[str, Any]:
-    return ci_type_json(get_ci_type(slug))
+def read_ci_type(request: HttpRequest, slug: str, response: HttpResponse) -> dict[str, Any]:
+    ci_type = get_ci_type(slug)
+    return tagged(response, ci_type.entity_tag, ci_type_json(ci_type))
 
 
 @router.patch("/ci-types/{slug}", response=CITypeOut)
-def patch_ci_type(request: HttpRequest, slug: str, payload: CITypePatch) -> dict[str, Any]:
+def patch_ci_type(
+    request: HttpRequest, slug: str, payload: CITypePatch, response: HttpResponse, if_match: IfMatchHeader = None
+) -> dict[str, Any]:
     changes = payload.model_dump(exclude_unset=True)
-    return ci_type_json(records.update_ci_type(get_ci_type(slug), actor=user_of(request), changes=changes))
+    ci_type = records.update_ci_type(get_ci_type(slug), actor=user_of(request), changes=changes, if_match=if_match)
+    return tagged(response, ci_type.entity_tag, ci_type_json(ci_type))
 
 
 @router.delete("/ci-types/{slug}", response={204: None})
-def delete_ci_type(request: HttpRequest, slug: str) -> Status[None]:
-    records.delete_ci_type(get_ci_type(slug), actor=user_of(request))
+def delete_ci_type(request: HttpRequest, slug: str, if_match: IfMatchHeader = None) -> Status[None]:
+    records.delete_ci_type(get_ci_type(slug), actor=user_of(request), if_match=if_match)
     return Status(204, None)
 
 
@@ -129,26 +135,31 @@ def list_cis(request: HttpRequest, query: Query[CIQuery]) -> dict[str, Any]:
 
 
 @router.post("/cis", response={201: CIOut})
+@idempotent
 def create_ci(request: HttpRequest, payload: CIIn, response: HttpResponse) -> Status[dict[str, Any]]:
     ci = records.create_ci_from(actor=user_of(request), fields=_as_fields(payload.model_dump()))
-    return created(response, f"/api/v1/cis/{ci.pk}", ci_json(ci))
+    return created(response, f"/api/v1/cis/{ci.pk}", ci_json(ci), tag=ci.entity_tag)
 
 
 @router.get("/cis/{reference}", response=CIOut)
-def read_ci(request: HttpRequest, reference: str) -> dict[str, Any]:
-    return ci_json(get_ci(reference))
+def read_ci(request: HttpRequest, reference: str, response: HttpResponse) -> dict[str, Any]:
+    ci = get_ci(reference)
+    return tagged(response, ci.entity_tag, ci_json(ci))
 
 
 @router.patch("/cis/{reference}", response=CIOut)
-def patch_ci(request: HttpRequest, reference: str, payload: CIPatch) -> dict[str, Any]:
+def patch_ci(
+    request: HttpRequest, reference: str, payload: CIPatch, response: HttpResponse, if_match: IfMatchHeader = None
+) -> dict[str, Any]:
     ci = get_ci(reference)
     data = payload.model_dump(exclude_unset=True)
-    return ci_json(records.update_ci(ci, actor=user_of(request), changes=_as_fields(data)))
+    ci = records.update_ci(ci, actor=user_of(request), changes=_as_fields(data), if_match=if_match)
+    return tagged(response, ci.entity_tag, ci_json(ci))
 
 
 @router.delete("/cis/{reference}", response={204: None})
-def delete_ci(request: HttpRequest, reference: str) -> Status[None]:
-    records.delete_ci(get_ci(reference), actor=user_of(request))
+def delete_ci(request: HttpRequest, reference: str, if_match: IfMatchHeader = None) -> Status[None]:
+    records.delete_ci(get_ci(reference), actor=user_of(request), if_match=if_match)
     return Status(204, None)
 
 
@@ -205,6 +216,7 @@ def list_relationships(request: HttpRequest, query: Query[RelationshipQuery]) ->
 
 
 @router.post("/relationships", response={201: RelationshipOut})
+@idempotent
 def create_relationship(
     request: HttpRequest, payload: RelationshipIn, response: HttpResponse
 ) -> Status[dict[str, Any]]:
@@ -214,16 +226,24 @@ def create_relationship(
         target=ci_by_reference(payload.target, field="target"),
         kind=payload.kind,
     )
-    return created(response, f"/api/v1/relationships/{relationship.pk}", relationship_json(relationship))
+    location = f"/api/v1/relationships/{relationship.pk}"
+    return created(response, location, relationship_json(relationship), tag=relationship.entity_tag)
 
 
 @router.get("/relationships/{relationship_id}", response=RelationshipOut)
-def read_relationship(request: HttpRequest, relationship_id: int) -> dict[str, Any]:
-    return relationship_json(get_relationship(relationship_id))
+def read_relationship(request: HttpRequest, relationship_id: int, response: HttpResponse) -> dict[str, Any]:
+    relationship = get_relationship(relationship_id)
+    return tagged(response, relationship.entity_tag, relationship_json(relationship))
 
 
 @router.patch("/relationships/{relationship_id}", response=RelationshipOut)
-def patch_relationship(request: HttpRequest, relationship_id: int, payload: RelationshipPatch) -> dict[str, Any]:
+def patch_relationship(
+    request: HttpRequest,
+    relationship_id: int,
+    payload: RelationshipPatch,
+    response: HttpResponse,
+    if_match: IfMatchHeader = None,
+) -> dict[str, Any]:
     """Change the kind; needer and needed follow it. The ends cannot change (delete and relate anew)."""
     relationship = get_relationship(relationship_id)
     data = payload.model_dump(exclude_unset=True)
@@ -234,15 +254,14 @@ def patch_relationship(request: HttpRequest, relationship_id: int, payload: Rela
                 "with the new ends.",
                 field=end,
             )
-    if "kind" not in data:
-        return relationship_json(relationship)
-    changed = relationships.change_relationship_kind(relationship, actor=user_of(request), kind=str(data["kind"]))
-    return relationship_json(changed)
+    kind = str(data.get("kind", relationship.kind))
+    changed = relationships.change_relationship_kind(relationship, actor=user_of(request), kind=kind, if_match=if_match)
+    return tagged(response, changed.entity_tag, relationship_json(changed))
 
 
 @router.delete("/relationships/{relationship_id}", response={204: None})
-def delete_relationship(request: HttpRequest, relationship_id: int) -> Status[None]:
-    relationships.unrelate(get_relationship(relationship_id), actor=user_of(request))
+def delete_relationship(request: HttpRequest, relationship_id: int, if_match: IfMatchHeader = None) -> Status[None]:
+    relationships.unrelate(get_relationship(relationship_id), actor=user_of(request), if_match=if_match)
     return Status(204, None)
 
 
@@ -255,26 +274,31 @@ def list_services(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/services", response={201: ServiceOut})
+@idempotent
 def create_service(request: HttpRequest, payload: ServiceIn, response: HttpResponse) -> Status[dict[str, Any]]:
     service = records.create_service(actor=user_of(request), **_as_fields(payload.model_dump()))
-    return created(response, f"/api/v1/services/{service.pk}", service_json(service))
+    return created(response, f"/api/v1/services/{service.pk}", service_json(service), tag=service.entity_tag)
 
 
 @router.get("/services/{reference}", response=ServiceOut)
-def read_service(request: HttpRequest, reference: str) -> dict[str, Any]:
-    return service_json(get_service(reference))
+def read_service(request: HttpRequest, reference: str, response: HttpResponse) -> dict[str, Any]:
+    service = get_service(reference)
+    return tagged(response, service.entity_tag, service_json(service))
 
 
 @router.patch("/services/{reference}", response=ServiceOut)
-def patch_service(request: HttpRequest, reference: str, payload: ServicePatch) -> dict[str, Any]:
+def patch_service(
+    request: HttpRequest, reference: str, payload: ServicePatch, response: HttpResponse, if_match: IfMatchHeader = None
+) -> dict[str, Any]:
     service = get_service(reference)
     data = payload.model_dump(exclude_unset=True)
-    return service_json(records.update_service(service, actor=user_of(request), changes=_as_fields(data)))
+    service = records.update_service(service, actor=user_of(request), changes=_as_fields(data), if_match=if_match)
+    return tagged(response, service.entity_tag, service_json(service))
 
 
 @router.delete("/services/{reference}", response={204: None})
-def delete_service(request: HttpRequest, reference: str) -> Status[None]:
-    records.delete_service(get_service(reference), actor=user_of(request))
+def delete_service(request: HttpRequest, reference: str, if_match: IfMatchHeader = None) -> Status[None]:
+    records.delete_service(get_service(reference), actor=user_of(request), if_match=if_match)
     return Status(204, None)
 
 

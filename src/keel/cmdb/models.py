@@ -3,6 +3,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
+from keel.audit.models import Versioned
 from keel.cmdb.kinds import WHOLE_NEEDS_PART, CIStatus, Criticality, Environment, RelationshipKind
 from keel.lib.text import DESCRIPTION_MAX
 
@@ -17,7 +18,7 @@ def validate_attributes(value: object) -> None:
         raise ValidationError('Give attributes as an object of name → value, e.g. {"os": "Debian 13"}.')
 
 
-class CIType(models.Model):
+class CIType(Versioned):
     """A kind of configuration item (server, database, application, network device…), kept as data."""
 
     slug = models.SlugField(max_length=60, unique=True)
@@ -32,7 +33,7 @@ class CIType(models.Model):
         return self.name
 
 
-class ConfigurationItem(models.Model):
+class ConfigurationItem(Versioned):
     """A configuration item (CI): anything we manage whose failure can cause an incident."""
 
     name = models.CharField(max_length=200, unique=True)
@@ -85,7 +86,7 @@ class CIName(models.Model):
         return self.name
 
 
-class Relationship(models.Model):
+class Relationship(Versioned):
     """A typed edge of the CMDB graph: ``source <kind> target`` (checkout-api depends on payments-db).
 
     ``needer`` and ``needed`` say the same thing the way failure travels (``kinds.ends``): if the
@@ -122,7 +123,7 @@ class Relationship(models.Model):
         return f"{self.source} {RelationshipKind(self.kind).label} {self.target}"
 
 
-class Service(models.Model):
+class Service(Versioned):
     """A business service that users consume (e-mail, online shop, VPN…).
 
     Incidents name the service whose quality they reduce. Its CI places it in the dependency graph,

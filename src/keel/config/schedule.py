@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from keel.idempotency.tasks import purge_expired_keys_task
 from keel.incidents.tasks import close_stale_resolved_incidents_task
 from keel.integrations.tasks import sweep_alerts_task
 from keel.lib.tasks import analyze_stale_tables_task
@@ -18,4 +19,6 @@ SCHEDULE = [
     Job(name="integrations.sweep", every=timedelta(seconds=30), run=sweep_alerts_task.enqueue),
     # The planner's statistics of tables that grow fast (alerts in a storm), when autovacuum is off.
     Job(name="db.analyze_stale_tables", every=timedelta(minutes=1), run=analyze_stale_tables_task.enqueue),
+    # Idempotency keys past KEEL_IDEMPOTENCY_KEY_HOURS (a lookup treats them as gone already).
+    Job(name="idempotency.purge_keys", every=timedelta(hours=1), run=purge_expired_keys_task.enqueue),
 ]

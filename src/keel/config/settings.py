@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "keel.lib",
     "keel.audit",
     "keel.accounts",
+    "keel.idempotency",
     "keel.cmdb",
     "keel.activity",
     "keel.sla",
@@ -213,6 +214,8 @@ KEEL_ATTACHMENT_TYPES = _env_list(
     "KEEL_ATTACHMENT_TYPES",
     "text/plain,text/csv,application/pdf,image/png,image/jpeg,image/gif,application/json,application/zip",
 )
+# How long the API keeps a create's answer under its Idempotency-Key (a retry within it gets that answer).
+KEEL_IDEMPOTENCY_KEY_HOURS = float(os.environ.get("KEEL_IDEMPOTENCY_KEY_HOURS", "24"))
 # Sign-in lockout: this many failures in a row lock the account for the given minutes.
 KEEL_SIGN_IN_MAX_FAILURES = int(os.environ.get("KEEL_SIGN_IN_MAX_FAILURES", "5"))
 KEEL_SIGN_IN_LOCKOUT_MINUTES = int(os.environ.get("KEEL_SIGN_IN_LOCKOUT_MINUTES", "15"))

@@ -3,17 +3,19 @@
 from typing import Any, Final, Protocol
 
 import orjson
-from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema, Status
+from django.http import FileResponse, HttpRequest, HttpResponse
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from keel.accounts.api import user_of
 from keel.accounts.models import Team, User
 from keel.accounts.queries import team_by_reference, team_ids_by_reference, user_by_reference, user_ids_by_reference
-from keel.activity.models import TimelineEntry
+from keel.activity.models import Attachment, TimelineEntry
 from keel.activity.queries import timeline_of
 from keel.cmdb.queries import ci_by_reference, get_ci, service_by_reference
+from keel.idempotency.api import idempotent
 from keel.incidents.actions._record import SUBJECT
-from keel.incidents.actions.conversation import add_comment
+from keel.incidents.actions.conversation import add_comment, attach_file
 from keel.incidents.actions.lifecycle import transition_incident
 from keel.incidents.actions.records import open_incident, update_incident
 from keel.incidents.models import Incident, pk_from_number
@@ -26,8 +28,9 @@ from keel.incidents.queries.documents import (
     incident_document_page,
 )
 from keel.incidents.queries.listing import IncidentFilters
-from keel.incidents.queries.records import category_by_reference, get_incident_for
+from keel.incidents.queries.records import attachment_for, attachments_for, category_by_reference, get_incident_for
 from keel.incidents.schemas import (
+    AttachmentOut,
     CommentIn,
     ImpactProposalOut,
     IncidentIn,
@@ -39,13 +42,23 @@ from keel.incidents.schemas import (
     TransitionIn,
 )
 from keel.incidents.states import IncidentOrder, IncidentState, Level, Priority
-from keel.lib.api import page_limit, page_offset
+from keel.lib.api import IfMatchHeader, created, page_limit, page_offset
+from keel.lib.conditional import quoted
 from keel.lib.errors import InvalidInput, NotAllowed
 from keel.sla.queries import incident_sla_panel
 
 router = Router(tags=["incidents"])
 
 LEVELS = {"high": Level.HIGH, "medium": Level.MEDIUM, "low": Level.LOW}
+# A download is the file's bytes, whatever its type: never rendered by a browser as a page.
+DOWNLOAD: Final = {
+    "responses": {
+        "200": {
+            "description": "The attached file.",
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
 
 
 class ListQuery(Schema):
@@ -60,6 +73,7 @@ class ListQuery(Schema):
 
 
 @router.post("/incidents", response={201: IncidentOut})
+@idempotent
 def create(request: HttpRequest, payload: IncidentIn) -> HttpResponse:
     actor = user_of(request)
     references = _references(payload.model_dump(exclude_unset=True))
@@ -99,7 +113,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @router.patch("/incidents/{number}", response=IncidentOut)
-def patch(request: HttpRequest, number: str, payload: IncidentPatch) -> HttpResponse:
+def patch(request: HttpRequest, number: str, payload: IncidentPatch, if_match: IfMatchHeader = None) -> HttpResponse:
     actor = user_of(request)
     incident = get_incident_for(actor, number)
     data = payload.model_dump(exclude_unset=True)
@@ -113,12 +127,14 @@ def patch(request: HttpRequest, number: str, payload: IncidentPatch) -> HttpResp
     changes: dict[str, Any] = {key: data[key] for key in ("title", "description", "channel") if key in data}
     changes.update({key: LEVELS[data[key]] for key in ("impact", "urgency") if key in data})
     changes.update(_references(data))
-    incident = update_incident(incident, actor=actor, changes=changes, expected_version=_if_match(request))
+    incident = update_incident(incident, actor=actor, changes=changes, if_match=if_match)
     return _reread(incident)
 
 
 @router.post("/incidents/{number}/transitions", response=IncidentOut)
-def transition(request: HttpRequest, number: str, payload: TransitionIn) -> HttpResponse:
+def transition(
+    request: HttpRequest, number: str, payload: TransitionIn, if_match: IfMatchHeader = None
+) -> HttpResponse:
     actor = user_of(request)
     incident = get_incident_for(actor, number)
     group = team_by_reference(payload.assignment_group) if payload.assignment_group is not None else None
@@ -131,15 +147,59 @@ def transition(request: HttpRequest, number: str, payload: TransitionIn) -> Http
         resolution_notes=payload.resolution_notes,
         hold_reason=payload.hold_reason,
         assignment_group=group,
+        if_match=if_match,
     )
     return _reread(incident)
 
 
 @router.post("/incidents/{number}/comments", response={201: TimelineEntryOut})
-def comment(request: HttpRequest, number: str, payload: CommentIn) -> Status[dict[str, Any]]:
+@idempotent
+def comment(
+    request: HttpRequest, number: str, payload: CommentIn, if_match: IfMatchHeader = None
+) -> Status[dict[str, Any]]:
     actor = user_of(request)
-    entry = add_comment(get_incident_for(actor, number), actor=actor, body=payload.body, public=payload.public)
+    incident = get_incident_for(actor, number)
+    entry = add_comment(incident, actor=actor, body=payload.body, public=payload.public, if_match=if_match)
     return Status(201, entry_json(entry))
+
+
+@router.post("/incidents/{number}/attachments", response={201: AttachmentOut})
+@idempotent
+def attach(
+    request: HttpRequest,
+    number: str,
+    *,
+    response: HttpResponse,
+    file: File[UploadedFile],
+    public: Form[bool] = True,
+    if_match: IfMatchHeader = None,
+) -> Status[dict[str, Any]]:
+    """Attach a file (multipart/form-data, field ``file``) within the console's size and type limits;
+    ``public: false`` makes it a work-note file only IT staff see."""
+    actor = user_of(request)
+    incident = get_incident_for(actor, number)
+    attachment = attach_file(incident, actor=actor, upload=file, public=public, if_match=if_match)
+    location = f"/api/v1/incidents/{incident.number}/attachments/{attachment.pk}"
+    return created(response, location, attachment_json(attachment))
+
+
+@router.get("/incidents/{number}/attachments", response=list[AttachmentOut])
+def attachments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+    user = user_of(request)
+    return [attachment_json(attachment) for attachment in attachments_for(user, get_incident_for(user, number))]
+
+
+@router.get("/incidents/{number}/attachments/{attachment_id}", openapi_extra=DOWNLOAD)
+def download(request: HttpRequest, number: str, attachment_id: str) -> FileResponse:
+    """The file itself, always as a download of bytes (its type is in the attachment's answer)."""
+    user = user_of(request)
+    attachment = attachment_for(user, get_incident_for(user, number), attachment_id)
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type="application/octet-stream",
+    )
 
 
 @router.get("/incidents/{number}/timeline", response=list[TimelineEntryOut])
@@ -196,7 +256,7 @@ def _json_answer(body: dict[str, Any], *, status: int = 200) -> HttpResponse:
     # again. A document carries its ETag.
     answer = HttpResponse(orjson.dumps(body), status=status, content_type="application/json")
     if "version" in body:
-        answer["ETag"] = f'"{body["version"]}"'
+        answer["ETag"] = quoted(str(body["version"]))
     return answer
 
 
@@ -210,6 +270,18 @@ def entry_json(entry: TimelineEntry) -> dict[str, Any]:
         "public": entry.is_public,
         "actor": _person(entry.actor),
         "data": entry.data,
+    }
+
+
+def attachment_json(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.pk,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "public": attachment.is_public,
+        "uploaded_at": attachment.uploaded_at,
+        "uploaded_by": _person(attachment.uploaded_by),
     }
 
 
@@ -286,13 +358,3 @@ def _parse_priorities(raw: str | None) -> tuple[Priority, ...]:
 
 def _split(raw: str | None) -> list[str]:
     return [part.strip() for part in (raw or "").split(",") if part.strip()]
-
-
-def _if_match(request: HttpRequest) -> int | None:
-    raw = request.headers.get("If-Match")
-    if raw is None or raw.strip() == "*":
-        return None
-    value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise InvalidInput(f'If-Match must be the ETag you received, e.g. "3" (got {raw!r}).', field="If-Match")
-    return int(value)

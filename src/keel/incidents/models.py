@@ -174,5 +174,7 @@ class Incident(models.Model):
         return number_for(self.pk)
 
     @property
-    def etag(self) -> str:
-        return f'"{self.version}"'
+    def entity_tag(self) -> str:
+        """The ETag (quoted) and what If-Match names: the version, bumped by every change of the
+        incident's own fields (a comment on its timeline is not one)."""
+        return str(self.version)

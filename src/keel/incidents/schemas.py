@@ -173,6 +173,16 @@ class TimelineEntryOut(BaseModel):
     data: dict[str, object]
 
 
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    public: bool
+    uploaded_at: UtcDateTime
+    uploaded_by: PersonOut | None
+
+
 class ProposalServiceOut(BaseModel):
     id: int
     name: str

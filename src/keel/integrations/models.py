@@ -1,8 +1,12 @@
+import hashlib
+
+import orjson
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
+from keel.audit.models import Versioned
 from keel.integrations.inbound.parsed import Severity
 from keel.integrations.states import (
     AlertEventKind,
@@ -17,7 +21,7 @@ from keel.integrations.states import (
 from keel.lib.text import DESCRIPTION_MAX
 
 
-class Source(models.Model):
+class Source(Versioned):
     """A monitoring tool that sends Keel alerts (an Alertmanager, a Prometheus, anything that speaks
     PagerDuty's Events API, a Grafana or Zabbix through the generic webhook).
 
@@ -159,6 +163,15 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return f"{self.summary} ({self.status})"
 
+    @property
+    def entity_tag(self) -> str:
+        """A digest of the stored alert, which changes whenever any of its fields does. Not a
+        counter: the pump writes alerts in batches of thousands through three writers (rows.py),
+        each of which would have to bump one."""
+        values = {field.attname: getattr(self, field.attname) for field in self._meta.concrete_fields}
+        encoded = orjson.dumps(values, default=str, option=orjson.OPT_SORT_KEYS)
+        return hashlib.sha256(encoded).hexdigest()[:24]
+
 
 class AlertEvent(models.Model):
     """A change in an alert's life: fired, acknowledged, resolved, expired, flapping, suppressed,
@@ -200,7 +213,7 @@ class ChangeEvent(models.Model):
         return self.summary
 
 
-class MaintenanceWindow(models.Model):
+class MaintenanceWindow(Versioned):
     """Planned work: while it runs, matching alerts are kept but open no incident."""
 
     name = models.CharField(max_length=200)
@@ -227,7 +240,7 @@ class MaintenanceWindow(models.Model):
         return self.name
 
 
-class CorrelationRule(models.Model):
+class CorrelationRule(Versioned):
     """When alerts open an incident, and which alerts join one already open. Rules are tried in
     order; the first whose source, severities and matchers fit the alert decides."""
 

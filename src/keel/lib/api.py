@@ -9,13 +9,23 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.datastructures import MultiValueDict
-from ninja import NinjaAPI, Status
+from ninja import Header, NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError, ValidationErrorContext
 from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
-from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, StringConstraints, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from keel.lib import text
+from keel.lib.conditional import HEADER as IF_MATCH
+from keel.lib.conditional import IfMatch, parse_if_match, quoted
 from keel.lib.errors import InvalidInput, KeelError, UnsupportedMediaType
 from keel.lib.failures import (
     FORBIDDEN,
@@ -95,9 +105,11 @@ def _without_default(schema: dict[str, Any]) -> None:
     schema.pop("default", None)
 
 
-def created[T](response: HttpResponse, location: str, body: T) -> Status[T]:
-    """A 201 answer with the new resource's address in ``Location``."""
+def created[T](response: HttpResponse, location: str, body: T, *, tag: str | None = None) -> Status[T]:
+    """A 201 answer with the new resource's address in ``Location`` (and its entity tag in ``ETag``)."""
     response["Location"] = location
+    if tag is not None:
+        response["ETag"] = quoted(tag)
     return Status(201, body)
 
 
@@ -169,7 +181,10 @@ def _unexpected(request: HttpRequest, exc: Any) -> HttpResponse:
 
 def _explain(error: dict[str, Any]) -> tuple[str | None, str]:
     """A pydantic error as (the field, as clients name it; what to fix)."""
-    location = [str(part) for part in error.get("loc", ()) if part not in {"body", "payload", "query", "path"}]
+    loc = list(error.get("loc", ()))
+    if loc and loc[0] in {"file", "form", "header"}:
+        loc = loc[1:]  # where a multipart or header parameter came from: (source, name)
+    location = [str(part) for part in loc if part not in {"body", "payload", "query", "path"}]
     field = ".".join(location) or None
     kind = error.get("type", "")
     if kind == "json_invalid":
@@ -313,3 +328,31 @@ def _error_answer(status: int) -> dict[str, Any]:
     if status == 401:
         answer["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
     return answer
+
+
+def _if_match_header(value: object) -> IfMatch | None:
+    return parse_if_match(str(value)) if value is not None else None
+
+
+# An endpoint that changes a record takes ``if_match: IfMatchHeader = None``: the header declared
+# in the OpenAPI document and parsed (400 naming it when malformed); its action checks it.
+IfMatchHeader = Annotated[
+    IfMatch | None,
+    PlainValidator(_if_match_header),
+    WithJsonSchema({"type": "string"}),
+    # ninja reads the parameter's source from the last item.
+    Header(
+        None,
+        alias=IF_MATCH,
+        description=(
+            'Change only if the record is still at this version: the ETag you read, e.g. "3" '
+            "(a list of tags, or *). Otherwise 412 and nothing changes."
+        ),
+    ),
+]
+
+
+def tagged[T](response: HttpResponse, tag: str, body: T) -> T:
+    """An answer about one record, with its entity tag in ``ETag`` (what If-Match sends back)."""
+    response["ETag"] = quoted(tag)
+    return body

@@ -52,6 +52,12 @@ class StaleVersion(KeelError):
     status = 412
 
 
+class KeyReused(KeelError):
+    """An Idempotency-Key sent again with another request: not a retry of the first."""
+
+    status = 422
+
+
 class Unauthenticated(KeelError):
     """No credentials, or ones Keel does not know (a revoked source token, say)."""
 

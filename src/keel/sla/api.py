@@ -11,7 +11,8 @@ from keel.accounts.api import user_of
 from keel.accounts.models import User
 from keel.cmdb.models import Service
 from keel.cmdb.queries import service_by_reference
-from keel.lib.api import created
+from keel.idempotency.api import idempotent
+from keel.lib.api import IfMatchHeader, created, tagged
 from keel.lib.errors import NotAllowed
 from keel.sla.actions.setup import (
     create_calendar,
@@ -51,26 +52,36 @@ def list_calendars(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/sla/calendars", response={201: CalendarOut})
+@idempotent
 def add_calendar(request: HttpRequest, payload: CalendarIn, response: HttpResponse) -> Status[dict[str, Any]]:
     calendar = create_calendar(actor=user_of(request), fields=payload.model_dump())
-    return created(response, f"/api/v1/sla/calendars/{calendar.pk}", calendar_json(calendar))
+    location = f"/api/v1/sla/calendars/{calendar.pk}"
+    return created(response, location, calendar_json(calendar), tag=calendar.entity_tag)
 
 
 @router.get("/sla/calendars/{reference}", response=CalendarOut)
-def show_calendar(request: HttpRequest, reference: str) -> dict[str, Any]:
+def show_calendar(request: HttpRequest, reference: str, response: HttpResponse) -> dict[str, Any]:
     _reader(request)
-    return calendar_json(calendar_by_reference(reference))
+    calendar = calendar_by_reference(reference)
+    return tagged(response, calendar.entity_tag, calendar_json(calendar))
 
 
 @router.patch("/sla/calendars/{reference}", response=CalendarOut)
-def change_calendar(request: HttpRequest, reference: str, payload: CalendarPatch) -> dict[str, Any]:
+def change_calendar(
+    request: HttpRequest,
+    reference: str,
+    payload: CalendarPatch,
+    response: HttpResponse,
+    if_match: IfMatchHeader = None,
+) -> dict[str, Any]:
     calendar, changes = calendar_by_reference(reference), _changes(payload)
-    return calendar_json(update_calendar(calendar, actor=user_of(request), changes=changes))
+    calendar = update_calendar(calendar, actor=user_of(request), changes=changes, if_match=if_match)
+    return tagged(response, calendar.entity_tag, calendar_json(calendar))
 
 
 @router.delete("/sla/calendars/{reference}", response={204: None})
-def remove_calendar(request: HttpRequest, reference: str) -> Status[None]:
-    delete_calendar(calendar_by_reference(reference), actor=user_of(request))
+def remove_calendar(request: HttpRequest, reference: str, if_match: IfMatchHeader = None) -> Status[None]:
+    delete_calendar(calendar_by_reference(reference), actor=user_of(request), if_match=if_match)
     return Status(204, None)
 
 
@@ -81,26 +92,31 @@ def list_policies(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/sla/policies", response={201: PolicyOut})
+@idempotent
 def add_policy(request: HttpRequest, payload: PolicyIn, response: HttpResponse) -> Status[dict[str, Any]]:
     policy = create_policy(actor=user_of(request), fields=_policy_fields(payload.model_dump()))
-    return created(response, f"/api/v1/sla/policies/{policy.pk}", policy_json(policy))
+    return created(response, f"/api/v1/sla/policies/{policy.pk}", policy_json(policy), tag=policy.entity_tag)
 
 
 @router.get("/sla/policies/{reference}", response=PolicyOut)
-def show_policy(request: HttpRequest, reference: str) -> dict[str, Any]:
+def show_policy(request: HttpRequest, reference: str, response: HttpResponse) -> dict[str, Any]:
     _reader(request)
-    return policy_json(policy_by_reference(reference))
+    policy = policy_by_reference(reference)
+    return tagged(response, policy.entity_tag, policy_json(policy))
 
 
 @router.patch("/sla/policies/{reference}", response=PolicyOut)
-def change_policy(request: HttpRequest, reference: str, payload: PolicyPatch) -> dict[str, Any]:
+def change_policy(
+    request: HttpRequest, reference: str, payload: PolicyPatch, response: HttpResponse, if_match: IfMatchHeader = None
+) -> dict[str, Any]:
     policy, changes = policy_by_reference(reference), _policy_fields(_changes(payload))
-    return policy_json(update_policy(policy, actor=user_of(request), changes=changes))
+    policy = update_policy(policy, actor=user_of(request), changes=changes, if_match=if_match)
+    return tagged(response, policy.entity_tag, policy_json(policy))
 
 
 @router.delete("/sla/policies/{reference}", response={204: None})
-def remove_policy(request: HttpRequest, reference: str) -> Status[None]:
-    delete_policy(policy_by_reference(reference), actor=user_of(request))
+def remove_policy(request: HttpRequest, reference: str, if_match: IfMatchHeader = None) -> Status[None]:
+    delete_policy(policy_by_reference(reference), actor=user_of(request), if_match=if_match)
     return Status(204, None)
 
 

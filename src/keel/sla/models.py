@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
+from keel.audit.models import Versioned
 from keel.sla.replay import Kind, State
 
 
@@ -14,7 +15,7 @@ class OnReopen(models.TextChoices):
     RESTART = "restart", "Start a new resolution clock"
 
 
-class Calendar(models.Model):
+class Calendar(Versioned):
     """Business hours: when SLA time counts. A time zone, weekly working windows, public holidays
     (from the ``holidays`` package, stored as dates) and custom closures.
 
@@ -58,7 +59,7 @@ class CalendarVersion(models.Model):
         return f"{self.calendar.name} v{self.number}"
 
 
-class Policy(models.Model):
+class Policy(Versioned):
     """An SLA: the response and resolution targets an incident gets, chosen by the first active
     policy (lowest ``position``) whose criteria all match; an empty criterion matches anything."""
 

@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_rule_settings_columns_follow_the_model() -> None:
-    # People set every field of a rule but its id.
-    assert field_names(CorrelationRule) == set(RULE_FIELDS) | {"id"}
+    # People set every field of a rule but its id and the revision every change counts up (the ETag).
+    assert field_names(CorrelationRule) == set(RULE_FIELDS) | {"id", "revision"}
 
 
 def test_a_rules_life_is_audited_field_by_field(

@@ -22,8 +22,9 @@ from tests.integrations.conftest import audit, field_names
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
-# Keel stamps these: the secret's hash and prefix, who added the source and when, its revocation.
-STAMPED = {"id", "token_hash", "token_prefix", "created_at", "created_by", "revoked_at"}
+# Keel stamps these: the secret's hash and prefix, who added the source and when, its revocation,
+# and the revision every change counts up (the ETag).
+STAMPED = {"id", "token_hash", "token_prefix", "created_at", "created_by", "revoked_at", "revision"}
 
 
 def test_source_settings_columns_follow_the_model() -> None:

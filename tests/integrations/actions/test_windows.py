@@ -28,8 +28,8 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 PROD = [{"label": "env", "op": "=", "value": "prod"}]
-# Keel stamps who planned a window and when.
-STAMPED = {"id", "created_by", "created_at"}
+# Keel stamps who planned a window and when, and the revision every change counts up (the ETag).
+STAMPED = {"id", "created_by", "created_at", "revision"}
 
 
 def test_window_settings_columns_follow_the_model() -> None:

@@ -25,9 +25,10 @@ CALENDAR_KEPT: Final = {
     "holidays",  # copied from the holidays package for holiday_country/holiday_subdivision
     "version",  # counted up by each edit that changes how time counts
     "updated_at",  # stamped by each edit
+    "revision",  # counted up by every change (keel.audit.Versioned), sent as the ETag
 }
 # What a policy's actions keep themselves.
-POLICY_KEPT: Final = {"id"}
+POLICY_KEPT: Final = {"id", "revision"}
 
 
 def _trail(subject_type: str, subject_id: int) -> list[tuple[str, str, str, str]]:

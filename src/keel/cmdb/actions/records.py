@@ -11,6 +11,7 @@ from keel.cmdb.actions._common import check_may_manage, clean_name, publish_chan
 from keel.cmdb.actions.names import sync_names
 from keel.cmdb.kinds import BUSINESS_SERVICE_TYPE, DEFAULT_CI_TYPES, FIELD_NAMES
 from keel.cmdb.models import CIType, ConfigurationItem, Service
+from keel.lib.conditional import IfMatch
 from keel.lib.errors import Conflict, InvalidInput
 
 CI_FIELDS: Final = editable_fields(ConfigurationItem)
@@ -26,15 +27,18 @@ def create_ci_type(*, actor: User | None, slug: str, name: str, description: str
     return _created(CIType(slug=slug, name=name, description=description), actor=actor)
 
 
-def update_ci_type(ci_type: CIType, *, actor: User | None, changes: Mapping[str, Any]) -> CIType:
+def update_ci_type(
+    ci_type: CIType, *, actor: User | None, changes: Mapping[str, Any], if_match: IfMatch | None = None
+) -> CIType:
     check_may_manage(actor)
-    return _changed(ci_type, changes, allowed=CI_TYPE_FIELDS, actor=actor)
+    return _changed(ci_type, changes, allowed=CI_TYPE_FIELDS, actor=actor, if_match=if_match)
 
 
-def delete_ci_type(ci_type: CIType, *, actor: User | None) -> None:
+def delete_ci_type(ci_type: CIType, *, actor: User | None, if_match: IfMatch | None = None) -> None:
     """Remove a CI type no CI uses any more."""
     check_may_manage(actor)
-    _deleted(ci_type, f"CI type {ci_type.slug!r} is still used by CIs; give them another type first.", actor=actor)
+    refusal = f"CI type {ci_type.slug!r} is still used by CIs; give them another type first."
+    _deleted(ci_type, refusal, actor=actor, if_match=if_match)
 
 
 def ensure_default_ci_types() -> dict[str, CIType]:
@@ -71,20 +75,23 @@ def create_ci_from(*, actor: User | None, fields: Mapping[str, Any]) -> Configur
     return create_ci(actor=actor, name=name, ci_type=ci_type, criticality=criticality, fields=rest)
 
 
-def update_ci(ci: ConfigurationItem, *, actor: User | None, changes: Mapping[str, Any]) -> ConfigurationItem:
+def update_ci(
+    ci: ConfigurationItem, *, actor: User | None, changes: Mapping[str, Any], if_match: IfMatch | None = None
+) -> ConfigurationItem:
     """Change a CI's fields. Changing nothing is a no-op."""
     check_may_manage(actor)
     if "name" in changes:
         changes = {**changes, "name": clean_name(changes["name"])}
-    return _changed(ci, changes, allowed=CI_FIELDS, actor=actor)
+    return _changed(ci, changes, allowed=CI_FIELDS, actor=actor, if_match=if_match)
 
 
-def delete_ci(ci: ConfigurationItem, *, actor: User | None) -> None:
+def delete_ci(ci: ConfigurationItem, *, actor: User | None, if_match: IfMatch | None = None) -> None:
     """Remove a CI and its relationships. Refused while incidents or a service still name it."""
     check_may_manage(actor)
     if Service.objects.filter(ci=ci).exists():
         raise Conflict(f"{ci.name} stands for a business service; delete or relink the service first.")
-    _deleted(ci, f"Incidents name {ci.name}; retire it (status 'retired') instead of deleting it.", actor=actor)
+    refusal = f"Incidents name {ci.name}; retire it (status 'retired') instead of deleting it."
+    _deleted(ci, refusal, actor=actor, if_match=if_match)
 
 
 def create_service(
@@ -130,24 +137,31 @@ def check_new_service(*, name: str, ci: ConfigurationItem | None) -> None:
         )
 
 
-def update_service(service: Service, *, actor: User | None, changes: Mapping[str, Any]) -> Service:
+def update_service(
+    service: Service, *, actor: User | None, changes: Mapping[str, Any], if_match: IfMatch | None = None
+) -> Service:
     check_may_manage(actor)
-    return _changed(service, changes, allowed=SERVICE_FIELDS, actor=actor)
+    return _changed(service, changes, allowed=SERVICE_FIELDS, actor=actor, if_match=if_match)
 
 
-def delete_service(service: Service, *, actor: User | None) -> None:
+def delete_service(service: Service, *, actor: User | None, if_match: IfMatch | None = None) -> None:
     """Remove a business service (its CI stays in the graph). Refused while incidents name it."""
     check_may_manage(actor)
-    _deleted(service, f"Incidents name the service {service.name}; it cannot be deleted.", actor=actor)
+    refusal = f"Incidents name the service {service.name}; it cannot be deleted."
+    _deleted(service, refusal, actor=actor, if_match=if_match)
 
 
 # --- shared steps ---------------------------------------------------------------------------
 
 
-def _changed[M: models.Model](row: M, changes: Mapping[str, Any], *, allowed: frozenset[str], actor: User | None) -> M:
+def _changed[M: models.Model](
+    row: M, changes: Mapping[str, Any], *, allowed: frozenset[str], actor: User | None, if_match: IfMatch | None
+) -> M:
     with transaction.atomic():
         subject = SUBJECTS[type(row)]
-        fields = update_audited(row, changes, subject_type=subject, actor=actor, allowed=allowed, names=FIELD_NAMES)
+        fields = update_audited(
+            row, changes, subject_type=subject, actor=actor, allowed=allowed, names=FIELD_NAMES, if_match=if_match
+        )
         if fields:
             _after_save(row)
             publish_change(subject, row.pk, actor, tuple(fields))
@@ -167,9 +181,9 @@ def _after_save(row: models.Model) -> None:
         sync_names([row])
 
 
-def _deleted(row: models.Model, refusal: str, *, actor: User | None) -> None:
+def _deleted(row: models.Model, refusal: str, *, actor: User | None, if_match: IfMatch | None) -> None:
     pk = row.pk
-    delete_audited(row, subject_type=SUBJECTS[type(row)], actor=actor, refusal=refusal)
+    delete_audited(row, subject_type=SUBJECTS[type(row)], actor=actor, refusal=refusal, if_match=if_match)
     publish_change(SUBJECTS[type(row)], pk, actor, ("deleted",))
 
 

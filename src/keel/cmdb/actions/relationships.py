@@ -4,10 +4,11 @@ source CI: its audit rows are the source's ("depends on payments-db" added or re
 from django.db import IntegrityError, transaction
 
 from keel.accounts.models import User
-from keel.audit.actions import record_changes
+from keel.audit.actions import lock_revision, next_revision, record_changes
 from keel.cmdb.actions._common import check_may_manage, publish_change
 from keel.cmdb.kinds import RelationshipKind, ends
 from keel.cmdb.models import ConfigurationItem, Relationship
+from keel.lib.conditional import IfMatch
 from keel.lib.errors import Conflict, InvalidInput
 
 
@@ -26,25 +27,28 @@ def relate(*, actor: User | None, source: ConfigurationItem, target: Configurati
     return relationship
 
 
-def change_relationship_kind(relationship: Relationship, *, actor: User | None, kind: str) -> Relationship:
+def change_relationship_kind(
+    relationship: Relationship, *, actor: User | None, kind: str, if_match: IfMatch | None = None
+) -> Relationship:
     """Say how two related CIs hang together differently (runs on → hosted on); needer and needed follow.
 
     Giving the kind it has is a no-op. Refused when the two CIs are already related that way.
     """
     check_may_manage(actor)
     check_relationship_kind(relationship, kind)
-    if relationship.kind == kind:
-        return relationship
-    shown = relationship_text(relationship.kind, relationship.target.name)
-    needer, needed = ends(relationship.source_id, relationship.target_id, kind)
-    relationship.kind, relationship.needer_id, relationship.needed_id = kind, needer, needed
     try:
         with transaction.atomic():
-            relationship.save(update_fields=["kind", "needer", "needed"])
+            lock_revision(relationship, if_match)
+            if relationship.kind == kind:
+                return relationship
+            shown = relationship_text(relationship.kind, relationship.target.name)
+            needer, needed = ends(relationship.source_id, relationship.target_id, kind)
+            relationship.kind, relationship.needer_id, relationship.needed_id = kind, needer, needed
+            relationship.save(update_fields=["kind", "needer", "needed", *next_revision(relationship)])
+            _audited(relationship, actor, old=shown, new=relationship_text(kind, relationship.target.name))
     except IntegrityError as error:
         relationship.refresh_from_db()
         raise _already_related(relationship, kind) from error
-    _audited(relationship, actor, old=shown, new=relationship_text(kind, relationship.target.name))
     return relationship
 
 
@@ -56,11 +60,13 @@ def check_relationship_kind(relationship: Relationship, kind: str) -> None:
         raise _already_related(relationship, kind)
 
 
-def unrelate(relationship: Relationship, *, actor: User | None) -> None:
+def unrelate(relationship: Relationship, *, actor: User | None, if_match: IfMatch | None = None) -> None:
     check_may_manage(actor)
-    shown = relationship_text(relationship.kind, relationship.target.name)
-    relationship.delete()
-    _audited(relationship, actor, old=shown, new="")
+    with transaction.atomic():
+        lock_revision(relationship, if_match)
+        shown = relationship_text(relationship.kind, relationship.target.name)
+        relationship.delete()
+        _audited(relationship, actor, old=shown, new="")
 
 
 def check_kind(kind: str) -> None:

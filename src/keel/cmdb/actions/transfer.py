@@ -14,6 +14,7 @@ from itertools import batched
 from typing import Any, Final
 
 from django.db import transaction
+from django.db.models import F
 
 from keel.accounts.models import User
 from keel.audit.actions import SubjectChange, record_changes_of_many
@@ -72,7 +73,11 @@ def _upsert_cis(
             result.unchanged += 1
     ConfigurationItem.objects.bulk_create(new, batch_size=500)
     if changed:
-        ConfigurationItem.objects.bulk_update(changed, sorted(touched), batch_size=500)
+        # Counted in the statement, not from the rows read: an API client's If-Match on a CI the
+        # import changes must fail even if another write bumped it since this import read it.
+        for ci in changed:
+            ci.revision = F("revision") + 1
+        ConfigurationItem.objects.bulk_update(changed, [*sorted(touched), "revision"], batch_size=500)
     renamed = [ci for ci in changed if {"name", "aliases"} & touched]
     sync_names([*new, *renamed])
     created: list[SubjectChange] = [(ci.pk, "created", "", ci.name) for ci in new]

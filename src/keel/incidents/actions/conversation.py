@@ -17,15 +17,19 @@ from keel.incidents.models import Incident
 from keel.incidents.permissions import can_comment_on_incident
 from keel.incidents.states import HoldReason, IncidentState
 from keel.lib import clock
+from keel.lib.conditional import IfMatch, hold
 from keel.lib.errors import InvalidInput, NotAllowed
 from keel.lib.events import publish
 from keel.lib.text import COMMENT_MAX, check_length
 
 
-def add_comment(incident: Incident, *, actor: User, body: str, public: bool) -> TimelineEntry:
+def add_comment(
+    incident: Incident, *, actor: User, body: str, public: bool, if_match: IfMatch | None = None
+) -> TimelineEntry:
     """Add a public comment (the caller sees it) or an internal work note.
 
-    A caller answering an incident that waits for them puts it back in progress.
+    A caller answering an incident that waits for them puts it back in progress. ``if_match``:
+    only on these versions of the incident (the API's If-Match).
     """
     body = body.strip()
     if not body:
@@ -35,6 +39,7 @@ def add_comment(incident: Incident, *, actor: User, body: str, public: bool) -> 
         raise NotAllowed("Only IT staff can write internal work notes." if not public else "You cannot comment here.")
     with transaction.atomic():
         lock(incident)
+        hold(if_match, incident.entity_tag, record=incident.number)
         now = clock.now()
         kind = EntryKind.COMMENT if public else EntryKind.WORK_NOTE
         entry = add_to_timeline(
@@ -53,11 +58,21 @@ def add_comment(incident: Incident, *, actor: User, body: str, public: bool) -> 
     return entry
 
 
-def attach_file(incident: Incident, *, actor: User, upload: UploadedFile[bytes], public: bool = True) -> Attachment:
-    """Attach a file within the size and type limits; the timeline records it."""
+def attach_file(
+    incident: Incident,
+    *,
+    actor: User,
+    upload: UploadedFile[bytes],
+    public: bool = True,
+    if_match: IfMatch | None = None,
+) -> Attachment:
+    """Attach a file within the size and type limits; the timeline records it. ``if_match``: only
+    on these versions of the incident (the API's If-Match)."""
     if not can_comment_on_incident(actor, incident, public=public):
         raise NotAllowed("You cannot attach files to this incident.")
     with transaction.atomic():
+        lock(incident)
+        hold(if_match, incident.entity_tag, record=incident.number)
         now = clock.now()
         attachment = store_attachment(
             subject_type=SUBJECT, subject_id=incident.pk, actor=actor, upload=upload, is_public=public

@@ -22,6 +22,7 @@ from keel.incidents.states import (
     verb_for,
 )
 from keel.lib import clock
+from keel.lib.conditional import IfMatch, hold
 from keel.lib.errors import Conflict, MissingField, NotAllowed
 from keel.lib.text import NOTE_MAX, check_length
 
@@ -36,13 +37,15 @@ def transition_incident(
     resolution_notes: str = "",
     hold_reason: HoldReason | None = None,
     assignment_group: Team | None = None,
+    if_match: IfMatch | None = None,
 ) -> Incident:
     """Move the incident to ``target`` if the lifecycle table allows it from its current state.
 
     Raises NotAllowed when this user may not (checked first, whatever the state), Conflict when
     the incident is already in ``target`` (nothing would be applied: not its note, not its
     resolution) or the table forbids the step, MissingField when the step needs a resolution code,
-    a hold reason, an assignment group or a reopen note.
+    a hold reason, an assignment group or a reopen note, StaleVersion when ``if_match`` (the API's
+    If-Match) names versions other than the stored one.
     """
     check_length(note, most=NOTE_MAX, field="note")
     check_length(resolution_notes, most=NOTE_MAX, field="resolution_notes")
@@ -61,6 +64,8 @@ def transition_incident(
             hold_reason=hold_reason,
             assignment_group=assignment_group,
         )
+        # Last: a request refused without its precondition is refused as such (RFC 9110 §13.2.1).
+        hold(if_match, incident.entity_tag, record=incident.number)
         now = clock.now()
         if target == IncidentState.ASSIGNED:
             # Back to a queue: whoever held it stops, the group picks it up again.

@@ -20,7 +20,8 @@ from keel.incidents.queries.records import priority_for
 from keel.incidents.rows import insert_incident
 from keel.incidents.states import FINAL, Channel, Level
 from keel.lib import clock
-from keel.lib.errors import Conflict, InvalidInput, NotAllowed, StaleVersion
+from keel.lib.conditional import IfMatch, hold
+from keel.lib.errors import Conflict, InvalidInput, NotAllowed
 from keel.lib.events import publish
 from keel.lib.text import DESCRIPTION_MAX, check_length
 
@@ -140,25 +141,22 @@ def update_incident(
     *,
     actor: User | None,
     changes: Mapping[str, Any],
-    expected_version: int | None = None,
+    if_match: IfMatch | None = None,
 ) -> Incident:
     """Change editable fields; a new impact or urgency recomputes the priority.
 
-    ``expected_version`` (the API's If-Match) must equal the stored version, else StaleVersion.
-    Changing nothing is a no-op. Assignment changes go through the same rule as assign_incident.
+    ``if_match`` (the API's If-Match, the console form's version) names the versions the editor
+    read: another one stored is StaleVersion. Changing nothing is a no-op. Assignment changes go
+    through the same rule as assign_incident.
     """
     unknown = set(changes) - EDITABLE_FIELDS - {"assignment_group", "assignee"}
     if unknown:
         raise InvalidInput(f"These fields cannot be edited: {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
     with transaction.atomic():
         lock(incident)
-        if expected_version is not None and expected_version != incident.version:
-            raise StaleVersion(
-                f"{incident.number} changed since you read it (you have version {expected_version}, "
-                f"it is now {incident.version}); fetch it again and re-apply your change."
-            )
         if actor is not None and not can_work_incident(actor, incident):
             raise NotAllowed(f"You cannot edit {incident.number}; only its assignment group can.")
+        hold(if_match, incident.entity_tag, record=incident.number)
         if incident.state in FINAL:
             raise Conflict(f"{incident.number} is {incident.get_state_display().lower()}; it can no longer be edited.")
         fields = {name: value for name, value in changes.items() if name in EDITABLE_FIELDS}

@@ -160,7 +160,7 @@ class IncidentCreateForm(IncidentFieldsForm):
 
 
 class IncidentEditForm(IncidentFieldsForm):
-    """Change an incident's fields: the ``changes`` and ``expected_version`` of ``update_incident``."""
+    """Change an incident's fields: the ``changes`` and, as ``version``, the ``if_match`` of ``update_incident``."""
 
     caller = forms.CharField(
         help_text="Username of the person affected.",

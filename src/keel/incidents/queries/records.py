@@ -8,8 +8,11 @@ from django.db.models import F, Q, QuerySet, prefetch_related_objects
 
 from keel.accounts.models import User
 from keel.accounts.roles import Capability
+from keel.activity.models import Attachment
+from keel.activity.queries import attachments_of
+from keel.incidents.actions._record import SUBJECT
 from keel.incidents.models import Category, Incident, pk_from_number
-from keel.incidents.permissions import can_transition_incident
+from keel.incidents.permissions import can_see_work_notes, can_transition_incident
 from keel.incidents.queries.listing import IncidentFilters, Page
 from keel.incidents.rows import matrix_priority, page_of, visible_filter
 from keel.incidents.states import DEFAULT_PRIORITY_MATRIX, TRANSITIONS, IncidentState, Level, Priority
@@ -65,6 +68,20 @@ def _numbered(user: User, number: str) -> QuerySet[Incident]:
 
 def not_found(number: str) -> NotFound:
     return NotFound(f"No incident {number!r} that you can see; check the number (e.g. INC0000042).")
+
+
+def attachments_for(user: User, incident: Incident) -> QuerySet[Attachment]:
+    """The incident's files this user may download: those of work notes only for IT staff."""
+    return attachments_of(SUBJECT, incident.pk, include_private=can_see_work_notes(user))
+
+
+def attachment_for(user: User, incident: Incident, attachment_id: str) -> Attachment:
+    """One of the incident's files this user may download; NotFound otherwise."""
+    pk = int(attachment_id) if attachment_id.isascii() and attachment_id.isdigit() and len(attachment_id) < 19 else None
+    attachment = attachments_for(user, incident).filter(pk=pk).first() if pk is not None else None
+    if attachment is None:
+        raise NotFound(f"{incident.number} has no attachment {attachment_id!r} that you can see.")
+    return attachment
 
 
 IncidentPage = Page[Incident]

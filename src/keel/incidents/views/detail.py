@@ -19,7 +19,7 @@ from keel.incidents.permissions import (
     can_edit_incident,
     can_see_work_notes,
 )
-from keel.incidents.queries.records import allowed_transitions
+from keel.incidents.queries.records import allowed_transitions, attachment_for
 from keel.incidents.states import (
     PRIORITY_NAMES,
     IncidentState,
@@ -28,6 +28,7 @@ from keel.incidents.states import (
     verb_for,
 )
 from keel.incidents.views.common import HtmxHttpRequest, incident_for, render_page_or_partial, signed_in_user
+from keel.lib.errors import NotFound
 from keel.lib.panels import panels_for
 from keel.sla.queries import incident_sla_panel
 
@@ -46,13 +47,10 @@ def incident_detail(request: HtmxHttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_GET
 def attachment_download(request: HtmxHttpRequest, number: str, attachment_id: int) -> FileResponse:
-    user = signed_in_user(request)
-    incident = incident_for(request, number)
-    attachment = (
-        attachments_of(SUBJECT, incident.pk, include_private=can_see_work_notes(user)).filter(pk=attachment_id).first()
-    )
-    if attachment is None:
-        raise Http404("No such attachment on this incident.")
+    try:
+        attachment = attachment_for(signed_in_user(request), incident_for(request, number), str(attachment_id))
+    except NotFound as error:
+        raise Http404(error.message) from error
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename)
 
 

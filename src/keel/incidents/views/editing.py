@@ -24,6 +24,7 @@ from keel.incidents.views.common import (
     show_error,
     signed_in_user,
 )
+from keel.lib.conditional import IfMatch
 from keel.lib.errors import KeelError, StaleVersion
 
 
@@ -63,7 +64,8 @@ def edit(request: HtmxHttpRequest, number: str) -> HttpResponse:
     if not form.is_valid():
         return _edit_page(request, incident, form, status=400)
     try:
-        update_incident(incident, actor=user, changes=form.changes(), expected_version=form.cleaned_data["version"])
+        version = IfMatch.version(form.cleaned_data["version"])
+        update_incident(incident, actor=user, changes=form.changes(), if_match=version)
     except StaleVersion as error:
         return _stale(request, number, form, error)
     except KeelError as error:

@@ -37,6 +37,7 @@ from keel.integrations.states import (
     AlertStatus,
 )
 from keel.lib import clock
+from keel.lib.conditional import IfMatch, hold
 from keel.lib.errors import Conflict, NotAllowed
 from keel.lib.events import publish
 
@@ -278,12 +279,14 @@ def _jsonable(details: Mapping[str, object]) -> dict[str, Any]:
     return {str(key): value for key, value in details.items()}
 
 
-def acknowledge_alert(alert: Alert, *, actor: User) -> Alert:
-    """Someone is on it: the alert stops counting as unattended. Acknowledging twice is a no-op."""
+def acknowledge_alert(alert: Alert, *, actor: User, if_match: IfMatch | None = None) -> Alert:
+    """Someone is on it: the alert stops counting as unattended. Acknowledging twice is a no-op.
+    ``if_match``: the alert's entity tags the client read (it changed since: StaleVersion)."""
     if not can_acknowledge_alert(actor):
         raise NotAllowed("Only IT staff acknowledge alerts.")
     with transaction.atomic():
         alert = Alert.objects.select_for_update().get(pk=alert.pk)
+        hold(if_match, alert.entity_tag, record=f"Alert {alert.pk}")
         if alert.status == AlertStatus.ACKNOWLEDGED:
             return alert
         if alert.status not in ACTIVE:

@@ -12,6 +12,7 @@ from keel.integrations.correlation import clean_matchers
 from keel.integrations.inbound.parsed import Severity
 from keel.integrations.models import CorrelationRule
 from keel.integrations.states import GroupBy, OnAllResolved, OnRefire
+from keel.lib.conditional import IfMatch
 from keel.lib.errors import InvalidInput
 
 SUBJECT: Final = "correlation_rule"
@@ -47,7 +48,9 @@ def create_rule(*, actor: User | None, fields: Mapping[str, Any]) -> Correlation
     return rule
 
 
-def update_rule(rule: CorrelationRule, *, actor: User | None, changes: Mapping[str, Any]) -> CorrelationRule:
+def update_rule(
+    rule: CorrelationRule, *, actor: User | None, changes: Mapping[str, Any], if_match: IfMatch | None = None
+) -> CorrelationRule:
     """Change these fields of the rule, checked as the whole rule would be stored; only the fields
     that differ are written."""
     check_manager(actor)
@@ -58,7 +61,7 @@ def update_rule(rule: CorrelationRule, *, actor: User | None, changes: Mapping[s
     if "name" in checked:
         refuse_taken_name(CorrelationRule.objects.all(), candidate.name, what="rule", but=rule.pk)
     with claiming_name("rule", candidate.name):
-        update_audited(rule, checked, subject_type=SUBJECT, actor=actor, allowed=RULE_FIELDS)
+        update_audited(rule, checked, subject_type=SUBJECT, actor=actor, allowed=RULE_FIELDS, if_match=if_match)
     return rule
 
 

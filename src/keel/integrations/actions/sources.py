@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 
 from keel.accounts.models import Team, User, hash_token
-from keel.audit.actions import create_audited, record_changes, update_audited
+from keel.audit.actions import create_audited, hold_to, lock_revision, next_revision, record_changes, update_audited
 from keel.integrations.actions._setup import check_manager, claiming_name, refuse_taken_name
 from keel.integrations.actions.intake import Received, receive_for
 from keel.integrations.inbound.generic.mapping import FieldMapping
@@ -22,6 +22,7 @@ from keel.integrations.inbound.samples import test_event
 from keel.integrations.models import Source
 from keel.integrations.states import SourceKind
 from keel.lib import clock
+from keel.lib.conditional import IfMatch
 from keel.lib.errors import Conflict, InvalidInput
 
 SUBJECT: Final = "source"
@@ -130,7 +131,9 @@ def _source_fields(
     return {"mapping": dict(mapping or {}), "identity_labels": labels, "expire_after_s": int(expire_after_s)}
 
 
-def update_source(source: Source, *, actor: User | None, changes: Mapping[str, Any]) -> Source:
+def update_source(
+    source: Source, *, actor: User | None, changes: Mapping[str, Any], if_match: IfMatch | None = None
+) -> Source:
     """Change a source's name, description, mapping, identity labels, expiry or assignment group."""
     check_manager(actor)
     unknown = set(changes) - CHANGEABLE
@@ -150,11 +153,11 @@ def update_source(source: Source, *, actor: User | None, changes: Mapping[str, A
             raise InvalidInput("A source needs a name.", field="name")
         refuse_taken_name(Source.objects.all(), fields["name"], what="source", but=source.pk)
     with claiming_name("source", fields.get("name", source.name)):
-        update_audited(source, fields, subject_type=SUBJECT, actor=actor, allowed=CHANGEABLE)
+        update_audited(source, fields, subject_type=SUBJECT, actor=actor, allowed=CHANGEABLE, if_match=if_match)
     return source
 
 
-def rotate_secret(source: Source, *, actor: User | None) -> IssuedSecret:
+def rotate_secret(source: Source, *, actor: User | None, if_match: IfMatch | None = None) -> IssuedSecret:
     """Give the source a new secret: the old URL (or routing key) stops working at once. A revoked
     source gets none."""
     check_manager(actor)
@@ -162,24 +165,27 @@ def rotate_secret(source: Source, *, actor: User | None) -> IssuedSecret:
         raise InvalidInput(f"{source.name} is revoked; a revoked source gets no new secret. Add a new source.")
     secret = _new_secret(source.kind)
     with transaction.atomic():
+        lock_revision(source, if_match)
         source.token_hash, source.token_prefix = hash_token(secret), secret[:8]
-        source.save(update_fields=["token_hash", "token_prefix"])
+        source.save(update_fields=["token_hash", "token_prefix", *next_revision(source)])
         # Not the hashes: the audit trail says that it changed and which secret is current.
         rotated = [("secret", "…", f"{secret[:8]}… (rotated)")]
         record_changes(subject_type=SUBJECT, subject_id=source.pk, actor=actor, changes=rotated)
     return IssuedSecret(source=source, secret=secret)
 
 
-def revoke_source(source: Source, *, actor: User | None) -> Source:
+def revoke_source(source: Source, *, actor: User | None, if_match: IfMatch | None = None) -> Source:
     """Stop accepting anything from the source (its alerts and history stay). Revoking twice is a no-op."""
     check_manager(actor)
     if source.revoked_at is not None:
+        hold_to(source, if_match)
         return source
-    update_audited(source, {"revoked_at": clock.now()}, subject_type=SUBJECT, actor=actor, allowed={"revoked_at"})
+    revoked = {"revoked_at": clock.now()}
+    update_audited(source, revoked, subject_type=SUBJECT, actor=actor, allowed={"revoked_at"}, if_match=if_match)
     return source
 
 
-def send_test_event(source: Source, *, actor: User | None) -> Received:
+def send_test_event(source: Source, *, actor: User | None, if_match: IfMatch | None = None) -> Received:
     """Store an event of the source's own kind as if the source had sent it (inbound/samples.py): it
     is processed like any other, so it shows whether the source's alerts arrive and how they read.
 
@@ -187,6 +193,7 @@ def send_test_event(source: Source, *, actor: User | None) -> Received:
     event is refused with the parser's reason (MalformedPayload), and the event is kept as rejected.
     """
     check_manager(actor)
+    hold_to(source, if_match)  # the event changes no field of the source: its read needs no lock
     if source.revoked_at is not None:
         raise Conflict(f"{source.name} is revoked and accepts nothing, test events included; create a new source.")
     document = test_event(source, sent_by=str(actor) if actor is not None else "Keel", now=clock.now())

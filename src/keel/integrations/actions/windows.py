@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Any, Final
 
 from keel.accounts.models import User
-from keel.audit.actions import create_audited, delete_audited, update_audited
+from keel.audit.actions import create_audited, delete_audited, hold_to, update_audited
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.integrations.actions._setup import check_manager
 from keel.integrations.correlation import clean_matchers
 from keel.integrations.models import MaintenanceWindow
 from keel.lib import clock
+from keel.lib.conditional import IfMatch
 from keel.lib.errors import InvalidInput
 
 SUBJECT: Final = "maintenance_window"
@@ -49,7 +50,9 @@ def create_maintenance_window(
     return create_audited(window, subject_type=SUBJECT, actor=actor)
 
 
-def update_maintenance_window(window: MaintenanceWindow, *, actor: User | None, **fields: Any) -> MaintenanceWindow:
+def update_maintenance_window(
+    window: MaintenanceWindow, *, actor: User | None, if_match: IfMatch | None = None, **fields: Any
+) -> MaintenanceWindow:
     """Change what the window covers or when it runs; only the fields that differ are written."""
     check_manager(actor)
     merged = {**{name: getattr(window, name) for name in WINDOW_FIELDS}, **fields}
@@ -62,22 +65,26 @@ def update_maintenance_window(window: MaintenanceWindow, *, actor: User | None, 
         service=merged["service"],
     )
     changes = {**merged, "name": name, "matchers": cleaned}
-    update_audited(window, changes, subject_type=SUBJECT, actor=actor, allowed=WINDOW_FIELDS)
+    update_audited(window, changes, subject_type=SUBJECT, actor=actor, allowed=WINDOW_FIELDS, if_match=if_match)
     return window
 
 
-def end_maintenance_window(window: MaintenanceWindow, *, actor: User | None) -> MaintenanceWindow:
+def end_maintenance_window(
+    window: MaintenanceWindow, *, actor: User | None, if_match: IfMatch | None = None
+) -> MaintenanceWindow:
     """End the window now (a window already over is left as it was). One that has not started is
     removed, as nothing happened under it; the window comes back without an id."""
     check_manager(actor)
     now = clock.now()
     if window.ends_at <= now:
+        hold_to(window, if_match)
         return window
     if window.starts_at >= now:
         refusal = f"{window.name} is still named by other records; it cannot be removed."
-        delete_audited(window, subject_type=SUBJECT, actor=actor, refusal=refusal)
+        delete_audited(window, subject_type=SUBJECT, actor=actor, refusal=refusal, if_match=if_match)
         return window
-    update_audited(window, {"ends_at": now}, subject_type=SUBJECT, actor=actor, allowed={"ends_at"})
+    ended = {"ends_at": now}
+    update_audited(window, ended, subject_type=SUBJECT, actor=actor, allowed={"ends_at"}, if_match=if_match)
     return window
 
 

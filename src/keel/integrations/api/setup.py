@@ -9,13 +9,14 @@ from ninja import Query, Router, Schema, Status
 
 from keel.accounts.queries import team_by_reference
 from keel.cmdb.queries import ci_by_reference, service_by_reference
+from keel.idempotency.api import idempotent
 from keel.integrations.actions import rules, windows
 from keel.integrations.api.common import manager, reader, with_records
 from keel.integrations.api.documents import change_json, rule_json, window_json
 from keel.integrations.queries.setup import change_events, correlation_rules, get_rule, get_window, maintenance_windows
 from keel.integrations.queries.sources import source_by_reference
 from keel.integrations.schemas import ChangeListOut, RuleIn, RuleOut, RulePatch, WindowIn, WindowOut, WindowPatch
-from keel.lib.api import created, page_limit, page_offset
+from keel.lib.api import IfMatchHeader, created, page_limit, page_offset, tagged
 from keel.lib.errors import InvalidInput
 
 router = Router(tags=["monitoring"])
@@ -45,31 +46,41 @@ def list_windows(request: HttpRequest, query: Query[WindowQuery]) -> list[dict[s
 
 
 @router.post("/maintenance-windows", response={201: WindowOut})
+@idempotent
 def create_window(request: HttpRequest, payload: WindowIn, response: HttpResponse) -> Status[dict[str, Any]]:
     window = windows.create_maintenance_window(actor=manager(request), **_window_fields(payload.model_dump()))
-    return created(response, f"/api/v1/maintenance-windows/{window.pk}", window_json(window))
+    location = f"/api/v1/maintenance-windows/{window.pk}"
+    return created(response, location, window_json(window), tag=window.entity_tag)
 
 
 @router.get("/maintenance-windows/{window_id}", response=WindowOut)
-def read_window(request: HttpRequest, window_id: str) -> dict[str, Any]:
+def read_window(request: HttpRequest, window_id: str, response: HttpResponse) -> dict[str, Any]:
     reader(request)
-    return window_json(get_window(window_id))
+    window = get_window(window_id)
+    return tagged(response, window.entity_tag, window_json(window))
 
 
 @router.patch("/maintenance-windows/{window_id}", response=WindowOut)
-def patch_window(request: HttpRequest, window_id: str, payload: WindowPatch) -> dict[str, Any]:
+def patch_window(
+    request: HttpRequest, window_id: str, payload: WindowPatch, response: HttpResponse, if_match: IfMatchHeader = None
+) -> dict[str, Any]:
     actor = manager(request)
     window = get_window(window_id)
     data = payload.model_dump(exclude_unset=True)
-    return window_json(windows.update_maintenance_window(window, actor=actor, **_window_fields(data)))
+    window = windows.update_maintenance_window(window, actor=actor, if_match=if_match, **_window_fields(data))
+    return tagged(response, window.entity_tag, window_json(window))
 
 
 @router.delete("/maintenance-windows/{window_id}", response={200: WindowOut, 204: None})
-def end_window(request: HttpRequest, window_id: str) -> Status[dict[str, Any] | None]:
+def end_window(
+    request: HttpRequest, window_id: str, response: HttpResponse, if_match: IfMatchHeader = None
+) -> Status[dict[str, Any] | None]:
     """End the window now; one that had not started is removed (204)."""
     actor = manager(request)
-    window = windows.end_maintenance_window(get_window(window_id), actor=actor)
-    return Status(204, None) if window.pk is None else Status(200, window_json(window))
+    window = windows.end_maintenance_window(get_window(window_id), actor=actor, if_match=if_match)
+    if window.pk is None:
+        return Status(204, None)
+    return Status(200, tagged(response, window.entity_tag, window_json(window)))
 
 
 def _window_fields(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -95,23 +106,28 @@ def list_rules(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/correlation-rules", response={201: RuleOut})
+@idempotent
 def create_rule(request: HttpRequest, payload: RuleIn, response: HttpResponse) -> Status[dict[str, Any]]:
     rule = rules.create_rule(actor=manager(request), fields=with_records(payload.model_dump(), _RULE_REFERENCES))
-    return created(response, f"/api/v1/correlation-rules/{rule.pk}", rule_json(rule))
+    return created(response, f"/api/v1/correlation-rules/{rule.pk}", rule_json(rule), tag=rule.entity_tag)
 
 
 @router.get("/correlation-rules/{reference}", response=RuleOut)
-def read_rule(request: HttpRequest, reference: str) -> dict[str, Any]:
+def read_rule(request: HttpRequest, reference: str, response: HttpResponse) -> dict[str, Any]:
     reader(request)
-    return rule_json(get_rule(reference))
+    rule = get_rule(reference)
+    return tagged(response, rule.entity_tag, rule_json(rule))
 
 
 @router.patch("/correlation-rules/{reference}", response=RuleOut)
-def patch_rule(request: HttpRequest, reference: str, payload: RulePatch) -> dict[str, Any]:
+def patch_rule(
+    request: HttpRequest, reference: str, payload: RulePatch, response: HttpResponse, if_match: IfMatchHeader = None
+) -> dict[str, Any]:
     actor = manager(request)
     data = payload.model_dump(exclude_unset=True)
     changes = with_records(data, _RULE_REFERENCES)
-    return rule_json(rules.update_rule(get_rule(reference), actor=actor, changes=changes))
+    rule = rules.update_rule(get_rule(reference), actor=actor, changes=changes, if_match=if_match)
+    return tagged(response, rule.entity_tag, rule_json(rule))
 
 
 _RULE_REFERENCES: Final[Mapping[str, Callable[[Any], Any]]] = {

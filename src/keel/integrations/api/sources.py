@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
 from keel.accounts.queries import team_by_reference
+from keel.idempotency.api import idempotent
 from keel.integrations.actions import sources as actions
 from keel.integrations.api.common import manager, reader, with_records
 from keel.integrations.api.documents import issued_json, source_json
@@ -15,7 +16,7 @@ from keel.integrations.inbound.generic.presets import PRESETS
 from keel.integrations.inbound.parsed import MalformedPayload
 from keel.integrations.queries.sources import get_source, recent_payloads, sources
 from keel.integrations.schemas import IssuedSourceOut, PayloadOut, SourceIn, SourceOut, SourcePatch, TestEventOut
-from keel.lib.api import created
+from keel.lib.api import IfMatchHeader, created, tagged
 from keel.lib.errors import InvalidInput
 
 router = Router(tags=["monitoring"])
@@ -41,43 +42,56 @@ def create_source(request: HttpRequest, payload: SourceIn, response: HttpRespons
     if preset is not None:
         data["mapping"] = dict(PRESETS[preset])
     issued = actions.create_source(actor=actor, **with_records(data, _REFERENCES))
-    return created(response, f"/api/v1/sources/{issued.source.pk}", issued_json(issued))
+    source = issued.source
+    return created(response, f"/api/v1/sources/{source.pk}", issued_json(issued), tag=source.entity_tag)
 
 
 @router.get("/sources/{reference}", response=SourceOut)
-def read_source(request: HttpRequest, reference: str) -> dict[str, Any]:
+def read_source(request: HttpRequest, reference: str, response: HttpResponse) -> dict[str, Any]:
     reader(request)
-    return source_json(get_source(reference))
+    source = get_source(reference)
+    return tagged(response, source.entity_tag, source_json(source))
 
 
 @router.patch("/sources/{reference}", response=SourceOut)
-def patch_source(request: HttpRequest, reference: str, payload: SourcePatch) -> dict[str, Any]:
+def patch_source(
+    request: HttpRequest, reference: str, payload: SourcePatch, response: HttpResponse, if_match: IfMatchHeader = None
+) -> dict[str, Any]:
     actor = manager(request)
     source = get_source(reference)
     changes = payload.model_dump(exclude_unset=True)
     if "kind" in changes:
         raise InvalidInput("kind cannot change: add a new source of the other kind instead.", field="kind")
-    return source_json(actions.update_source(source, actor=actor, changes=with_records(changes, _REFERENCES)))
+    changes = with_records(changes, _REFERENCES)
+    source = actions.update_source(source, actor=actor, changes=changes, if_match=if_match)
+    return tagged(response, source.entity_tag, source_json(source))
 
 
 @router.delete("/sources/{reference}", response=SourceOut)
-def revoke_source(request: HttpRequest, reference: str) -> dict[str, Any]:
+def revoke_source(
+    request: HttpRequest, reference: str, response: HttpResponse, if_match: IfMatchHeader = None
+) -> dict[str, Any]:
     """Revoke: Keel refuses whatever the source sends from now on; its alerts and payloads stay."""
-    return source_json(actions.revoke_source(get_source(reference), actor=manager(request)))
+    source = actions.revoke_source(get_source(reference), actor=manager(request), if_match=if_match)
+    return tagged(response, source.entity_tag, source_json(source))
 
 
 @router.post("/sources/{reference}/rotate", response=IssuedSourceOut)
-def rotate_secret(request: HttpRequest, reference: str) -> dict[str, Any]:
+def rotate_secret(
+    request: HttpRequest, reference: str, response: HttpResponse, if_match: IfMatchHeader = None
+) -> dict[str, Any]:
     actor = manager(request)
-    return issued_json(actions.rotate_secret(get_source(reference), actor=actor))
+    issued = actions.rotate_secret(get_source(reference), actor=actor, if_match=if_match)
+    return tagged(response, issued.source.entity_tag, issued_json(issued))
 
 
 @router.post("/sources/{reference}/test", response={202: TestEventOut})
-def send_test_event(request: HttpRequest, reference: str) -> Status[dict[str, Any]]:
+@idempotent
+def send_test_event(request: HttpRequest, reference: str, if_match: IfMatchHeader = None) -> Status[dict[str, Any]]:
     actor = manager(request)
     source = get_source(reference)
     try:
-        received = actions.send_test_event(source, actor=actor)
+        received = actions.send_test_event(source, actor=actor, if_match=if_match)
     except MalformedPayload as refusal:
         raise InvalidInput(
             f"Keel stored the test event, but the source's field mapping cannot read it: {refusal.message}",

@@ -12,9 +12,10 @@ from typing import Any, Final
 from django.db import models, transaction
 
 from keel.accounts.models import User
-from keel.audit.actions import Change, delete_audited, record_changes
+from keel.audit.actions import Change, delete_audited, hold_to, next_revision, record_changes
 from keel.cmdb.models import Service
 from keel.lib import clock as wall_clock
+from keel.lib.conditional import IfMatch
 from keel.lib.errors import Conflict, InvalidInput, NotAllowed
 from keel.sla.actions.clocks import recalibrate
 from keel.sla.business_time import CalendarError
@@ -72,12 +73,15 @@ def create_calendar(*, actor: User | None, fields: Mapping[str, Any]) -> Calenda
     return calendar
 
 
-def update_calendar(calendar: Calendar, *, actor: User | None, changes: Mapping[str, Any]) -> Calendar:
+def update_calendar(
+    calendar: Calendar, *, actor: User | None, changes: Mapping[str, Any], if_match: IfMatch | None = None
+) -> Calendar:
     """Edit a calendar: a new version, which running clocks count with from now on (past untouched).
-    An edit that changes nothing is a no-op."""
+    An edit that changes nothing is a no-op. ``if_match``: the revisions the client may change."""
     _check_may_manage(actor)
     with transaction.atomic():
         calendar = Calendar.objects.select_for_update().get(pk=calendar.pk)
+        hold_to(calendar, if_match)
         current = {name: getattr(calendar, name) for name in CALENDAR_FIELDS}
         values = calendar_values({**current, **changes})
         spec = values.pop("spec")
@@ -96,6 +100,7 @@ def update_calendar(calendar: Calendar, *, actor: User | None, changes: Mapping[
             calendar.version += 1
             version = _store_version(calendar, spec)
             audit.append(("version", previous.number, calendar.version))
+        next_revision(calendar)
         calendar.save()
         _audit(calendar, actor, audit, at=now)
         if version is not None:
@@ -103,14 +108,14 @@ def update_calendar(calendar: Calendar, *, actor: User | None, changes: Mapping[
     return calendar
 
 
-def delete_calendar(calendar: Calendar, *, actor: User | None) -> None:
+def delete_calendar(calendar: Calendar, *, actor: User | None, if_match: IfMatch | None = None) -> None:
     _check_may_manage(actor)
     refusal = f"Calendar {calendar.name!r} is used by policies or clocks; point them at another calendar first."
     if Policy.objects.filter(calendar=calendar).exists() or Clock.objects.filter(calendar=calendar).exists():
         raise Conflict(refusal)
     with transaction.atomic():
         CalendarVersion.objects.filter(calendar=calendar).delete()
-        delete_audited(calendar, subject_type=SUBJECTS[Calendar], actor=actor, refusal=refusal)
+        delete_audited(calendar, subject_type=SUBJECTS[Calendar], actor=actor, refusal=refusal, if_match=if_match)
 
 
 def calendar_values(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -185,7 +190,7 @@ def extend_public_holidays() -> int:
             calendar.version += 1
             calendar.holidays, calendar.updated_at = _holiday_rows(spec), now
             _store_version(calendar, spec)
-            calendar.save(update_fields=["version", "holidays", "updated_at"])
+            calendar.save(update_fields=["version", "holidays", "updated_at", *next_revision(calendar)])
             audit = [("holidays", old, calendar.holidays), ("version", current.number, calendar.version)]
             _audit(calendar, None, audit, at=now)
         extended += 1
@@ -220,12 +225,15 @@ def create_policy(*, actor: User | None, fields: Mapping[str, Any]) -> Policy:
     return policy
 
 
-def update_policy(policy: Policy, *, actor: User | None, changes: Mapping[str, Any]) -> Policy:
+def update_policy(
+    policy: Policy, *, actor: User | None, changes: Mapping[str, Any], if_match: IfMatch | None = None
+) -> Policy:
     """Edit a policy. Running clocks keep the targets they were given (SLA-SEMANTICS §2). An edit
-    that changes nothing is a no-op."""
+    that changes nothing is a no-op. ``if_match``: the revisions the client may change."""
     _check_may_manage(actor)
     with transaction.atomic():
         policy = Policy.objects.select_for_update().get(pk=policy.pk)
+        hold_to(policy, if_match)
         current = {name: getattr(policy, name) for name in POLICY_FIELDS}
         values = policy_values({**current, **changes})
         _check_name_free(Policy, values["name"], policy.pk)
@@ -233,16 +241,17 @@ def update_policy(policy: Policy, *, actor: User | None, changes: Mapping[str, A
         if audit:
             for name, value in values.items():
                 setattr(policy, name, value)
+            next_revision(policy)
             policy.save()
             _audit(policy, actor, audit)
     return policy
 
 
-def delete_policy(policy: Policy, *, actor: User | None) -> None:
+def delete_policy(policy: Policy, *, actor: User | None, if_match: IfMatch | None = None) -> None:
     """Delete a policy no clock used; one that measured incidents can only be deactivated."""
     _check_may_manage(actor)
     refusal = f"Policy {policy.name!r} has measured incidents; set is_active to false instead."
-    delete_audited(policy, subject_type=SUBJECTS[Policy], actor=actor, refusal=refusal)
+    delete_audited(policy, subject_type=SUBJECTS[Policy], actor=actor, refusal=refusal, if_match=if_match)
 
 
 def policy_values(fields: Mapping[str, Any]) -> dict[str, Any]:
