@@ -41,6 +41,7 @@ class Watchdog:
         self._lock = threading.Lock()  # the watching thread reads the dict while statements change it
         self._local = threading.local()
         self._watching_in = 0  # the process whose thread watches (granian forks its workers)
+        self._stopped = threading.Event()
 
     def guard(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Mapping[str, Any]) -> Any:
         """The execute wrapper (Django's ``connection.execute_wrappers``)."""
@@ -83,11 +84,14 @@ class Watchdog:
             self._watching_in = pid
             threading.Thread(target=self._watch, name="keel-query-watchdog", daemon=True).start()
 
+    def stop(self) -> None:
+        """End the watching thread (tests; a process's watchdog watches until the process ends)."""
+        self._stopped.set()
+
     def _watch(self) -> None:
-        while True:
-            time.sleep(self.every)
+        while not self._stopped.wait(self.every):
             if self.cut_overdue():
-                logger.warning("a database statement ran past %g s; its connection was closed", self.limit)
+                logger.warning("a database statement ran past its deadline; its connection was closed")
 
 
 def _shut_down(driver: Any) -> bool:
