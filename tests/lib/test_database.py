@@ -44,7 +44,7 @@ def _highest(low: float, high: float) -> float:
     ("error", "down"),
     [
         (_wrapped(OperationalError("connection refused"), DriverError("connection refused", None)), True),
-        (_wrapped(OperationalError("shutting down"), DriverError("the database system is shutting down", "57P03")), True),
+        (_wrapped(OperationalError("shutting down"), DriverError("shutting down", "57P03")), True),
         (_wrapped(OperationalError("server closed the connection"), DriverError("closed", "08006")), True),
         (_wrapped(OperationalError("canceling statement"), DriverError("statement timeout", "57014")), True),
         (_wrapped(OperationalError("unable to open database file"), sqlite3.OperationalError("unable to open")), True),
