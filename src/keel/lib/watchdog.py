@@ -20,6 +20,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import connections
@@ -38,17 +39,17 @@ class Watchdog:
     def __init__(self, *, limit: float, every: float = EVERY, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit, self.every, self.clock = limit, every, clock
         self._running: dict[int, tuple[float, Any]] = {}  # thread → (deadline, the driver's connection)
-        self._lock = threading.Lock()  # the watching thread reads the dict while statements change it
-        self._local = threading.local()
+        # Taken to remove a statement that ended and to cut overdue ones, so that a statement that
+        # ended is never cut; adding one needs no lock (a dict item set is atomic).
+        self._lock = threading.Lock()
+        self._limit: ContextVar[float | None] = ContextVar("statement_limit", default=None)
         self._watching_in = 0  # the process whose thread watches (granian forks its workers)
         self._stopped = threading.Event()
 
     def guard(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Mapping[str, Any]) -> Any:
         """The execute wrapper (Django's ``connection.execute_wrappers``)."""
         thread = threading.get_ident()
-        limit = getattr(self._local, "limit", None) or self.limit
-        with self._lock:
-            self._running[thread] = (self.clock() + limit, context["connection"].connection)
+        self._running[thread] = (self.clock() + (self._limit.get() or self.limit), context["connection"].connection)
         try:
             return execute(sql, params, many, context)
         finally:
@@ -58,19 +59,18 @@ class Watchdog:
     @contextlib.contextmanager
     def deadline(self, seconds: float) -> Iterator[None]:
         """A shorter limit for this thread's statements inside the block (a readiness probe's)."""
-        before = getattr(self._local, "limit", None)
-        self._local.limit = seconds
+        token = self._limit.set(seconds)
         try:
             yield
         finally:
-            self._local.limit = before
+            self._limit.reset(token)
 
     def cut_overdue(self) -> int:
         """Shut down the sockets of the statements past their deadline; how many."""
         now = self.clock()
         cut = 0
         with self._lock:
-            for deadline, driver in self._running.values():
+            for deadline, driver in list(self._running.values()):
                 if deadline <= now and _shut_down(driver):
                     cut += 1
         return cut
