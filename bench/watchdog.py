@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     watchdog = Watchdog(limit=35)
     wrapper = per_call(lambda: watchdog.guard(_nothing, "", None, False, _CONTEXT), options.statements * 20)
     bare = per_call(lambda: _nothing("", None, False, _CONTEXT), options.statements * 20)
-    print(f"wrapper alone: {(wrapper - bare) * 1e6:.2f} µs per statement (guard {wrapper * 1e6:.2f}, bare {bare * 1e6:.2f})")
+    added = (wrapper - bare) * 1e6
+    print(f"wrapper alone: {added:.2f} µs a statement (guard {wrapper * 1e6:.2f}, bare {bare * 1e6:.2f})")
 
     connection.ensure_connection()
     with_wrapper, without = [], []
