@@ -593,10 +593,10 @@ def table(results: list[dict[str, Any]]) -> str:
     )
     lines = [head, "|" + "---|" * 11]
     for r in results:
-        recovery = "n/a" if r.get("skipped") else ("not recovered" if r["recovery_s"] is None else r["recovery_s"])
         if r.get("skipped"):
             lines.append(f"| {r['database']} | {r['scenario']} | {r['skipped']} |" + " |" * 9)
             continue
+        recovery = "not recovered" if r["recovery_s"] is None else r["recovery_s"]
         lines.append(
             f"| {r['database']} | {r['scenario']} | {r['creates_acknowledged']} | {r['creates_stored']} "
             f"| {r['creates_lost']} | {r['creates_duplicated']} | {r['alerts_acknowledged']} | {r['alerts_stored']} "
