@@ -23,7 +23,9 @@ Scenarios (``--scenario``, repeatable; all by default):
 - kill-all: ``kill -9`` keel serve and every process under it, then start keel serve again;
 - stop-5, stop-20: PostgreSQL is shut down (fast mode: sessions ended) for 5 s / 20 s and started
   again; SQLite has no server, so another process holds its write lock as long instead;
-- freeze: PostgreSQL's postmaster and every backend SIGSTOPped for 10 s, then SIGCONT (SQLite: n/a).
+- freeze: PostgreSQL's postmaster and every backend SIGSTOPped for 10 s (``--freeze-seconds``), then
+  SIGCONT (SQLite: n/a). Past 35 s (``KEEL_DB_STATEMENT_TIMEOUT`` + 5 s) the web server's watchdog
+  fails the statements that wait, and new connections fail after ``KEEL_DB_CONNECT_TIMEOUT``.
 
 Each scenario prints: logical creates acknowledged, stored (rows with their titles), lost
 (acknowledged, not stored), duplicated (rows beyond one per title); alerts acknowledged, stored and
@@ -71,7 +73,6 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 SCENARIOS = ("kill-web-worker", "kill-task-workers", "kill-all", "stop-5", "stop-20", "freeze")
 CLIENT_TIMEOUT = 40.0  # longer than the web server's statement watchdog (30 s + 5 s): the server answers first
 GIVE_UP = 120.0  # a logical request still unacknowledged after this long is abandoned (and reported)
-FREEZE_SECONDS = 10.0
 
 
 def log(message: str) -> None:
@@ -447,7 +448,7 @@ class Setup:
     run: str
 
 
-def fault(setup: Setup, scenario: str) -> tuple[float, str]:
+def fault(setup: Setup, scenario: str, options: argparse.Namespace) -> tuple[float, str]:
     """Cause the fault; when it ended (monotonic) and a note."""
     server, database = setup.server, setup.database
     if scenario == "kill-web-worker":
@@ -482,9 +483,9 @@ def fault(setup: Setup, scenario: str) -> tuple[float, str]:
     assert isinstance(database, Postgres)
     frozen = database.processes()
     signal_all(frozen, signal.SIGSTOP)
-    time.sleep(FREEZE_SECONDS)
+    time.sleep(options.freeze_seconds)
     signal_all(list(reversed(frozen)), signal.SIGCONT)
-    return time.monotonic(), f"PostgreSQL's {len(frozen)} processes SIGSTOPped for {FREEZE_SECONDS:g} s"
+    return time.monotonic(), f"PostgreSQL's {len(frozen)} processes SIGSTOPped for {options.freeze_seconds:g} s"
 
 
 def _new_workers(server: Server, killed: list[int], count: int) -> bool:
@@ -500,7 +501,7 @@ def run_scenario(setup: Setup, scenario: str, options: argparse.Namespace) -> di
     load.start()
     time.sleep(options.before)
     log(f"{scenario}: fault")
-    back, note = fault(setup, scenario)
+    back, note = fault(setup, scenario, options)
     log(f"{scenario}: {note}")
     with contextlib.suppress(TimeoutError):
         wait_until("a 2xx after the fault", lambda: load.recovered_after(back) is not None, timeout=60)
@@ -612,6 +613,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--writers", type=int, default=2, help="API clients creating incidents (default 2)")
     parser.add_argument("--before", type=float, default=4, help="seconds of load before each fault (default 4)")
     parser.add_argument("--after", type=float, default=4, help="seconds of load after recovery (default 4)")
+    parser.add_argument("--freeze-seconds", type=float, default=10, help="how long freeze lasts (default 10)")
     parser.add_argument("--timeout", type=float, default=1800, help="stop everything after this many seconds")
     parser.add_argument("--out", type=Path, default=None, help="where to write results.json and the server logs")
     options = parser.parse_args(argv)
