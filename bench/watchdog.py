@@ -26,6 +26,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 import django
+from django.db import connection
+
+from keel.lib.watchdog import Watchdog
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,11 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     directory = tempfile.mkdtemp(prefix="keel-watchdog-")
     os.environ.update(KEEL_VAR_DIR=directory, DJANGO_SETTINGS_MODULE="keel.config.settings")
     os.environ["DATABASE_URL"] = options.database_url or f"sqlite:///{directory}/bench.sqlite3"
-    django.setup()
-    from django.db import connection  # after setup: the settings read DATABASE_URL
-
-    from keel.lib.watchdog import Watchdog
-
+    django.setup()  # the settings are read now, with DATABASE_URL as set above
     watchdog = Watchdog(limit=35)
     wrapper = per_call(lambda: watchdog.guard(_nothing, "", None, False, _CONTEXT), options.statements * 20)
     bare = per_call(lambda: _nothing("", None, False, _CONTEXT), options.statements * 20)

@@ -70,13 +70,24 @@ def test_the_backoff_doubles_from_half_a_second_up_to_thirty_seconds_and_starts_
     assert backoff.next() == 0.5
 
 
+class Lowest:
+    """A jitter that draws the lowest wait allowed, and notes every range it was given."""
+
+    def __init__(self) -> None:
+        self.ranges: list[tuple[float, float]] = []
+
+    def __call__(self, low: float, high: float) -> float:
+        self.ranges.append((low, high))
+        return low
+
+
 def test_each_wait_is_drawn_between_half_and_all_of_its_ceiling():
-    drawn: list[tuple[float, float]] = []
-    backoff = Backoff(jitter=lambda low, high: drawn.append((low, high)) or low)
+    jitter = Lowest()
+    backoff = Backoff(jitter=jitter)
 
     waits = [backoff.next() for _ in range(3)]
 
-    assert drawn == [(0.25, 0.5), (0.5, 1), (1, 2)]
+    assert jitter.ranges == [(0.25, 0.5), (0.5, 1), (1, 2)]
     assert waits == [0.25, 0.5, 1]
 
 
