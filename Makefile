@@ -8,11 +8,12 @@ KEEL := .venv/bin/keel
 PORT ?= 8000
 export KEEL_HOME := $(CURDIR)
 
-.PHONY: help install run test lint check-migrations pytest pytest-postgres demo bench clean
+.PHONY: help install run test lint check-migrations pytest pytest-postgres demo bench faults clean
 
 help:
 	@echo "make run    install, migrate, load demo data when empty, serve on http://127.0.0.1:$(PORT)"
 	@echo "make test   install and run linters plus the whole suite (SQLite, and PostgreSQL when KEEL_TEST_DATABASE_URL is set)"
+	@echo "make faults kill and stop things under load (bench/faults.py): lost, duplicated, seconds to recover (~10 min)"
 
 .venv/.installed: pyproject.toml uv.lock package.json package-lock.json
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -52,6 +53,10 @@ test: lint pytest pytest-postgres
 
 bench: install
 	bench/run.sh all
+
+# Faults under load on a throwaway PostgreSQL cluster and on SQLite (bench/faults.py --help).
+faults: install
+	.venv/bin/python bench/faults.py
 
 clean:
 	rm -rf .venv node_modules var .pytest_cache .mypy_cache .ruff_cache

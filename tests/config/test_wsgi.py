@@ -1,12 +1,16 @@
 """The WSGI application Keel serves: monitoring's inbound URLs without the browser middleware,
-everything else with it."""
+everything else with it; its statements bounded in time, and a connection the database dropped
+replaced after one failed request."""
 
 import io
 import json
 from typing import Any
 from wsgiref.util import setup_testing_defaults
 
+import pytest
+from django.conf import settings
 from django.core.signals import request_finished
+from django.db import connection
 
 from keel.accounts.actions import issue_api_token
 from keel.accounts.models import User
@@ -15,6 +19,8 @@ from keel.config.wsgi import application
 from keel.integrations.actions.sources import create_source
 from keel.integrations.models import Payload
 from keel.integrations.states import SourceKind
+from keel.lib import watchdog
+from keel.lib.database import postgres
 from tests.integrations.conftest import captured
 
 
@@ -105,3 +111,42 @@ def test_a_machines_answer_goes_to_the_server_whole_and_the_request_is_finished(
     assert isinstance(body, list)
     assert json.loads(b"".join(body))["count"] == 0
     assert finished  # the signal that recycles database connections has run
+
+
+def test_the_web_application_cuts_a_statement_a_frozen_server_never_answers():
+    assert watchdog.WATCHDOG is not None
+    assert watchdog.WATCHDOG.limit == settings.KEEL_DB_STATEMENT_TIMEOUT + watchdog.GRACE
+
+
+@pytest.mark.skipif(not postgres(), reason="PostgreSQL's statement_timeout")
+def test_the_web_application_s_connections_have_postgresql_cancel_long_statements(transactional_db):
+    fresh = connection.copy()
+    try:
+        with fresh.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            shown = cursor.fetchone()
+    finally:
+        fresh.close()
+
+    assert shown == ("30s",)
+
+
+@pytest.mark.skipif(not postgres(), reason="a server that drops a connection (SQLite has none)")
+def test_a_connection_the_database_dropped_fails_one_request_and_the_next_one_reconnects(transactional_db):
+    user = User.objects.create_user(username="ana", password="x", role=Role.AGENT)
+    authorization = f"Bearer {issue_api_token(user, name='wsgi').raw}"
+    before, _, _ = _call("GET", "/api/v1/incidents?limit=1", authorization=authorization)
+    killer = connection.copy()
+    try:
+        with killer.cursor() as cursor:  # what a database restart does to every open connection
+            cursor.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+    finally:
+        killer.close()
+
+    failed, _, _ = _call("GET", "/api/v1/incidents?limit=1", authorization=authorization)
+    after, _, content = _call("GET", "/api/v1/incidents?limit=1", authorization=authorization)
+
+    assert before.startswith("200")
+    assert failed[0] == "5", "the request on the dropped connection fails"
+    assert after.startswith("200"), "the next request opens a new connection"
+    assert json.loads(content)["count"] == 0

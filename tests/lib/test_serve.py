@@ -12,7 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import KEEL, Certificates, Served, free_port, get, make_certificates, refused, serve, stop
+from tests.live import (
+    KEEL,
+    Certificates,
+    Served,
+    free_port,
+    get,
+    make_certificates,
+    refused,
+    serve,
+    stop,
+    wait_for,
+)
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +67,20 @@ def served_tls(prepared, tmp_path, certificates):
 def _children(pid: int) -> list[int]:
     output = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=True).stdout
     return [int(child) for child in output.split()]
+
+
+def _child(server: Served, word: bytes) -> int | None:
+    """The pid of keel serve's child whose command line names ``word`` (b"granian", b"keel.cli")."""
+    found = [pid for pid in _children(server.process.pid) if word in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    return found[0] if len(found) == 1 else None
+
+
+def _status(url: str) -> int:
+    """The status a GET gets; 0 when nothing answers."""
+    try:
+        return get(url, timeout=2)[0]
+    except OSError:
+        return 0
 
 
 def _stopped(server: Served) -> str:
@@ -151,3 +176,42 @@ def test_a_negative_worker_count_is_refused_before_anything_starts(tmp_path):
     errors = refused({"KEEL_VAR_DIR": str(tmp_path), "PORT": str(free_port())}, "serve", "--workers", "-1")
 
     assert "--workers must be 0 or more (got -1)." in errors
+
+
+def test_a_task_worker_killed_with_sigkill_is_started_again_while_the_web_server_keeps_answering(served):
+    web, worker = _child(served, b"granian"), _child(served, b"keel.cli")
+    wait_for("/readyz to say ready", lambda: get(f"{served.base_url}/readyz")[0] == 200, timeout=30)
+
+    os.kill(worker, signal.SIGKILL)
+    answers: list[int] = []
+
+    def restarted() -> bool:
+        answers.append(get(f"{served.base_url}/healthz")[0])
+        return _child(served, b"keel.cli") not in (None, worker)
+
+    new_worker = wait_for("a new task worker", restarted, timeout=20)
+    ready = wait_for("/readyz again", lambda: get(f"{served.base_url}/readyz")[0] == 200, timeout=30)
+    web_after = _child(served, b"granian")
+    printed = _stopped(served)
+
+    assert new_worker and ready
+    assert set(answers) == {200}, "the web server answered all along"
+    assert web_after == web, "the web server was never restarted"
+    assert "worker exited with -9 after" in printed
+    assert served.process.returncode == 0
+
+
+def test_a_web_server_killed_with_sigkill_is_started_again_and_its_own_workers_are_ended(served):
+    web = _child(served, b"granian")
+    web_workers = _children(web)
+
+    os.kill(web, signal.SIGKILL)
+    new_web = wait_for("a new web server", lambda: _child(served, b"granian") not in (None, web), timeout=20)
+    answer = wait_for("the new web server to answer", lambda: _status(f"{served.base_url}/healthz") == 200, timeout=30)
+    leftovers = [pid for pid in web_workers if Path(f"/proc/{pid}").exists()]
+    printed = _stopped(served)
+
+    assert new_web and answer
+    assert len(web_workers) >= 1
+    assert leftovers == [], "the killed web server's worker processes were ended with it"
+    assert "web server exited with -9 after" in printed

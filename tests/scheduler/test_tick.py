@@ -1,11 +1,14 @@
+import logging
 import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 
-from keel.scheduler.models import PeriodicJob
-from keel.scheduler.tick import Job, tick
+from keel.lib.database import OUTAGE, Backoff
+from keel.scheduler import tick as ticking
+from keel.scheduler.models import PeriodicJob, WorkerHeartbeat
+from keel.scheduler.tick import Job, tick, tick_forever
 
 
 def _job(runs: list[str]) -> Job:
@@ -70,3 +73,63 @@ def test_the_schedule_enqueues_every_periodic_job(db):
         "db.analyze_stale_tables",
         "idempotency.purge_keys",
     ]
+
+
+class Flaky:
+    """Stands in for a function: raises each of ``errors`` in turn, then calls ``real``; the loop
+    is told to stop once ``real`` has been called."""
+
+    def __init__(self, real, stop: threading.Event, *errors: Exception) -> None:
+        self.real, self.stop, self.errors, self.calls = real, stop, list(errors), 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        self.stop.set()
+        return self.real(*args, **kwargs)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_tick_loop_beats_the_heartbeat_and_rides_out_an_outage(settings, monkeypatch, caplog):
+    settings.KEEL_SCHEDULER_TICK_SECONDS = 0.01
+    monkeypatch.setattr(OUTAGE, "since", None)
+    caplog.set_level(logging.WARNING)
+    stop = threading.Event()
+    refused = OperationalError("connection refused")
+    beat = Flaky(ticking.beat, stop, refused, refused)
+    monkeypatch.setattr(ticking, "beat", beat)
+
+    tick_forever("host-7", stop, schedule=False, backoff=Backoff(first=0.01))
+
+    assert beat.calls == 3
+    assert list(WorkerHeartbeat.objects.values_list("worker", flat=True)) == ["host-7"]
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 2, "once when it went, once when it came back"
+    assert messages[0] == "database unavailable (connection refused); retrying with back-off up to 30 s"
+    assert messages[1].startswith("database available again after ")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_tick_loop_ticks_the_schedule_unless_told_not_to(settings, monkeypatch):
+    settings.KEEL_SCHEDULER_TICK_SECONDS = 0.01
+    ticked: list[str] = []
+    stop = threading.Event()
+    monkeypatch.setattr(ticking, "tick", Flaky(lambda *, worker: ticked.append(worker), stop))
+
+    tick_forever("host-8", stop)
+
+    assert ticked == ["host-8"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tick_that_fails_otherwise_is_logged_and_tried_again_at_the_next_tick(settings, monkeypatch, caplog):
+    settings.KEEL_SCHEDULER_TICK_SECONDS = 0.01
+    stop = threading.Event()
+    beat = Flaky(lambda worker, *, now: None, stop, ValueError("a bug"))
+    monkeypatch.setattr(ticking, "beat", beat)
+
+    tick_forever("host-9", stop, schedule=False)
+
+    assert beat.calls == 2
+    assert "scheduler tick failed; retrying next tick" in caplog.text

@@ -93,6 +93,15 @@ TEMPLATES = [
 ]
 
 
+# PostgreSQL timeouts, in seconds (0: none). A statement of the web server runs at most
+# KEEL_DB_STATEMENT_TIMEOUT (the server cancels it; a client-side watchdog closes the connection a
+# few seconds later if a frozen server does not); a worker's, whose batches are larger, at most
+# KEEL_DB_STATEMENT_TIMEOUT_WORKER.
+KEEL_DB_CONNECT_TIMEOUT = int(os.environ.get("KEEL_DB_CONNECT_TIMEOUT", "5"))
+KEEL_DB_STATEMENT_TIMEOUT = float(os.environ.get("KEEL_DB_STATEMENT_TIMEOUT", "30"))
+KEEL_DB_STATEMENT_TIMEOUT_WORKER = float(os.environ.get("KEEL_DB_STATEMENT_TIMEOUT_WORKER", "300"))
+
+
 def _database_config() -> dict[str, object]:
     url = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'keel.sqlite3'}")
     # Persistent connections: a new PostgreSQL connection per request costs ~9 ms. No health check
@@ -113,12 +122,22 @@ def _database_config() -> dict[str, object]:
         # Tests use a file too: an in-memory shared-cache database ignores busy_timeout, so
         # concurrent-worker tests would fail on table locks the embedded profile never has.
         config["TEST"] = {"NAME": str(VAR_DIR / "test-keel.sqlite3")}
-    elif _env_bool("KEEL_DB_PREPARED_STATEMENTS", True):
-        # Parameters bound by the server and statements prepared on their fifth use: measured on
-        # the list mix, a third less PostgreSQL CPU (no re-planning) and a quarter less web CPU (no
-        # quoting of literals into the SQL text). Turn off behind a transaction-mode pooler that
-        # cannot keep prepared statements (PgBouncer before 1.21).
-        config["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+    else:
+        # A server that does not answer (down, frozen, unreachable) fails a connection attempt
+        # within seconds instead of the kernel's minutes; statement timeouts are set by the web
+        # server and the worker (lib/database.py::limit_statements), not by migrations or scripts.
+        given = config.get("OPTIONS")
+        options: dict[str, object] = {
+            "connect_timeout": KEEL_DB_CONNECT_TIMEOUT,
+            **(given if isinstance(given, dict) else {}),
+        }
+        config["OPTIONS"] = options
+        if _env_bool("KEEL_DB_PREPARED_STATEMENTS", True):
+            # Parameters bound by the server and statements prepared on their fifth use: measured on
+            # the list mix, a third less PostgreSQL CPU (no re-planning) and a quarter less web CPU (no
+            # quoting of literals into the SQL text). Turn off behind a transaction-mode pooler that
+            # cannot keep prepared statements (PgBouncer before 1.21).
+            options.update(server_side_binding=True, prepare_threshold=5)
     return config
 
 
@@ -176,8 +195,11 @@ LOGGING = {
 KEEL_SUBSCRIPTIONS = "keel.config.subscriptions.SUBSCRIPTIONS"
 KEEL_SCHEDULE = "keel.config.schedule.SCHEDULE"
 KEEL_PUMPS = "keel.config.pumps.PUMPS"
-# Served without the browser middleware (sessions, CSRF, auth, messages): monitoring tools' inbound URLs.
+# Served without the browser middleware (sessions, CSRF, auth, messages): health probes and
+# monitoring tools' inbound URLs.
 KEEL_BARE_PATHS = [
+    "/healthz",  # load balancers' and orchestrators' probes (lib/health.py)
+    "/readyz",
     "/integrations/alertmanager",
     "/integrations/prometheus",
     "/integrations/generic",
@@ -233,3 +255,9 @@ FILE_UPLOAD_HANDLERS = [
 # What a 503 (the database is not answering) tells clients to wait before they retry.
 KEEL_RETRY_AFTER_SECONDS = int(os.environ.get("KEEL_RETRY_AFTER_SECONDS", "5"))
 KEEL_SCHEDULER_TICK_SECONDS = float(os.environ.get("KEEL_SCHEDULER_TICK_SECONDS", "15"))
+# /readyz: ready while the database answers, some worker's heartbeat (written every scheduler tick)
+# is at most KEEL_READY_WORKER_SECONDS old (0: not checked, for web-only hosts), and fewer than
+# KEEL_READY_MAX_BACKLOG monitoring payloads wait to be processed (0: not checked).
+KEEL_READY_CHECKS = "keel.config.readiness.CHECKS"
+KEEL_READY_WORKER_SECONDS = float(os.environ.get("KEEL_READY_WORKER_SECONDS", "60"))
+KEEL_READY_MAX_BACKLOG = int(os.environ.get("KEEL_READY_MAX_BACKLOG", "10000"))

@@ -4,9 +4,12 @@ from django.views.generic import RedirectView
 
 from keel.config.api import api
 from keel.integrations.urls import alert_patterns, console_patterns, inbound_patterns
+from keel.lib.health import healthz, readyz
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="incidents:queue", permanent=False)),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("keel.accounts.urls")),

@@ -1,6 +1,6 @@
 """The hand-written SQL of ``lib``'s own helpers (DESIGN §4.8): naming records by reference in one
-statement, and the planner's statistics. The rules around them live in ``references`` and
-``statistics``."""
+statement, the planner's statistics, and the readiness probe's question. The rules around them live
+in ``references``, ``statistics`` and ``health``."""
 
 from collections.abc import Sequence
 from typing import Any, cast
@@ -50,3 +50,8 @@ def analyze(table: str) -> None:
     """Refresh the planner's statistics of one table (a name the database gave, quoted as an identifier)."""
     with connection.cursor() as cursor:
         cursor.execute(f'ANALYZE "{table}"')
+
+
+def ping() -> None:
+    """Ask the database the cheapest question there is (a readiness probe's)."""
+    fetch("SELECT 1", [])

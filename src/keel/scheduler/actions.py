@@ -1,13 +1,16 @@
-"""The scheduler's writes: each periodic job's lease row (``PeriodicJob``), claimed by one worker a run.
+"""The scheduler's writes: each periodic job's lease row (``PeriodicJob``), claimed by one worker a
+run, and each worker's heartbeat (``WorkerHeartbeat``).
 
-Not audited: a lease is the workers' bookkeeping, not a change anyone made.
+Not audited: leases and heartbeats are the workers' bookkeeping, not changes anyone made.
 """
 
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
-from keel.scheduler.models import PeriodicJob
+from keel.scheduler.models import PeriodicJob, WorkerHeartbeat
+
+HEARTBEATS_KEPT = timedelta(days=1)
 
 
 def ensure_job_row(name: str, *, now: datetime) -> None:
@@ -28,3 +31,16 @@ def claim_run(name: str, *, every: timedelta, worker: str, now: datetime) -> boo
         next_run_at=now + every, last_run_at=now, last_claimed_by=worker[:100]
     )
     return bool(claimed)
+
+
+def beat(worker: str, *, now: datetime) -> None:
+    """Record that ``worker`` is alive at ``now``: one UPDATE a tick; a worker's first beat creates
+    its row and removes those of workers that have not beaten for ``HEARTBEATS_KEPT``."""
+    if WorkerHeartbeat.objects.filter(worker=worker[:100]).update(beat_at=now):
+        return
+    WorkerHeartbeat.objects.filter(beat_at__lt=now - HEARTBEATS_KEPT).delete()
+    try:
+        with transaction.atomic():
+            WorkerHeartbeat.objects.create(worker=worker[:100], beat_at=now)
+    except IntegrityError:
+        pass  # the same worker id beat from another thread first

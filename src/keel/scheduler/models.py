@@ -15,3 +15,17 @@ class PeriodicJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkerHeartbeat(models.Model):
+    """A ``keel worker`` saying it is alive: written on every scheduler tick, read by ``/readyz``.
+
+    Keyed by the worker's id (host and process id), so a restarted worker starts a new row; rows
+    of workers gone for a day are removed when a worker starts.
+    """
+
+    worker = models.CharField(max_length=100, primary_key=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.worker} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

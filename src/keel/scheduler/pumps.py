@@ -20,6 +20,8 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils.module_loading import import_string
 
+from keel.lib.database import Backoff, ride_out
+
 logger = logging.getLogger(__name__)
 
 
@@ -48,11 +50,14 @@ def drain(pump: Pump, *, limit: int = 10_000) -> int:
     return handled
 
 
-def run_forever(pump: Pump, stop: threading.Event, *, helper: bool = False) -> None:
+def run_forever(pump: Pump, stop: threading.Event, *, helper: bool = False, backoff: Backoff | None = None) -> None:
+    """Pump until ``stop`` is set. A database outage is ridden out (lib/database.py); any other
+    failure is logged and the pump goes on."""
     run = pump.helper if helper and pump.helper is not None else pump.run
+    backoff = backoff or Backoff()
     while not stop.is_set():
         try:
-            done = run()
+            done = ride_out(run, backoff=backoff, wait=stop.wait, default=0)
         except Exception:
             logger.exception("pump %s failed; retrying", pump.name)
             done = 0

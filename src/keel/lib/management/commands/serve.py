@@ -1,12 +1,17 @@
 """``keel serve``: the web server (granian + whitenoise), the task worker and the scheduler tick,
-supervised together so one command runs the embedded profile. In a scale-out deployment run
-``keel serve --no-worker`` on web machines and ``keel worker`` on worker machines.
+supervised together so one command runs the embedded profile (lib/supervisor.py: a child that
+exits is started again; a worker's troubles never stop the web server; only SIGINT or SIGTERM stop
+``keel serve``). In a scale-out deployment run ``keel serve --no-worker`` on web machines and
+``keel worker`` on worker machines.
 
 Given a certificate and its key (``--tls-cert``/``--tls-key`` or ``KEEL_TLS_CERT``/``KEEL_TLS_KEY``),
 granian speaks HTTPS itself: monitoring senders such as PagerDuty's clients refuse plain HTTP, and a
 small installation should not need a proxy in front just for TLS.
 """
 
+import contextlib
+import ctypes
+import logging
 import os
 import signal
 import ssl
@@ -14,6 +19,8 @@ import subprocess
 import sys
 import time
 from argparse import ArgumentParser
+from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +28,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from keel.lib.database import postgres
+from keel.lib.supervisor import Process, Program, Supervisor
+
+logger = logging.getLogger(__name__)
+
+STOP_GRACE = 15.0  # seconds the children get to stop after SIGINT/SIGTERM before they are killed
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_LIBC = ctypes.CDLL(None) if sys.platform == "linux" else None
 
 
 class Command(BaseCommand):
@@ -61,40 +75,31 @@ class Command(BaseCommand):
         tls = _tls_files(options["tls_cert"], options["tls_key"])
         if options["workers"] < 0:
             raise CommandError(f"--workers must be 0 or more (got {options['workers']}).")
-        commands = {"web": self._granian(options, tls)}
+        programs = [Program("web server", self._granian(options, tls), essential=True)]
         workers = 0 if options["no_worker"] else options["workers"]
         for number in range(1, workers + 1):
             name = f"worker {number}" if workers > 1 else "worker"
             helper = ["--helper"] if number > 1 else []  # the first keeps up alone; the others help in storms
-            commands[name] = [sys.executable, "-m", "keel.cli", "worker", *helper]
+            programs.append(Program(name, [sys.executable, "-m", "keel.cli", "worker", *helper]))
         env = _child_environment(options, tls)
-        children = {name: subprocess.Popen(command, env=env) for name, command in commands.items()}
+        supervisor = Supervisor(
+            programs,
+            start=partial(_start, env=env, parent=os.getpid()),
+            clock=time.monotonic,
+            log=logger.warning,
+            leftovers=_end_group,
+        )
+        signal.signal(signal.SIGINT, lambda signum, frame: supervisor.request_stop(signum))
+        signal.signal(signal.SIGTERM, lambda signum, frame: supervisor.request_stop(signum))
+        status = supervisor.check()  # starts every child
         scheme = "https" if tls else "http"
         self.stdout.write(f"Keel is serving on {scheme}://{options['host']}:{options['port']}/ (Ctrl+C stops it)")
-        stopping = False
-
-        def stop(signum: int, frame: object) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        try:
-            while not stopping:
-                exited = {name: child.returncode for name, child in children.items() if child.poll() is not None}
-                if exited:
-                    self.stderr.write(f"stopping: {', '.join(f'{n} exited with {c}' for n, c in exited.items())}")
-                    raise SystemExit(1)
-                time.sleep(0.5)
-        finally:
-            for child in children.values():
-                if child.poll() is None:
-                    child.terminate()
-            for child in children.values():
-                try:
-                    child.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+        while supervisor.stopping is None and status is None:
+            time.sleep(0.2)
+            status = supervisor.check()
+        supervisor.stop(grace=STOP_GRACE, sleep=time.sleep)
+        if status is not None:
+            raise SystemExit(status)
 
     def _granian(self, options: dict[str, Any], tls: tuple[Path, Path] | None) -> list[str]:
         # granian: HTTP parsing and keep-alive in Rust, the app in WSGI threads. Against gunicorn's
@@ -159,3 +164,30 @@ def _child_environment(options: dict[str, Any], tls: tuple[Path, Path] | None) -
     if tls:
         env.update(KEEL_TLS_CERT=str(tls[0]), KEEL_TLS_KEY=str(tls[1]))
     return env
+
+
+def _start(program: Program, *, env: Mapping[str, str], parent: int) -> subprocess.Popen[bytes]:
+    # Each child leads a process group of its own, so that what it leaves behind when it dies (the
+    # web server's worker processes) can be ended with it (_end_group); signals reach the children
+    # through keel serve, which passes SIGINT and SIGTERM on.
+    return subprocess.Popen(
+        program.command,
+        env=env,
+        process_group=0,
+        preexec_fn=partial(_die_with, parent),  # noqa: PLW1509  (keel serve runs no threads)
+    )
+
+
+def _die_with(parent: int) -> None:
+    """In the child, before it runs its program: have the kernel send it SIGTERM when keel serve
+    dies, even by SIGKILL, so that no orphaned web server keeps the port from the next keel serve."""
+    if _LIBC is not None:
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # keel serve died before the line above
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _end_group(process: Process) -> None:
+    """End whatever is left of an exited child's process group."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)

@@ -1,26 +1,27 @@
 """``keel worker``: run background tasks from the database queue, and tick the scheduler.
 
 Any number of workers may run at once, on any machines: tasks are claimed with row locks and each
-periodic job run is claimed by a conditional UPDATE (see scheduler/tick.py).
+periodic job run is claimed by a conditional UPDATE (see scheduler/tick.py). Every loop of the
+worker (tasks, pumps, the tick) rides out a database outage (lib/database.py): the worker never
+exits because the database went away.
 """
 
-import logging
 import os
 import socket
 import threading
+import time
 from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections, connection, connections
+from django.db import connections
 from django_tasks_db.management.commands.db_worker import Worker
 
+from keel.lib.database import Backoff, limit_statements, ride_out
 from keel.lib.doors import Door, entering
 from keel.scheduler.pumps import drain, pumps, run_forever
-from keel.scheduler.tick import tick
-
-logger = logging.getLogger(__name__)
+from keel.scheduler.tick import tick_forever
 
 
 class Command(BaseCommand):
@@ -47,7 +48,9 @@ class Command(BaseCommand):
 
     def _work(self, options: dict[str, Any]) -> None:
         _plan_every_statement()
+        limit_statements(settings.KEEL_DB_STATEMENT_TIMEOUT_WORKER)
         worker_id = f"{socket.gethostname()}-{os.getpid()}"
+        stop = threading.Event()  # never set: the threads end with the process
         if not options["no_pumps"]:
             for pump in pumps():
                 if options["batch"]:
@@ -55,13 +58,19 @@ class Command(BaseCommand):
                 else:
                     threading.Thread(
                         target=run_forever,
-                        args=(pump, threading.Event()),
+                        args=(pump, stop),
                         kwargs={"helper": options["helper"]},
                         name=pump.name,
                         daemon=True,
                     ).start()
-        if not options["no_scheduler"]:
-            threading.Thread(target=_scheduler_loop, args=(worker_id,), name="keel-scheduler", daemon=True).start()
+        if not options["batch"]:  # a batch run works off the queue and leaves ticking to the others
+            threading.Thread(
+                target=tick_forever,
+                args=(worker_id, stop),
+                kwargs={"schedule": not options["no_scheduler"]},
+                name="keel-scheduler",
+                daemon=True,
+            ).start()
         worker = Worker(
             queue_names=["*"],
             interval=options["interval"],
@@ -72,7 +81,23 @@ class Command(BaseCommand):
             worker_id=worker_id,
             excluded_queue_names=[],
         )
-        worker.run()
+        # SIGTERM and SIGINT (keel serve forwards them) let a running task finish, then exit.
+        worker.configure_signals()
+        run_tasks(worker)
+
+
+def run_tasks(worker: Any, *, backoff: Backoff | None = None) -> None:
+    """django-tasks-db's task loop, started again after a database outage: its loop raises on an
+    OperationalError that is not SQLite's lock, and a task it was running stays claimed (every task
+    Keel runs is a periodic job's, which its next run does again)."""
+    backoff = backoff or Backoff()
+    while not ride_out(lambda: _ran(worker), backoff=backoff, wait=time.sleep, default=False):
+        worker.startup_delay = False
+
+
+def _ran(worker: Any) -> bool:
+    worker.run()
+    return True
 
 
 def _plan_every_statement() -> None:
@@ -85,15 +110,3 @@ def _plan_every_statement() -> None:
         options = connections[alias].settings_dict.setdefault("OPTIONS", {})
         if "prepare_threshold" in options:
             options["prepare_threshold"] = None
-
-
-def _scheduler_loop(worker_id: str) -> None:
-    stop = threading.Event()
-    while not stop.wait(settings.KEEL_SCHEDULER_TICK_SECONDS):
-        try:
-            tick(worker=worker_id)
-        except Exception:
-            logger.exception("scheduler tick failed; retrying next tick")
-        finally:
-            close_old_connections()
-            connection.close()
