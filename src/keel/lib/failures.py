@@ -18,15 +18,13 @@ from typing import Any, Final
 import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
-logger = logging.getLogger("keel.failures")
+from keel.lib.database import is_database_down
 
-# What a database that does not answer raises (refused, reset, timed out, shutting down).
-DATABASE_DOWN: Final = (OperationalError, InterfaceError)
+logger = logging.getLogger("keel.failures")
 
 NOT_FOUND: Final = "Nothing is at this address; the API's addresses are listed at /api/v1/docs."
 FORBIDDEN: Final = "You may not do this."
@@ -87,7 +85,7 @@ def unavailable(request: HttpRequest) -> HttpResponse:
 
 def server_error(request: HttpRequest, exc: BaseException | None) -> HttpResponse:
     """The answer to an exception nobody expected: 503 if the database is down, else a logged 500."""
-    if isinstance(exc, DATABASE_DOWN):
+    if exc is not None and is_database_down(exc):
         return unavailable(request)
     logger.error("%s %s failed", request.method, _route(request), exc_info=exc)
     if for_machines(request):

@@ -29,8 +29,7 @@ from keel.integrations.models import ChangeEvent, Payload
 from keel.integrations.rows import update_payloads
 from keel.integrations.states import PayloadStatus
 from keel.lib import clock
-from keel.lib.database import postgres
-from keel.lib.failures import DATABASE_DOWN
+from keel.lib.database import is_database_down, postgres
 from keel.lib.text import storable
 
 logger = logging.getLogger(__name__)
@@ -74,10 +73,8 @@ def process_pending(*, batch: int = BATCH, backlog_only: bool = False) -> Proces
             payloads = _claim(batch, backlog_only=backlog_only)
             claimed = [payload.pk for payload in payloads]
             return _process(payloads) if payloads else NOTHING
-    except DATABASE_DOWN:
-        raise
-    except Exception:
-        if not claimed:
+    except Exception as error:
+        if not claimed or is_database_down(error):
             raise
         logger.exception("a batch of %d payloads failed; applying them one at a time", len(claimed))
         return _one_at_a_time(claimed)
@@ -107,9 +104,9 @@ def _one_at_a_time(payload_ids: Sequence[int]) -> Processed:
                 pending = Payload.objects.filter(pk=payload_id, status=PayloadStatus.PENDING)
                 payloads = list(pending.select_for_update(skip_locked=True, of=("self",)).select_related("source"))
                 done += _process(payloads) if payloads else NOTHING
-        except DATABASE_DOWN:
-            raise
         except Exception as error:
+            if is_database_down(error):
+                raise
             logger.exception("payload %s cannot be processed; it is marked failed", payload_id)
             _mark_failed(payload_id, error)
             done += Processed(1, 0, 0)  # off the queue: a failed payload waits for a replay
