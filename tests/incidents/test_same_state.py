@@ -1,12 +1,11 @@
 """A step to the state an incident is already in applies nothing and says so (409), after the same
 permission check as any other step (issue 23 §2): no resolution note is dropped silently."""
 
-import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from keel.accounts.models import Team, User
@@ -14,6 +13,7 @@ from keel.incidents.models import Incident
 from keel.incidents.states import IncidentState
 from tests.conftest import ApiClient
 from tests.incidents.helpers import open_closed, open_in_progress, open_resolved
+from tests.threads import at_once
 
 Api = Callable[[User], ApiClient]
 RESOLVE = {"to": "resolved", "resolution_code": "solved_remotely", "resolution_notes": "Restarted the pool"}
@@ -70,24 +70,12 @@ def test_of_twenty_concurrent_resolves_exactly_one_is_applied(
 ) -> None:
     incident = open_in_progress(agent, requester, service_desk)
     clients = [api(agent) for _ in range(20)]
-    barrier = threading.Barrier(20)
-    statuses: list[int] = []
-    lock = threading.Lock()
 
-    def resolve(client: ApiClient, number: int) -> None:
-        barrier.wait()
-        try:
-            answer: Any = client.post(f"/incidents/{incident.number}/transitions", {**RESOLVE, "note": f"fix {number}"})
-        finally:
-            connection.close()
-        with lock:
-            statuses.append(answer.status_code)
+    def resolve(client: ApiClient, number: int) -> int:
+        answer: Any = client.post(f"/incidents/{incident.number}/transitions", {**RESOLVE, "note": f"fix {number}"})
+        return int(answer.status_code)
 
-    threads = [threading.Thread(target=resolve, args=(client, number)) for number, client in enumerate(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_once(*(partial(resolve, client, number) for number, client in enumerate(clients)))
 
     assert sorted(statuses) == [200] + [409] * 19
     stored = Incident.objects.get(pk=incident.pk)

@@ -14,6 +14,7 @@ from keel.integrations.actions.sources import create_source
 from keel.integrations.models import Alert, CorrelationRule, Payload
 from keel.integrations.states import Endpoint, PayloadStatus, SourceKind
 from tests.integrations.actions.test_decisions import alert, notification
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,26 +26,12 @@ def test_two_workers_apply_every_payload_once_and_open_one_incident_per_group():
     for round_ in range(30):
         body = notification(*(alert("DiskFull", instance=f"db{index}") for index in range(round_ % 5, 10)))
         receive(kind=SourceKind.ALERTMANAGER, secret=issued.secret, endpoint=Endpoint.ALERTS, body=_json(body))
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
 
     def worker() -> None:
-        barrier.wait()
-        try:
-            while process_pending(batch=4).payloads:
-                pass
-        except BaseException as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        while process_pending(batch=4).payloads:
+            pass
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    at_once(worker, worker)  # raises what either raised
     assert set(Payload.objects.values_list("status", flat=True)) == {PayloadStatus.PROCESSED}
     occurrences = dict(Alert.objects.values_list("identity", "occurrences"))
     assert occurrences == {f"DiskFull-db{index}": min(index + 1, 5) * 6 for index in range(10)}

@@ -1,14 +1,16 @@
 import logging
 import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError
 
 from keel.lib.database import OUTAGE, Backoff
 from keel.scheduler import tick as ticking
 from keel.scheduler.models import PeriodicJob, WorkerHeartbeat
 from keel.scheduler.tick import Job, tick, tick_forever
+from tests.threads import at_once
 
 
 def _job(runs: list[str]) -> Job:
@@ -42,19 +44,12 @@ def test_concurrent_workers_claim_each_run_exactly_once():
     runs: list[str] = []
     lock = threading.Lock()
     job = Job(name="test.concurrent", every=timedelta(minutes=5), run=lambda: _append(lock, runs))
-    barrier = threading.Barrier(4)
 
     def worker(name: str) -> None:
-        barrier.wait()
         for _ in range(5):
             tick(worker=name, jobs=[job])
-        connection.close()
 
-    threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(*(partial(worker, f"w{i}") for i in range(4)))
 
     assert runs == ["ran"]
 

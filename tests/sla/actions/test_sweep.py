@@ -1,6 +1,5 @@
 """The sweep fires each warning and each breach once, at the computed instant, however many workers run."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -18,6 +17,7 @@ from keel.sla.actions.sweep import sweep
 from keel.sla.models import Clock, ClockEvent
 from keel.sla.replay import Kind
 from tests.sla.conftest import OFFICE_HOURS, london
+from tests.threads import at_once
 
 
 def _open(agent, requester, when="2025-06-02T09:00"):
@@ -129,26 +129,12 @@ def test_e25a_editing_the_calendar_moves_running_clocks_from_the_edit_on(policie
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_sweeping_at_once_fire_each_warning_and_breach_once(policies, agent, requester):
     incidents = [_open(agent, requester) for _ in range(6)]
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
 
     def worker() -> None:
-        barrier.wait()
-        try:
-            for minutes in range(0, 9 * 60, 30):
-                sweep(now=london("2025-06-02T09:00") + timedelta(minutes=minutes))
-        except BaseException as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        for minutes in range(0, 9 * 60, 30):
+            sweep(now=london("2025-06-02T09:00") + timedelta(minutes=minutes))
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    at_once(worker, worker)  # raises what either raised
     for incident in incidents:
         assert [(name, kind, percent) for name, kind, percent, _ in _fired(incident)] == [
             ("resolution", "threshold", 50),
