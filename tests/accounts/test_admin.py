@@ -98,9 +98,6 @@ def test_a_role_changed_in_the_admin_opens_the_cmdb_at_once(admin_user: User, ag
         "manager": "",
         "role": Role.CONFIGURATION_MANAGER,
         "is_active": "on",
-        "failed_sign_ins": "0",
-        "locked_until_0": "",
-        "locked_until_1": "",
     }
 
     saved = signed_in(admin_user).post(f"/admin/accounts/user/{agent.pk}/change/", form)
@@ -143,9 +140,6 @@ def user_form(user: User, **fields: str) -> dict[str, str]:
         "manager": "",
         "role": user.role,
         "is_active": "on",
-        "failed_sign_ins": "0",
-        "locked_until_0": "",
-        "locked_until_1": "",
         **fields,
     }
 
@@ -170,14 +164,14 @@ def test_a_user_added_in_the_admin_is_audited_with_the_role_it_grants(admin_user
     ]
 
 
-def test_a_role_and_vip_change_in_the_admin_are_audited_and_counters_are_not(admin_user: User, agent: User) -> None:
-    form = user_form(agent, role=Role.INCIDENT_MANAGER, is_vip="on", failed_sign_ins="2")
+def test_a_role_and_vip_change_in_the_admin_are_audited(admin_user: User, agent: User) -> None:
+    form = user_form(agent, role=Role.INCIDENT_MANAGER, is_vip="on")
 
     saved = signed_in(admin_user).post(f"/admin/accounts/user/{agent.pk}/change/", form)
 
     agent.refresh_from_db()
     assert saved.status_code == 302
-    assert (agent.role, agent.is_vip, agent.failed_sign_ins) == (Role.INCIDENT_MANAGER, True, 2)
+    assert (agent.role, agent.is_vip) == (Role.INCIDENT_MANAGER, True)
     assert audit("user", agent.pk)[2:] == [
         ("Root", Door.ADMIN, "is_vip", "False", "True"),
         ("Root", Door.ADMIN, "role", "agent", "incident_manager"),

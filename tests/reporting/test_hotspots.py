@@ -159,3 +159,14 @@ def test_the_csv_over_the_api(history: Graph, agent: User, requester: User, api:
         400,
         {"message": "by must be 'ci' or 'service' (got 'team').", "field": "by"},
     )
+
+
+def test_a_ci_named_like_a_formula_is_exported_as_text(
+    agent: User, requester: User, build_graph: Callable[[Sequence[str]], Graph], api: Callable[[User], ApiClient]
+) -> None:
+    ci = build_graph(["=1+1 depends_on @db"])["=1+1"]
+    incident_at(agent, requester, ci=ci, service=None, opened=DAY1, hours=2)
+
+    exported = api(agent).get("/reports/hotspots.csv?by=ci&since=2026-09-30&until=2026-10-10")
+
+    assert b"".join(exported.streaming_content).decode().splitlines()[1] == "1,'=1+1,1,0,2.0,"

@@ -65,6 +65,8 @@ def test_the_schedule_enqueues_every_periodic_job(db):
         "sla.sweep",
         "sla.extend_public_holidays",
         "integrations.sweep",
+        "accounts.forget_sign_in_failures",
+        "accounts.forget_expired_sessions",
         "db.analyze_stale_tables",
         "idempotency.purge_keys",
     ]

@@ -3,14 +3,15 @@
 
 ``actor`` is who makes the change; None (the default) is Keel itself: the demo loader and the
 command line, whose door the audit rows record. Two writes are not audited because they are not a
-person's change: the sign-in counters (``failed_sign_ins``, ``locked_until``, which ``sign_in``
-keeps) and a token's ``last_used_at`` (stamped on use).
+person's change: failed sign-ins (``SignInFailure``, counted for throttling) and a token's
+``last_used_at`` (stamped on use).
 """
 
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import import_module
 from typing import Any, Final
 
 from django.conf import settings
@@ -22,9 +23,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 
-from keel.accounts.models import ApiToken, Team, User, hash_token
+from keel.accounts.models import ApiToken, SignInFailure, Team, User, hash_token
+from keel.accounts.queries import failures_since
 from keel.accounts.roles import Role
 from keel.accounts.rows import user_by_token_hash
+from keel.accounts.throttling import Counter, counter_keys, limits, over_limit
 from keel.audit.actions import (
     create_audited,
     delete_audited,
@@ -33,7 +36,8 @@ from keel.audit.actions import (
     record_changes_of_many,
     update_audited,
 )
-from keel.lib.errors import InvalidInput, NotAllowed
+from keel.lib import clock
+from keel.lib.errors import InvalidInput
 
 TOKEN_PREFIX = "keel_"
 PREFIX_LENGTH: Final = 12  # what lists show of a token (ApiToken.prefix): TOKEN_PREFIX and 7 characters
@@ -43,9 +47,6 @@ PREFIX_LENGTH: Final = 12  # what lists show of a token (ApiToken.prefix): TOKEN
 USER_FIELDS: Final = frozenset(
     {"username", "name", "email", "phone", "time_zone", "is_vip", "manager", "role", "is_active"}
 )
-# Kept by ``sign_in`` and settable in the admin (to unlock an account), never audited: they count
-# attempts, they are not a person's change.
-SIGN_IN_COUNTERS: Final = frozenset({"failed_sign_ins", "locked_until"})
 TEAM_FIELDS: Final = editable_fields(Team)
 
 # How the audit rows read a password change: that it happened, never a value.
@@ -105,18 +106,9 @@ def create_user(
 
 
 def update_user(user: User, *, actor: User | None, changes: Mapping[str, Any]) -> list[str]:
-    """Change an account's fields (USER_FIELDS, audited; SIGN_IN_COUNTERS, not). Returns the fields
-    changed; changing nothing is a no-op."""
-    counters = {name: value for name, value in changes.items() if name in SIGN_IN_COUNTERS}
-    audited = {name: value for name, value in changes.items() if name not in SIGN_IN_COUNTERS}
-    reset = [name for name, value in counters.items() if getattr(user, name) != value]
-    for name in reset:
-        setattr(user, name, counters[name])
-    with transaction.atomic():
-        fields = update_audited(user, audited, subject_type="user", actor=actor, allowed=USER_FIELDS)
-        if reset:
-            user.save(update_fields=reset)
-    return [*fields, *reset]
+    """Change an account's fields (USER_FIELDS), each audited. Returns the fields changed; changing
+    nothing is a no-op."""
+    return update_audited(user, changes, subject_type="user", actor=actor, allowed=USER_FIELDS)
 
 
 def change_password(user: User, *, actor: User | None, password: str | None) -> None:
@@ -250,37 +242,32 @@ def user_for_token(raw: str) -> User | None:
     return user
 
 
-class AccountLocked(NotAllowed):
-    pass
+def sign_in(request: HttpRequest | None, *, username: str, password: str, address: str) -> User | None:
+    """The user these credentials open, or None: for a wrong username, a wrong password and a
+    throttled attempt alike, so that the answer tells none of them apart (``throttling.py``).
+
+    A throttled attempt checks no password and counts nothing more; it waits until failures slide
+    out of the window. A failure counts against the username from this address, the address and
+    the username; a success forgets this username's failures from this address."""
+    now = clock.now()
+    keys = counter_keys(username, address)
+    current = limits()
+    if over_limit(failures_since(keys, now - current.window), current):
+        return None
+    user = authenticate(request, username=username, password=password)
+    if not isinstance(user, User):
+        SignInFailure.objects.bulk_create([SignInFailure(key=key, at=now) for key in keys.values()])
+        return None
+    SignInFailure.objects.filter(key=keys[Counter.PAIR]).delete()
+    return user
 
 
-def sign_in(request: HttpRequest | None, *, username: str, password: str) -> User | None:
-    """Check credentials, counting failures; too many in a row lock the account for a while.
+def forget_expired_sessions() -> None:
+    """Delete console sessions past their expiry (``KEEL_SESSION_IDLE_MINUTES`` unused); a periodic job."""
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
 
-    Returns the user on success, None on bad credentials, raises AccountLocked while locked.
-    """
-    now = timezone.now()
-    with transaction.atomic():
-        account = User.objects.select_for_update().filter(username=username).first()
-        if account is not None and account.locked_until is not None and account.locked_until > now:
-            minutes = max(1, int((account.locked_until - now).total_seconds() // 60) + 1)
-            raise AccountLocked(
-                f"Too many failed sign-ins: this account is locked for {minutes} more minute(s). "
-                "Wait, or ask an administrator to unlock it."
-            )
-        user = authenticate(request, username=username, password=password)
-        if account is None:
-            return None
-        if user is None:
-            account.failed_sign_ins += 1
-            if account.failed_sign_ins >= settings.KEEL_SIGN_IN_MAX_FAILURES:
-                account.locked_until = now + timedelta(minutes=settings.KEEL_SIGN_IN_LOCKOUT_MINUTES)
-                account.failed_sign_ins = 0
-            account.save(update_fields=["failed_sign_ins", "locked_until"])
-            return None
-        if account.failed_sign_ins or account.locked_until:
-            account.failed_sign_ins = 0
-            account.locked_until = None
-            account.save(update_fields=["failed_sign_ins", "locked_until"])
-        assert isinstance(user, User)
-        return user
+
+def forget_old_sign_in_failures() -> int:
+    """Forget the failed sign-ins that slid out of the window (a periodic job); how many."""
+    deleted, _ = SignInFailure.objects.filter(at__lte=clock.now() - limits().window).delete()
+    return deleted

@@ -43,7 +43,7 @@ class UserAdmin(ActionAdmin[User], DjangoUserAdmin[User]):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Person", {"fields": ("name", "email", "phone", "time_zone", "is_vip", "manager")}),
-        ("Access", {"fields": ("role", "is_active", "failed_sign_ins", "locked_until")}),
+        ("Access", {"fields": ("role", "is_active")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "role", "password1", "password2")}),)
     create_with = staticmethod(_add_user)

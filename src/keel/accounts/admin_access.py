@@ -4,7 +4,7 @@ Roles are Keel's only source of permissions (``accounts/roles.py``): ``is_staff`
 are not kept in step with a role change, so the admin does not read them. The site lets in anyone
 whose role has one of ``ADMIN_CAPABILITIES``; each model admin says which capability covers it
 (``CapabilityAdmin.capability``) and shows itself, with view, add, change and delete, only to those
-who have it. Signing in goes through Keel's own sign-in page (with its lock-out), not the admin's.
+who have it. Signing in goes through Keel's own sign-in page (with its throttling), not the admin's.
 
 ``ActionAdmin`` saves and deletes through an app's actions, so the admin is audited like every
 other door (``obj.save()`` would write no audit row).
@@ -42,7 +42,7 @@ class KeelAdminSite(admin.AdminSite):
         return isinstance(user, User) and user.is_active and can_enter_admin(user)
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        """Send people to Keel's sign-in (one sign-in, one lock-out), then back to where they were going."""
+        """Send people to Keel's sign-in (one sign-in, one throttle), then back to where they were going."""
         target = request.GET.get("next", "")
         if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
             target = reverse("admin:index", current_app=self.name)

@@ -41,8 +41,6 @@ class User(AbstractUser):
     is_vip = models.BooleanField("VIP", default=False)
     manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     role = models.CharField(max_length=32, choices=Role.choices, default=Role.REQUESTER)
-    failed_sign_ins = models.PositiveSmallIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[KeelUserManager] = KeelUserManager()
 
@@ -117,3 +115,20 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class SignInFailure(models.Model):
+    """A failed sign-in, counted for throttling (``throttling.py``) while it is in the window, then
+    forgotten. One row per counter it adds to, under that counter's keyed hash."""
+
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["key", "at"], name="sign_in_failure_key_at"),
+            models.Index(fields=["at"], name="sign_in_failure_at"),  # forgetting the old ones
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… at {self.at.isoformat()}"

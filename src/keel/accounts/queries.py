@@ -1,10 +1,12 @@
 """Reads on people and teams."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
-from keel.accounts.models import ApiToken, Team, User
+from keel.accounts.models import ApiToken, SignInFailure, Team, User
+from keel.accounts.throttling import Counter
 from keel.lib.references import by_reference, ids_by_reference
 
 
@@ -65,3 +67,15 @@ def api_tokens(*, username: str | None = None, prefix: str | None = None) -> Que
     if prefix is not None:
         tokens = tokens.filter(prefix=prefix)
     return tokens
+
+
+def failures_since(keys: Mapping[Counter, str], since: datetime) -> dict[Counter, int]:
+    """How many failed sign-ins each counter holds after ``since`` (one query)."""
+    counter_of = {key: counter for counter, key in keys.items()}
+    rows = (
+        SignInFailure.objects.filter(key__in=list(counter_of), at__gt=since)
+        .values("key")
+        .annotate(failures=Count("id"))
+        .order_by()
+    )
+    return {counter_of[row["key"]]: int(row["failures"]) for row in rows}

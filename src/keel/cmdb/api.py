@@ -53,6 +53,7 @@ from keel.cmdb.schemas import (
 from keel.cmdb.transfer import EXPORTERS, utf8_lines
 from keel.idempotency.api import idempotent
 from keel.lib.api import IfMatchHeader, created, page_limit, page_offset, tagged
+from keel.lib.csv import csv_response
 from keel.lib.errors import InvalidInput
 from keel.lib.references import by_reference
 
@@ -205,14 +206,7 @@ def list_relationships(request: HttpRequest, query: Query[RelationshipQuery]) ->
         target=ci_by_reference(query.target, field="target") if query.target else None,
         kind=_kind(query.kind) if query.kind else None,
     )
-    page = relationship_page(filters, offset=query.offset, limit=query.limit)
-    return {
-        "items": [relationship_json(row) for row in page.items],
-        "count": page.count,
-        "count_is_capped": page.count_is_capped,
-        "offset": query.offset,
-        "limit": query.limit,
-    }
+    return relationship_page(filters, offset=query.offset, limit=query.limit).answer(relationship_json)
 
 
 @router.post("/relationships", response={201: RelationshipOut})
@@ -320,9 +314,7 @@ def import_csv(request: HttpRequest, what: str) -> dict[str, Any]:
 @router.get("/cmdb/export/{what}")
 def export_csv(request: HttpRequest, what: str) -> StreamingHttpResponse:
     exporter = _known(EXPORTERS, what)
-    response = StreamingHttpResponse(exporter(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{what}.csv"'
-    return response
+    return csv_response(exporter(), filename=f"{what}.csv")
 
 
 # --- rendering and parsing -----------------------------------------------------------------

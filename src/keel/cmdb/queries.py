@@ -14,10 +14,8 @@ from keel.cmdb.kinds import RelationshipKind
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
 from keel.cmdb.rows import names_found
 from keel.lib.errors import InvalidInput, KeelError, NotFound
+from keel.lib.paging import Page, capped_page
 from keel.lib.references import by_reference
-
-# A list counts its matches only this far past the page's start (like the incident lists).
-COUNT_CAP: Final = 1_000
 
 
 @dataclass(frozen=True)
@@ -121,14 +119,7 @@ class RelationshipFilters:
     kind: RelationshipKind | None = None
 
 
-@dataclass(frozen=True)
-class RelationshipPage:
-    items: list[Relationship]
-    count: int  # matches, counted up to COUNT_CAP past the page's start
-    count_is_capped: bool
-
-
-def relationship_page(filters: RelationshipFilters, *, offset: int, limit: int) -> RelationshipPage:
+def relationship_page(filters: RelationshipFilters, *, offset: int, limit: int) -> Page[Relationship]:
     """One page of the relationships matching the filters, oldest first, with both CIs loaded."""
     matching = Relationship.objects.all()
     if filters.source is not None:
@@ -137,7 +128,4 @@ def relationship_page(filters: RelationshipFilters, *, offset: int, limit: int) 
         matching = matching.filter(target=filters.target)
     if filters.kind is not None:
         matching = matching.filter(kind=filters.kind)
-    items = list(matching.select_related("source", "target").order_by("pk")[offset : offset + limit])
-    ceiling = offset + COUNT_CAP
-    count = matching.order_by()[: ceiling + 1].count()
-    return RelationshipPage(items=items, count=min(count, ceiling), count_is_capped=count > ceiling)
+    return capped_page(matching.select_related("source", "target").order_by("pk"), offset=offset, limit=limit)

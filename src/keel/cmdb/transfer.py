@@ -17,6 +17,7 @@ from keel.accounts.models import Team
 from keel.cmdb.kinds import FIELD_OF_NAME, CIStatus, Criticality, Environment, RelationshipKind
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship
 from keel.cmdb.text import aliases_from_text, attributes_from_text
+from keel.lib.csv import csv_line, read_cell
 from keel.lib.errors import InvalidInput
 from keel.lib.text import problem_in
 
@@ -281,12 +282,13 @@ def read_header(reader: "csv.DictReader[str]", *, allowed: Sequence[str], requir
 
 
 def numbered(reader: "csv.DictReader[str]") -> Iterator[Numbered]:
-    """Rows with the file line they end on (a quoted value may span lines); a row holding text the
-    database cannot store (a NUL) rejects the file, naming the line and the column."""
+    """Rows with the file line they end on (a quoted value may span lines), each cell as the export
+    wrote it (``lib.csv.read_cell``: a name like ``=HYPERLINK(…)`` is exported ``'=HYPERLINK(…)``); a
+    row holding text the database cannot store (a NUL) rejects the file, naming the line and the column."""
     try:
         for raw in reader:
             _refuse_unstorable(reader.line_num, raw)
-            yield reader.line_num, raw
+            yield reader.line_num, {column: _cell(value) for column, value in raw.items()}
     except csv.Error as error:
         raise InvalidInput(f"Line {reader.line_num}: the CSV is malformed ({error}).", field="file") from error
 
@@ -303,6 +305,11 @@ def _refuse_unstorable(line: int, row: Mapping[str, Any]) -> None:
             )
 
 
+def _cell(value: str | None) -> str | None:
+    # Past the header's columns, DictReader puts the extra values in a list under None.
+    return read_cell(value) if isinstance(value, str) else value
+
+
 def _choice(column: str, text: str, allowed: Sequence[str]) -> str:
     if text not in allowed:
         raise _Bad(column, f"{column} must be one of {', '.join(allowed)} (got {text!r})")
@@ -314,17 +321,3 @@ def _json_object(text: str) -> dict[str, Any]:
     if value is None:
         raise _Bad("attributes", 'attributes must be a JSON object, e.g. {"os": "Debian 13"}')
     return value
-
-
-class _Line:
-    """A file-like sink for csv.writer that hands back what was written."""
-
-    def write(self, text: str) -> str:
-        return text
-
-
-_WRITER: Final = csv.writer(_Line(), lineterminator="\n")
-
-
-def csv_line(values: Iterable[Any]) -> str:
-    return str(_WRITER.writerow(values))

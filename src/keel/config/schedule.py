@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from keel.accounts.tasks import forget_expired_sessions_task, forget_old_sign_in_failures_task
 from keel.idempotency.tasks import purge_expired_keys_task
 from keel.incidents.tasks import close_stale_resolved_incidents_task
 from keel.integrations.tasks import sweep_alerts_task
@@ -17,6 +18,13 @@ SCHEDULE = [
     Job(name="sla.extend_public_holidays", every=timedelta(days=1), run=extend_public_holidays_task.enqueue),
     # Leases that ran out, flapping that calmed down, rules that wait on time (minimum firing time).
     Job(name="integrations.sweep", every=timedelta(seconds=30), run=sweep_alerts_task.enqueue),
+    # Failed sign-ins that slid out of the throttling window; console sessions unused past their idle time.
+    Job(
+        name="accounts.forget_sign_in_failures",
+        every=timedelta(minutes=10),
+        run=forget_old_sign_in_failures_task.enqueue,
+    ),
+    Job(name="accounts.forget_expired_sessions", every=timedelta(hours=6), run=forget_expired_sessions_task.enqueue),
     # The planner's statistics of tables that grow fast (alerts in a storm), when autovacuum is off.
     Job(name="db.analyze_stale_tables", every=timedelta(minutes=1), run=analyze_stale_tables_task.enqueue),
     # Idempotency keys past KEEL_IDEMPOTENCY_KEY_HOURS (a lookup treats them as gone already).

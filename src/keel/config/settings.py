@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = Path(os.environ.get("KEEL_HOME", Path.cwd()))
@@ -40,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks_db",
+    # Only for its static files: the API docs page then serves Swagger UI from Keel, not a CDN.
+    "ninja",
     "keel.lib",
     "keel.audit",
     "keel.accounts",
@@ -56,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "keel.lib.failures.FailureAnswersMiddleware",
     "keel.lib.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -63,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "keel.lib.middleware.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -170,9 +175,25 @@ KEEL_TLS_CERT = os.environ.get("KEEL_TLS_CERT", "")
 KEEL_TLS_KEY = os.environ.get("KEEL_TLS_KEY", "")
 
 SESSION_COOKIE_HTTPONLY = True
+# A console session ends after this many minutes unused; each use extends it (lib/middleware.py).
+KEEL_SESSION_IDLE_MINUTES = int(os.environ.get("KEEL_SESSION_IDLE_MINUTES", "120"))
+SESSION_COOKIE_AGE = KEEL_SESSION_IDLE_MINUTES * 60
 SESSION_COOKIE_SECURE = _env_bool("KEEL_SECURE_COOKIES", bool(KEEL_TLS_CERT))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# Every page loads only Keel's own scripts, styles and images: no inline script, no other host, no
+# framing. htmx's own indicator <style> is turned off (base.html), so styles need no 'unsafe-inline'
+# either; data: is for images only (the empty favicon).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 TASKS = {
@@ -182,13 +203,22 @@ TASKS = {
     }
 }
 
+# Every handler redacts secrets (lib/logs.py): inbound URLs carry a source's secret in their path,
+# and refused requests are logged with it. Django's own handlers (its DEBUG console, mail to
+# ADMINS) and granian's access log are replaced by this one, so no line escapes the filter.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"secrets": {"()": "keel.lib.logs.RedactSecrets"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["secrets"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("KEEL_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
+        "granian.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # --- Keel domain settings -------------------------------------------------------------------
@@ -210,8 +240,7 @@ KEEL_BARE_PATHS = [
 KEEL_API_PATHS = ["/api/"]
 KEEL_API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "keel.lib.failures.FailureAnswersMiddleware",
-    "keel.lib.middleware.RequestLimitsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",  # the API docs page
     "keel.lib.failures.FailureAnswersMiddleware",
     "keel.lib.middleware.RequestLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -238,9 +267,6 @@ KEEL_ATTACHMENT_TYPES = _env_list(
 )
 # How long the API keeps a create's answer under its Idempotency-Key (a retry within it gets that answer).
 KEEL_IDEMPOTENCY_KEY_HOURS = float(os.environ.get("KEEL_IDEMPOTENCY_KEY_HOURS", "24"))
-# Sign-in lockout: this many failures in a row lock the account for the given minutes.
-KEEL_SIGN_IN_MAX_FAILURES = int(os.environ.get("KEEL_SIGN_IN_MAX_FAILURES", "5"))
-KEEL_SIGN_IN_LOCKOUT_MINUTES = int(os.environ.get("KEEL_SIGN_IN_LOCKOUT_MINUTES", "15"))
 # The largest request body Keel reads at all (file uploads, streamed CSV imports): a larger declared
 # Content-Length is refused with 413 before a byte is read, a chunked body is cut off there. Bodies
 # read whole into memory (JSON, forms, monitoring payloads) stop at Django's
@@ -254,6 +280,18 @@ FILE_UPLOAD_HANDLERS = [
 ]
 # What a 503 (the database is not answering) tells clients to wait before they retry.
 KEEL_RETRY_AFTER_SECONDS = int(os.environ.get("KEEL_RETRY_AFTER_SECONDS", "5"))
+# Sign-in throttling (accounts/throttling.py): failed sign-ins within a sliding window, counted for
+# one username from one address, for one address, and for one username from anywhere; at a limit,
+# sign-ins under that counter wait until failures slide out of the window.
+KEEL_SIGN_IN_WINDOW_MINUTES = int(os.environ.get("KEEL_SIGN_IN_WINDOW_MINUTES", "15"))
+KEEL_SIGN_IN_FAILURES_PER_USERNAME_AND_ADDRESS = int(
+    os.environ.get("KEEL_SIGN_IN_FAILURES_PER_USERNAME_AND_ADDRESS", "5")
+)
+KEEL_SIGN_IN_FAILURES_PER_ADDRESS = int(os.environ.get("KEEL_SIGN_IN_FAILURES_PER_ADDRESS", "20"))
+KEEL_SIGN_IN_FAILURES_PER_USERNAME = int(os.environ.get("KEEL_SIGN_IN_FAILURES_PER_USERNAME", "50"))
+# How many proxies in front of Keel append to X-Forwarded-For: the client's address is read that
+# far from its end. 0 (the default): the address the connection comes from.
+KEEL_TRUSTED_PROXIES = int(os.environ.get("KEEL_TRUSTED_PROXIES", "0"))
 KEEL_SCHEDULER_TICK_SECONDS = float(os.environ.get("KEEL_SCHEDULER_TICK_SECONDS", "15"))
 # /readyz: ready while the database answers, some worker's heartbeat (written every scheduler tick)
 # is at most KEEL_READY_WORKER_SECONDS old (0: not checked, for web-only hosts), and fewer than

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from keel.config.api import api
 from keel.integrations.urls import alert_patterns, console_patterns, inbound_patterns
 from keel.lib.health import healthz, readyz
+from keel.reporting.urls import audit_patterns
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="incidents:queue", permanent=False)),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("incidents/", include("keel.incidents.urls")),
     path("cmdb/", include("keel.cmdb.urls")),
     path("cmdb/", include("keel.reporting.urls")),
+    path("audit/", include((audit_patterns, "audit"))),
     path("alerts/", include((alert_patterns, "alerts"))),
     path("integrations/", include((console_patterns, "integrations"))),
     path("integrations/", include((inbound_patterns, "inbound"))),

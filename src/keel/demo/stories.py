@@ -38,7 +38,7 @@ from keel.incidents.actions.lifecycle import (
 )
 from keel.incidents.actions.records import add_watcher, open_incident, update_incident
 from keel.incidents.models import Incident
-from keel.incidents.states import Channel, HoldReason, IncidentState, Level
+from keel.incidents.states import Channel, HoldReason, IncidentState
 from keel.lib import clock
 
 # Staff work faster on what matters more: gaps between their steps are scaled by priority.
@@ -151,8 +151,8 @@ class Story:
         )
 
     def callers_guess(self) -> dict[str, Any]:
-        """What a caller fills in on the portal: often the category, never more than low impact."""
-        guess: dict[str, Any] = {"impact": Level.LOW, "urgency": self.urgency}
+        """What a caller fills in on the portal: how urgent it is for them, often the category."""
+        guess: dict[str, Any] = {"urgency": self.urgency}
         if self.rng.random() < 0.6:
             topic = self.plan.topic
             guess["category"] = self.cast.categories[topic.category]

@@ -1,5 +1,6 @@
 """REST API v1 for incidents: parse, call one action or query, render."""
 
+from functools import partial
 from typing import Any, Final, Protocol
 
 import orjson
@@ -18,7 +19,7 @@ from keel.incidents.actions._record import SUBJECT
 from keel.incidents.actions.conversation import add_comment, attach_file
 from keel.incidents.actions.lifecycle import transition_incident
 from keel.incidents.actions.records import open_incident, update_incident
-from keel.incidents.models import Incident, pk_from_number
+from keel.incidents.models import Incident
 from keel.incidents.permissions import can_see_impact_proposal, can_see_work_notes
 from keel.incidents.queries.context import proposal_for
 from keel.incidents.queries.documents import (
@@ -28,7 +29,13 @@ from keel.incidents.queries.documents import (
     incident_document_page,
 )
 from keel.incidents.queries.listing import IncidentFilters
-from keel.incidents.queries.records import attachment_for, attachments_for, category_by_reference, get_incident_for
+from keel.incidents.queries.records import (
+    attachment_for,
+    attachments_for,
+    category_by_reference,
+    get_incident_for,
+    parent_for,
+)
 from keel.incidents.schemas import (
     AttachmentOut,
     CommentIn,
@@ -76,7 +83,7 @@ class ListQuery(Schema):
 @idempotent
 def create(request: HttpRequest, payload: IncidentIn) -> HttpResponse:
     actor = user_of(request)
-    references = _references(payload.model_dump(exclude_unset=True))
+    references = _references(payload.model_dump(exclude_unset=True), user=actor)
     incident = open_incident(
         actor=actor,
         caller=references.pop("caller", None) or actor,
@@ -126,7 +133,7 @@ def patch(request: HttpRequest, number: str, payload: IncidentPatch, if_match: I
         raise InvalidInput("priority is computed from impact and urgency; change those instead.", field="priority")
     changes: dict[str, Any] = {key: data[key] for key in ("title", "description", "channel") if key in data}
     changes.update({key: LEVELS[data[key]] for key in ("impact", "urgency") if key in data})
-    changes.update(_references(data))
+    changes.update(_references(data, user=actor))
     incident = update_incident(incident, actor=actor, changes=changes, if_match=if_match)
     return _reread(incident)
 
@@ -300,14 +307,6 @@ def _team(reference: str | int, *, field: str) -> Team:
     return team_by_reference(reference)  # its error always names assignment_group, the one team field
 
 
-def _parent(reference: str | int, *, field: str) -> Incident:
-    pk = pk_from_number(str(reference))
-    parent = Incident.objects.filter(pk=pk).first() if pk is not None else None
-    if parent is None:
-        raise InvalidInput(f"No incident {reference!r} to use as parent; give its number.", field=field)
-    return parent
-
-
 # The body's fields that name a record (an id or a name), each with how it is found.
 RESOLVERS: Final[dict[str, _Resolver]] = {
     "caller": user_by_reference,
@@ -317,14 +316,15 @@ RESOLVERS: Final[dict[str, _Resolver]] = {
     "ci": ci_by_reference,
     "assignment_group": _team,
     "assignee": user_by_reference,
-    "parent": _parent,
 }
 
 
-def _references(data: dict[str, Any]) -> dict[str, Any]:
-    """Resolve the reference fields present in ``data`` (ids or names) to records; null stays None."""
-    found = {key: data[key] for key in RESOLVERS if key in data}
-    return {key: None if value is None else RESOLVERS[key](value, field=key) for key, value in found.items()}
+def _references(data: dict[str, Any], *, user: User) -> dict[str, Any]:
+    """Resolve the reference fields present in ``data`` (ids or names) to records; null stays None.
+    A parent is one of the incidents ``user`` may see (``parent_for``)."""
+    resolvers: dict[str, _Resolver] = {**RESOLVERS, "parent": partial(parent_for, user)}
+    found = {key: data[key] for key in resolvers if key in data}
+    return {key: None if value is None else resolvers[key](value, field=key) for key, value in found.items()}
 
 
 def _parse_filters(query: ListQuery) -> IncidentFilters:

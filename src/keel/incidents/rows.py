@@ -21,9 +21,10 @@ from django.db.models.expressions import RawSQL
 from keel.accounts.models import Team, User
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.incidents.models import Category, Incident, PriorityRule, pk_from_number
-from keel.incidents.queries.listing import IncidentFilters, Page
+from keel.incidents.queries.listing import IncidentFilters
 from keel.incidents.states import IncidentOrder
 from keel.lib.database import postgres
+from keel.lib.paging import Page
 from keel.lib.sql import api_time, fetch, in_literals, in_values, insert_instance
 from keel.sla.rows import CLOCK_COLUMNS, current_clocks_sql
 

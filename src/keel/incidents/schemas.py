@@ -21,14 +21,17 @@ class IncidentIn(Strict):
     title: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=DESCRIPTION_MAX)
     caller: Reference | None = Field(None, description="User id or username; defaults to the token's user.")
-    channel: Channel = Channel.API
+    channel: Channel | None = Field(
+        None, description="How it was reported: the service desk's to say; left out, api (a requester's always is)."
+    )
     category: Reference | None = None
     subcategory: Reference | None = None
     service: Reference | None = None
     ci: Reference | None = None
     impact: LevelName | None = Field(
         None,
-        description="Left out: Keel's proposal from the CMDB when a ci is given (GET /cis/{ci}/proposal), else low.",
+        description="Left out: Keel's proposal from the CMDB when a ci is given (GET /cis/{ci}/proposal), else low. "
+        "The service desk's to say: a requester leaves it out.",
     )
     urgency: LevelName = "low"
     assignment_group: Reference | None = Field(None, description="Team id or slug.")

@@ -300,9 +300,19 @@ class KeelAPI(NinjaAPI):
         document["components"]["schemas"]["ErrorOut"] = ErrorOut.model_json_schema()
         for operations in document["paths"].values():
             for method, operation in operations.items():
-                for status in _error_statuses(method, operation):
-                    operation["responses"].setdefault(status, _error_answer(status))
+                operation["responses"] = _answers(method, operation)
         return document
+
+
+def _answers(method: str, operation: Mapping[str, Any]) -> dict[str, Any]:
+    """The operation's answers keyed by status text, one entry each: ninja keys its own by number,
+    an ``openapi_extra`` by text, and a document with both ("200" twice) is one YAML refuses."""
+    answers: dict[str, Any] = {}
+    for status, answer in sorted(operation["responses"].items(), key=lambda item: isinstance(item[0], str)):
+        answers[str(status)] = answer  # the text key, given on purpose by the endpoint, wins
+    for status in _error_statuses(method, operation):
+        answers.setdefault(str(status), _error_answer(status))
+    return answers
 
 
 def _error_statuses(method: str, operation: Mapping[str, Any]) -> list[int]:

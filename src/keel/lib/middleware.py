@@ -1,15 +1,22 @@
 from collections.abc import Callable
 from io import IOBase
-from typing import Any
+from typing import Any, Final
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
+from keel.lib import clock
 from keel.lib.doors import Door, entering
 from keel.lib.failures import page_not_found, refused, too_large
+
+# The session's expiry is moved forward at most this often: a session write per request would
+# double the database writes of reading the console.
+SESSION_TOUCH_SECONDS: Final = 60
+_TOUCHED: Final = "keel_seen"
 
 
 class UserTimeZoneMiddleware:
@@ -119,3 +126,38 @@ class CappedUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> None:
         return None
+
+
+class SessionActivityMiddleware:
+    """Keep a signed-in session alive while it is used: it expires ``SESSION_COOKIE_AGE``
+    (``KEEL_SESSION_IDLE_MINUTES``) after its last save, and a request saves it again when the
+    last save is a minute old or more."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        # Signed in by this session (not by an API token, which has none to extend).
+        if session is not None and session.get(SESSION_KEY):
+            now = int(clock.now().timestamp())
+            if now - int(session.get(_TOUCHED, 0)) >= SESSION_TOUCH_SECONDS:
+                session[_TOUCHED] = now  # modified: SessionMiddleware saves it with a new expiry
+        return response
+
+
+def session_started(sender: object, request: HttpRequest, **kwargs: object) -> None:
+    """On sign-in (``user_logged_in``, connected in ``LibConfig.ready``): the session was just saved
+    with a full idle time ahead, so the first requests need not save it again."""
+    request.session[_TOUCHED] = int(clock.now().timestamp())
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address a request comes from: behind ``KEEL_TRUSTED_PROXIES`` proxies, the one the
+    outermost of them saw (read from the end of X-Forwarded-For, which a client can only prepend to)."""
+    proxies = settings.KEEL_TRUSTED_PROXIES
+    forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+    if proxies > 0 and len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return str(request.META.get("REMOTE_ADDR", ""))

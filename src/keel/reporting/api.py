@@ -1,42 +1,28 @@
-"""REST API v1 for reports: incident hotspots per CI or service, as JSON or CSV."""
+"""REST API v1 for reports: incident hotspots per CI or service, and the audit trail; as JSON or CSV."""
 
-from typing import Any
+from typing import Any, Final
 
 from django.http import HttpRequest, StreamingHttpResponse
-from ninja import Query, Router, Schema
-from pydantic import BaseModel
+from django.http.response import HttpResponseBase
+from ninja import Query, Router
 
-from keel.accounts.models import User
-from keel.accounts.roles import Capability
-from keel.lib.api import UtcDateTime
+from keel.accounts.api import user_of
+from keel.audit.models import AuditRecord
 from keel.lib.errors import NotAllowed
+from keel.reporting.audit import CSV_COLUMNS, audit_page_for, check_may_read_audit_trail, parse_audit_filters
 from keel.reporting.hotspots import hotspots, hours, parse_by, parse_period
-from keel.reporting.views import hotspot_csv_response
+from keel.reporting.permissions import can_read_hotspots
+from keel.reporting.schemas import AuditPageOut, AuditQuery, HotspotQuery, HotspotReportOut
+from keel.reporting.views.audit import audit_csv_response
+from keel.reporting.views.hotspots import HOTSPOTS_REFUSAL, hotspot_csv_response
 
 router = Router(tags=["reports"])
 
-
-class HotspotQuery(Schema):
-    by: str = "ci"
-    since: str | None = None
-    until: str | None = None
-
-
-class HotspotOut(BaseModel):
-    rank: int
-    id: int
-    name: str
-    incidents: int
-    open: int
-    mttr_hours: float | None
-    mtbf_hours: float | None
-
-
-class HotspotReportOut(BaseModel):
-    by: str
-    since: UtcDateTime
-    until: UtcDateTime
-    items: list[HotspotOut]
+_CSV_HEADER: Final = "A header line (" + ",".join(CSV_COLUMNS) + "), then one line per change."
+# The audit list's 200 is JSON or, when asked, a CSV file: both are declared.
+_JSON_OR_CSV: Final = {
+    "responses": {200: {"content": {"text/csv": {"schema": {"type": "string", "description": _CSV_HEADER}}}}}
+}
 
 
 @router.get("/reports/hotspots", response=HotspotReportOut)
@@ -64,8 +50,41 @@ def hotspot_csv(request: HttpRequest, query: Query[HotspotQuery]) -> StreamingHt
     return hotspot_csv_response(parse_by(query.by), parse_period(query.since, query.until))
 
 
+@router.get("/audit", response=AuditPageOut, openapi_extra=_JSON_OR_CSV)
+def audit_trail(request: HttpRequest, query: Query[AuditQuery]) -> dict[str, Any] | HttpResponseBase:
+    """Every change of every record, newest first: who, when, through which door, old → new.
+    Administrators only. Paged as the other lists; as CSV (``format=csv`` or ``Accept: text/csv``)
+    every matching row, unpaged."""
+    user = user_of(request)
+    check_may_read_audit_trail(user)
+    filters = parse_audit_filters(
+        actor=query.actor,
+        subject_type=query.subject_type,
+        subject_id=query.subject_id,
+        door=query.door,
+        since=query.since,
+        until=query.until,
+    )
+    if query.format == "csv" or request.get_preferred_type(["application/json", "text/csv"]) == "text/csv":
+        return audit_csv_response(user, filters)
+    return audit_page_for(user, filters, offset=query.offset, limit=query.limit).answer(audit_record_json)
+
+
+def audit_record_json(record: AuditRecord) -> dict[str, Any]:
+    actor = record.actor
+    return {
+        "id": record.pk,
+        "at": record.at,
+        "actor": None if actor is None else {"id": actor.pk, "username": actor.username, "name": str(actor)},
+        "door": record.channel,
+        "subject_type": record.subject_type,
+        "subject_id": record.subject_id,
+        "field": record.field,
+        "old_value": record.old_value,
+        "new_value": record.new_value,
+    }
+
+
 def _check_staff(request: HttpRequest) -> None:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    if not user.can(Capability.VIEW_ALL_INCIDENTS):
-        raise NotAllowed("The hotspot report is for IT staff.")
+    if not can_read_hotspots(user_of(request)):
+        raise NotAllowed(HOTSPOTS_REFUSAL)

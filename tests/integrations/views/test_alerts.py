@@ -140,7 +140,7 @@ def test_the_list_pages_fifty_at_a_time(post: Callable[..., Any], agent: User) -
 
 
 def test_the_count_stops_at_the_cap(post: Callable[..., Any], agent: User, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("keel.integrations.queries.alerts.COUNT_CAP", 3)
+    monkeypatch.setattr("keel.lib.paging.COUNT_CAP", 3)
     monkeypatch.setattr("keel.integrations.views.alerts.PAGE", 2)
     for number in range(6):
         post("alertmanager", one_alert(number))

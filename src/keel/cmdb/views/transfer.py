@@ -22,6 +22,7 @@ from keel.cmdb.transfer import (
     utf8_lines,
 )
 from keel.cmdb.views.common import forbidden, signed_in_user
+from keel.lib.csv import csv_response
 from keel.lib.errors import KeelError
 
 WHAT: dict[str, str] = {"cis": "CIs", "relationships": "relationships"}
@@ -56,9 +57,7 @@ def csv_page(request: HttpRequest) -> HttpResponse:
 def csv_export(request: HttpRequest, what: str) -> StreamingHttpResponse:
     if what not in EXPORTERS:
         raise Http404(f"Export takes cis or relationships (got {what!r}).")
-    response = StreamingHttpResponse(EXPORTERS[what](), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{what}.csv"'
-    return response
+    return csv_response(EXPORTERS[what](), filename=f"{what}.csv")
 
 
 def _imported(what: str, result: ImportResult) -> str:

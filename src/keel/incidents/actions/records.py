@@ -14,13 +14,19 @@ from keel.incidents.actions._sla import sync_sla
 from keel.incidents.actions.assignment import apply_assignment
 from keel.incidents.events import IncidentOpened, IncidentUpdated
 from keel.incidents.models import Category, Incident
-from keel.incidents.permissions import can_log_incident_for_others, can_report_incident, can_work_incident
+from keel.incidents.permissions import (
+    can_log_incident_for_others,
+    can_report_incident,
+    can_view_incident,
+    can_work_incident,
+)
 from keel.incidents.queries.context import ImpactDecision, proposal_for
-from keel.incidents.queries.records import priority_for
+from keel.incidents.queries.records import no_parent, priority_for
 from keel.incidents.rows import insert_incident
 from keel.incidents.states import FINAL, Channel, Level
 from keel.lib import clock
 from keel.lib.conditional import IfMatch, hold
+from keel.lib.doors import Door, current_door
 from keel.lib.errors import Conflict, InvalidInput, NotAllowed
 from keel.lib.events import publish
 from keel.lib.text import DESCRIPTION_MAX, check_length
@@ -42,6 +48,9 @@ EDITABLE_FIELDS: Final = frozenset(
     }
 )
 
+# The channel of a report that names none: where it came in. A requester's is always this one.
+ENTRY_CHANNELS: Final[Mapping[Door, Channel]] = {Door.API: Channel.API, Door.MONITORING: Channel.MONITORING}
+
 # A change of these re-matches the SLA policy (priority comes from impact and urgency).
 SLA_FIELDS: Final = frozenset({"priority", "service", "category", "caller"})
 
@@ -52,7 +61,7 @@ def open_incident(
     caller: User,
     title: str,
     description: str = "",
-    channel: Channel = Channel.PORTAL,
+    channel: Channel | None = None,
     category: Category | None = None,
     subcategory: Category | None = None,
     service: Service | None = None,
@@ -67,10 +76,20 @@ def open_incident(
 
     On a CI, Keel proposes the impact from the CMDB and the timeline says whether the given impact
     follows it; without an impact the incident takes the proposal (low when there is no CI).
-    A requester may only report incidents they are the caller of, and cannot assign them.
+    Without a channel it takes the one it came in through (``ENTRY_CHANNELS``).
+
+    A requester reports for themselves: they say how urgent it is for them, never the impact, the
+    channel (where they report from) or the assignment, so a requester alone never opens a P1. Their
+    report has low impact until the service desk assesses it; Keel's CMDB proposal waits for them
+    on the internal timeline. The parent must be an incident the actor may see.
     """
+    assessing = actor is None or can_log_incident_for_others(actor)
     if actor is not None:
         _check_may_open(actor, caller=caller, assigning=assignment_group is not None or assignee is not None)
+        if not assessing:
+            _check_self_service(impact=impact, channel=channel)
+        _check_may_see_parent(actor, parent)
+    channel = channel or ENTRY_CHANNELS.get(current_door(), Channel.PORTAL)
     title = _clean_title(title)
     check_length(description, most=DESCRIPTION_MAX, field="description")
     _check_category_pair(category, subcategory)
@@ -79,7 +98,7 @@ def open_incident(
     now = clock.now()
     with transaction.atomic():
         # Proposed before the insert, so the count of open incidents on the CI is of the others.
-        decision = _impact_decision(ci, impact)
+        decision = _impact_decision(ci, impact, assessing=assessing)
         chosen = decision.chosen if decision is not None else Level.LOW if impact is None else Level(impact)
         incident = insert_incident(
             Incident(
@@ -112,11 +131,14 @@ def open_incident(
     return incident
 
 
-def _impact_decision(ci: ConfigurationItem | None, impact: Level | None) -> ImpactDecision | None:
-    """Keel's proposal for an incident on ``ci`` and the impact it gets: the one given, else the proposal."""
+def _impact_decision(ci: ConfigurationItem | None, impact: Level | None, *, assessing: bool) -> ImpactDecision | None:
+    """Keel's proposal for an incident on ``ci`` and the impact it gets: the one given, else the
+    proposal; a requester's report stays low, the proposal held for the service desk."""
     if ci is None:
         return None
     proposed = proposal_for(ci)
+    if not assessing:
+        return ImpactDecision(proposed.proposal, chosen=Level.LOW, given=False, held=True)
     if impact is None:
         return ImpactDecision(proposed.proposal, chosen=proposed.level, given=False)
     return ImpactDecision(proposed.proposal, chosen=Level(impact))
@@ -156,7 +178,8 @@ def update_incident(
         lock(incident)
         if actor is not None and not can_work_incident(actor, incident):
             raise NotAllowed(f"You cannot edit {incident.number}; only its assignment group can.")
-        hold(if_match, incident.entity_tag, record=incident.number)
+        if actor is not None:
+            _check_may_see_parent(actor, changes.get("parent"))
         if incident.state in FINAL:
             raise Conflict(f"{incident.number} is {incident.get_state_display().lower()}; it can no longer be edited.")
         fields = {name: value for name, value in changes.items() if name in EDITABLE_FIELDS}
@@ -171,6 +194,8 @@ def update_incident(
             impact = Level(fields.get("impact", incident.impact))
             urgency = Level(fields.get("urgency", incident.urgency))
             fields["priority"] = priority_for(impact, urgency)
+        # Last: a change refused without its precondition is refused as such (RFC 9110 §13.2.1).
+        hold(if_match, incident.entity_tag, record=incident.number)
         now = clock.now()
         changed = apply_changes(incident, fields, actor=actor, now=now)
         if changed:
@@ -221,6 +246,24 @@ def _check_may_open(actor: User, *, caller: User, assigning: bool) -> None:
         raise NotAllowed("You can only report incidents for yourself; leave the caller empty.", field="caller")
     if assigning:
         raise NotAllowed("The service desk assigns incidents; leave the assignment empty.", field="assignment_group")
+
+
+def _check_self_service(*, impact: Level | None, channel: Channel | None) -> None:
+    """What a requester may not say about their own report (``open_incident``)."""
+    if impact is not None:
+        raise NotAllowed(
+            "The service desk assesses the impact; say how urgent it is for you (urgency) and leave impact out.",
+            field="impact",
+        )
+    entry = ENTRY_CHANNELS.get(current_door(), Channel.PORTAL)
+    if channel is not None and channel != entry:
+        raise NotAllowed(f"Reports from here come in as {entry.label}; leave the channel out.", field="channel")
+
+
+def _check_may_see_parent(actor: User, parent: Incident | None) -> None:
+    # Refused as a number that does not exist: the answer must not tell which incidents exist.
+    if parent is not None and not can_view_incident(actor, parent):
+        raise no_parent(parent.number)
 
 
 def _check_category_pair(category: Category | None, subcategory: Category | None) -> None:

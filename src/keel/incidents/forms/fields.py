@@ -57,6 +57,9 @@ def level_field(label: str, help_text: str) -> forms.TypedChoiceField:
                 "hx-get": reverse_lazy("incidents:priority-preview"),
                 "hx-trigger": "change",
                 "hx-target": "#priority-preview",
+                # Impact and urgency each ask for a preview; the later question replaces the earlier,
+                # so a slow first answer cannot overwrite the second.
+                "hx-sync": "#priority-preview:replace",
                 "hx-include": "[name='impact'], [name='urgency']",
             }
         ),

@@ -123,9 +123,13 @@ class IncidentCreateForm(IncidentFieldsForm):
         super().__init__(*args, user=user, **kwargs)
         self.order_fields(self.field_order)
         if not can_log_incident_for_others(user):
-            # A requester reports for themselves, through the portal channel, and never assigns.
-            for name in ("caller", "channel", "assignment_group", "assignee"):
+            # A requester reports for themselves and says how urgent it is for them; where it came
+            # in, its impact and who works on it are the service desk's to say.
+            for name in ("caller", "channel", "impact", "assignment_group", "assignee"):
                 del self.fields[name]
+            urgency = self.fields["urgency"]
+            urgency.label, urgency.help_text = "How urgent is it for you?", "High: your work has stopped now."
+            urgency.widget.attrs = {}  # no priority preview: the service desk sets the impact
         else:
             # The service desk sees what depends on the CI (and Keel's impact proposal) as it is typed.
             self.fields["ci"].widget.attrs.update(
@@ -146,12 +150,12 @@ class IncidentCreateForm(IncidentFieldsForm):
             "caller": data.get("caller") or self.user,
             "title": data["title"],
             "description": data["description"],
-            "channel": data.get("channel") or Channel.PORTAL,
+            "channel": data.get("channel"),
             "category": data["category"],
             "subcategory": data["subcategory"],
             "service": data["service"],
             "ci": data["ci"],
-            "impact": data["impact"],
+            "impact": data.get("impact"),
             "urgency": data["urgency"],
         }
         if self.logs_for_others:

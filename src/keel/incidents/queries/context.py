@@ -105,20 +105,25 @@ class ImpactDecision:
     """What the agent did with Keel's proposal, as the timeline tells it.
 
     ``given`` is False when no impact was given (an API call leaving it out): the incident then
-    took the proposal, which counts as accepted.
+    took the proposal, which counts as accepted. ``held``: a requester's report, which keeps low
+    impact until the service desk assesses it; the proposal waits for them.
     """
 
     proposal: Proposal
     chosen: Level
     given: bool = True
+    held: bool = False
 
     @property
     def accepted(self) -> bool:
-        return LEVEL_FOR[self.proposal.impact] == self.chosen
+        return not self.held and LEVEL_FOR[self.proposal.impact] == self.chosen
 
     @property
     def summary(self) -> str:
         proposed = self.proposal.impact.value
+        if self.held:
+            held = f"Impact {self.chosen.label.lower()} until the service desk assesses it"
+            return f"{held}; Keel proposed {proposed} from the CMDB"
         if not self.given:
             return f"Impact {proposed}, as Keel proposed from the CMDB (no impact was given)"
         if self.accepted:
@@ -135,5 +140,6 @@ class ImpactDecision:
             "chosen": self.chosen.label,
             "accepted": self.accepted,
             "given": self.given,
+            "held": self.held,
             "reasons": list(self.proposal.reasons),
         }

@@ -22,12 +22,13 @@ from django.db.models import BooleanField, Choices, DateTimeField, Field, Model
 from keel.accounts.models import Team, User
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.incidents.models import Category, Incident, number_for, pk_from_number
-from keel.incidents.queries.listing import IncidentFilters, Page
+from keel.incidents.queries.listing import IncidentFilters
 from keel.incidents.queries.records import not_found, viewer_of
 from keel.incidents.rows import page_of, records_and_clocks, rows_by_id
 from keel.incidents.schemas import IncidentOut
 from keel.incidents.states import Level, Priority
 from keel.lib.api import iso_utc
+from keel.lib.paging import Page
 from keel.sla.queries import clock_entries, current_clock_entries
 
 # Keys of IncidentOut that are no column of the incident: filled in by ``_document``.

@@ -23,15 +23,6 @@ class IncidentFilters:
     order: IncidentOrder = IncidentOrder.NEWEST
 
 
-@dataclass(frozen=True)
-class Page[T]:
-    items: list[T]
-    count: int
-    count_is_capped: bool
-    offset: int
-    limit: int
-
-
 def queue_filters(user: User, queue: str) -> IncidentFilters:
     """The named agent queues: my work, my groups, unassigned, all open."""
     open_states = tuple(sorted(OPEN))

@@ -13,10 +13,11 @@ from keel.activity.queries import attachments_of
 from keel.incidents.actions._record import SUBJECT
 from keel.incidents.models import Category, Incident, pk_from_number
 from keel.incidents.permissions import can_see_work_notes, can_transition_incident
-from keel.incidents.queries.listing import IncidentFilters, Page
+from keel.incidents.queries.listing import IncidentFilters
 from keel.incidents.rows import matrix_priority, page_of, visible_filter
 from keel.incidents.states import DEFAULT_PRIORITY_MATRIX, TRANSITIONS, IncidentState, Level, Priority
-from keel.lib.errors import NotFound
+from keel.lib.errors import InvalidInput, NotFound
+from keel.lib.paging import Page
 from keel.lib.references import by_reference
 
 # No joins: a page loads its rows, then the people they name in one query and each small reference
@@ -82,6 +83,22 @@ def attachment_for(user: User, incident: Incident, attachment_id: str) -> Attach
     if attachment is None:
         raise NotFound(f"{incident.number} has no attachment {attachment_id!r} that you can see.")
     return attachment
+
+
+def parent_for(user: User, reference: str | int, *, field: str = "parent") -> Incident:
+    """The incident ``reference`` numbers, to make another one part of, if ``user`` may see it;
+    one they may not see is refused exactly as one that does not exist."""
+    parent = _numbered(user, str(reference)).first()
+    if parent is None:
+        raise no_parent(reference, field=field)
+    return parent
+
+
+def no_parent(reference: object, *, field: str = "parent") -> InvalidInput:
+    return InvalidInput(
+        f"No incident {reference!r} to use as parent; give the number of one you can see (e.g. INC0000042).",
+        field=field,
+    )
 
 
 IncidentPage = Page[Incident]

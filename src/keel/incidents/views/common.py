@@ -1,11 +1,14 @@
-"""Plumbing shared by the console views: who asks, page-or-partial rendering, errors to forms."""
+"""Plumbing shared by the console views: who asks and who may, page-or-partial rendering, errors to forms."""
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from functools import update_wrapper
+from typing import Any, Concatenate
 
 from django import forms
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django_htmx.middleware import HtmxDetails
@@ -71,3 +74,25 @@ def show_error(form: forms.Form, error: KeelError) -> int:
 
 def forbidden(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "403.html", {"message": message}, status=403)
+
+
+type View[R: HttpRequest, **P] = Callable[Concatenate[R, P], HttpResponseBase]
+
+
+def guarded[R: HttpRequest, **P](
+    may: Callable[[User], bool], refusal: str
+) -> Callable[[Callable[Concatenate[R, User, P], HttpResponseBase]], View[R, P]]:
+    """A console view for the signed-in people ``may`` allows (the others get 403 with
+    ``refusal``); it is called with the person asking after the request."""
+
+    def guard(view: Callable[Concatenate[R, User, P], HttpResponseBase]) -> View[R, P]:
+        def guarded_view(request: R, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
+            user = signed_in_user(request)
+            if not may(user):
+                return forbidden(request, refusal)
+            return view(request, user, *args, **kwargs)
+
+        update_wrapper(guarded_view, view)
+        return login_required(guarded_view)
+
+    return guard

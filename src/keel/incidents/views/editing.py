@@ -119,7 +119,10 @@ def _edit_page(
 
 
 def _preview(form: IncidentFieldsForm) -> dict[str, Any] | None:
-    """The priority impact × urgency gives, from what the form holds now."""
+    """The priority impact × urgency gives, from what the form holds now (none for a requester's
+    report, which has no impact field)."""
+    if "impact" not in form.fields:
+        return None
     levels: dict[str, Level] = {}
     for name in ("impact", "urgency"):
         raw = form[name].value()

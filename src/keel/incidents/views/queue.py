@@ -10,6 +10,7 @@ from keel.accounts.models import User
 from keel.incidents.forms.queue import ALL_QUEUE, ORDER_LABELS, QUEUES, QueueForm
 from keel.incidents.queries.records import IncidentPage, incident_page
 from keel.incidents.views.common import HtmxHttpRequest, render_page_or_partial, signed_in_user
+from keel.lib.paging import window
 
 
 @login_required
@@ -46,19 +47,5 @@ def _context(user: User, form: QueueForm, page: IncidentPage | None) -> dict[str
         "queue_name": queue_name,
         "queues": QUEUES.items() if user.is_staff_member else (),
         "order_labels": ORDER_LABELS,
-        "window": _window(page),
-    }
-
-
-def _window(page: IncidentPage | None) -> dict[str, int | None] | None:
-    """First and last row numbers shown, and the offsets of the neighbouring pages."""
-    if page is None or not page.items:
-        return None
-    last = page.offset + len(page.items)
-    more = page.count_is_capped or last < page.count
-    return {
-        "first": page.offset + 1,
-        "last": last,
-        "previous": max(0, page.offset - page.limit) if page.offset > 0 else None,
-        "next": last if more else None,
+        "window": window(page),
     }

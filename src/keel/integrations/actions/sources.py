@@ -18,6 +18,7 @@ from keel.audit.actions import create_audited, hold_to, lock_revision, next_revi
 from keel.integrations.actions._setup import check_manager, claiming_name, refuse_taken_name
 from keel.integrations.actions.intake import Received, receive_for
 from keel.integrations.inbound.generic.mapping import FieldMapping
+from keel.integrations.inbound.parsed import MalformedPayload
 from keel.integrations.inbound.samples import test_event
 from keel.integrations.models import Source
 from keel.integrations.states import SourceKind
@@ -191,10 +192,21 @@ def send_test_event(source: Source, *, actor: User | None, if_match: IfMatch | N
 
     A revoked source takes nothing (Conflict). A generic source whose mapping cannot read its test
     event is refused with the parser's reason (MalformedPayload), and the event is kept as rejected.
+    Audited as ``test_event`` (the payload it made, or why it was refused), with the payload.
     """
     check_manager(actor)
     hold_to(source, if_match)  # the event changes no field of the source: its read needs no lock
     if source.revoked_at is not None:
         raise Conflict(f"{source.name} is revoked and accepts nothing, test events included; create a new source.")
     document = test_event(source, sent_by=str(actor) if actor is not None else "Keel", now=clock.now())
-    return receive_for(source, body=orjson.dumps(document), user_agent="Keel test event")
+    refused: MalformedPayload | None = None
+    with transaction.atomic():
+        try:
+            received = receive_for(source, body=orjson.dumps(document), user_agent="Keel test event")
+        except MalformedPayload as refusal:
+            refused = refusal  # kept as rejected, and audited so, before the refusal is answered
+        sent = f"refused: {refused.message}" if refused else f"payload #{received.payload_id}"
+        record_changes(subject_type=SUBJECT, subject_id=source.pk, actor=actor, changes=[("test_event", "", sent)])
+    if refused is not None:
+        raise refused
+    return received

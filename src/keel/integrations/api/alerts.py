@@ -27,14 +27,7 @@ class AlertQuery(FilterWords):
 @router.get("/alerts", response=AlertListOut)
 def list_alerts(request: HttpRequest, query: Query[AlertQuery]) -> dict[str, Any]:
     user = reader(request)
-    page = alert_page(user, parse_alert_filters(query), offset=query.offset, limit=query.limit)
-    return {
-        "items": [alert_json(alert) for alert in page.items],
-        "count": page.count,
-        "count_is_capped": page.count_is_capped,
-        "offset": page.offset,
-        "limit": page.limit,
-    }
+    return alert_page(user, parse_alert_filters(query), offset=query.offset, limit=query.limit).answer(alert_json)
 
 
 @router.get("/alerts/{alert_id}", response=AlertDetailOut)

@@ -4,18 +4,14 @@ an id that does not exist."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
 
 from django.db.models import QuerySet, prefetch_related_objects
 
 from keel.accounts.models import User
-from keel.incidents.queries.listing import Page
 from keel.integrations.models import Alert, AlertEvent
 from keel.integrations.permissions import can_see_alerts
 from keel.lib.errors import NotFound
-
-# Like the incident lists: count at most this far past the page's start, then say "1,000+".
-COUNT_CAP: Final = 1_000
+from keel.lib.paging import Page, capped_page
 
 
 @dataclass(frozen=True)
@@ -60,12 +56,9 @@ def alert_page(user: User, filters: AlertFilters, *, offset: int, limit: int) ->
     which the indexes give without a sort), counted up to COUNT_CAP
     past its start. The rows come with their source, CI and service (three small reads, no joins
     on the alert table)."""
-    matching = _filtered(user, filters)
-    rows = list(matching.order_by("-id").select_related("source")[offset : offset + limit])
-    attach_places(rows)
-    ceiling = offset + COUNT_CAP
-    count = matching.order_by()[: ceiling + 1].count()
-    return Page(items=rows, count=min(count, ceiling), count_is_capped=count > ceiling, offset=offset, limit=limit)
+    page = capped_page(_filtered(user, filters).order_by("-id").select_related("source"), offset=offset, limit=limit)
+    attach_places(page.items)
+    return page
 
 
 def attach_places(alerts: Sequence[Alert]) -> None:

@@ -9,15 +9,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from keel.accounts.models import User
 from keel.incidents.models import number_for
-from keel.incidents.views.common import HtmxHttpRequest, render_page_or_partial
+from keel.incidents.views.common import HtmxHttpRequest, guarded, render_page_or_partial
 from keel.integrations.actions.alerts import acknowledge_alert
 from keel.integrations.forms import AlertFilterForm
 from keel.integrations.permissions import can_acknowledge_alert
 from keel.integrations.queries.alerts import alert_for, alert_history, alert_page
 from keel.integrations.queries.filters import parse_alert_filters
 from keel.integrations.states import ACTIVE, AlertStatus
-from keel.integrations.views.common import STAFF_ONLY, for_staff, form_field, found, guarded, window
+from keel.integrations.views.common import STAFF_ONLY, for_staff, form_field, found
 from keel.lib.errors import KeelError
+from keel.lib.paging import window
 
 PAGE: Final = 50
 

@@ -1,0 +1,574 @@
+"""The audit walk: every model registered in the admin and every write endpoint (POST, PUT, PATCH,
+DELETE) of the OpenAPI document is found here by itself, made to change something for real, and
+must leave an audit row saying who did it through which door. A verb an admin does not offer must
+be refused and change nothing.
+
+Both lists are discovered, not kept: a new model admin or a new endpoint with no example below
+fails with a message that says what to add. The examples say only what a person would type (form
+values, a JSON body); the records they need are made through the actions by ``World``.
+"""
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cached_property
+from itertools import count
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Model
+from django.forms.models import model_to_dict
+from django.test import Client, RequestFactory, override_settings
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+
+from keel.accounts.actions import create_team, create_user, issue_api_token
+from keel.accounts.models import ApiToken, Team, User
+from keel.accounts.roles import Role
+from keel.audit.models import AuditRecord
+from keel.cmdb.actions.records import create_ci, create_ci_type, create_service, ensure_default_ci_types
+from keel.cmdb.actions.relationships import relate
+from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
+from keel.config.api import api as keel_api
+from keel.incidents.actions.records import open_incident
+from keel.incidents.actions.reference import create_category
+from keel.incidents.models import Category, Incident, PriorityRule
+from keel.incidents.states import Level
+from keel.incidents.tasks import close_stale_resolved_incidents_task
+from keel.integrations.actions.processing import process_pending
+from keel.integrations.actions.rules import create_rule
+from keel.integrations.actions.sources import IssuedSecret, create_source
+from keel.integrations.actions.windows import create_maintenance_window
+from keel.integrations.models import Alert, ChangeEvent, CorrelationRule, MaintenanceWindow, Payload, Source
+from keel.integrations.states import SourceKind
+from keel.lib import clock
+from keel.lib.doors import Door
+from keel.sla.actions.setup import create_calendar, create_policy
+from keel.sla.models import Calendar, Clock, Policy
+from tests.admin_forms import FormData, form_data
+from tests.conftest import PASSWORD, ApiClient
+from tests.integrations.conftest import Sender, captured
+
+pytestmark = pytest.mark.django_db
+
+WRITE_METHODS = ("post", "put", "patch", "delete")
+OFFICE_HOURS = [{"weekday": day, "opens": "09:00", "closes": "17:00"} for day in ("mon", "tue", "wed", "thu", "fri")]
+
+
+class World:
+    """One record of every kind, each made on first use through the actions, as people would."""
+
+    def __init__(self) -> None:
+        self._numbers = count(1)
+        self.types = ensure_default_ci_types()
+
+    def number(self) -> int:
+        return next(self._numbers)
+
+    @cached_property
+    def person(self) -> User:
+        return create_user(username="alice", role=Role.AGENT, password=PASSWORD, name="Alice")
+
+    def spare_person(self) -> User:
+        return create_user(username=f"temp-{self.number()}", role=Role.REQUESTER)
+
+    @cached_property
+    def team(self) -> Team:
+        return create_team(actor=None, slug="network", name="Network")
+
+    def spare_team(self) -> Team:
+        return create_team(actor=None, slug=f"spare-{self.number()}", name="Spare")
+
+    @cached_property
+    def token(self) -> ApiToken:
+        return issue_api_token(self.person, name="laptop").token
+
+    def spare_ci_type(self) -> CIType:
+        return create_ci_type(actor=None, slug=f"gadget-{self.number()}", name="Gadget")
+
+    @cached_property
+    def ci(self) -> ConfigurationItem:
+        return create_ci(actor=None, name="web-01", ci_type=self.types["server"])
+
+    @cached_property
+    def other_ci(self) -> ConfigurationItem:
+        return create_ci(actor=None, name="db-01", ci_type=self.types["database"])
+
+    def spare_ci(self) -> ConfigurationItem:
+        return create_ci(actor=None, name=f"spare-{self.number()}", ci_type=self.types["server"])
+
+    @cached_property
+    def relationship(self) -> Relationship:
+        return relate(actor=None, source=self.ci, target=self.other_ci, kind="depends_on")
+
+    def spare_relationship(self) -> Relationship:
+        return relate(actor=None, source=self.spare_ci(), target=self.other_ci, kind="runs_on")
+
+    @cached_property
+    def service(self) -> Service:
+        return create_service(actor=None, name="Shop", users=10)
+
+    def spare_service(self) -> Service:
+        return create_service(actor=None, name=f"Spare {self.number()}")
+
+    @cached_property
+    def category(self) -> Category:
+        return create_category(actor=None, name="Network")
+
+    def spare_category(self) -> Category:
+        return create_category(actor=None, name=f"Spare {self.number()}")
+
+    @cached_property
+    def priority_rule(self) -> PriorityRule:
+        return PriorityRule.objects.get(impact=Level.LOW, urgency=Level.LOW)
+
+    @cached_property
+    def calendar(self) -> Calendar:
+        fields = {"name": "Office hours", "zone": "Europe/London", "windows": OFFICE_HOURS}
+        return create_calendar(actor=None, fields=fields)
+
+    def spare_calendar(self) -> Calendar:
+        return create_calendar(
+            actor=None, fields={"name": f"Spare {self.number()}", "zone": "UTC", "windows": OFFICE_HOURS}
+        )
+
+    @cached_property
+    def policy(self) -> Policy:
+        fields = {
+            "name": "Everything",
+            "position": 10,
+            "calendar": self.calendar,
+            "response_target_s": 3600,
+            "resolution_target_s": 8 * 3600,
+        }
+        return create_policy(actor=None, fields=fields)
+
+    @cached_property
+    def incident(self) -> Incident:
+        self.policy  # noqa: B018 — the incident's clocks follow the policy
+        return open_incident(actor=self.person, caller=self.person, title="VPN down", urgency=Level.HIGH)
+
+    @cached_property
+    def clock(self) -> Clock:
+        return Clock.objects.filter(incident_id=self.incident.pk).order_by("pk").first() or pytest.fail("no clock")
+
+    @cached_property
+    def source(self) -> IssuedSecret:
+        return create_source(actor=None, name="prod-alertmanager", kind=SourceKind.ALERTMANAGER)
+
+    @cached_property
+    def alert(self) -> Alert:
+        Sender().post(self.source.url, captured("alertmanager", "alertmanager-0.25-webhook-v4-firing")["json"])
+        process_pending()
+        return Alert.objects.order_by("pk").first() or pytest.fail("the alert was not stored")
+
+    @cached_property
+    def payload(self) -> Payload:
+        self.alert  # noqa: B018 — the alert arrived in this payload
+        return Payload.objects.order_by("pk").first() or pytest.fail("no payload")
+
+    @cached_property
+    def change_event(self) -> ChangeEvent:
+        pagerduty = create_source(actor=None, name="ci-runner", kind=SourceKind.PAGERDUTY)
+        event = captured("pagerduty", "python-pagerduty-7.2.0-events-v2-change")["json"]
+        Sender().post(pagerduty.url + "/v2/change/enqueue", {**event, "routing_key": pagerduty.secret})
+        process_pending()
+        return ChangeEvent.objects.order_by("pk").first() or pytest.fail("no change event")
+
+    @cached_property
+    def window(self) -> MaintenanceWindow:
+        start = clock.now() + timedelta(days=1)
+        return create_maintenance_window(
+            actor=None, name="Patch night", starts_at=start, ends_at=start + timedelta(hours=2), ci=self.ci
+        )
+
+    @cached_property
+    def rule(self) -> CorrelationRule:
+        return create_rule(actor=None, fields={"name": "Shop alerts", "position": 10})
+
+    @cached_property
+    def task_result(self) -> DBTaskResult:
+        with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+            close_stale_resolved_incidents_task.enqueue()
+        return DBTaskResult.objects.get()
+
+    @cached_property
+    def audit_row(self) -> AuditRecord:
+        return (
+            AuditRecord.objects.filter(subject_type="ci", subject_id=self.ci.pk).order_by("pk").first() or pytest.fail()
+        )
+
+
+Values = Mapping[str, Any] | Callable[[World], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class AdminExample:
+    """How the walk exercises one model admin: ``row`` an existing record (changed, acted on, or
+    refused); ``add`` and ``change`` the form values a person would type (the rest of the form is
+    posted as the page shows it); ``spare`` a record that may be deleted, made afresh per call."""
+
+    row: Callable[[World], Model]
+    add: Values = field(default_factory=dict)
+    change: Values = field(default_factory=dict)
+    spare: Callable[[World], Model] | None = None
+
+
+ADMIN_EXAMPLES: Mapping[type[Model], AdminExample] = {
+    User: AdminExample(
+        row=lambda w: w.person,
+        add={
+            "username": "carol",
+            "role": "resolver",
+            "password1": "x-horse-battery-1",
+            "password2": "x-horse-battery-1",
+        },
+        change={"role": "admin", "is_vip": "on"},
+        spare=World.spare_person,
+    ),
+    Team: AdminExample(
+        row=lambda w: w.team,
+        add={"slug": "dba", "name": "DBAs"},
+        change=lambda w: {"name": "Network engineering", "members": [str(w.person.pk)]},
+        spare=World.spare_team,
+    ),
+    ApiToken: AdminExample(row=lambda w: w.token),
+    CIType: AdminExample(
+        row=lambda w: w.types["server"],
+        add={"slug": "switch", "name": "Switch"},
+        change={"name": "Servers"},
+        spare=World.spare_ci_type,
+    ),
+    Service: AdminExample(
+        row=lambda w: w.service, add={"name": "Mail", "users": "5"}, change={"users": "20"}, spare=World.spare_service
+    ),
+    ConfigurationItem: AdminExample(
+        row=lambda w: w.ci,
+        add=lambda w: {"name": "app-01", "ci_type": str(w.types["application"].pk)},
+        change={"criticality": "1", "location": "DC2"},
+        spare=World.spare_ci,
+    ),
+    Relationship: AdminExample(
+        row=lambda w: w.relationship,
+        add=lambda w: {"source": str(w.ci.pk), "target": str(w.spare_ci().pk), "kind": "runs_on"},
+        change={"kind": "runs_on"},
+        spare=World.spare_relationship,
+    ),
+    Category: AdminExample(
+        row=lambda w: w.category,
+        add={"name": "Hardware"},
+        change={"name": "Networking", "children-0-name": "Wi-Fi"},
+        spare=World.spare_category,
+    ),
+    PriorityRule: AdminExample(row=lambda w: w.priority_rule, change={"priority": "4"}),
+    Incident: AdminExample(row=lambda w: w.incident),
+    Calendar: AdminExample(
+        row=lambda w: w.calendar,
+        add={
+            "name": "Around the clock",
+            "zone": "UTC",
+            "windows": json.dumps([{"weekday": "mon", "opens": "00:00", "closes": "24:00"}]),
+        },
+        change={"name": "London office hours"},
+    ),
+    Policy: AdminExample(
+        row=lambda w: w.policy,
+        add=lambda w: {
+            "name": "P1",
+            "calendar": str(w.calendar.pk),
+            "priority": "1",
+            "response_target_s": "900",
+            "thresholds": "[50, 75, 90]",
+            "pausing_reasons": '["awaiting_caller"]',
+        },
+        change={"position": "5"},
+    ),
+    Clock: AdminExample(row=lambda w: w.clock),
+    Source: AdminExample(
+        row=lambda w: w.source.source,
+        add={"name": "staging-alertmanager", "kind": "alertmanager"},
+        change={"description": "Production"},
+    ),
+    CorrelationRule: AdminExample(row=lambda w: w.rule, add={"name": "Database alerts"}, change={"position": "5"}),
+    MaintenanceWindow: AdminExample(
+        row=lambda w: w.window,
+        add={
+            "name": "Upgrade",
+            "starts_at_0": "2031-01-01",
+            "starts_at_1": "22:00:00",
+            "ends_at_0": "2031-01-02",
+            "ends_at_1": "02:00:00",
+            "matchers": '[{"label": "env", "op": "=", "value": "staging"}]',
+        },
+        change={"reason": "Kernel upgrade"},
+    ),
+    Alert: AdminExample(row=lambda w: w.alert),
+    Payload: AdminExample(row=lambda w: w.payload),
+    ChangeEvent: AdminExample(row=lambda w: w.change_event),
+    AuditRecord: AdminExample(row=lambda w: w.audit_row),
+    DBTaskResult: AdminExample(row=lambda w: w.task_result),
+}
+
+
+@dataclass(frozen=True)
+class ApiExample:
+    """How the walk calls one write endpoint: the path with its parameters filled in, and the body."""
+
+    path: Callable[[World], str]
+    body: Values = field(default_factory=dict)
+    content_type: str = "application/json"
+
+
+API_EXAMPLES: Mapping[str, ApiExample] = {
+    "POST /api/v1/incidents": ApiExample(lambda w: "/incidents", {"title": "Printer on fire", "urgency": "high"}),
+    "PATCH /api/v1/incidents/{number}": ApiExample(
+        lambda w: f"/incidents/{w.incident.number}", {"title": "VPN down for all"}
+    ),
+    "POST /api/v1/incidents/{number}/transitions": ApiExample(
+        lambda w: f"/incidents/{w.incident.number}/transitions", {"to": "in_progress"}
+    ),
+    "POST /api/v1/incidents/{number}/comments": ApiExample(
+        lambda w: f"/incidents/{w.incident.number}/comments", {"body": "Looking into it.", "public": True}
+    ),
+    "POST /api/v1/incidents/{number}/attachments": ApiExample(
+        lambda w: f"/incidents/{w.incident.number}/attachments",
+        {"file": ("screenshot.txt", b"The printer says offline.")},
+        "multipart/form-data",
+    ),
+    "POST /api/v1/ci-types": ApiExample(lambda w: "/ci-types", {"slug": "switch", "name": "Switch"}),
+    "PATCH /api/v1/ci-types/{slug}": ApiExample(lambda w: f"/ci-types/{w.types['server'].slug}", {"name": "Servers"}),
+    "DELETE /api/v1/ci-types/{slug}": ApiExample(lambda w: f"/ci-types/{w.spare_ci_type().slug}"),
+    "POST /api/v1/cis": ApiExample(lambda w: "/cis", {"name": "app-01", "type": "application"}),
+    "PATCH /api/v1/cis/{reference}": ApiExample(lambda w: f"/cis/{w.ci.pk}", {"criticality": 1}),
+    "DELETE /api/v1/cis/{reference}": ApiExample(lambda w: f"/cis/{w.spare_ci().pk}"),
+    "POST /api/v1/relationships": ApiExample(
+        lambda w: "/relationships", lambda w: {"source": w.ci.pk, "target": w.other_ci.pk, "kind": "runs_on"}
+    ),
+    "PATCH /api/v1/relationships/{relationship_id}": ApiExample(
+        lambda w: f"/relationships/{w.relationship.pk}", {"kind": "runs_on"}
+    ),
+    "DELETE /api/v1/relationships/{relationship_id}": ApiExample(
+        lambda w: f"/relationships/{w.spare_relationship().pk}"
+    ),
+    "POST /api/v1/services": ApiExample(lambda w: "/services", {"name": "Mail", "users": 5}),
+    "PATCH /api/v1/services/{reference}": ApiExample(lambda w: f"/services/{w.service.pk}", {"users": 20}),
+    "DELETE /api/v1/services/{reference}": ApiExample(lambda w: f"/services/{w.spare_service().pk}"),
+    "POST /api/v1/cmdb/import/{what}": ApiExample(
+        lambda w: "/cmdb/import/cis", {"csv": "name,type\nimported-01,server\n"}, "text/csv"
+    ),
+    "POST /api/v1/sla/calendars": ApiExample(
+        lambda w: "/sla/calendars", {"name": "Around the clock", "zone": "UTC", "windows": OFFICE_HOURS}
+    ),
+    "PATCH /api/v1/sla/calendars/{reference}": ApiExample(
+        lambda w: f"/sla/calendars/{w.calendar.pk}", {"name": "London office hours"}
+    ),
+    "DELETE /api/v1/sla/calendars/{reference}": ApiExample(lambda w: f"/sla/calendars/{w.spare_calendar().pk}"),
+    "POST /api/v1/sla/policies": ApiExample(
+        lambda w: "/sla/policies",
+        lambda w: {"name": "P1", "calendar": w.calendar.pk, "priority": 1, "response_target_seconds": 900},
+    ),
+    "PATCH /api/v1/sla/policies/{reference}": ApiExample(lambda w: f"/sla/policies/{w.policy.pk}", {"position": 5}),
+    "DELETE /api/v1/sla/policies/{reference}": ApiExample(lambda w: f"/sla/policies/{w.policy.pk}"),
+    "POST /api/v1/sources": ApiExample(lambda w: "/sources", {"name": "staging", "kind": "alertmanager"}),
+    "PATCH /api/v1/sources/{reference}": ApiExample(
+        lambda w: f"/sources/{w.source.source.pk}", {"description": "Production"}
+    ),
+    "DELETE /api/v1/sources/{reference}": ApiExample(lambda w: f"/sources/{w.source.source.pk}"),
+    "POST /api/v1/sources/{reference}/rotate": ApiExample(lambda w: f"/sources/{w.source.source.pk}/rotate"),
+    "POST /api/v1/sources/{reference}/test": ApiExample(lambda w: f"/sources/{w.source.source.pk}/test"),
+    "POST /api/v1/alerts/{alert_id}/acknowledge": ApiExample(lambda w: f"/alerts/{w.alert.pk}/acknowledge"),
+    "POST /api/v1/maintenance-windows": ApiExample(
+        lambda w: "/maintenance-windows",
+        lambda w: {
+            "name": "Upgrade",
+            "starts_at": "2031-01-01T22:00:00Z",
+            "ends_at": "2031-01-02T02:00:00Z",
+            "ci": w.ci.pk,
+        },
+    ),
+    "PATCH /api/v1/maintenance-windows/{window_id}": ApiExample(
+        lambda w: f"/maintenance-windows/{w.window.pk}", {"reason": "Kernel upgrade"}
+    ),
+    "DELETE /api/v1/maintenance-windows/{window_id}": ApiExample(lambda w: f"/maintenance-windows/{w.window.pk}"),
+    "POST /api/v1/correlation-rules": ApiExample(lambda w: "/correlation-rules", {"name": "Database alerts"}),
+    "PATCH /api/v1/correlation-rules/{reference}": ApiExample(
+        lambda w: f"/correlation-rules/{w.rule.pk}", {"position": 5}
+    ),
+}
+
+
+def _registered() -> list[type[Model]]:
+    return sorted(admin.site._registry, key=lambda model: model._meta.label)
+
+
+def _write_endpoints() -> list[str]:
+    paths = keel_api.get_openapi_schema()["paths"]
+    return [
+        f"{method.upper()} {path}"
+        for path, operations in paths.items()
+        for method in operations
+        if method in WRITE_METHODS
+    ]
+
+
+@pytest.fixture
+def world(admin_user: User) -> World:
+    return World()
+
+
+def values(given: Values, world: World) -> dict[str, Any]:
+    return dict(given(world) if callable(given) else given)
+
+
+def new_audit_rows(since: int) -> list[AuditRecord]:
+    return list(AuditRecord.objects.filter(pk__gt=since).select_related("actor").order_by("pk"))
+
+
+def last_audit_pk() -> int:
+    return AuditRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+# --- the admin -----------------------------------------------------------------------------
+
+
+class AdminWalker:
+    def __init__(self, model: type[Model], example: AdminExample, world: World, admin_user: User) -> None:
+        self.model, self.example, self.world, self.admin_user = model, example, world, admin_user
+        self.model_admin = admin.site._registry[model]
+        self.client = Client()
+        assert self.client.login(username=admin_user.username, password=PASSWORD)
+        request = RequestFactory().get("/admin/")
+        request.user = admin_user
+        self.request = request
+        meta = model._meta
+        self.name = f"{meta.app_label}.{meta.model_name}"
+        self.base = f"admin:{meta.app_label}_{meta.model_name}"
+
+    def url(self, view: str, *args: object) -> str:
+        return reverse(f"{self.base}_{view}", args=args)
+
+    def form(self, url: str) -> FormData:
+        page = self.client.get(url)
+        assert page.status_code == 200, f"{self.name}: GET {url} answered {page.status_code}"
+        return form_data(page.content.decode(), form_id=f"{self.model._meta.model_name}_form")
+
+    def audited(self, verb: str, since: int, response: Any) -> None:
+        assert response.status_code in {200, 302}, f"{self.name}: {verb} answered {response.status_code}"
+        errors = _form_errors(response)
+        assert not errors, f"{self.name}: {verb} was refused by the form: {errors}"
+        rows = [row for row in new_audit_rows(since) if row.channel == Door.ADMIN and row.actor == self.admin_user]
+        assert rows, f"{self.name}: {verb} through the admin changed something and left no audit row."
+
+    def refused(self, verb: str, url: str, row: Model) -> None:
+        """``verb`` is not offered: posting to its page anyway is 403 and changes nothing."""
+        stored = type(row)._default_manager.get(pk=row.pk)
+        before, since = model_to_dict(stored), last_audit_pk()
+        response = self.client.post(url, {"post": "yes", "name": "forged", "_save": "Save"})
+        assert response.status_code == 403, f"{self.name}: {verb} must be refused (403), got {response.status_code}"
+        after = type(row)._default_manager.filter(pk=row.pk).first()
+        assert after is not None and model_to_dict(after) == before, f"{self.name}: a refused {verb} changed the row"
+        assert not new_audit_rows(since), f"{self.name}: a refused {verb} wrote audit rows"
+
+    def add(self) -> None:
+        if not self.model_admin.has_add_permission(self.request):
+            self.refused("add", self.url("add"), self.example.row(self.world))
+            return
+        since = last_audit_pk()
+        data = {**self.form(self.url("add")), **values(self.example.add, self.world), "_save": "Save"}
+        assert values(self.example.add, self.world), f"{self.name}: its admin adds rows; give form values in `add`."
+        self.audited("add", since, self.client.post(self.url("add"), data))
+
+    def change(self) -> None:
+        row = self.example.row(self.world)
+        url = self.url("change", row.pk)
+        if not self.model_admin.has_change_permission(self.request, row):
+            self.refused("change", url, row)
+            return
+        since = last_audit_pk()
+        changes = values(self.example.change, self.world)
+        assert changes, f"{self.name}: its admin changes rows; give form values in `change`."
+        self.audited("change", since, self.client.post(url, {**self.form(url), **changes, "_save": "Save"}))
+
+    def actions(self) -> None:
+        for name in self.model_admin.get_actions(self.request):
+            if name == "delete_selected":
+                continue  # delete(), below, with a spare row
+            row = self.example.row(self.world)
+            since = last_audit_pk()
+            posted = {"action": name, "_selected_action": [str(row.pk)], "index": "0", "select_across": "0"}
+            self.audited(f"the list action {name!r}", since, self.client.post(self.url("changelist"), posted))
+
+    def delete(self) -> None:
+        if not self.model_admin.has_delete_permission(self.request):
+            row = self.example.row(self.world)
+            self.refused("delete", self.url("delete", row.pk), row)
+            return
+        assert self.example.spare is not None, f"{self.name}: its admin deletes rows; give a `spare` row to delete."
+        one, more = self.example.spare(self.world), self.example.spare(self.world)
+        since = last_audit_pk()
+        self.audited("delete", since, self.client.post(self.url("delete", one.pk), {"post": "yes"}))
+        since = last_audit_pk()
+        selected = {"action": "delete_selected", "_selected_action": [str(more.pk)], "post": "yes"}
+        self.audited("delete selected", since, self.client.post(self.url("changelist"), selected))
+        assert not type(one)._default_manager.filter(pk__in=[one.pk, more.pk]).exists(), f"{self.name}: not deleted"
+
+
+def _form_errors(response: Any) -> list[str]:
+    """The errors an admin page shows when it did not save (it answers 200 with the form again)."""
+    if response.status_code != 200 or "errorlist" not in response.content.decode():
+        return []
+    context = response.context or {}
+    return [str(error) for form in [context.get("adminform")] if form for error in form.form.errors.items()] or [
+        "(see the page)"
+    ]
+
+
+@pytest.mark.parametrize("model", _registered(), ids=lambda model: model._meta.label)
+def test_every_admin_change_is_audited_and_every_refused_verb_is_refused(
+    model: type[Model], world: World, admin_user: User
+) -> None:
+    example = ADMIN_EXAMPLES.get(model)
+    assert example is not None, (
+        f"{model._meta.label} is registered in the admin but has no entry in ADMIN_EXAMPLES "
+        f"(tests/audit/test_walk.py): add how to make a row and, for the verbs its admin offers, the form values."
+    )
+    walker = AdminWalker(model, example, world, admin_user)
+
+    walker.add()
+    walker.change()
+    walker.delete()
+    walker.actions()  # last: some end or revoke the row
+
+
+# --- the API -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("endpoint", _write_endpoints())
+def test_every_api_write_is_audited(endpoint: str, world: World, admin_user: User) -> None:
+    example = API_EXAMPLES.get(endpoint)
+    assert example is not None, (
+        f"{endpoint} writes but has no entry in API_EXAMPLES (tests/audit/test_walk.py): add the path with its "
+        "parameters and a body that makes a real change, so the walk can check it is audited."
+    )
+    method, _ = endpoint.split(" ", 1)
+    client = ApiClient(admin_user)
+    path = example.path(world)
+    body = values(example.body, world)
+    since = last_audit_pk()
+
+    if example.content_type == "text/csv":
+        answer = client.client.post(f"/api/v1{path}", body["csv"], content_type="text/csv", headers=client.headers)
+    elif example.content_type == "multipart/form-data":
+        files = {name: SimpleUploadedFile(filename, content) for name, (filename, content) in body.items()}
+        answer = client.client.post(f"/api/v1{path}", files, headers=client.headers)
+    else:
+        answer = client.client.generic(
+            method, f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=client.headers
+        )
+
+    assert answer.status_code < 300, f"{endpoint}: answered {answer.status_code} {answer.content[:300]!r}"
+    rows = [row for row in new_audit_rows(since) if row.channel == Door.API and row.actor == admin_user]
+    assert rows, f"{endpoint} answered {answer.status_code} and left no audit row."
