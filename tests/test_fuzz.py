@@ -7,8 +7,11 @@ is a bug in the API (a schema that says too little, an answer it does not declar
 Deselect with ``-m "not fuzz"`` while iterating; ``make test`` runs it.
 """
 
+import re
 import threading
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
@@ -17,12 +20,14 @@ import schemathesis
 from django.db import connections
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events, from_schema
+from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
 
-from keel.accounts.actions import issue_api_token
+from keel.accounts.actions import add_team_member, issue_api_token
 from keel.accounts.models import User
 from keel.accounts.roles import Role
-from keel.cmdb.actions.records import ensure_default_ci_types
 from keel.config.wsgi import application
+from keel.incidents.actions.records import open_incident
+from tests.world import World
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db(transaction=True)]
 
@@ -30,25 +35,100 @@ SEED: Final = 23
 EXAMPLES: Final = 12  # per operation and phase: the run stays within a few minutes on 2 cores
 
 
-# Valid data Keel refuses all the same: a reference to a record that does not exist ("No team
-# 'x'"), a rule across fields (a calendar's windows that overlap, a resolve without its code). The
-# schemas cannot say those; until the fuzzer is given Keel's real vocabulary (existing names, the
-# lifecycle's steps) this check is held apart below, so that every other check stays at zero.
-SEMANTIC: Final = "positive_data_acceptance"
+# Statuses that answer data the schema calls valid, besides schemathesis's defaults (2xx, 401,
+# 403, 404, 409, …): 412 is If-Match naming a version the record has left, a condition on the
+# record's state like 409, not a fault in the request's shape.
+ACCEPTED: Final = ["2xx", "3xx", "401", "403", "404", "409", "412", "429", "5xx"]
 
 
-def _run(token: str, base_url: str) -> list[str]:
-    """Every failed check of a bounded run, as "check on operation: what" lines."""
+def _run(token: str, base_url: str, vocabulary: "Vocabulary") -> list[str]:
+    """Every failed check of a bounded run, as "check on operation: what; got status body" lines."""
     config = SchemathesisConfig.from_dict(
         {
             "seed": SEED,
-            "headers": {"Authorization": f"Bearer {token}"},
+            "base-url": base_url,
+            "auth": {"openapi": {"BearerToken": {"bearer": token}}},
             "workers": 1,
-            "generation": {"max-examples": EXAMPLES, "mode": "all"},
+            # Keel refuses NUL in any text (neither database stores it; 400 naming the field,
+            # docs/api.md, tests/lib/test_bad_input.py): a fuzzer's NUL would only find that again.
+            "generation": {"max-examples": EXAMPLES, "mode": "all", "allow-x00": False},
+            "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED}},
         }
     )
     schema = schemathesis.openapi.from_url(f"{base_url}/api/v1/openapi.json", config=config)
-    return list(_failures(from_schema(schema).execute()))
+
+    # before_call is a hook of the process (schemathesis has no per-schema one): on for this run only.
+    def before_call(context: Any, case: Any, **kwargs: Any) -> None:
+        vocabulary.speak(case)
+
+    schemathesis.hook(before_call)
+    try:
+        return list(_failures(from_schema(schema).execute()))
+    finally:
+        GLOBAL_HOOK_DISPATCHER.unregister(before_call)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The records that exist, by the names requests give them. A schema can say a caller is an
+    id or a username, not which usernames there are, and a name no record has is refused (400
+    naming the field) as it should be; so a request the fuzzer means to be valid names records
+    from here. Requests meant to be invalid are sent as generated."""
+
+    words: Mapping[str, object]
+    by_path: Mapping[str, Mapping[str, object]]
+
+    def speak(self, case: Any) -> None:
+        key = case.headers.get(IDEMPOTENCY_KEY) if case.headers else None
+        if key is not None and VALID_KEY.fullmatch(key):
+            case.headers[IDEMPOTENCY_KEY] = uuid.uuid4().hex  # a key reused for another request is 422
+        if case.meta is None or not case.meta.generation.mode.is_positive:
+            return
+        words = {**self.words, **self.by_path.get(case.operation.path, {})}
+        if isinstance(case.body, dict):  # named with what they belong to
+            if case.body.get("subcategory") is not None:
+                case.body["category"] = words["category"]
+            if case.body.get("assignee") is not None:
+                case.body["assignment_group"] = words["assignment_group"]
+        for given in (case.body, case.query):
+            if isinstance(given, dict):
+                for name in given.keys() & words.keys():
+                    if given[name] is not None:
+                        given[name] = words[name]
+
+
+PERIOD: Final = {"since": "2026-10-01", "until": "2026-10-31"}
+IDEMPOTENCY_KEY: Final = "Idempotency-Key"
+VALID_KEY: Final = re.compile(r"[ \t]*[!-~]{1,255}[ \t]*")
+
+
+def _vocabulary(world: World, *, parent: str) -> Vocabulary:
+    team, person, ci = world.team.slug, world.person.username, world.ci.name
+    return Vocabulary(
+        words={
+            "caller": person,
+            "assignee": person,
+            "actor": person,
+            "category": world.category.name,
+            "subcategory": world.subcategory.name,
+            "category_id": world.category.pk,
+            "service": world.service.name,
+            "ci": ci,
+            "assignment_group": team,
+            "owner_team": team,
+            "support_group": team,
+            "calendar": world.calendar.name,
+            "parent": parent,
+            "type": "server",
+            "source": world.source.source.name,
+        },
+        by_path={
+            "/api/v1/relationships": {"source": ci, "target": world.other_ci.name},
+            # A report's period: since before until, at most three years.
+            "/api/v1/reports/hotspots": PERIOD,
+            "/api/v1/reports/hotspots.csv": PERIOD,
+        },
+    )
 
 
 @pytest.fixture
@@ -87,21 +167,45 @@ def _failures(stream: Any) -> Iterator[str]:
                     if check.status == Status.FAILURE and check.failure_info is not None:
                         failure = check.failure_info.failure
                         exchange = event.recorder.interactions.get(case_id)
-                        sent = "" if exchange is None else f" [{exchange.request.method} {exchange.request.uri}]"
-                        got = "" if exchange is None or exchange.response is None else exchange.response.content[:300]
-                        yield f"{check.name} on {event.recorder.label}{sent}: {failure.message} {got!r}"
+                        sent = "" if exchange is None else f" [{_request(exchange.request)}]"
+                        got = "" if exchange is None or exchange.response is None else _answer(exchange.response)
+                        yield f"{check.name} on {event.recorder.label}{sent}: {failure.title}; got {got}"
         if isinstance(event, events.NonFatalError | events.FatalError):
             yield f"error: {event}"
 
 
+def _request(request: Any) -> str:
+    headers = {name: value for name, value in request.headers.items() if name in SHOWN_HEADERS}
+    return f"{request.method} {request.uri} {headers or ''}".rstrip()
+
+
+SHOWN_HEADERS: Final = {"If-Match", "Idempotency-Key", "Content-Type"}
+
+
+def _answer(response: Any) -> str:
+    return f"{response.status_code} {response.content[:300]!r}"
+
+
 @pytest.fixture
-def token_of(make_user: Callable[..., User]) -> Callable[[Role], str]:
-    ensure_default_ci_types()
+def world() -> World:
+    """One record of each kind, the fuzzer's vocabulary (the person is on the team, as an
+    assignee must be)."""
+    world = World()
+    add_team_member(world.team, world.person)
+    return world
 
-    def token(role: Role) -> str:
-        return issue_api_token(make_user(f"fuzz-{role.value}", role)).raw
 
-    return token
+# Findings still open (issue 23), each a check on one operation; every other check on every
+# operation is at zero. test_the_open_findings_are_gone fails once one is fixed, to shorten this.
+OPEN: Final = (
+    # schemathesis reports a "schema-violating" request the document allows (its headers and body
+    # are valid); not yet explained.
+    "negative_data_rejection on POST /api/v1/incidents/{number}/comments",
+    "negative_data_rejection on POST /api/v1/incidents/{number}/attachments",
+    # The stateful phase uploads an image type outside KEEL_ATTACHMENT_TYPES (image/webp), which the
+    # document's multipart encoding lists.
+    "positive_data_acceptance on POST /api/v1/incidents/{number}/attachments",
+)
 
 
 @pytest.fixture(scope="module")
@@ -111,17 +215,25 @@ def runs() -> dict[Role, list[str]]:
 
 @pytest.mark.parametrize("role", [Role.AGENT, Role.REQUESTER])
 def test_the_api_holds_its_document(
-    role: Role, token_of: Callable[[Role], str], served: str, runs: dict[Role, list[str]]
+    role: Role, make_user: Callable[..., User], world: World, served: str, runs: dict[Role, list[str]]
 ) -> None:
-    runs[role] = failures = _run(token_of(role), served)
+    user = make_user(f"fuzz-{role.value}", role)
+    theirs = open_incident(actor=world.person, caller=user, title="Printer offline")  # a parent both may see
 
-    broken = [failure for failure in failures if not failure.startswith(SEMANTIC)]
+    runs[role] = failures = _run(issue_api_token(user).raw, served, _vocabulary(world, parent=theirs.number))
+
+    broken = [failure for failure in failures if not failure.startswith(OPEN)]
     assert not broken, "\n".join(dict.fromkeys(broken))
 
 
-@pytest.mark.xfail(strict=True, reason="valid-looking references to records that do not exist are refused (400)")
-@pytest.mark.parametrize("role", [Role.AGENT, Role.REQUESTER])
-def test_valid_data_is_accepted(role: Role, runs: dict[Role, list[str]]) -> None:
+@pytest.mark.parametrize(
+    "role",
+    [
+        pytest.param(Role.AGENT, marks=pytest.mark.xfail(strict=True, reason="the findings in OPEN are not fixed yet")),
+        Role.REQUESTER,  # a requester may not comment as staff or upload to others' incidents: none of them
+    ],
+)
+def test_the_open_findings_are_gone(role: Role, runs: dict[Role, list[str]]) -> None:
     assert role in runs, "runs after test_the_api_holds_its_document"
-    rejected = [failure for failure in runs[role] if failure.startswith(SEMANTIC)]
-    assert not rejected, "\n".join(dict.fromkeys(rejected))
+    still = [failure for failure in runs[role] if failure.startswith(OPEN)]
+    assert not still, "\n".join(dict.fromkeys(still))

@@ -77,7 +77,7 @@ def test_every_change_refuses_null_for_a_field_that_cannot_be_empty(admin_api: A
         body = _json_body(operation)
         assert body is not None, f"PATCH {path} takes no JSON body"
         for name, schema in body["properties"].items():
-            if _nullable(schema):
+            if _nullable(schema) or schema.get("readOnly"):  # read-only: never sent, answered as such
                 continue
             answer = _send(admin_api, method, _url(path), json.dumps({name: None}))
             assert (answer.status_code, answer.json()["field"]) == (400, name), f"PATCH {path} {name}: null"
@@ -291,3 +291,14 @@ def test_a_chunked_body_that_grows_past_the_limit_is_cut_off(transactional_db: N
 
     assert status.startswith("413")
     assert json.loads(content)["message"].startswith("The body is too large")
+
+
+def test_a_query_parameter_given_twice_is_refused_naming_it(api: Api, agent: User) -> None:
+    answer = api(agent).get("/reports/hotspots?since=2026-10-01&since=2026-10-02")
+
+    assert (answer.status_code, answer.json()["field"]) == (400, "since")
+
+
+def test_an_empty_date_or_a_number_for_a_time_is_refused(api: Api, agent: User) -> None:
+    assert api(agent).get("/reports/hotspots?until=").json()["field"] == "until"
+    assert api(agent).get("/sla/compliance?until=0.5").status_code == 400

@@ -234,3 +234,15 @@ def test_the_console_keeps_its_404_page(agent: User) -> None:
 
     assert response.status_code == 404
     assert b"There is nothing here that you can see" in response.content
+
+
+def test_a_multipart_body_without_its_boundary_is_400(api, agent, incident):
+    answer = api(agent).client.post(
+        f"/api/v1/incidents/{incident.number}/attachments",
+        b"--x\r\n",
+        content_type="multipart/form-data",
+        headers={**api(agent).headers, "Idempotency-Key": "k1"},
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["message"].startswith("The body is not valid multipart/form-data")

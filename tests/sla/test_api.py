@@ -240,7 +240,7 @@ def test_staff_read_policies(api, agent, policies):
     ("body", "field"),
     [
         ({"calendar": "Nowhere"}, "calendar"),
-        ({"resolution_target_seconds": -5}, "resolution_target_s"),
+        ({"resolution_target_seconds": -5}, "resolution_target_seconds"),  # the schema names it
         ({"resolution_target_seconds": None, "response_target_seconds": None}, "resolution_target_s"),
         ({"thresholds": [50, 120]}, "thresholds"),
         ({"priority": 9}, "priority"),
@@ -448,3 +448,10 @@ def test_frappe_a_breached_clock_on_hold_shows_both(client, agent, requester, se
     page = client.get(f"/incidents/{incident.number}/").content.decode()
 
     assert 'sla-flag--paused">Paused</strong> <strong class="sla-flag sla-flag--breached">Breached' in page
+
+
+@pytest.mark.parametrize("path", ["/sla/calendars/No such calendar", "/sla/policies/No such policy"])
+def test_a_calendar_or_policy_in_the_path_that_does_not_exist_is_404(api, incident_manager, path):
+    answer = api(incident_manager).get(path)
+
+    assert answer.status_code == 404

@@ -5,17 +5,18 @@ Everyone with a token reads; the actions refuse writes from anyone but configura
 
 from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from ninja import Query, Router, Schema, Status
+from ninja import Path, Query, Router, Schema, Status
+from pydantic import WithJsonSchema
 
 from keel.accounts.api import user_of
 from keel.accounts.models import Team
 from keel.cmdb.actions import records, relationships
 from keel.cmdb.actions.transfer import IMPORTERS
-from keel.cmdb.impact import DEFAULT_DEPTH, impact_of, parse_depth, parse_direction
+from keel.cmdb.impact import DEFAULT_DEPTH, MAX_DEPTH, Direction, impact_of, parse_depth, parse_direction
 from keel.cmdb.kinds import FIELD_OF_NAME, RelationshipKind
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
 from keel.cmdb.queries import (
@@ -52,7 +53,7 @@ from keel.cmdb.schemas import (
 )
 from keel.cmdb.transfer import EXPORTERS, utf8_lines
 from keel.idempotency.api import idempotent
-from keel.lib.api import IfMatchHeader, created, page_limit, page_offset, tagged
+from keel.lib.api import IfMatchHeader, created, one_of, page_limit, page_offset, tagged
 from keel.lib.csv import csv_response
 from keel.lib.errors import InvalidInput
 from keel.lib.references import by_reference
@@ -70,14 +71,14 @@ class CIQuery(Schema):
 class RelationshipQuery(Schema):
     source: str | None = None
     target: str | None = None
-    kind: str | None = None
+    kind: str | None = one_of(RelationshipKind.values)
     limit: int = page_limit(most=500)
     offset: int = page_offset()
 
 
 class ImpactQuery(Schema):
-    direction: str = "up"
-    depth: str = str(DEFAULT_DEPTH)
+    direction: str = one_of([direction.value for direction in Direction], "up")
+    depth: str = one_of([str(steps) for steps in range(1, MAX_DEPTH + 1)], str(DEFAULT_DEPTH))
 
 
 # --- CI types ---------------------------------------------------------------------------------
@@ -204,7 +205,7 @@ def list_relationships(request: HttpRequest, query: Query[RelationshipQuery]) ->
     filters = RelationshipFilters(
         source=ci_by_reference(query.source, field="source") if query.source else None,
         target=ci_by_reference(query.target, field="target") if query.target else None,
-        kind=_kind(query.kind) if query.kind else None,
+        kind=_kind(query.kind) if query.kind is not None else None,
     )
     return relationship_page(filters, offset=query.offset, limit=query.limit).answer(relationship_json)
 
@@ -299,8 +300,12 @@ def delete_service(request: HttpRequest, reference: str, if_match: IfMatchHeader
 # --- CSV ------------------------------------------------------------------------------------
 
 
+# What a CSV import or export holds; another word is refused naming it.
+WHAT: Final = {"type": "string", "enum": ["cis", "relationships"]}
+
+
 @router.post("/cmdb/import/{what}", response=ImportOut)
-def import_csv(request: HttpRequest, what: str) -> dict[str, Any]:
+def import_csv(request: HttpRequest, what: Annotated[str, WithJsonSchema(WHAT), Path(...)]) -> dict[str, Any]:
     """Send the CSV file as the request body (Content-Type: text/csv). All rows or none; see docs/api.md.
 
     The body is read line by line as the import goes, never whole: a 100k-CI file is larger than
@@ -312,7 +317,7 @@ def import_csv(request: HttpRequest, what: str) -> dict[str, Any]:
 
 
 @router.get("/cmdb/export/{what}")
-def export_csv(request: HttpRequest, what: str) -> StreamingHttpResponse:
+def export_csv(request: HttpRequest, what: Annotated[str, WithJsonSchema(WHAT), Path(...)]) -> StreamingHttpResponse:
     exporter = _known(EXPORTERS, what)
     return csv_response(exporter(), filename=f"{what}.csv")
 

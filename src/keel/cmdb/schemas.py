@@ -5,7 +5,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from keel.cmdb.kinds import CIStatus, Environment, RelationshipKind
-from keel.lib.api import MAX_INT, Reference, omittable
+from keel.lib.api import MAX_INT, Reference, omittable, refused
 from keel.lib.text import DESCRIPTION_MAX
 
 
@@ -63,9 +63,8 @@ class RelationshipIn(Strict):
 
 class RelationshipPatch(Strict):
     kind: RelationshipKind = omittable()
-    # Present only to answer clearly: the ends of a relationship are what it is.
-    source: Reference | None = None
-    target: Reference | None = None
+    source: Reference | None = refused("The ends of a relationship are what it is: delete it and relate anew.")
+    target: Reference | None = refused("The ends of a relationship are what it is: delete it and relate anew.")
 
 
 class ServiceIn(Strict):

@@ -60,7 +60,8 @@ PARAMETER: Final[dict[str, Any]] = {
         "A key you choose for this create (e.g. a UUID). Retrying with the same key and the same "
         "request returns the first answer again instead of creating twice; kept 24 hours."
     ),
-    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_LENGTH},
+    # Not $ at the end: see IF_MATCH_PATTERN.
+    "schema": {"type": "string", "pattern": rf"^[ \t]*[!-~]{{1,{MAX_LENGTH}}}[ \t]*(?![\s\S])"},
 }
 RESPONSES: Final[dict[str, Any]] = {
     "422": {
@@ -148,7 +149,7 @@ def _claiming(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def _key(raw: str) -> str:
     # The draft writes the key as a structured-field string ("…"); Stripe's clients send it bare.
-    key = raw.strip()
+    key = raw.strip(" \t")  # the header's optional whitespace (RFC 9110 §5.5)
     if len(key) >= 2 and key[0] == key[-1] == '"':
         key = key[1:-1]
     if not 1 <= len(key) <= MAX_LENGTH or not all("!" <= char <= "~" for char in key):

@@ -4,8 +4,9 @@ from functools import partial
 from typing import Any, Final, Protocol
 
 import orjson
+from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
-from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from keel.accounts.api import user_of
@@ -49,7 +50,7 @@ from keel.incidents.schemas import (
     TransitionIn,
 )
 from keel.incidents.states import IncidentOrder, IncidentState, Level, Priority
-from keel.lib.api import IfMatchHeader, created, page_limit, page_offset
+from keel.lib.api import IfMatchHeader, created, page_limit, page_offset, several_of
 from keel.lib.conditional import quoted
 from keel.lib.errors import InvalidInput, NotAllowed
 from keel.sla.queries import incident_sla_panel
@@ -69,8 +70,8 @@ DOWNLOAD: Final = {
 
 
 class ListQuery(Schema):
-    state: str | None = Field(None, description=f"Comma-separated, of: {', '.join(IncidentState.values)}.")
-    priority: str | None = Field(None, description=f"Comma-separated, of: {', '.join(Priority.names)}.")
+    state: str | None = several_of(IncidentState.values)
+    priority: str | None = several_of(Priority.names)
     assignment_group: str | None = None
     assignee: str | None = None
     q: str | None = None
@@ -170,7 +171,17 @@ def comment(
     return Status(201, entry_json(entry))
 
 
-@router.post("/incidents/{number}/attachments", response={201: AttachmentOut})
+# The file's types as the document declares them (the part's Content-Type, or its name's extension).
+UPLOAD: Final = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {"encoding": {"file": {"contentType": ", ".join(settings.KEEL_ATTACHMENT_TYPES)}}}
+        }
+    }
+}
+
+
+@router.post("/incidents/{number}/attachments", response={201: AttachmentOut}, openapi_extra=UPLOAD)
 @idempotent
 def attach(
     request: HttpRequest,

@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from keel.incidents.states import Channel, HoldReason, IncidentState, ResolutionCode
-from keel.lib.api import Reference, UtcDateTime, omittable
+from keel.lib.api import Reference, UtcDateTime, omittable, refused
 from keel.lib.text import COMMENT_MAX, DESCRIPTION_MAX, NOTE_MAX
 
 LevelName = Literal["high", "medium", "low"]
@@ -56,9 +56,8 @@ class IncidentPatch(Strict):
     assignment_group: Reference | None = None
     assignee: Reference | None = None
     parent: str | None = None
-    # Present only to answer clearly: state changes go through the transitions endpoint.
-    state: str | None = None
-    priority: str | None = None
+    state: str | None = refused("Changed through POST /api/v1/incidents/{number}/transitions, not here.")
+    priority: str | None = refused("Computed from impact and urgency: change those instead.")
 
 
 class TransitionIn(Strict):

@@ -6,7 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from keel.integrations.states import AlertEventKind, AlertStatus, PayloadStatus, SourceKind
-from keel.lib.api import MAX_INT, Reference, UtcDateTime, omittable
+from keel.lib.api import MAX_INT, Reference, UtcDateTime, omittable, refused
 from keel.lib.text import DESCRIPTION_MAX
 
 
@@ -54,8 +54,7 @@ class SourcePatch(Strict):
     identity_labels: list[str] = omittable()
     expire_after_s: int = omittable(ge=0, le=30 * 86400)
     assignment_group: Reference | None = Field(None, description="Team id or slug; null: none.")
-    # Present only to answer clearly: what a source sends as is what it is.
-    kind: SourceKind | None = None
+    kind: SourceKind | None = refused("What a source sends as is what it is: create another source.")
 
 
 class SourceOut(BaseModel):

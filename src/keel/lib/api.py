@@ -1,13 +1,15 @@
 """API glue shared by every app's router: JSON errors that say what to fix, ISO 8601 UTC times."""
 
 import math
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
 from ninja import Header, NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError, ValidationErrorContext
@@ -47,6 +49,23 @@ def iso_utc(value: datetime) -> str:
 
 
 UtcDateTime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
+
+
+def _iso_time(value: object) -> object:
+    # pydantic would also read a number as seconds since 1970: a parameter documented as a time is
+    # an ISO 8601 text (or a date, its midnight).
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                f"must be a time like 2026-11-01T09:30:00Z or a date like 2026-11-01 (got {value!r})"
+            ) from None
+    return value
+
+
+# A time given as text in a query: ISO 8601 only.
+IsoTime = Annotated[datetime, BeforeValidator(_iso_time)]
 
 
 def _as_text(value: object) -> object:
@@ -94,6 +113,36 @@ def check_page(limit: int, offset: int, *, most: int = 100) -> None:
         raise InvalidInput(f"offset must be between 0 and {MAX_OFFSET:,} (got {offset}).", field="offset")
 
 
+def one_of(words: Iterable[str], default: str | None = None, *, description: str | None = None) -> Any:
+    """A query parameter that takes one of ``words``: an enum in the OpenAPI document, so that
+    clients (and the fuzzer) know the vocabulary; the endpoint's parser refuses another, naming it."""
+    return Field(default, description=description, json_schema_extra={"enum": list(words)})
+
+
+def several_of(words: Sequence[str], *, description: str | None = None) -> Any:
+    """A query parameter of ``words`` separated by commas (empty: no filter), declared as a pattern."""
+    word = "|".join(re.escape(each) for each in words)
+    pattern = rf"^[\s,]*(?:(?:{word})\s*(?:,[\s,]*|$))*$"
+    listed = description or f"Comma-separated, of: {', '.join(words)}."
+    return Field(None, description=listed, json_schema_extra={"pattern": pattern})
+
+
+def a_date(*, description: str) -> Any:
+    """A query parameter that takes a calendar date, 2026-11-01."""
+    return Field(None, description=description, json_schema_extra={"format": "date"})
+
+
+def refused(reason: str) -> Any:
+    """A body field kept only to answer a sender clearly (``reason`` says where the change is
+    made): read-only in the OpenAPI document, so that clients, and the fuzzer, leave it out."""
+
+    def read_only(schema: dict[str, Any]) -> None:
+        schema.clear()
+        schema.update({"readOnly": True, "description": reason})
+
+    return Field(None, json_schema_extra=read_only)
+
+
 def omittable(**constraints: Any) -> Any:
     """A field of a change (PATCH) that may be left out but is never null: the OpenAPI document
     shows its type alone, and a null is refused naming the field. Read the change with
@@ -124,6 +173,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(Http404, _not_found)
     api.add_exception_handler(PermissionDenied, _forbidden)
     api.add_exception_handler(RequestDataTooBig, _too_large)
+    api.add_exception_handler(MultiPartParserError, _not_multipart)
     api.add_exception_handler(Exception, _unexpected)
 
 
@@ -173,6 +223,10 @@ def _forbidden(request: HttpRequest, exc: Any) -> HttpResponse:
 
 def _too_large(request: HttpRequest, exc: Any) -> HttpResponse:
     return json_error(413, too_large_message(getattr(exc, "limit", settings.DATA_UPLOAD_MAX_MEMORY_SIZE)))
+
+
+def _not_multipart(request: HttpRequest, exc: Any) -> HttpResponse:
+    return json_error(400, f"The body is not valid multipart/form-data ({exc}); send the file as a form field.")
 
 
 def _unexpected(request: HttpRequest, exc: Any) -> HttpResponse:
@@ -240,6 +294,9 @@ class JsonBodies(Parser):
     def parse_querydict(
         self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
     ) -> dict[str, Any]:
+        for name in data if data is request.GET else ():
+            if name not in list_fields and len(data.getlist(name)) > 1:
+                raise InvalidInput(f"Give the query parameter {name!r} once.", field=name)
         parsed: dict[str, Any] = super().parse_querydict(data, list_fields, request)
         _refuse_unstorable({key: value for key, value in parsed.items() if isinstance(value, str | list)})
         return parsed
@@ -340,6 +397,13 @@ def _error_answer(status: int) -> dict[str, Any]:
     return answer
 
 
+# ``*`` or a list of entity tags, possibly empty (RFC 9110 §13.1.1), as the document declares it.
+# It ends with "nothing follows" rather than $, which in Python's regular expressions (the
+# fuzzer's) also matches before a final newline.
+_ENTITY_TAG: Final = r'(W/)?"[\x21\x23-\x7e]*"'
+IF_MATCH_PATTERN: Final = rf"^[ \t]*(\*|[ \t,]*({_ENTITY_TAG}([ \t]*,[ \t,]*{_ENTITY_TAG})*)?[ \t,]*)[ \t]*(?![\s\S])"
+
+
 def _if_match_header(value: object) -> IfMatch | None:
     return parse_if_match(str(value)) if value is not None else None
 
@@ -349,7 +413,7 @@ def _if_match_header(value: object) -> IfMatch | None:
 IfMatchHeader = Annotated[
     IfMatch | None,
     PlainValidator(_if_match_header),
-    WithJsonSchema({"type": "string"}),
+    WithJsonSchema({"type": "string", "pattern": IF_MATCH_PATTERN}),
     # ninja reads the parameter's source from the last item.
     Header(
         None,

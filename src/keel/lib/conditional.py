@@ -70,7 +70,8 @@ def parse_if_match(raw: str | None) -> IfMatch | None:
 
 def _entity_tags(raw: str) -> list[tuple[bool, str]]:
     """Each (weak, opaque value) of a list of entity tags; empty list elements are skipped as
-    RFC 9110 §5.6.1.2 asks, but at least one tag must be there."""
+    RFC 9110 §5.6.1.2 asks. ``#entity-tag`` may be an empty list (an empty field): it names no
+    version, so no record matches it (412)."""
     found: list[tuple[bool, str]] = []
     at = 0
     while at < len(raw):
@@ -85,8 +86,6 @@ def _entity_tags(raw: str) -> list[tuple[bool, str]]:
             raise _malformed(raw)
         found.append((tag.group(1) is not None, tag.group(2)))
         at = tag.end()
-    if not found:
-        raise _malformed(raw)
     return found
 
 

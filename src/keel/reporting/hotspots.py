@@ -50,8 +50,8 @@ class Hotspot:
 
 def parse_period(since: str | None, until: str | None) -> Period:
     """From the start of ``since`` to the end of ``until`` (ISO dates, UTC); the last 90 days by default."""
-    end = _midnight(_day(until, "until") + timedelta(days=1)) if until else clock.now()
-    start = _midnight(_day(since, "since")) if since else end - timedelta(days=DEFAULT_DAYS)
+    end = _midnight(_day(until, "until") + timedelta(days=1)) if until is not None else clock.now()
+    start = _midnight(_day(since, "since")) if since is not None else end - timedelta(days=DEFAULT_DAYS)
     if start >= end:
         raise InvalidInput("since must be before until.", field="since")
     if end - start > timedelta(days=MAX_DAYS):

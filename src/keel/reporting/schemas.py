@@ -5,10 +5,11 @@ from typing import Annotated, Final, Literal
 from ninja import Field, Schema
 from pydantic import BaseModel, WithJsonSchema
 
-from keel.lib.api import UtcDateTime
+from keel.lib.api import UtcDateTime, a_date, one_of
 from keel.lib.doors import Door
 from keel.lib.paging import MAX_OFFSET
 from keel.reporting.audit import MAX_ID, SUBJECT_TYPE
+from keel.reporting.hotspots import HotspotBy
 
 # What `since` and `until` take, on every report.
 MOMENT: Final = "A date (2026-11-01: the whole day, UTC) or a time (2026-11-01T09:30:00Z)."
@@ -20,9 +21,9 @@ Moment = Annotated[
 
 
 class HotspotQuery(Schema):
-    by: str = "ci"
-    since: str | None = None
-    until: str | None = None
+    by: str = one_of(HotspotBy, "ci")
+    since: str | None = a_date(description="The first day counted (UTC); 90 days before until by default.")
+    until: str | None = a_date(description="The last day counted (UTC); today by default.")
 
 
 class HotspotOut(BaseModel):

@@ -1,6 +1,5 @@
 """REST API v1 for SLA set-up and reports: parse, call one action or query, render."""
 
-from datetime import datetime
 from typing import Any, Final
 
 from django.http import HttpRequest, HttpResponse
@@ -12,8 +11,8 @@ from keel.accounts.models import User
 from keel.cmdb.models import Service
 from keel.cmdb.queries import service_by_reference
 from keel.idempotency.api import idempotent
-from keel.lib.api import IfMatchHeader, created, tagged
-from keel.lib.errors import NotAllowed
+from keel.lib.api import IfMatchHeader, IsoTime, created, one_of, tagged
+from keel.lib.errors import NotAllowed, NotFound
 from keel.sla.actions.setup import (
     create_calendar,
     create_policy,
@@ -22,9 +21,17 @@ from keel.sla.actions.setup import (
     update_calendar,
     update_policy,
 )
-from keel.sla.models import Calendar, Policy
+from keel.sla.models import Calendar, ClockName, Policy
 from keel.sla.permissions import can_read_sla_setup
-from keel.sla.queries import calendar_by_reference, calendars, compliance, policies, policy_by_reference
+from keel.sla.queries import (
+    DIMENSIONS,
+    PERIODS,
+    calendar_by_reference,
+    calendars,
+    compliance,
+    policies,
+    policy_by_reference,
+)
 from keel.sla.schemas import (
     CalendarIn,
     CalendarOut,
@@ -62,7 +69,7 @@ def add_calendar(request: HttpRequest, payload: CalendarIn, response: HttpRespon
 @router.get("/sla/calendars/{reference}", response=CalendarOut)
 def show_calendar(request: HttpRequest, reference: str, response: HttpResponse) -> dict[str, Any]:
     _reader(request)
-    calendar = calendar_by_reference(reference)
+    calendar = calendar_by_reference(reference, missing=NotFound)
     return tagged(response, calendar.entity_tag, calendar_json(calendar))
 
 
@@ -74,14 +81,14 @@ def change_calendar(
     response: HttpResponse,
     if_match: IfMatchHeader = None,
 ) -> dict[str, Any]:
-    calendar, changes = calendar_by_reference(reference), _changes(payload)
+    calendar, changes = calendar_by_reference(reference, missing=NotFound), _changes(payload)
     calendar = update_calendar(calendar, actor=user_of(request), changes=changes, if_match=if_match)
     return tagged(response, calendar.entity_tag, calendar_json(calendar))
 
 
 @router.delete("/sla/calendars/{reference}", response={204: None})
 def remove_calendar(request: HttpRequest, reference: str, if_match: IfMatchHeader = None) -> Status[None]:
-    delete_calendar(calendar_by_reference(reference), actor=user_of(request), if_match=if_match)
+    delete_calendar(calendar_by_reference(reference, missing=NotFound), actor=user_of(request), if_match=if_match)
     return Status(204, None)
 
 
@@ -121,11 +128,11 @@ def remove_policy(request: HttpRequest, reference: str, if_match: IfMatchHeader 
 
 
 class ComplianceQuery(Schema):
-    name: str = "resolution"
-    by: str | None = None
-    period: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    name: str = one_of(ClockName.values, "resolution")
+    by: str | None = one_of(DIMENSIONS)
+    period: str | None = one_of(PERIODS)
+    since: IsoTime | None = None
+    until: IsoTime | None = None
 
 
 @router.get("/sla/compliance", response=ComplianceOut)

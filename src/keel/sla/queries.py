@@ -12,7 +12,7 @@ from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
 from keel.lib import clock as wall_clock
 from keel.lib.api import iso_utc
-from keel.lib.errors import InvalidInput
+from keel.lib.errors import InvalidInput, KeelError, NotFound
 from keel.lib.references import by_reference
 from keel.sla import business_time
 from keel.sla.business_time import duration_words
@@ -259,13 +259,29 @@ def policies() -> QuerySet[Policy]:
     return Policy.objects.select_related("calendar", "service").order_by("position", "id")
 
 
-def calendar_by_reference(reference: str | int, *, field: str = "calendar") -> Calendar:
+def calendar_by_reference(
+    reference: str | int, *, field: str = "calendar", missing: type[KeelError] = InvalidInput
+) -> Calendar:
+    """The calendar with this id or name; ``missing=NotFound`` for one named in a URL path."""
     return by_reference(
-        Calendar.objects.all(), reference, key="name", field=field, what="calendar", give="a calendar id or name"
+        Calendar.objects.all(),
+        reference,
+        key="name",
+        field=field,
+        what="calendar",
+        give="a calendar id or name",
+        missing=missing,
     )
 
 
 def policy_by_reference(reference: str | int) -> Policy:
+    """The policy with this id or name, named in a URL path."""
     return by_reference(
-        Policy.objects.all(), reference, key="name", field="policy", what="policy", give="a policy id or name"
+        Policy.objects.all(),
+        reference,
+        key="name",
+        field="policy",
+        what="policy",
+        give="a policy id or name",
+        missing=NotFound,
     )

@@ -1,10 +1,17 @@
 """API shapes for SLA calendars, policies and reports."""
 
-from typing import Literal
+from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from keel.lib.api import Reference, UtcDateTime, omittable
+from keel.lib.api import MAX_INT, Reference, UtcDateTime, omittable
+
+WEEKDAYS: Final[list[JsonValue]] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+CLOCK_TIME: Final = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+Seconds = Annotated[int, Field(ge=1, le=MAX_INT)]
+Percent = Annotated[int, Field(ge=1, le=99)]
+PriorityNumber = Annotated[int, Field(ge=1, le=5)]
+Position = Annotated[int, Field(ge=0, le=MAX_INT)]
 
 
 class Strict(BaseModel):
@@ -12,10 +19,11 @@ class Strict(BaseModel):
 
 
 class WindowIO(Strict):
-    weekday: str = Field(description="mon … sun")
-    opens: str = Field(description="HH:MM in the calendar's zone")
+    weekday: str = Field(description="mon … sun", json_schema_extra={"enum": WEEKDAYS})
+    opens: str = Field(description="HH:MM in the calendar's zone", json_schema_extra={"pattern": CLOCK_TIME})
     closes: str = Field(
-        description="HH:MM; 00:00 (or 24:00) is midnight at the end of the day; 00:00–00:00 is the whole day"
+        description="HH:MM; 00:00 (or 24:00) is midnight at the end of the day; 00:00–00:00 is the whole day",
+        json_schema_extra={"pattern": r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"},
     )
     closes_next_day: bool = Field(
         False,
@@ -31,8 +39,8 @@ class ClosureIO(Strict):
 
 
 class RecurringClosureIO(Strict):
-    month: int
-    day: int
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
     name: str = ""
 
 
@@ -81,17 +89,27 @@ HoldReasonName = Literal["awaiting_caller", "awaiting_vendor", "awaiting_change"
 
 
 class PolicyIn(Strict):
+    # A policy sets a response target, a resolution target or both.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": [name], "properties": {name: {"type": "integer"}}}
+                for name in ("response_target_seconds", "resolution_target_seconds")
+            ]
+        },
+    )
     name: str
-    position: int = Field(100, description="Policies are tried in ascending position; the first match wins.")
+    position: Position = Field(100, description="Policies are tried in ascending position; the first match wins.")
     is_active: bool = True
-    priority: int | None = Field(None, description="1–5 (P1–P5); empty matches any priority.")
+    priority: PriorityNumber | None = Field(None, description="1–5 (P1–P5); empty matches any priority.")
     service: Reference | None = Field(None, description="Service id or name; empty matches any.")
     category_id: int | None = Field(None, description="Incident category id; empty matches any.")
     caller_vip: bool | None = Field(None, description="true: VIP callers only; false: non-VIP only; empty: any.")
     calendar: Reference = Field(description="Calendar id or name whose business hours the targets count.")
-    response_target_seconds: int | None = None
-    resolution_target_seconds: int | None = None
-    thresholds: list[int] = Field([50, 75, 90], description="Warning thresholds in percent of the target.")
+    response_target_seconds: Seconds | None = None
+    resolution_target_seconds: Seconds | None = None
+    thresholds: list[Percent] = Field([50, 75, 90], description="Warning thresholds in percent of the target.")
     pausing_reasons: list[HoldReasonName] = ["awaiting_caller", "awaiting_vendor", "awaiting_change"]
     on_reopen: Literal["resume", "restart"] = "resume"
 
@@ -100,16 +118,16 @@ class PolicyPatch(Strict):
     """Only the fields sent change; null empties a criterion or a target (nothing else)."""
 
     name: str = omittable()
-    position: int = omittable()
+    position: Position = omittable()
     is_active: bool = omittable()
-    priority: int | None = None
+    priority: PriorityNumber | None = None
     service: Reference | None = None
     category_id: int | None = None
     caller_vip: bool | None = None
     calendar: Reference = omittable()
-    response_target_seconds: int | None = None
-    resolution_target_seconds: int | None = None
-    thresholds: list[int] = omittable()
+    response_target_seconds: Seconds | None = None
+    resolution_target_seconds: Seconds | None = None
+    thresholds: list[Percent] = omittable()
     pausing_reasons: list[HoldReasonName] = omittable()
     on_reopen: Literal["resume", "restart"] = omittable()
 

@@ -16,23 +16,23 @@ from keel.integrations.api.documents import change_json, rule_json, window_json
 from keel.integrations.queries.setup import change_events, correlation_rules, get_rule, get_window, maintenance_windows
 from keel.integrations.queries.sources import source_by_reference
 from keel.integrations.schemas import ChangeListOut, RuleIn, RuleOut, RulePatch, WindowIn, WindowOut, WindowPatch
-from keel.lib.api import IfMatchHeader, created, page_limit, page_offset, tagged
+from keel.lib.api import IfMatchHeader, created, one_of, page_limit, page_offset, tagged
 from keel.lib.errors import InvalidInput
 
 router = Router(tags=["monitoring"])
 
 
+STATES: Final = ("running", "planned", "ended")
+
+
 class WindowQuery(Schema):
-    state: str | None = None
+    state: str | None = one_of(STATES)
 
 
 class ChangeQuery(Schema):
     source: str | None = None
     limit: int = page_limit()
     offset: int = page_offset()
-
-
-STATES: Final = ("running", "planned", "ended")
 
 
 @router.get("/maintenance-windows", response=list[WindowOut])

@@ -6,13 +6,14 @@ these words)."""
 from collections.abc import Sequence
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from keel.incidents.models import pk_from_number
 from keel.integrations.inbound.parsed import Severity
 from keel.integrations.queries.alerts import AlertFilters
 from keel.integrations.queries.sources import source_by_reference
 from keel.integrations.states import ACTIVE, AlertStatus
+from keel.lib.api import one_of, several_of
 from keel.lib.errors import InvalidInput
 
 # "active" is a word of its own: what still needs someone (firing or acknowledged).
@@ -27,13 +28,15 @@ class FilterWords(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    status: str | None = None
-    severity: str | None = None
+    status: str | None = several_of(STATUS_WORDS)
+    severity: str | None = several_of(SEVERITY_WORDS)
     source: str | None = None
     q: str | None = None
-    incident: str | None = None
-    flapping: str | None = None
-    suppressed: str | None = None
+    incident: str | None = Field(
+        None, description="An incident number, INC0000042.", json_schema_extra={"pattern": r"^ *(INC[0-9]{1,12})? *$"}
+    )
+    flapping: str | None = one_of(["", *YES_NO])  # empty: either
+    suppressed: str | None = one_of(["", *YES_NO])
 
 
 def parse_alert_filters(words: FilterWords) -> AlertFilters:

@@ -1,0 +1,187 @@
+"""One record of every kind Keel keeps, made through the actions as people would, for the tests
+that walk every admin and every endpoint (the audit walk, the API fuzzer)."""
+
+from datetime import timedelta
+from functools import cached_property
+from itertools import count
+from typing import Final
+
+import pytest
+from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
+
+from keel.accounts.actions import create_team, create_user, issue_api_token
+from keel.accounts.models import ApiToken, Team, User
+from keel.accounts.roles import Role
+from keel.audit.models import AuditRecord
+from keel.cmdb.actions.records import create_ci, create_ci_type, create_service, ensure_default_ci_types
+from keel.cmdb.actions.relationships import relate
+from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
+from keel.incidents.actions.records import open_incident
+from keel.incidents.actions.reference import create_category
+from keel.incidents.models import Category, Incident, PriorityRule
+from keel.incidents.states import Level
+from keel.incidents.tasks import close_stale_resolved_incidents_task
+from keel.integrations.actions.processing import process_pending
+from keel.integrations.actions.rules import create_rule
+from keel.integrations.actions.sources import IssuedSecret, create_source
+from keel.integrations.actions.windows import create_maintenance_window
+from keel.integrations.models import Alert, ChangeEvent, CorrelationRule, MaintenanceWindow, Payload
+from keel.integrations.states import SourceKind
+from keel.lib import clock
+from keel.sla.actions.setup import create_calendar, create_policy
+from keel.sla.models import Calendar, Clock, Policy
+from tests.conftest import PASSWORD
+from tests.integrations.conftest import Sender, captured
+
+OFFICE_HOURS: Final = [
+    {"weekday": day, "opens": "09:00", "closes": "17:00"} for day in ("mon", "tue", "wed", "thu", "fri")
+]
+
+
+class World:
+    """One record of every kind, each made on first use through the actions, as people would."""
+
+    def __init__(self) -> None:
+        self._numbers = count(1)
+        self.types = ensure_default_ci_types()
+
+    def number(self) -> int:
+        return next(self._numbers)
+
+    @cached_property
+    def person(self) -> User:
+        return create_user(username="alice", role=Role.AGENT, password=PASSWORD, name="Alice")
+
+    def spare_person(self) -> User:
+        return create_user(username=f"temp-{self.number()}", role=Role.REQUESTER)
+
+    @cached_property
+    def team(self) -> Team:
+        return create_team(actor=None, slug="network", name="Network")
+
+    def spare_team(self) -> Team:
+        return create_team(actor=None, slug=f"spare-{self.number()}", name="Spare")
+
+    @cached_property
+    def token(self) -> ApiToken:
+        return issue_api_token(self.person, name="laptop").token
+
+    def spare_ci_type(self) -> CIType:
+        return create_ci_type(actor=None, slug=f"gadget-{self.number()}", name="Gadget")
+
+    @cached_property
+    def ci(self) -> ConfigurationItem:
+        return create_ci(actor=None, name="web-01", ci_type=self.types["server"])
+
+    @cached_property
+    def other_ci(self) -> ConfigurationItem:
+        return create_ci(actor=None, name="db-01", ci_type=self.types["database"])
+
+    def spare_ci(self) -> ConfigurationItem:
+        return create_ci(actor=None, name=f"spare-{self.number()}", ci_type=self.types["server"])
+
+    @cached_property
+    def relationship(self) -> Relationship:
+        return relate(actor=None, source=self.ci, target=self.other_ci, kind="depends_on")
+
+    def spare_relationship(self) -> Relationship:
+        return relate(actor=None, source=self.spare_ci(), target=self.other_ci, kind="runs_on")
+
+    @cached_property
+    def service(self) -> Service:
+        return create_service(actor=None, name="Shop", users=10)
+
+    def spare_service(self) -> Service:
+        return create_service(actor=None, name=f"Spare {self.number()}")
+
+    @cached_property
+    def category(self) -> Category:
+        return create_category(actor=None, name="Network")
+
+    @cached_property
+    def subcategory(self) -> Category:
+        return create_category(actor=None, name="Wi-Fi", parent=self.category)
+
+    def spare_category(self) -> Category:
+        return create_category(actor=None, name=f"Spare {self.number()}")
+
+    @cached_property
+    def priority_rule(self) -> PriorityRule:
+        return PriorityRule.objects.get(impact=Level.LOW, urgency=Level.LOW)
+
+    @cached_property
+    def calendar(self) -> Calendar:
+        fields = {"name": "Office hours", "zone": "Europe/London", "windows": OFFICE_HOURS}
+        return create_calendar(actor=None, fields=fields)
+
+    def spare_calendar(self) -> Calendar:
+        return create_calendar(
+            actor=None, fields={"name": f"Spare {self.number()}", "zone": "UTC", "windows": OFFICE_HOURS}
+        )
+
+    @cached_property
+    def policy(self) -> Policy:
+        fields = {
+            "name": "Everything",
+            "position": 10,
+            "calendar": self.calendar,
+            "response_target_s": 3600,
+            "resolution_target_s": 8 * 3600,
+        }
+        return create_policy(actor=None, fields=fields)
+
+    @cached_property
+    def incident(self) -> Incident:
+        self.policy  # noqa: B018 — the incident's clocks follow the policy
+        return open_incident(actor=self.person, caller=self.person, title="VPN down", urgency=Level.HIGH)
+
+    @cached_property
+    def clock(self) -> Clock:
+        return Clock.objects.filter(incident_id=self.incident.pk).order_by("pk").first() or pytest.fail("no clock")
+
+    @cached_property
+    def source(self) -> IssuedSecret:
+        return create_source(actor=None, name="prod-alertmanager", kind=SourceKind.ALERTMANAGER)
+
+    @cached_property
+    def alert(self) -> Alert:
+        Sender().post(self.source.url, captured("alertmanager", "alertmanager-0.25-webhook-v4-firing")["json"])
+        process_pending()
+        return Alert.objects.order_by("pk").first() or pytest.fail("the alert was not stored")
+
+    @cached_property
+    def payload(self) -> Payload:
+        self.alert  # noqa: B018 — the alert arrived in this payload
+        return Payload.objects.order_by("pk").first() or pytest.fail("no payload")
+
+    @cached_property
+    def change_event(self) -> ChangeEvent:
+        pagerduty = create_source(actor=None, name="ci-runner", kind=SourceKind.PAGERDUTY)
+        event = captured("pagerduty", "python-pagerduty-7.2.0-events-v2-change")["json"]
+        Sender().post(pagerduty.url + "/v2/change/enqueue", {**event, "routing_key": pagerduty.secret})
+        process_pending()
+        return ChangeEvent.objects.order_by("pk").first() or pytest.fail("no change event")
+
+    @cached_property
+    def window(self) -> MaintenanceWindow:
+        start = clock.now() + timedelta(days=1)
+        return create_maintenance_window(
+            actor=None, name="Patch night", starts_at=start, ends_at=start + timedelta(hours=2), ci=self.ci
+        )
+
+    @cached_property
+    def rule(self) -> CorrelationRule:
+        return create_rule(actor=None, fields={"name": "Shop alerts", "position": 10})
+
+    @cached_property
+    def task_result(self) -> DBTaskResult:
+        with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+            close_stale_resolved_incidents_task.enqueue()
+        return DBTaskResult.objects.get()
+
+    @cached_property
+    def audit_row(self) -> AuditRecord:
+        return (
+            AuditRecord.objects.filter(subject_type="ci", subject_id=self.ci.pk).order_by("pk").first() or pytest.fail()
+        )
