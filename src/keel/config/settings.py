@@ -1,6 +1,6 @@
 """Keel settings: read once from the environment (12-factor).
 
-Every knob is a ``KEEL_*`` variable, ``DATABASE_URL`` or ``REDIS_URL``; the defaults give the
+Every knob is a ``KEEL_*`` variable or ``DATABASE_URL``; the defaults give the
 embedded profile (SQLite under ``var/``, database task queue, everything in one ``keel serve``).
 """
 

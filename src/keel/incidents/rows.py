@@ -24,16 +24,12 @@ from keel.incidents.models import Category, Incident, PriorityRule, pk_from_numb
 from keel.incidents.queries.listing import IncidentFilters
 from keel.incidents.states import IncidentOrder
 from keel.lib.database import postgres
-from keel.lib.paging import Page
+from keel.lib.paging import COUNT_CAP, Page
 from keel.lib.sql import api_time, fetch, in_literals, in_values, insert_instance
 from keel.sla.rows import CLOCK_COLUMNS, current_clocks_sql
 
 TABLE: Final = Incident._meta.db_table
 WATCHERS: Final = Incident.watchers.through._meta.db_table
-
-# Counted at most this many past the page's start, then said so ("1,000+"): twenty pages of 50 is
-# more than anyone pages through, and counting further cost more than the rest (bench/README.md).
-COUNT_CAP: Final = 1_000
 
 # Each order ends with the id, so that pages never overlap; every list index ends the same way.
 ORDERINGS: Final[Mapping[IncidentOrder, str]] = {

@@ -37,6 +37,7 @@ from keel.lib.failures import (
     server_error,
     too_large_message,
 )
+from keel.lib.paging import MAX_OFFSET
 
 
 def iso_utc(value: datetime) -> str:
@@ -89,10 +90,6 @@ Reference = Annotated[
 # The largest whole number the databases store in an integer column (PostgreSQL's ``integer``).
 MAX_INT: Final = 2**31 - 1
 
-# How deep a list may be paged: far past any list a person reads, well inside the databases'
-# integers (an offset of 2^63 overflowed PostgreSQL's). Deeper than this, narrow the filters.
-MAX_OFFSET: Final = 1_000_000
-
 
 def page_limit(default: int = 50, *, most: int = 100) -> Any:
     """A list's ``limit`` query parameter, bounded in the schema (and so in the OpenAPI document)."""
@@ -102,15 +99,6 @@ def page_limit(default: int = 50, *, most: int = 100) -> Any:
 def page_offset() -> Any:
     """A list's ``offset`` query parameter, bounded in the schema (and so in the OpenAPI document)."""
     return Field(0, ge=0, le=MAX_OFFSET, description=f"Items to skip, 0–{MAX_OFFSET:,}.")
-
-
-def check_page(limit: int, offset: int, *, most: int = 100) -> None:
-    """Refuse a page that is not ``1 ≤ limit ≤ most``, ``0 ≤ offset ≤ MAX_OFFSET``, naming the
-    parameter (for a list whose query schema does not bound them with ``page_limit``/``page_offset``)."""
-    if not 1 <= limit <= most:
-        raise InvalidInput(f"limit must be between 1 and {most} (got {limit}).", field="limit")
-    if not 0 <= offset <= MAX_OFFSET:
-        raise InvalidInput(f"offset must be between 0 and {MAX_OFFSET:,} (got {offset}).", field="offset")
 
 
 def one_of(words: Iterable[str], default: str | None = None, *, description: str | None = None) -> Any:

@@ -9,9 +9,9 @@ from typing import Any, Final
 from django.db.models import Model, QuerySet
 
 COUNT_CAP: Final = 1_000
-# Past any table, and far enough below 2^63 that the count's LIMIT (offset + COUNT_CAP) fits a
-# 64-bit integer on both databases.
-MAX_OFFSET: Final = 2**62
+# How deep a list may be paged: far past any list a person reads, well inside the databases'
+# integers (an offset of 2^63 overflowed PostgreSQL's). Deeper than this, narrow the filters.
+MAX_OFFSET: Final = 1_000_000
 
 
 @dataclass(frozen=True)

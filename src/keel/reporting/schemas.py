@@ -5,9 +5,8 @@ from typing import Annotated, Final, Literal
 from ninja import Field, Schema
 from pydantic import BaseModel, WithJsonSchema
 
-from keel.lib.api import UtcDateTime, a_date, one_of
+from keel.lib.api import UtcDateTime, a_date, one_of, page_limit, page_offset
 from keel.lib.doors import Door
-from keel.lib.paging import MAX_OFFSET
 from keel.reporting.audit import MAX_ID, SUBJECT_TYPE
 from keel.reporting.hotspots import HotspotBy
 
@@ -57,8 +56,8 @@ class AuditQuery(Schema):
     format: Literal["json", "csv"] = Field(
         "json", description="csv (or the header Accept: text/csv): every matching row as a CSV file, unpaged."
     )
-    limit: int = Field(50, ge=1, le=100)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+    limit: int = page_limit()
+    offset: int = page_offset()
 
 
 class AuditActorOut(BaseModel):

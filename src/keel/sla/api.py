@@ -69,7 +69,7 @@ def add_calendar(request: HttpRequest, payload: CalendarIn, response: HttpRespon
 @router.get("/sla/calendars/{reference}", response=CalendarOut)
 def show_calendar(request: HttpRequest, reference: str, response: HttpResponse) -> dict[str, Any]:
     _reader(request)
-    calendar = calendar_by_reference(reference, missing=NotFound)
+    calendar = _calendar_at(reference)
     return tagged(response, calendar.entity_tag, calendar_json(calendar))
 
 
@@ -81,15 +81,20 @@ def change_calendar(
     response: HttpResponse,
     if_match: IfMatchHeader = None,
 ) -> dict[str, Any]:
-    calendar, changes = calendar_by_reference(reference, missing=NotFound), _changes(payload)
+    calendar, changes = _calendar_at(reference), _changes(payload)
     calendar = update_calendar(calendar, actor=user_of(request), changes=changes, if_match=if_match)
     return tagged(response, calendar.entity_tag, calendar_json(calendar))
 
 
 @router.delete("/sla/calendars/{reference}", response={204: None})
 def remove_calendar(request: HttpRequest, reference: str, if_match: IfMatchHeader = None) -> Status[None]:
-    delete_calendar(calendar_by_reference(reference, missing=NotFound), actor=user_of(request), if_match=if_match)
+    delete_calendar(_calendar_at(reference), actor=user_of(request), if_match=if_match)
     return Status(204, None)
+
+
+def _calendar_at(reference: str) -> Calendar:
+    """The calendar a URL path names (404 when there is none)."""
+    return calendar_by_reference(reference, missing=NotFound)
 
 
 @router.get("/sla/policies", response=list[PolicyOut])
