@@ -302,3 +302,17 @@ def test_a_query_parameter_given_twice_is_refused_naming_it(api: Api, agent: Use
 def test_an_empty_date_or_a_number_for_a_time_is_refused(api: Api, agent: User) -> None:
     assert api(agent).get("/reports/hotspots?until=").json()["field"] == "until"
     assert api(agent).get("/sla/compliance?until=0.5").status_code == 400
+
+
+def test_a_yes_no_field_takes_true_or_false_only(api: Api, agent: User, incident: Incident) -> None:
+    client = api(agent)
+    comment = client.post(f"/incidents/{incident.number}/comments", {"body": "Rebooted.", "public": 0})
+    upload = client.client.post(
+        f"/api/v1/incidents/{incident.number}/attachments",
+        {"file": SimpleUploadedFile("log.txt", b"ok"), "public": "0"},
+        headers=client.headers,
+    )
+
+    assert (comment.status_code, comment.json()["field"]) == (400, "public")
+    assert (upload.status_code, upload.json()["field"]) == (400, "public")
+    assert not TimelineEntry.objects.filter(subject_id=incident.pk, body="Rebooted.").exists()

@@ -2,30 +2,26 @@
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from keel.cmdb.kinds import CIStatus, Environment, RelationshipKind
-from keel.lib.api import MAX_INT, Reference, omittable, refused
+from keel.lib.api import MAX_INT, Body, Reference, omittable, refused
 from keel.lib.text import DESCRIPTION_MAX
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CITypeIn(Strict):
+class CITypeIn(Body):
     slug: str = Field(min_length=1, max_length=60)
     name: str = Field(min_length=1, max_length=100)
     description: str = Field("", max_length=DESCRIPTION_MAX)
 
 
-class CITypePatch(Strict):
+class CITypePatch(Body):
     slug: str = omittable(min_length=1, max_length=60)
     name: str = omittable(min_length=1, max_length=100)
     description: str | None = Field(None, max_length=DESCRIPTION_MAX, description="null: empty it.")
 
 
-class CIIn(Strict):
+class CIIn(Body):
     name: str = Field(min_length=1, max_length=200)
     type: str = Field(description="CI type slug, e.g. 'server'.")
     criticality: int = Field(3, ge=1, le=5, description="1 (critical) to 5 (minimal).")
@@ -39,7 +35,7 @@ class CIIn(Strict):
     description: str = Field("", max_length=DESCRIPTION_MAX)
 
 
-class CIPatch(Strict):
+class CIPatch(Body):
     """Only the fields sent change; null empties the teams and the description (nothing else)."""
 
     name: str = omittable(min_length=1, max_length=200)
@@ -55,19 +51,19 @@ class CIPatch(Strict):
     description: str | None = Field(None, max_length=DESCRIPTION_MAX)
 
 
-class RelationshipIn(Strict):
+class RelationshipIn(Body):
     source: Reference = Field(description="CI id or name.")
     target: Reference = Field(description="CI id or name.")
     kind: RelationshipKind
 
 
-class RelationshipPatch(Strict):
+class RelationshipPatch(Body):
     kind: RelationshipKind = omittable()
     source: Reference | None = refused("The ends of a relationship are what it is: delete it and relate anew.")
     target: Reference | None = refused("The ends of a relationship are what it is: delete it and relate anew.")
 
 
-class ServiceIn(Strict):
+class ServiceIn(Body):
     name: str = Field(min_length=1, max_length=150)
     users: int = Field(0, ge=0, le=MAX_INT)
     criticality: int = Field(3, ge=1, le=5, description="Business criticality, 1 (critical) to 5 (minimal).")
@@ -76,7 +72,7 @@ class ServiceIn(Strict):
     ci: Reference | None = Field(None, description="The CI standing for it; one is created when omitted.")
 
 
-class ServicePatch(Strict):
+class ServicePatch(Body):
     """Only the fields sent change; null empties the team, the CI and the description."""
 
     name: str = omittable(min_length=1, max_length=150)

@@ -263,7 +263,7 @@ KEEL_AUTO_CLOSE_DAYS = int(os.environ.get("KEEL_AUTO_CLOSE_DAYS", "7"))
 KEEL_ATTACHMENT_MAX_BYTES = int(os.environ.get("KEEL_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 KEEL_ATTACHMENT_TYPES = _env_list(
     "KEEL_ATTACHMENT_TYPES",
-    "text/plain,text/csv,application/pdf,image/png,image/jpeg,image/gif,application/json,application/zip",
+    "text/plain,text/csv,application/pdf,image/png,image/jpeg,image/gif,image/webp,application/json,application/zip",
 )
 # How long the API keeps a create's answer under its Idempotency-Key (a retry within it gets that answer).
 KEEL_IDEMPOTENCY_KEY_HOURS = float(os.environ.get("KEEL_IDEMPOTENCY_KEY_HOURS", "24"))

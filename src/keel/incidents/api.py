@@ -1,7 +1,7 @@
 """REST API v1 for incidents: parse, call one action or query, render."""
 
 from functools import partial
-from typing import Any, Final, Protocol
+from typing import Annotated, Any, Final, Protocol
 
 import orjson
 from django.conf import settings
@@ -50,7 +50,7 @@ from keel.incidents.schemas import (
     TransitionIn,
 )
 from keel.incidents.states import IncidentOrder, IncidentState, Level, Priority
-from keel.lib.api import IfMatchHeader, created, page_limit, page_offset, several_of
+from keel.lib.api import FormFlag, IfMatchHeader, created, page_limit, page_offset, several_of
 from keel.lib.conditional import quoted
 from keel.lib.errors import InvalidInput, NotAllowed
 from keel.sla.queries import incident_sla_panel
@@ -189,7 +189,7 @@ def attach(
     *,
     response: HttpResponse,
     file: File[UploadedFile],
-    public: Form[bool] = True,
+    public: Annotated[FormFlag, Form(True)] = True,
     if_match: IfMatchHeader = None,
 ) -> Status[dict[str, Any]]:
     """Attach a file (multipart/form-data, field ``file``) within the console's size and type limits;

@@ -1,23 +1,20 @@
 """API shapes for incidents: what clients send and what they get back."""
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from keel.incidents.states import Channel, HoldReason, IncidentState, ResolutionCode
-from keel.lib.api import Reference, UtcDateTime, omittable, refused
+from keel.incidents.states import REQUIRED_FOR, Channel, HoldReason, IncidentState, ResolutionCode
+from keel.lib.api import Body, Flag, Reference, UtcDateTime, omittable, refused
 from keel.lib.text import COMMENT_MAX, DESCRIPTION_MAX, NOTE_MAX
+
+# Plain pydantic models, not ninja.Schema: the API builds its own dicts, and Schema's ORM-attribute
+# resolver is costly on a page of incidents (bench/README.md).
 
 LevelName = Literal["high", "medium", "low"]
 
 
-# Plain pydantic models, not ninja.Schema: the API builds its own dicts, and Schema's ORM-attribute
-# resolver costs ~4 ms per page of 50 incidents.
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class IncidentIn(Strict):
+class IncidentIn(Body):
     title: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=DESCRIPTION_MAX)
     caller: Reference | None = Field(None, description="User id or username; defaults to the token's user.")
@@ -39,7 +36,7 @@ class IncidentIn(Strict):
     parent: str | None = Field(None, description="Number of the parent incident, e.g. INC0000042.")
 
 
-class IncidentPatch(Strict):
+class IncidentPatch(Body):
     """Only the fields sent change; null empties the references that may be empty (the others
     cannot be null)."""
 
@@ -60,7 +57,27 @@ class IncidentPatch(Strict):
     priority: str | None = refused("Computed from impact and urgency: change those instead.")
 
 
-class TransitionIn(Strict):
+def _required_for_each_target() -> dict[str, Any]:
+    """What a move into each state must be given (REQUIRED_FOR), as the document says it."""
+    return {
+        "allOf": [
+            {
+                "if": {"properties": {"to": {"const": target.value}}, "required": ["to"]},
+                "then": {
+                    "required": list(fields),
+                    "properties": {name: {"not": {"type": "null"}} for name in fields},
+                },
+            }
+            for target, fields in REQUIRED_FOR.items()
+        ]
+    }
+
+
+class TransitionIn(Body):
+    """A move to ``to``; a reopen must also say why, in ``note``."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_required_for_each_target())
+
     to: IncidentState
     note: str = Field("", max_length=NOTE_MAX)
     resolution_code: ResolutionCode | None = None
@@ -69,9 +86,9 @@ class TransitionIn(Strict):
     assignment_group: Reference | None = None
 
 
-class CommentIn(Strict):
+class CommentIn(Body):
     body: str = Field(min_length=1, max_length=COMMENT_MAX)
-    public: bool = True
+    public: Flag = True
 
 
 class PersonOut(BaseModel):

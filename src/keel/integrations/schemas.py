@@ -3,15 +3,11 @@
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from keel.integrations.states import AlertEventKind, AlertStatus, PayloadStatus, SourceKind
-from keel.lib.api import MAX_INT, Reference, UtcDateTime, omittable, refused
+from keel.lib.api import MAX_INT, Body, Flag, Reference, UtcDateTime, omittable, refused
 from keel.lib.text import DESCRIPTION_MAX
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Named(BaseModel):
@@ -34,7 +30,7 @@ class UserRef(BaseModel):
 # --- sources ---------------------------------------------------------------------------------
 
 
-class SourceIn(Strict):
+class SourceIn(Body):
     name: str = Field(min_length=1, max_length=100)
     kind: SourceKind
     description: str = Field("", max_length=DESCRIPTION_MAX)
@@ -45,7 +41,7 @@ class SourceIn(Strict):
     assignment_group: Reference | None = Field(None, description="Team id or slug for the incidents it opens.")
 
 
-class SourcePatch(Strict):
+class SourcePatch(Body):
     """Only the fields sent change; null empties the assignment group (nothing else)."""
 
     name: str = omittable(min_length=1, max_length=100)
@@ -143,13 +139,13 @@ class AlertListOut(BaseModel):
 # --- maintenance windows ---------------------------------------------------------------------
 
 
-class Matcher(Strict):
+class Matcher(Body):
     label: str
     op: Literal["=", "!=", "=~", "!~"] = "="
     value: str = ""
 
 
-class WindowIn(Strict):
+class WindowIn(Body):
     name: str = Field(min_length=1, max_length=200)
     starts_at: datetime = Field(description="ISO 8601 with a zone, e.g. 2026-11-27T22:00:00Z.")
     ends_at: datetime
@@ -159,7 +155,7 @@ class WindowIn(Strict):
     reason: str = Field("", max_length=DESCRIPTION_MAX)
 
 
-class WindowPatch(Strict):
+class WindowPatch(Body):
     """Only the fields sent change; null empties the CI or the service (nothing else)."""
 
     name: str = omittable(min_length=1, max_length=200)
@@ -188,14 +184,14 @@ class WindowOut(BaseModel):
 # --- correlation rules -----------------------------------------------------------------------
 
 
-class RuleIn(Strict):
+class RuleIn(Body):
     name: str = Field(min_length=1, max_length=100)
     position: int = Field(100, ge=0, le=MAX_INT)
-    is_active: bool = True
+    is_active: Flag = True
     source: Reference | None = Field(None, description="Only this source's alerts (id or name); null: any.")
     severities: list[str] = Field([], description="critical, error, warning, info; empty: any.")
     matchers: list[Matcher] = []
-    opens_incident: bool = True
+    opens_incident: Flag = True
     min_occurrences: int = Field(1, ge=1, le=MAX_INT)
     min_firing_s: int = Field(0, ge=0, le=MAX_INT)
     group_by: str = Field("service", description="service, ci or labels.")
@@ -206,16 +202,16 @@ class RuleIn(Strict):
     assignment_group: Reference | None = Field(None, description="Team id or slug.")
 
 
-class RulePatch(Strict):
+class RulePatch(Body):
     """Only the fields sent change; null empties the source or the assignment group (nothing else)."""
 
     name: str = omittable(min_length=1, max_length=100)
     position: int = omittable(ge=0, le=MAX_INT)
-    is_active: bool = omittable()
+    is_active: Flag = omittable()
     source: Reference | None = None
     severities: list[str] = omittable()
     matchers: list[Matcher] = omittable()
-    opens_incident: bool = omittable()
+    opens_incident: Flag = omittable()
     min_occurrences: int = omittable(ge=1, le=MAX_INT)
     min_firing_s: int = omittable(ge=0, le=MAX_INT)
     group_by: str = omittable()

@@ -18,9 +18,11 @@ from ninja.parser import Parser
 from pydantic import (
     BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     PlainSerializer,
     PlainValidator,
+    StrictBool,
     StringConstraints,
     WithJsonSchema,
 )
@@ -74,6 +76,28 @@ def _as_text(value: object) -> object:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class Body(BaseModel):
+    """What a client sends in a JSON body: a field the schema does not list is refused, naming it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# A yes/no field of a JSON body: true or false only (pydantic alone would also take 0, 1, "yes").
+Flag = StrictBool
+
+
+def _form_flag(value: object) -> object:
+    if isinstance(value, str):
+        if value not in {"true", "false"}:
+            raise ValueError(f"must be true or false (got {value!r})")
+        return value == "true"
+    return value
+
+
+# A yes/no field of a multipart form, where every value is text: "true" or "false" only.
+FormFlag = Annotated[StrictBool, BeforeValidator(_form_flag)]
 
 
 # A record named in a body: its id (a number or digits) or its name, slug or username, read as text

@@ -4,7 +4,7 @@ from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from keel.lib.api import MAX_INT, Reference, UtcDateTime, omittable
+from keel.lib.api import MAX_INT, Body, Flag, Reference, UtcDateTime, omittable
 
 WEEKDAYS: Final[list[JsonValue]] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 CLOCK_TIME: Final = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -14,31 +14,27 @@ PriorityNumber = Annotated[int, Field(ge=1, le=5)]
 Position = Annotated[int, Field(ge=0, le=MAX_INT)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class WindowIO(Strict):
+class WindowIO(Body):
     weekday: str = Field(description="mon … sun", json_schema_extra={"enum": WEEKDAYS})
     opens: str = Field(description="HH:MM in the calendar's zone", json_schema_extra={"pattern": CLOCK_TIME})
     closes: str = Field(
         description="HH:MM; 00:00 (or 24:00) is midnight at the end of the day; 00:00–00:00 is the whole day",
         json_schema_extra={"pattern": r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"},
     )
-    closes_next_day: bool = Field(
+    closes_next_day: Flag = Field(
         False,
         description="true for a night shift that closes the next morning (22:00–06:00): a window closing "
         "before it opens is refused without it. Answers set it on every window that ends the next day.",
     )
 
 
-class ClosureIO(Strict):
+class ClosureIO(Body):
     starts: str = Field(description="Wall-clock time in the calendar's zone, e.g. 2025-12-24T13:00")
     ends: str
     name: str = ""
 
 
-class RecurringClosureIO(Strict):
+class RecurringClosureIO(Body):
     month: int = Field(ge=1, le=12)
     day: int = Field(ge=1, le=31)
     name: str = ""
@@ -49,7 +45,7 @@ class HolidayOut(BaseModel):
     name: str
 
 
-class CalendarIn(Strict):
+class CalendarIn(Body):
     name: str
     zone: str = Field(description="IANA time zone, e.g. Europe/London")
     windows: list[WindowIO]
@@ -59,7 +55,7 @@ class CalendarIn(Strict):
     recurring_closures: list[RecurringClosureIO] = []
 
 
-class CalendarPatch(Strict):
+class CalendarPatch(Body):
     """Only the fields sent change; none can be null (an empty text or list empties it)."""
 
     name: str = omittable()
@@ -88,7 +84,7 @@ class CalendarOut(BaseModel):
 HoldReasonName = Literal["awaiting_caller", "awaiting_vendor", "awaiting_change", "awaiting_problem"]
 
 
-class PolicyIn(Strict):
+class PolicyIn(Body):
     # A policy sets a response target, a resolution target or both.
     model_config = ConfigDict(
         extra="forbid",
@@ -101,11 +97,11 @@ class PolicyIn(Strict):
     )
     name: str
     position: Position = Field(100, description="Policies are tried in ascending position; the first match wins.")
-    is_active: bool = True
+    is_active: Flag = True
     priority: PriorityNumber | None = Field(None, description="1–5 (P1–P5); empty matches any priority.")
     service: Reference | None = Field(None, description="Service id or name; empty matches any.")
     category_id: int | None = Field(None, description="Incident category id; empty matches any.")
-    caller_vip: bool | None = Field(None, description="true: VIP callers only; false: non-VIP only; empty: any.")
+    caller_vip: Flag | None = Field(None, description="true: VIP callers only; false: non-VIP only; empty: any.")
     calendar: Reference = Field(description="Calendar id or name whose business hours the targets count.")
     response_target_seconds: Seconds | None = None
     resolution_target_seconds: Seconds | None = None
@@ -114,16 +110,16 @@ class PolicyIn(Strict):
     on_reopen: Literal["resume", "restart"] = "resume"
 
 
-class PolicyPatch(Strict):
+class PolicyPatch(Body):
     """Only the fields sent change; null empties a criterion or a target (nothing else)."""
 
     name: str = omittable()
     position: Position = omittable()
-    is_active: bool = omittable()
+    is_active: Flag = omittable()
     priority: PriorityNumber | None = None
     service: Reference | None = None
     category_id: int | None = None
-    caller_vip: bool | None = None
+    caller_vip: Flag | None = None
     calendar: Reference = omittable()
     response_target_seconds: Seconds | None = None
     resolution_target_seconds: Seconds | None = None
