@@ -316,3 +316,7 @@ def test_a_yes_no_field_takes_true_or_false_only(api: Api, agent: User, incident
     assert (comment.status_code, comment.json()["field"]) == (400, "public")
     assert (upload.status_code, upload.json()["field"]) == (400, "public")
     assert not TimelineEntry.objects.filter(subject_id=incident.pk, body="Rebooted.").exists()
+
+
+def test_an_empty_choice_is_refused_not_read_as_the_default(api: Api, agent: User) -> None:
+    assert api(agent).get("/reports/hotspots.csv?by=").json()["field"] == "by"

@@ -64,9 +64,11 @@ def _midnight(day: date) -> datetime:
 
 
 def parse_by(raw: str | None) -> HotspotBy:
-    if (raw or "ci") not in HotspotBy.__members__.values():
+    """``by`` as given (None: by CI)."""
+    given = "ci" if raw is None else raw
+    if given not in HotspotBy.__members__.values():
         raise InvalidInput(f"by must be 'ci' or 'service' (got {raw!r}).", field="by")
-    return HotspotBy(raw or "ci")
+    return HotspotBy(given)
 
 
 def hotspots(*, by: HotspotBy, period: Period, limit: int = DEFAULT_LIMIT) -> list[Hotspot]:

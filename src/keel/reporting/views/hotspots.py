@@ -61,7 +61,7 @@ def _asked(request: HttpRequest) -> tuple[HotspotBy, Period]:
     """What a hotspot request asks for; InvalidInput for a bad grouping or period."""
     # An empty date field of the form is one not filled in.
     since, until = request.GET.get("since") or None, request.GET.get("until") or None
-    return parse_by(request.GET.get("by")), parse_period(since, until)
+    return parse_by(request.GET.get("by") or None), parse_period(since, until)
 
 
 def _row(item: Hotspot) -> dict[str, Any]:
