@@ -69,9 +69,17 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in output.split()]
 
 
+def _command_line(pid: int) -> bytes:
+    """A process's command line; empty when it ended between ``ps`` and this read (a restart is racing)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
 def _child(server: Served, word: bytes) -> int | None:
     """The pid of keel serve's child whose command line names ``word`` (b"granian", b"keel.cli")."""
-    found = [pid for pid in _children(server.process.pid) if word in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    found = [pid for pid in _children(server.process.pid) if word in _command_line(pid)]
     return found[0] if len(found) == 1 else None
 
 
@@ -163,7 +171,7 @@ def test_serve_runs_as_many_task_workers_as_asked(prepared, tmp_path):
     server = serve(_fresh(prepared, tmp_path), "--workers", "2", log=subprocess.PIPE)
     try:
         children = _children(server.process.pid)
-        commands = [Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0") for child in children]
+        commands = [_command_line(child).split(b"\0") for child in children]
     finally:
         _stopped(server)
 
