@@ -176,18 +176,18 @@ API_EXAMPLES: Mapping[str, ApiExample] = {
         "multipart/form-data",
     ),
     "POST /api/v1/ci-types": ApiExample(lambda w: "/ci-types", {"slug": "switch", "name": "Switch"}),
-    "PATCH /api/v1/ci-types/{slug}": ApiExample(lambda w: f"/ci-types/{w.types['server'].slug}", {"name": "Servers"}),
-    "DELETE /api/v1/ci-types/{slug}": ApiExample(lambda w: f"/ci-types/{w.spare_ci_type().slug}"),
+    "PATCH /api/v1/ci-types/{reference}": ApiExample(lambda w: f"/ci-types/{w.types['server'].slug}", {"name": "Servers"}),
+    "DELETE /api/v1/ci-types/{reference}": ApiExample(lambda w: f"/ci-types/{w.spare_ci_type().slug}"),
     "POST /api/v1/cis": ApiExample(lambda w: "/cis", {"name": "app-01", "type": "application"}),
     "PATCH /api/v1/cis/{reference}": ApiExample(lambda w: f"/cis/{w.ci.pk}", {"criticality": 1}),
     "DELETE /api/v1/cis/{reference}": ApiExample(lambda w: f"/cis/{w.spare_ci().pk}"),
     "POST /api/v1/relationships": ApiExample(
         lambda w: "/relationships", lambda w: {"source": w.ci.pk, "target": w.other_ci.pk, "kind": "runs_on"}
     ),
-    "PATCH /api/v1/relationships/{relationship_id}": ApiExample(
+    "PATCH /api/v1/relationships/{reference}": ApiExample(
         lambda w: f"/relationships/{w.relationship.pk}", {"kind": "runs_on"}
     ),
-    "DELETE /api/v1/relationships/{relationship_id}": ApiExample(
+    "DELETE /api/v1/relationships/{reference}": ApiExample(
         lambda w: f"/relationships/{w.spare_relationship().pk}"
     ),
     "POST /api/v1/services": ApiExample(lambda w: "/services", {"name": "Mail", "users": 5}),
@@ -226,10 +226,10 @@ API_EXAMPLES: Mapping[str, ApiExample] = {
             "ci": w.ci.pk,
         },
     ),
-    "PATCH /api/v1/maintenance-windows/{window_id}": ApiExample(
+    "PATCH /api/v1/maintenance-windows/{reference}": ApiExample(
         lambda w: f"/maintenance-windows/{w.window.pk}", {"reason": "Kernel upgrade"}
     ),
-    "DELETE /api/v1/maintenance-windows/{window_id}": ApiExample(lambda w: f"/maintenance-windows/{w.window.pk}"),
+    "DELETE /api/v1/maintenance-windows/{reference}": ApiExample(lambda w: f"/maintenance-windows/{w.window.pk}"),
     "POST /api/v1/correlation-rules": ApiExample(lambda w: "/correlation-rules", {"name": "Database alerts"}),
     "PATCH /api/v1/correlation-rules/{reference}": ApiExample(
         lambda w: f"/correlation-rules/{w.rule.pk}", {"position": 5}

@@ -135,16 +135,16 @@ RECIPES: Final[dict[tuple[str, str], Recipe]] = {
     ("post", "/incidents/{number}/attachments"): lambda admin, caller: _on(
         _incident(admin, caller), "post", "/attachments", upload=True, answers_record=False
     ),
-    ("patch", "/ci-types/{slug}"): lambda *_: _on(
+    ("patch", "/ci-types/{reference}"): lambda *_: _on(
         f"/ci-types/{create_ci_type(actor=None, slug='queue', name='Queue').slug}", "patch", body={"name": "Queues"}
     ),
-    ("delete", "/ci-types/{slug}"): lambda *_: _on(
+    ("delete", "/ci-types/{reference}"): lambda *_: _on(
         f"/ci-types/{create_ci_type(actor=None, slug='queue', name='Queue').slug}", "delete", removes=True
     ),
     ("patch", "/cis/{reference}"): lambda *_: _on(f"/cis/{_ci().pk}", "patch", body={"description": "Primary"}),
     ("delete", "/cis/{reference}"): lambda *_: _on(f"/cis/{_ci().pk}", "delete", removes=True),
-    ("patch", "/relationships/{relationship_id}"): lambda *_: _on(_relationship(), "patch", body={"kind": "runs_on"}),
-    ("delete", "/relationships/{relationship_id}"): lambda *_: _on(_relationship(), "delete", removes=True),
+    ("patch", "/relationships/{reference}"): lambda *_: _on(_relationship(), "patch", body={"kind": "runs_on"}),
+    ("delete", "/relationships/{reference}"): lambda *_: _on(_relationship(), "delete", removes=True),
     ("patch", "/services/{reference}"): lambda *_: _on(
         f"/services/{create_service(actor=None, name='Shop').pk}", "patch", body={"users": 2500}
     ),
@@ -159,8 +159,8 @@ RECIPES: Final[dict[tuple[str, str], Recipe]] = {
     ("delete", "/sources/{reference}"): lambda *_: _on(_source(), "delete"),  # revoked: it stays, revoked
     ("post", "/sources/{reference}/rotate"): lambda *_: _on(_source(), "post", "/rotate"),
     ("post", "/sources/{reference}/test"): lambda *_: _on(_source(), "post", "/test", answers_record=False),
-    ("patch", "/maintenance-windows/{window_id}"): lambda *_: _on(_window(), "patch", body={"reason": "Vendor patch"}),
-    ("delete", "/maintenance-windows/{window_id}"): lambda *_: _on(_window(), "delete"),  # running: ended, kept
+    ("patch", "/maintenance-windows/{reference}"): lambda *_: _on(_window(), "patch", body={"reason": "Vendor patch"}),
+    ("delete", "/maintenance-windows/{reference}"): lambda *_: _on(_window(), "delete"),  # running: ended, kept
     ("patch", "/correlation-rules/{reference}"): lambda *_: _on(
         f"/correlation-rules/{create_rule(actor=None, fields={'name': 'Pages'}).pk}", "patch", body={"window_s": 600}
     ),

@@ -7,6 +7,7 @@ from typing import Any, Final
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
+from keel.accounts.models import User
 from keel.accounts.queries import team_by_reference
 from keel.idempotency.api import idempotent
 from keel.integrations.actions import sources as actions
@@ -14,20 +15,22 @@ from keel.integrations.api.common import manager, reader, with_records
 from keel.integrations.api.documents import issued_json, source_json
 from keel.integrations.inbound.generic.presets import PRESETS
 from keel.integrations.inbound.parsed import MalformedPayload
+from keel.integrations.models import Source
 from keel.integrations.queries.sources import get_source, recent_payloads, sources
 from keel.integrations.schemas import IssuedSourceOut, PayloadOut, SourceIn, SourceOut, SourcePatch, TestEventOut
 from keel.lib.api import IfMatchHeader, created, tagged
+from keel.lib.conditional import IfMatch
 from keel.lib.errors import InvalidInput
+from keel.lib.resources import Access, Resources
 
 router = Router(tags=["monitoring"])
+resource = Resources(router, __name__, Access(read=reader, write=manager, once=idempotent))
 
 _REFERENCES: Final[Mapping[str, Callable[[Any], Any]]] = {"assignment_group": team_by_reference}
 
 
-@router.get("/sources", response=list[SourceOut])
-def list_sources(request: HttpRequest) -> list[dict[str, Any]]:
-    reader(request)
-    return [source_json(source) for source in sources().select_related("created_by")]
+SOURCES = resource("/sources", one="source", many="sources", find=get_source, document=source_json, out=SourceOut)
+SOURCES.list(lambda: sources().select_related("created_by"))
 
 
 @router.post("/sources", response={201: IssuedSourceOut})
@@ -46,34 +49,25 @@ def create_source(request: HttpRequest, payload: SourceIn, response: HttpRespons
     return created(response, f"/api/v1/sources/{source.pk}", issued_json(issued), tag=source.entity_tag)
 
 
-@router.get("/sources/{reference}", response=SourceOut)
-def read_source(request: HttpRequest, reference: str, response: HttpResponse) -> dict[str, Any]:
-    reader(request)
-    source = get_source(reference)
-    return tagged(response, source.entity_tag, source_json(source))
-
-
-@router.patch("/sources/{reference}", response=SourceOut)
-def patch_source(
-    request: HttpRequest, reference: str, payload: SourcePatch, response: HttpResponse, if_match: IfMatchHeader = None
-) -> dict[str, Any]:
-    actor = manager(request)
-    source = get_source(reference)
-    changes = payload.model_dump(exclude_unset=True)
+def _update_source(
+    source: Source, *, actor: User | None, changes: Mapping[str, Any], if_match: IfMatch | None
+) -> Source:
     if "kind" in changes:
         raise InvalidInput("kind cannot change: add a new source of the other kind instead.", field="kind")
-    changes = with_records(changes, _REFERENCES)
-    source = actions.update_source(source, actor=actor, changes=changes, if_match=if_match)
-    return tagged(response, source.entity_tag, source_json(source))
+    return actions.update_source(source, actor=actor, changes=with_records(changes, _REFERENCES), if_match=if_match)
 
 
-@router.delete("/sources/{reference}", response=SourceOut)
+SOURCES.read()
+SOURCES.change(SourcePatch, _update_source)
+
+
+@router.delete(SOURCES.item, response=SourceOut)
 def revoke_source(
     request: HttpRequest, reference: str, response: HttpResponse, if_match: IfMatchHeader = None
 ) -> dict[str, Any]:
     """Revoke: Keel refuses whatever the source sends from now on; its alerts and payloads stay."""
     source = actions.revoke_source(get_source(reference), actor=manager(request), if_match=if_match)
-    return tagged(response, source.entity_tag, source_json(source))
+    return SOURCES.answer(response, source)
 
 
 @router.post("/sources/{reference}/rotate", response=IssuedSourceOut)
