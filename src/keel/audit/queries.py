@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from keel.audit.models import AuditRecord
 from keel.lib.doors import Door
-from keel.lib.paging import Page, capped_page
+from keel.lib.paging import Page, capped_page, narrowed
 
 # A CSV export streams the rows this many at a time, so memory stays flat however long the trail.
 CHUNK: Final = 2_000
@@ -51,17 +51,13 @@ def audit_rows(filters: AuditFilters) -> Iterator[AuditRecord]:
 
 
 def _newest_first(filters: AuditFilters) -> QuerySet[AuditRecord]:
-    rows = AuditRecord.objects.all()
-    if filters.actor_id is not None:
-        rows = rows.filter(actor_id=filters.actor_id)
-    if filters.subject_type:
-        rows = rows.filter(subject_type=filters.subject_type)
-    if filters.subject_id is not None:
-        rows = rows.filter(subject_id=filters.subject_id)
-    if filters.door is not None:
-        rows = rows.filter(channel=filters.door)
-    if filters.since is not None:
-        rows = rows.filter(at__gte=filters.since)
-    if filters.until is not None:
-        rows = rows.filter(at__lt=filters.until)
+    rows = narrowed(
+        AuditRecord.objects.all(),
+        actor_id=filters.actor_id,
+        subject_type=filters.subject_type or None,
+        subject_id=filters.subject_id,
+        channel=filters.door,
+        at__gte=filters.since,
+        at__lt=filters.until,
+    )
     return rows.select_related("actor").order_by("-at", "-id")

@@ -14,7 +14,7 @@ from keel.cmdb.kinds import RelationshipKind
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
 from keel.cmdb.rows import names_found
 from keel.lib.errors import InvalidInput, KeelError, NotFound
-from keel.lib.paging import Page, capped_page
+from keel.lib.paging import Page, capped_page, narrowed
 from keel.lib.references import by_reference
 
 
@@ -121,11 +121,5 @@ class RelationshipFilters:
 
 def relationship_page(filters: RelationshipFilters, *, offset: int, limit: int) -> Page[Relationship]:
     """One page of the relationships matching the filters, oldest first, with both CIs loaded."""
-    matching = Relationship.objects.all()
-    if filters.source is not None:
-        matching = matching.filter(source=filters.source)
-    if filters.target is not None:
-        matching = matching.filter(target=filters.target)
-    if filters.kind is not None:
-        matching = matching.filter(kind=filters.kind)
+    matching = narrowed(Relationship.objects.all(), source=filters.source, target=filters.target, kind=filters.kind)
     return capped_page(matching.select_related("source", "target").order_by("pk"), offset=offset, limit=limit)

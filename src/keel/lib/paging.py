@@ -1,5 +1,5 @@
-"""Pages of a long list: a list never counts a whole table. The count stops at ``COUNT_CAP`` past
-the page's start (the API says ``count_is_capped: true``, the console shows "1,000+"), so the cost of
+"""Lists narrowed by filters, and pages of them: a list never counts a whole table. The count
+stops at ``COUNT_CAP`` past the page's start (the API says ``count_is_capped: true``, the console shows "1,000+"), so the cost of
 a page does not grow with the table."""
 
 from collections.abc import Callable
@@ -12,6 +12,12 @@ COUNT_CAP: Final = 1_000
 # How deep a list may be paged: far past any list a person reads, well inside the databases'
 # integers (an offset of 2^63 overflowed PostgreSQL's). Deeper than this, narrow the filters.
 MAX_OFFSET: Final = 1_000_000
+
+
+def narrowed[M: Model](rows: QuerySet[M], **lookups: object) -> QuerySet[M]:
+    """``rows`` filtered by each lookup that was given: a filter left empty (None) narrows nothing."""
+    given = {lookup: value for lookup, value in lookups.items() if value is not None}
+    return rows.filter(**given) if given else rows
 
 
 @dataclass(frozen=True)

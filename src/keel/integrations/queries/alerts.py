@@ -11,7 +11,7 @@ from keel.accounts.models import User
 from keel.integrations.models import Alert, AlertEvent
 from keel.integrations.permissions import can_see_alerts
 from keel.lib.errors import NotFound
-from keel.lib.paging import Page, capped_page
+from keel.lib.paging import Page, capped_page, narrowed
 
 
 @dataclass(frozen=True)
@@ -33,22 +33,16 @@ def alerts_visible_to(user: User) -> QuerySet[Alert]:
 
 
 def _filtered(user: User, filters: AlertFilters) -> QuerySet[Alert]:
-    alerts = alerts_visible_to(user)
-    if filters.statuses:
-        alerts = alerts.filter(status__in=list(filters.statuses))
-    if filters.severities:
-        alerts = alerts.filter(severity__in=list(filters.severities))
-    if filters.source_ids:
-        alerts = alerts.filter(source_id__in=list(filters.source_ids))
-    if filters.text:
-        alerts = alerts.filter(summary__icontains=filters.text)
-    if filters.incident_id is not None:
-        alerts = alerts.filter(incident_id=filters.incident_id)
-    if filters.flapping is not None:
-        alerts = alerts.filter(is_flapping=filters.flapping)
-    if filters.suppressed is not None:
-        alerts = alerts.filter(suppressed_by__isnull=not filters.suppressed)
-    return alerts
+    return narrowed(
+        alerts_visible_to(user),
+        status__in=list(filters.statuses) or None,
+        severity__in=list(filters.severities) or None,
+        source_id__in=list(filters.source_ids) or None,
+        summary__icontains=filters.text or None,
+        incident_id=filters.incident_id,
+        is_flapping=filters.flapping,
+        suppressed_by__isnull=None if filters.suppressed is None else not filters.suppressed,
+    )
 
 
 def alert_page(user: User, filters: AlertFilters, *, offset: int, limit: int) -> Page[Alert]:
