@@ -176,7 +176,9 @@ API_EXAMPLES: Mapping[str, ApiExample] = {
         "multipart/form-data",
     ),
     "POST /api/v1/ci-types": ApiExample(lambda w: "/ci-types", {"slug": "switch", "name": "Switch"}),
-    "PATCH /api/v1/ci-types/{reference}": ApiExample(lambda w: f"/ci-types/{w.types['server'].slug}", {"name": "Servers"}),
+    "PATCH /api/v1/ci-types/{reference}": ApiExample(
+        lambda w: f"/ci-types/{w.types['server'].slug}", {"name": "Servers"}
+    ),
     "DELETE /api/v1/ci-types/{reference}": ApiExample(lambda w: f"/ci-types/{w.spare_ci_type().slug}"),
     "POST /api/v1/cis": ApiExample(lambda w: "/cis", {"name": "app-01", "type": "application"}),
     "PATCH /api/v1/cis/{reference}": ApiExample(lambda w: f"/cis/{w.ci.pk}", {"criticality": 1}),
@@ -187,9 +189,7 @@ API_EXAMPLES: Mapping[str, ApiExample] = {
     "PATCH /api/v1/relationships/{reference}": ApiExample(
         lambda w: f"/relationships/{w.relationship.pk}", {"kind": "runs_on"}
     ),
-    "DELETE /api/v1/relationships/{reference}": ApiExample(
-        lambda w: f"/relationships/{w.spare_relationship().pk}"
-    ),
+    "DELETE /api/v1/relationships/{reference}": ApiExample(lambda w: f"/relationships/{w.spare_relationship().pk}"),
     "POST /api/v1/services": ApiExample(lambda w: "/services", {"name": "Mail", "users": 5}),
     "PATCH /api/v1/services/{reference}": ApiExample(lambda w: f"/services/{w.service.pk}", {"users": 20}),
     "DELETE /api/v1/services/{reference}": ApiExample(lambda w: f"/services/{w.spare_service().pk}"),

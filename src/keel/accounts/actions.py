@@ -45,7 +45,19 @@ PREFIX_LENGTH: Final = 12  # what lists show of a token (ApiToken.prefix): TOKEN
 # What people change on an account, each change audited. Held to the model by
 # ``test_user_fields_columns_follow_the_model``, which says why the other fields are not here.
 USER_FIELDS: Final = frozenset(
-    {"username", "name", "email", "phone", "time_zone", "is_vip", "manager", "role", "is_active"}
+    {
+        "username",
+        "name",
+        "email",
+        "phone",
+        "time_zone",
+        "is_vip",
+        "department",
+        "location",
+        "manager",
+        "role",
+        "is_active",
+    }
 )
 TEAM_FIELDS: Final = editable_fields(Team)
 

@@ -39,6 +39,8 @@ class User(AbstractUser):
     phone = models.CharField(max_length=40, blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     is_vip = models.BooleanField("VIP", default=False)
+    department = models.CharField(max_length=100, blank=True)
+    location = models.CharField(max_length=100, blank=True, help_text="Site or office, e.g. Paris HQ.")
     manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     role = models.CharField(max_length=32, choices=Role.choices, default=Role.REQUESTER)
 

@@ -26,6 +26,7 @@ class Capability(models.TextChoices):
     MANAGE_CMDB = "manage_cmdb", "Change the CMDB: CI types, CIs, relationships, services"
     MANAGE_SLA = "manage_sla", "Manage SLA calendars and policies"
     MANAGE_INTEGRATIONS = "manage_integrations", "Manage monitoring sources, correlation rules, maintenance windows"
+    MANAGE_ROUTING = "manage_routing", "Manage routing rules: where new incidents go"
 
 
 _STAFF: Final = frozenset(
@@ -37,7 +38,13 @@ ROLE_CAPABILITIES: Final[Mapping[Role, frozenset[Capability]]] = {
     Role.AGENT: _STAFF | {Capability.WORK_UNASSIGNED},
     Role.RESOLVER: _STAFF,
     Role.INCIDENT_MANAGER: _STAFF
-    | {Capability.WORK_UNASSIGNED, Capability.WORK_ANY_QUEUE, Capability.MANAGE_SLA, Capability.MANAGE_INTEGRATIONS},
+    | {
+        Capability.WORK_UNASSIGNED,
+        Capability.WORK_ANY_QUEUE,
+        Capability.MANAGE_SLA,
+        Capability.MANAGE_INTEGRATIONS,
+        Capability.MANAGE_ROUTING,
+    },
     # Keeps the CMDB; works incidents like a resolver, in the groups they belong to.
     Role.CONFIGURATION_MANAGER: _STAFF | {Capability.MANAGE_CMDB},
     Role.ADMIN: _STAFF
@@ -48,5 +55,6 @@ ROLE_CAPABILITIES: Final[Mapping[Role, frozenset[Capability]]] = {
         Capability.MANAGE_CMDB,
         Capability.MANAGE_SLA,
         Capability.MANAGE_INTEGRATIONS,
+        Capability.MANAGE_ROUTING,
     },
 }

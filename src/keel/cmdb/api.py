@@ -131,11 +131,11 @@ _REFERENCES: Final[Mapping[str, Callable[..., Model]]] = {
 CI_TYPES = resource(
     "/ci-types", one="ci_type", many="ci_types", find=get_ci_type, document=ci_type_json, out=CITypeOut, key="slug"
 )
-CI_TYPES.list(ci_types)
-CI_TYPES.create(CITypeIn, lambda actor, fields: records.create_ci_type(actor=actor, **fields))
-CI_TYPES.read()
-CI_TYPES.change(CITypePatch, records.update_ci_type)
-CI_TYPES.delete(records.delete_ci_type)
+CI_TYPES.listing(ci_types)
+CI_TYPES.creating(CITypeIn, lambda actor, fields: records.create_ci_type(actor=actor, **fields))
+CI_TYPES.reading()
+CI_TYPES.changing(CITypePatch, records.update_ci_type)
+CI_TYPES.deleting(records.delete_ci_type)
 
 
 # --- configuration items -------------------------------------------------------------------
@@ -158,10 +158,10 @@ def list_cis(request: HttpRequest, query: Query[CIQuery]) -> dict[str, Any]:
 
 
 CIS = resource("/cis", one="ci", many="cis", find=get_ci, document=ci_json, out=CIOut, fields=_as_fields)
-CIS.create(CIIn, records.create_ci_from)
-CIS.read()
-CIS.change(CIPatch, records.update_ci)
-CIS.delete(records.delete_ci)
+CIS.creating(CIIn, records.create_ci_from)
+CIS.reading()
+CIS.changing(CIPatch, records.update_ci)
+CIS.deleting(records.delete_ci)
 
 
 @router.get("/cis/{reference}/impact", response=ImpactOut)
@@ -241,10 +241,10 @@ def _change_kind(
     return relationships.change_relationship_kind(relationship, actor=actor, kind=kind, if_match=if_match)
 
 
-RELATIONSHIPS.create(RelationshipIn, _relate)
-RELATIONSHIPS.read()
-RELATIONSHIPS.change(RelationshipPatch, _change_kind, description=_change_kind.__doc__)
-RELATIONSHIPS.delete(relationships.unrelate)
+RELATIONSHIPS.creating(RelationshipIn, _relate)
+RELATIONSHIPS.reading()
+RELATIONSHIPS.changing(RelationshipPatch, _change_kind, description=_change_kind.__doc__)
+RELATIONSHIPS.deleting(relationships.unrelate)
 
 
 # --- services -------------------------------------------------------------------------------
@@ -259,11 +259,11 @@ SERVICES = resource(
     out=ServiceOut,
     fields=_as_fields,
 )
-SERVICES.list(services)
-SERVICES.create(ServiceIn, lambda actor, fields: records.create_service(actor=actor, **fields))
-SERVICES.read()
-SERVICES.change(ServicePatch, records.update_service)
-SERVICES.delete(records.delete_service)
+SERVICES.listing(services)
+SERVICES.creating(ServiceIn, lambda actor, fields: records.create_service(actor=actor, **fields))
+SERVICES.reading()
+SERVICES.changing(ServicePatch, records.update_service)
+SERVICES.deleting(records.delete_service)
 
 
 # --- CSV ------------------------------------------------------------------------------------

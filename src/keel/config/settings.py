@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "keel.cmdb",
     "keel.activity",
     "keel.sla",
+    "keel.routing",
     "keel.incidents",
     "keel.scheduler",
     "keel.reporting",
@@ -267,6 +268,9 @@ KEEL_ATTACHMENT_TYPES = _env_list(
 )
 # How long the API keeps a create's answer under its Idempotency-Key (a retry within it gets that answer).
 KEEL_IDEMPOTENCY_KEY_HOURS = float(os.environ.get("KEEL_IDEMPOTENCY_KEY_HOURS", "24"))
+# The assignment group (slug) a new incident goes to when no routing rule matches; empty: none,
+# it waits in the unassigned queue.
+KEEL_ROUTING_DEFAULT_GROUP = os.environ.get("KEEL_ROUTING_DEFAULT_GROUP", "")
 # The largest request body Keel reads at all (file uploads, streamed CSV imports): a larger declared
 # Content-Length is refused with 413 before a byte is read, a chunked body is cut off there. Bodies
 # read whole into memory (JSON, forms, monitoring payloads) stop at Django's

@@ -1,6 +1,6 @@
 """Lists narrowed by filters, and pages of them: a list never counts a whole table. The count
-stops at ``COUNT_CAP`` past the page's start (the API says ``count_is_capped: true``, the console shows "1,000+"), so the cost of
-a page does not grow with the table."""
+stops at ``COUNT_CAP`` past the page's start (the API says ``count_is_capped: true``, the console
+shows "1,000+"), so the cost of a page does not grow with the table."""
 
 from collections.abc import Callable
 from dataclasses import dataclass

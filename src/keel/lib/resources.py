@@ -4,10 +4,10 @@ same endpoint body again:
 
     resource = Resources(router, __name__, Access(read=user_of, write=user_of, once=idempotent))
     CIS = resource("/cis", one="ci", many="cis", find=get_ci, document=ci_json, out=CIOut, fields=_as_fields)
-    CIS.create(CIIn, records.create_ci_from)   # POST /cis → 201, Location, ETag; Idempotency-Key
-    CIS.read()                                 # GET /cis/{reference} → ETag
-    CIS.change(CIPatch, records.update_ci)     # PATCH, If-Match
-    CIS.delete(records.delete_ci)              # DELETE → 204, If-Match
+    CIS.creating(CIIn, records.create_ci_from)   # POST /cis → 201, Location, ETag; Idempotency-Key
+    CIS.reading()                                 # GET /cis/{reference} → ETag
+    CIS.changing(CIPatch, records.update_ci)     # PATCH, If-Match
+    CIS.deleting(records.delete_ci)              # DELETE → 204, If-Match
 
 The actions keep their usual shapes: ``create(*, actor, fields)``, ``change(record, *, actor,
 changes, if_match)``, ``delete(record, *, actor, if_match)``. An endpoint is named as a hand-written
@@ -94,7 +94,7 @@ class Resource[R: Tagged]:
     key: str
     reference: type
 
-    def list(self, rows: Callable[[], Iterable[R]]) -> None:
+    def listing(self, rows: Callable[[], Iterable[R]]) -> None:
         """``GET path``: every record ``rows`` gives, as documents."""
 
         def endpoint(request: HttpRequest) -> list[Document]:
@@ -103,7 +103,7 @@ class Resource[R: Tagged]:
 
         self._route("get", self.path, f"list_{self.many}", endpoint, GenericAlias(list, (self.out,)))
 
-    def create(self, schema: type[BaseModel], action: Callable[..., R]) -> None:
+    def creating(self, schema: type[BaseModel], action: Callable[..., R]) -> None:
         """``POST path``: 201 with the new record, its address in Location and its tag in ETag."""
 
         def endpoint(request: HttpRequest, payload: BaseModel, response: HttpResponse) -> Status[Document]:
@@ -114,7 +114,7 @@ class Resource[R: Tagged]:
 
         self._route("post", self.path, f"create_{self.one}", endpoint, {201: self.out}, payload=schema, once=True)
 
-    def read(self) -> None:
+    def reading(self) -> None:
         """``GET path/{reference}``: the record, its tag in ETag."""
 
         def endpoint(request: HttpRequest, reference: str, response: HttpResponse) -> Document:
@@ -123,7 +123,7 @@ class Resource[R: Tagged]:
 
         self._route("get", self.item, f"read_{self.one}", endpoint, self.out)
 
-    def change(self, schema: type[BaseModel], action: Callable[..., R], *, description: str | None = None) -> None:
+    def changing(self, schema: type[BaseModel], action: Callable[..., R], *, description: str | None = None) -> None:
         """``PATCH path/{reference}`` with the fields to change (If-Match guards against a lost update)."""
 
         def endpoint(
@@ -142,7 +142,7 @@ class Resource[R: Tagged]:
             "patch", self.item, f"patch_{self.one}", endpoint, self.out, payload=schema, description=description
         )
 
-    def delete(self, action: Callable[..., object]) -> None:
+    def deleting(self, action: Callable[..., object]) -> None:
         """``DELETE path/{reference}``: 204 once the action has removed it."""
 
         def endpoint(request: HttpRequest, reference: str, if_match: IfMatchHeader = None) -> Status[None]:

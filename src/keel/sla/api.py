@@ -102,11 +102,11 @@ CALENDARS = resource(
     document=calendar_json,
     out=CalendarOut,
 )
-CALENDARS.list(calendars)
-CALENDARS.create(CalendarIn, create_calendar)
-CALENDARS.read()
-CALENDARS.change(CalendarPatch, update_calendar)
-CALENDARS.delete(delete_calendar)
+CALENDARS.listing(calendars)
+CALENDARS.creating(CalendarIn, create_calendar)
+CALENDARS.reading()
+CALENDARS.changing(CalendarPatch, update_calendar)
+CALENDARS.deleting(delete_calendar)
 
 POLICIES = resource(
     "/sla/policies",
@@ -117,11 +117,11 @@ POLICIES = resource(
     out=PolicyOut,
     fields=_policy_fields,
 )
-POLICIES.list(policies)
-POLICIES.create(PolicyIn, create_policy)
-POLICIES.read()
-POLICIES.change(PolicyPatch, update_policy)
-POLICIES.delete(delete_policy)
+POLICIES.listing(policies)
+POLICIES.creating(PolicyIn, create_policy)
+POLICIES.reading()
+POLICIES.changing(PolicyPatch, update_policy)
+POLICIES.deleting(delete_policy)
 
 
 class ComplianceQuery(Schema):

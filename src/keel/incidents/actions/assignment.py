@@ -1,5 +1,6 @@
 """Putting incidents in a group's queue: assignment and functional escalation."""
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from django.db import transaction
@@ -40,8 +41,18 @@ def assign_incident(
 
 
 def apply_assignment(
-    incident: Incident, *, actor: User | None, group: Team | None, assignee: User | None, note: str, now: datetime
+    incident: Incident,
+    *,
+    actor: User | None,
+    group: Team | None,
+    assignee: User | None,
+    note: str,
+    now: datetime,
+    summary: str = "",
+    data: Mapping[str, object] | None = None,
 ) -> None:
+    """Put the incident in ``group``'s queue (and ``assignee``'s hands). The timeline says
+    ``summary`` ("Assigned to Network" when empty), with ``data`` beside the group and assignee."""
     if incident.state not in OPEN:
         state = incident.get_state_display().lower()
         raise Conflict(
@@ -65,9 +76,9 @@ def apply_assignment(
             incident,
             actor=actor,
             kind=EntryKind.ASSIGNED,
-            summary=f"Assigned to {holder}",
+            summary=summary or f"Assigned to {holder}",
             body=note,
-            data={"group_id": group.pk, "assignee_id": actor_id(assignee)},
+            data={"group_id": group.pk, "assignee_id": actor_id(assignee), **(data or {})},
             now=now,
         )
         publish(

@@ -10,6 +10,7 @@ from keel.accounts.models import Team, User
 from keel.activity.models import EntryKind
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.incidents.actions._record import actor_id, add_to_timeline, apply_changes, lock, record
+from keel.incidents.actions._routing import Report, adjusted_levels, assign_routed, routing_for
 from keel.incidents.actions._sla import sync_sla
 from keel.incidents.actions.assignment import apply_assignment
 from keel.incidents.events import IncidentOpened, IncidentUpdated
@@ -30,6 +31,7 @@ from keel.lib.doors import Door, current_door
 from keel.lib.errors import Conflict, InvalidInput, NotAllowed
 from keel.lib.events import publish
 from keel.lib.text import DESCRIPTION_MAX, check_length
+from keel.routing.decide import AlertOrigin
 
 # Fields an agent may change with update_incident; state and assignment have their own verbs.
 EDITABLE_FIELDS: Final = frozenset(
@@ -71,8 +73,14 @@ def open_incident(
     parent: Incident | None = None,
     assignment_group: Team | None = None,
     assignee: User | None = None,
+    origin: AlertOrigin | None = None,
+    fallback_group: Team | None = None,
 ) -> Incident:
     """Log a new incident with its priority computed from impact × urgency.
+
+    Without an assignment group, the routing rules decide where it goes (and may set its impact or
+    urgency), else ``fallback_group`` (a monitoring source's), else the default group;
+    ``origin`` is the monitoring source and alert labels the rules may look at.
 
     On a CI, Keel proposes the impact from the CMDB and the timeline says whether the given impact
     follows it; without an impact the incident takes the proposal (low when there is no CI).
@@ -100,6 +108,25 @@ def open_incident(
         # Proposed before the insert, so the count of open incidents on the CI is of the others.
         decision = _impact_decision(ci, impact, assessing=assessing)
         chosen = decision.chosen if decision is not None else Level.LOW if impact is None else Level(impact)
+        routing, priority = None, priority_for(chosen, Level(urgency))
+        if assignment_group is None:
+            routing = routing_for(
+                Report(
+                    title=title,
+                    description=description,
+                    caller=caller,
+                    channel=Channel(channel),
+                    category=category,
+                    subcategory=subcategory,
+                    service=service,
+                    ci=ci,
+                    priority=priority,
+                    origin=origin,
+                )
+            )
+            adjusted = adjusted_levels(routing, impact=chosen, urgency=Level(urgency))
+            if adjusted != (chosen, urgency):
+                (chosen, urgency), priority = adjusted, priority_for(*adjusted)
         incident = insert_incident(
             Incident(
                 title=title,
@@ -113,7 +140,7 @@ def open_incident(
                 ci=ci,
                 impact=chosen,
                 urgency=urgency,
-                priority=priority_for(chosen, Level(urgency)),
+                priority=priority,
                 parent=parent,
                 opened_at=now,
                 updated_at=now,
@@ -128,6 +155,8 @@ def open_incident(
         sync_sla(incident, actor=actor, now=now, opening=True)
         if assignment_group is not None:
             apply_assignment(incident, actor=actor, group=assignment_group, assignee=assignee, note="", now=now)
+        elif routing is not None:
+            assign_routed(incident, routing, fallback=fallback_group, now=now)
     return incident
 
 

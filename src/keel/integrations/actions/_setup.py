@@ -1,39 +1,14 @@
 """What the set-up actions (sources, maintenance windows, correlation rules) share: who may make
-them, and names that must be free."""
-
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from django.db import IntegrityError, transaction
-from django.db.models import Model, QuerySet
+them, and names that must be free (``lib/names.py``)."""
 
 from keel.accounts.models import User
 from keel.integrations.permissions import can_manage_integrations
-from keel.lib.errors import InvalidInput, NotAllowed
+from keel.lib.errors import NotAllowed
+from keel.lib.names import claiming_name, refuse_taken_name
+
+__all__ = ["check_manager", "claiming_name", "refuse_taken_name"]
 
 
 def check_manager(actor: User | None) -> None:
     if actor is not None and not can_manage_integrations(actor):
         raise NotAllowed("Only incident managers and administrators manage monitoring sources and rules.")
-
-
-def refuse_taken_name[M: Model](rows: QuerySet[M], name: str, *, what: str, but: int | None = None) -> None:
-    """Refuse a name another row (not ``but``) has, saying so before the database's constraint
-    would (whose refusal names no record)."""
-    if rows.filter(name=name).exclude(pk=but).exists():
-        raise InvalidInput(_taken(what, name), field="name")
-
-
-@contextmanager
-def claiming_name(what: str, name: str) -> Iterator[None]:
-    """Save inside this block: a name another request took since ``refuse_taken_name`` looked (the
-    unique constraint's IntegrityError) is refused as that would have refused it."""
-    try:
-        with transaction.atomic():
-            yield
-    except IntegrityError as error:
-        raise InvalidInput(_taken(what, name), field="name") from error
-
-
-def _taken(what: str, name: str) -> str:
-    return f"A {what} named {name!r} exists already; pick another name."

@@ -47,6 +47,7 @@ from keel.integrations.states import ACTIVE, SEVERITY_RANK, URGENCY_OF, AlertEve
 from keel.lib import clock
 from keel.lib.errors import Conflict
 from keel.lib.events import publish
+from keel.routing.decide import AlertOrigin
 
 MONITORING_USERNAME: Final = "monitoring"
 # An incident's description lists at most this many of the alerts that opened it.
@@ -286,7 +287,9 @@ def _open_for_group(
                 service=service,
                 impact=_impact(ci, service, worst),
                 urgency=URGENCY_OF[Severity(worst)],
-                assignment_group=rule.assignment_group or first.source.assignment_group or _support_group(ci),
+                assignment_group=rule.assignment_group,
+                fallback_group=first.source.assignment_group or _support_group(ci),
+                origin=AlertOrigin(source_id=first.source_id, labels=dict(first.labels)),
             )
             Correlation.objects.create(rule=rule, key=key, incident=incident, opened_at=now)
     except IntegrityError:

@@ -71,9 +71,9 @@ def list_windows(request: HttpRequest, query: Query[WindowQuery]) -> list[dict[s
     return [window_json(window) for state, rows in groups.items() if query.state in {None, state} for window in rows]
 
 
-WINDOWS.create(WindowIn, lambda actor, fields: windows.create_maintenance_window(actor=actor, **fields))
-WINDOWS.read()
-WINDOWS.change(
+WINDOWS.creating(WindowIn, lambda actor, fields: windows.create_maintenance_window(actor=actor, **fields))
+WINDOWS.reading()
+WINDOWS.changing(
     WindowPatch,
     lambda window, actor, changes, if_match: windows.update_maintenance_window(
         window, actor=actor, if_match=if_match, **changes
@@ -111,10 +111,10 @@ RULES = resource(
     out=RuleOut,
     fields=lambda data: with_records(data, _RULE_REFERENCES),
 )
-RULES.list(correlation_rules)
-RULES.create(RuleIn, rules.create_rule)
-RULES.read()
-RULES.change(RulePatch, rules.update_rule)
+RULES.listing(correlation_rules)
+RULES.creating(RuleIn, rules.create_rule)
+RULES.reading()
+RULES.changing(RulePatch, rules.update_rule)
 
 
 # --- change events ---------------------------------------------------------------------------

@@ -30,7 +30,7 @@ _REFERENCES: Final[Mapping[str, Callable[[Any], Any]]] = {"assignment_group": te
 
 
 SOURCES = resource("/sources", one="source", many="sources", find=get_source, document=source_json, out=SourceOut)
-SOURCES.list(lambda: sources().select_related("created_by"))
+SOURCES.listing(lambda: sources().select_related("created_by"))
 
 
 @router.post("/sources", response={201: IssuedSourceOut})
@@ -57,8 +57,8 @@ def _update_source(
     return actions.update_source(source, actor=actor, changes=with_records(changes, _REFERENCES), if_match=if_match)
 
 
-SOURCES.read()
-SOURCES.change(SourcePatch, _update_source)
+SOURCES.reading()
+SOURCES.changing(SourcePatch, _update_source)
 
 
 @router.delete(SOURCES.item, response=SourceOut)
