@@ -29,6 +29,8 @@ from keel.integrations.actions.windows import create_maintenance_window
 from keel.integrations.models import Alert, ChangeEvent, CorrelationRule, MaintenanceWindow, Payload
 from keel.integrations.states import SourceKind
 from keel.lib import clock
+from keel.routing.actions import create_rule as create_routing_rule
+from keel.routing.models import RoutingRule
 from keel.sla.actions.setup import create_calendar, create_policy
 from keel.sla.models import Calendar, Clock, Policy
 from tests.conftest import PASSWORD
@@ -173,6 +175,10 @@ class World:
     @cached_property
     def rule(self) -> CorrelationRule:
         return create_rule(actor=None, fields={"name": "Shop alerts", "position": 10})
+
+    @cached_property
+    def routing_rule(self) -> RoutingRule:
+        return create_routing_rule(actor=None, fields={"name": "Wi-Fi on site", "assignment_group": self.team})
 
     @cached_property
     def task_result(self) -> DBTaskResult:

@@ -15,6 +15,7 @@ import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from keel.accounts.actions import ensure_team
 from keel.accounts.models import User
 from keel.audit.models import AuditRecord
 from keel.cmdb.actions.records import create_ci, create_ci_type, create_service, ensure_default_ci_types
@@ -28,6 +29,7 @@ from keel.integrations.actions.sources import create_source, send_test_event
 from keel.integrations.actions.windows import create_maintenance_window
 from keel.integrations.models import Alert, Source
 from keel.lib import clock
+from keel.routing.actions import create_rule as create_routing_rule
 from keel.sla.actions.setup import create_calendar, create_policy
 from tests.api_schema import openapi
 from tests.conftest import ApiClient
@@ -165,7 +167,14 @@ RECIPES: Final[dict[tuple[str, str], Recipe]] = {
         f"/correlation-rules/{create_rule(actor=None, fields={'name': 'Pages'}).pk}", "patch", body={"window_s": 600}
     ),
     ("post", "/alerts/{alert_id}/acknowledge"): lambda *_: _on(_alert(), "post", "/acknowledge"),
+    ("patch", "/routing/rules/{reference}"): lambda *_: _on(_routing_rule(), "patch", body={"position": 5}),
+    ("delete", "/routing/rules/{reference}"): lambda *_: _on(_routing_rule(), "delete", removes=True),
 }
+
+
+def _routing_rule() -> str:
+    group = ensure_team(slug="network", name="Network")
+    return f"/routing/rules/{create_routing_rule(actor=None, fields={'name': 'Wi-Fi', 'assignment_group': group}).pk}"
 
 
 def _operations() -> Iterator[tuple[str, str, dict[str, Any]]]:

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.test.client import encode_multipart
 
+from keel.accounts.actions import ensure_team
 from keel.accounts.models import User
 from keel.audit.models import AuditRecord
 from keel.cmdb.actions.records import create_ci, ensure_default_ci_types
@@ -87,7 +88,12 @@ RECIPES: Final[dict[tuple[str, str], Recipe]] = {
     ("post", "/maintenance-windows"): lambda *_: ("/maintenance-windows", _window()),
     ("post", "/correlation-rules"): lambda *_: ("/correlation-rules", {"name": "Pages", "severities": ["critical"]}),
     ("post", "/sources/{reference}/test"): lambda *_: (f"{_source()}/test", None),
+    ("post", "/routing/rules"): lambda *_: ("/routing/rules", {"name": "Wi-Fi", "assignment_group": _team()}),
 }
+
+
+def _team() -> str:
+    return ensure_team(slug="network", name="Network").slug
 
 
 def _ci() -> dict[str, Any]:

@@ -37,6 +37,7 @@ from keel.incidents.queries.records import (
     get_incident_for,
     parent_for,
 )
+from keel.incidents.queries.routing import preview_routing
 from keel.incidents.schemas import (
     AttachmentOut,
     CommentIn,
@@ -45,6 +46,8 @@ from keel.incidents.schemas import (
     IncidentListOut,
     IncidentOut,
     IncidentPatch,
+    RoutingTestIn,
+    RoutingTestOut,
     SlaClockDetailOut,
     TimelineEntryOut,
     TransitionIn,
@@ -53,6 +56,8 @@ from keel.incidents.states import IncidentOrder, IncidentState, Level, Priority
 from keel.lib.api import FormFlag, IfMatchHeader, created, page_limit, page_offset, several_of
 from keel.lib.conditional import quoted
 from keel.lib.errors import InvalidInput, NotAllowed
+from keel.routing.decide import LEVEL_NAMES, AlertOrigin
+from keel.routing.permissions import can_read_routing
 from keel.sla.queries import incident_sla_panel
 
 router = Router(tags=["incidents"])
@@ -99,6 +104,39 @@ def create(request: HttpRequest, payload: IncidentIn) -> HttpResponse:
     answer = _json_answer(incident_document(incident), status=201)
     answer["Location"] = f"/api/v1/incidents/{incident.number}"
     return answer
+
+
+@router.post("/routing/test", response=RoutingTestOut)
+def test_routing(request: HttpRequest, payload: RoutingTestIn) -> dict[str, Any]:
+    """Which routing rule would take an incident logged with these fields, and why each rule before
+    it would not (IT staff). Nothing is written."""
+    actor = user_of(request)
+    if not can_read_routing(actor):
+        raise NotAllowed("Only IT staff can try the routing rules.")
+    references = _references(payload.model_dump(exclude_unset=True, exclude={"source", "labels"}), user=actor)
+    origin = AlertOrigin(source_id=payload.source, labels=payload.labels) if payload.source is not None else None
+    preview = preview_routing(
+        caller=references.pop("caller", None) or actor,
+        title=payload.title,
+        description=payload.description,
+        channel=payload.channel,
+        impact=LEVELS[payload.impact] if payload.impact is not None else None,
+        urgency=LEVELS[payload.urgency],
+        origin=origin,
+        **references,
+    )
+    rule, group = preview.routing.rule, preview.group
+    return {
+        "rule": {"id": rule.id, "name": rule.name} if rule else None,
+        "assignment_group": {"id": group.pk, "slug": group.slug, "name": group.name} if group else None,
+        "impact": LEVEL_NAMES[preview.impact],
+        "urgency": LEVEL_NAMES[preview.urgency],
+        "priority": preview.priority,
+        "not_matched": [
+            {"rule": {"id": miss.rule.id, "name": miss.rule.name}, "reason": miss.reason}
+            for miss in preview.routing.misses
+        ],
+    }
 
 
 @router.get("/incidents", response=IncidentListOut)

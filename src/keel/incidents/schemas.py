@@ -5,7 +5,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from keel.incidents.states import REQUIRED_FOR, Channel, HoldReason, IncidentState, ResolutionCode
-from keel.lib.api import Body, Flag, Reference, UtcDateTime, omittable, refused
+from keel.lib.api import MAX_INT, Body, Flag, NamedOut, Reference, UtcDateTime, omittable, refused
 from keel.lib.text import COMMENT_MAX, DESCRIPTION_MAX, NOTE_MAX
 
 # Plain pydantic models, not ninja.Schema: the API builds its own dicts, and Schema's ORM-attribute
@@ -100,11 +100,6 @@ class PersonOut(BaseModel):
 class TeamOut(BaseModel):
     id: int
     slug: str
-    name: str
-
-
-class NamedOut(BaseModel):
-    id: int
     name: str
 
 
@@ -217,3 +212,44 @@ class ImpactProposalOut(BaseModel):
     services: list[ProposalServiceOut] = Field(description="Business services that depend on the CI.")
     users: int = Field(description="Users of those services, added up.")
     open_incidents: int = Field(description="Incidents open on the CI now.")
+
+
+class RoutingTestIn(Body):
+    """An incident as the service desk would log it: which routing rule would take it, and why each
+    rule before it would not."""
+
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=DESCRIPTION_MAX)
+    caller: Reference | None = Field(None, description="User id or username; defaults to the token's user.")
+    channel: Channel = Channel.PHONE
+    category: Reference | None = None
+    subcategory: Reference | None = None
+    service: Reference | None = None
+    ci: Reference | None = None
+    impact: LevelName | None = Field(None, description="Left out: Keel's proposal from the CMDB for the ci, else low.")
+    urgency: LevelName = "low"
+    source: int | None = Field(
+        None, ge=1, le=MAX_INT, description="A monitoring source id, as for an alert's incident."
+    )
+    labels: dict[str, str] = Field({}, description="The alert's labels, with source.")
+
+
+class RoutingRuleRef(BaseModel):
+    id: int
+    name: str
+
+
+class RoutingMiss(BaseModel):
+    rule: RoutingRuleRef
+    reason: str
+
+
+class RoutingTestOut(BaseModel):
+    rule: RoutingRuleRef | None = Field(description="The first rule that matches; null: none does.")
+    assignment_group: TeamOut | None = Field(description="Where it would go: the rule's group, else the default group.")
+    impact: LevelName
+    urgency: LevelName
+    priority: int
+    not_matched: list[RoutingMiss] = Field(
+        description="The rules tried before, each with the first condition that failed."
+    )

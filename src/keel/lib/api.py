@@ -324,6 +324,13 @@ def _refuse_unstorable(document: object) -> None:
 # --- the OpenAPI document declares the error answers -------------------------------------------
 
 
+class NamedOut(BaseModel):
+    """A record an answer names: its id and name."""
+
+    id: int
+    name: str
+
+
 class ErrorOut(BaseModel):
     """Every error answer: what to fix, and the field at fault (null when it is not one field)."""
 

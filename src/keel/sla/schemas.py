@@ -4,7 +4,7 @@ from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from keel.lib.api import MAX_INT, Body, Flag, Reference, UtcDateTime, omittable
+from keel.lib.api import MAX_INT, Body, Flag, NamedOut, Reference, UtcDateTime, omittable
 
 WEEKDAYS: Final[list[JsonValue]] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 CLOCK_TIME: Final = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -126,11 +126,6 @@ class PolicyPatch(Body):
     thresholds: list[Percent] = omittable()
     pausing_reasons: list[HoldReasonName] = omittable()
     on_reopen: Literal["resume", "restart"] = omittable()
-
-
-class NamedOut(BaseModel):
-    id: int
-    name: str
 
 
 class PolicyOut(BaseModel):

@@ -1,64 +1,14 @@
-"""The incidents side of routing: a new incident's facts for the rules, what the rule that matched
-changes before the incident is stored, and the assignment it makes after (``open_incident``)."""
+"""The assignment routing makes when an incident is opened (``open_incident``); which rule it is
+and what it changes before the incident is stored is ``queries/routing.py``."""
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-
-from keel.accounts.models import Team, User
-from keel.cmdb.models import ConfigurationItem, Service
+from keel.accounts.models import Team
 from keel.incidents.actions.assignment import apply_assignment
-from keel.incidents.models import Category, Incident
-from keel.incidents.states import Channel, Level
-from keel.routing.decide import LEVEL_NAMES, AlertOrigin, Routing, RoutingFacts, route
-from keel.routing.queries import active_rules
-
-
-@dataclass(frozen=True)
-class Report:
-    """A new incident as the caller and the desk described it, before it is stored."""
-
-    title: str
-    description: str
-    caller: User
-    channel: Channel
-    category: Category | None
-    subcategory: Category | None
-    service: Service | None
-    ci: ConfigurationItem | None
-    priority: int
-    origin: AlertOrigin | None
-
-
-def routing_for(report: Report) -> Routing:
-    """Which rule routes this report, tried against the active rules in order."""
-    caller = report.caller
-    facts = RoutingFacts(
-        title=report.title,
-        description=report.description,
-        category_id=report.category.pk if report.category else None,
-        subcategory_id=report.subcategory.pk if report.subcategory else None,
-        service_id=report.service.pk if report.service else None,
-        ci_id=report.ci.pk if report.ci else None,
-        ci_type_id=report.ci.ci_type_id if report.ci else None,
-        channel=str(report.channel),
-        priority=report.priority,
-        caller_vip=caller.is_vip,
-        caller_department=caller.department,
-        caller_location=caller.location,
-        origin=report.origin,
-    )
-    return route(facts, active_rules())
-
-
-def adjusted_levels(routing: Routing, *, impact: Level, urgency: Level) -> tuple[Level, Level]:
-    """The impact and urgency the incident is stored with: the rule's, where it sets them."""
-    rule = routing.rule
-    if rule is None:
-        return impact, urgency
-    return Level(rule.set_impact or impact), Level(rule.set_urgency or urgency)
+from keel.incidents.models import Incident
+from keel.incidents.queries.routing import default_group
+from keel.routing.decide import LEVEL_NAMES, Routing
 
 
 def assign_routed(incident: Incident, routing: Routing, *, fallback: Team | None, now: datetime) -> None:
@@ -68,8 +18,7 @@ def assign_routed(incident: Incident, routing: Routing, *, fallback: Team | None
     rule = routing.rule
     data: dict[str, Any]
     if rule is None:
-        default = settings.KEEL_ROUTING_DEFAULT_GROUP
-        group = fallback or (Team.objects.filter(slug=default).first() if default else None)
+        group = fallback or default_group()
         if group is None:
             return
         reason = "the monitoring source's or CI's group" if fallback else "the default group"

@@ -10,7 +10,7 @@ from keel.accounts.models import Team, User
 from keel.activity.models import EntryKind
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.incidents.actions._record import actor_id, add_to_timeline, apply_changes, lock, record
-from keel.incidents.actions._routing import Report, adjusted_levels, assign_routed, routing_for
+from keel.incidents.actions._routing import assign_routed
 from keel.incidents.actions._sla import sync_sla
 from keel.incidents.actions.assignment import apply_assignment
 from keel.incidents.events import IncidentOpened, IncidentUpdated
@@ -23,6 +23,7 @@ from keel.incidents.permissions import (
 )
 from keel.incidents.queries.context import ImpactDecision, proposal_for
 from keel.incidents.queries.records import no_parent, priority_for
+from keel.incidents.queries.routing import Report, adjusted_levels, routing_for
 from keel.incidents.rows import insert_incident
 from keel.incidents.states import FINAL, Channel, Level
 from keel.lib import clock
