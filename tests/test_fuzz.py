@@ -129,6 +129,10 @@ def _vocabulary(world: World, *, parent: str) -> Vocabulary:
             "parent": parent,
             "type": "server",
             "source": world.source.source.name,
+            # A routing rule names records by id: ones that exist.
+            "service_ids": [world.service.pk],
+            "ci_ids": [world.ci.pk],
+            "ci_type_ids": [world.ci.ci_type_id],
         },
         by_path={
             "/api/v1/relationships": {"source": ci, "target": world.other_ci.name},
