@@ -118,6 +118,6 @@ def test_the_tester_says_which_rule_matches_and_why_the_others_did_not(
 
 
 def test_the_tester_writes_nothing_and_says_when_no_rule_matches(api: Api, agent: User) -> None:
-    answer = api(agent).post("/routing/test", {"title": "Wi-Fi drops", "source": 7, "labels": {"site": "paris"}})
+    answer = api(agent).post("/routing/test", {"title": "Wi-Fi drops", "source_id": 7, "labels": {"site": "paris"}})
 
     assert (answer.status_code, answer.json()["rule"], answer.json()["assignment_group"]) == (200, None, None)

@@ -113,8 +113,8 @@ def test_routing(request: HttpRequest, payload: RoutingTestIn) -> dict[str, Any]
     actor = user_of(request)
     if not can_read_routing(actor):
         raise NotAllowed("Only IT staff can try the routing rules.")
-    references = _references(payload.model_dump(exclude_unset=True, exclude={"source", "labels"}), user=actor)
-    origin = AlertOrigin(source_id=payload.source, labels=payload.labels) if payload.source is not None else None
+    references = _references(payload.model_dump(exclude_unset=True, exclude={"source_id", "labels"}), user=actor)
+    origin = AlertOrigin(source_id=payload.source_id, labels=payload.labels) if payload.source_id else None
     preview = preview_routing(
         caller=references.pop("caller", None) or actor,
         title=payload.title,

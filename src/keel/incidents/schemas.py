@@ -228,10 +228,10 @@ class RoutingTestIn(Body):
     ci: Reference | None = None
     impact: LevelName | None = Field(None, description="Left out: Keel's proposal from the CMDB for the ci, else low.")
     urgency: LevelName = "low"
-    source: int | None = Field(
+    source_id: int | None = Field(
         None, ge=1, le=MAX_INT, description="A monitoring source id, as for an alert's incident."
     )
-    labels: dict[str, str] = Field({}, description="The alert's labels, with source.")
+    labels: dict[str, str] = Field({}, description="The alert's labels, with source_id.")
 
 
 class RoutingRuleRef(BaseModel):
