@@ -180,6 +180,9 @@ class World:
     def routing_rule(self) -> RoutingRule:
         return create_routing_rule(actor=None, fields={"name": "Wi-Fi on site", "assignment_group": self.team})
 
+    def spare_routing_rule(self) -> RoutingRule:
+        return create_routing_rule(actor=None, fields={"name": f"Spare {self.number()}", "assignment_group": self.team})
+
     @cached_property
     def task_result(self) -> DBTaskResult:
         with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):

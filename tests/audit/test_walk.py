@@ -29,6 +29,7 @@ from keel.config.api import api as keel_api
 from keel.incidents.models import Category, Incident, PriorityRule
 from keel.integrations.models import Alert, ChangeEvent, CorrelationRule, MaintenanceWindow, Payload, Source
 from keel.lib.doors import Door
+from keel.routing.models import RoutingRule
 from keel.sla.models import Calendar, Clock, Policy
 from tests.admin_forms import FormData, form_data
 from tests.conftest import PASSWORD, ApiClient
@@ -147,6 +148,12 @@ ADMIN_EXAMPLES: Mapping[type[Model], AdminExample] = {
     ChangeEvent: AdminExample(row=lambda w: w.change_event),
     AuditRecord: AdminExample(row=lambda w: w.audit_row),
     DBTaskResult: AdminExample(row=lambda w: w.task_result),
+    RoutingRule: AdminExample(
+        row=lambda w: w.routing_rule,
+        add=lambda w: {"name": "Printers", "words": '["printer"]', "assignment_group": str(w.team.pk)},
+        change={"position": "5"},
+        spare=lambda w: w.spare_routing_rule(),
+    ),
 }
 
 
