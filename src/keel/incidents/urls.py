@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from keel.incidents.views import detail, editing, lookups, queue, workflow
+from keel.incidents.views import detail, editing, lookups, queue, routing, workflow
 
 
 class IncidentNumberConverter:
@@ -31,4 +31,13 @@ urlpatterns = [
     path("<incident:number>/comment/", workflow.comment, name="comment"),
     path("<incident:number>/attach/", workflow.attach, name="attach"),
     path("<incident:number>/attachments/<int:attachment_id>/", detail.attachment_download, name="attachment"),
+]
+
+# Mounted at /routing/ (config/urls.py): routing rules and their tester.
+routing_patterns = [
+    path("", routing.rule_list, name="rules"),
+    path("new/", routing.rule_new, name="new"),
+    path("test/", routing.rule_test, name="test"),
+    path("<int:pk>/edit/", routing.rule_edit, name="edit"),
+    path("<int:pk>/delete/", routing.rule_delete, name="delete"),
 ]

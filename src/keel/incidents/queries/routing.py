@@ -4,15 +4,17 @@ the one code path of ``open_incident`` and of the rule tester (``preview_routing
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Model
 
 from keel.accounts.models import Team, User
-from keel.cmdb.models import ConfigurationItem, Service
+from keel.cmdb.models import CIType, ConfigurationItem, Service
 from keel.incidents.models import Category
 from keel.incidents.queries.context import proposal_for
 from keel.incidents.queries.records import priority_for
 from keel.incidents.states import Channel, Level
-from keel.routing.decide import AlertOrigin, Routing, RoutingFacts, route
-from keel.routing.queries import active_rules
+from keel.routing.decide import LEVEL_NAMES, AlertOrigin, Routing, RoutingFacts, route
+from keel.routing.models import RoutingRule
+from keel.routing.queries import active_rules, routing_rules
 
 
 @dataclass(frozen=True)
@@ -110,3 +112,61 @@ def default_group() -> Team | None:
     """Where an incident no rule routes goes (``KEEL_ROUTING_DEFAULT_GROUP``); None: nowhere yet."""
     slug = settings.KEEL_ROUTING_DEFAULT_GROUP
     return Team.objects.filter(slug=slug).first() if slug else None
+
+
+@dataclass(frozen=True)
+class DescribedRule:
+    """A rule as the rules page shows it: its conditions in words, names for ids."""
+
+    rule: RoutingRule
+    conditions: list[str]
+    changes: list[str]
+
+
+def described_rules() -> list[DescribedRule]:
+    """Every routing rule in the order they are tried, with its conditions in words (four queries
+    for the names, however many rules)."""
+    rules = list(routing_rules())
+    names = {
+        "category": _names(Category, rules, "category_ids", "subcategory_ids"),
+        "service": _names(Service, rules, "service_ids"),
+        "ci": _names(ConfigurationItem, rules, "ci_ids"),
+        "ci_type": _names(CIType, rules, "ci_type_ids"),
+    }
+    return [DescribedRule(rule, _conditions(rule, names), _changes(rule)) for rule in rules]
+
+
+def _names(model: type[Model], rules: list[RoutingRule], *fields: str) -> dict[int, str]:
+    ids = {pk for rule in rules for field in fields for pk in getattr(rule, field)}
+    return {pk: str(record) for pk, record in model._default_manager.in_bulk(ids).items()} if ids else {}
+
+
+def _conditions(rule: RoutingRule, names: dict[str, dict[int, str]]) -> list[str]:
+    def named(kind: str, ids: list[int]) -> str:
+        return ", ".join(names[kind].get(pk, f"#{pk} (gone)") for pk in ids)
+
+    channels = dict(Channel.choices)
+    listed = [
+        ("Words", ", ".join(rule.words)),
+        ("Category", named("category", rule.category_ids)),
+        ("Subcategory", named("category", rule.subcategory_ids)),
+        ("Service", named("service", rule.service_ids)),
+        ("CI", named("ci", rule.ci_ids)),
+        ("CI type", named("ci_type", rule.ci_type_ids)),
+        ("Channel", ", ".join(str(channels.get(channel, channel)) for channel in rule.channels)),
+        ("Priority", ", ".join(f"P{priority}" for priority in rule.priorities)),
+        ("Caller", {None: "", True: "VIP", False: "not a VIP"}[rule.caller_vip]),
+        ("Department", ", ".join(rule.caller_departments)),
+        ("Location", ", ".join(rule.caller_locations)),
+        ("Monitoring source", ", ".join(f"#{pk}" for pk in rule.source_ids)),
+        ("Alert labels", ", ".join(f"{name}={value}" for name, value in rule.labels.items())),
+    ]
+    return [f"{label}: {value}" for label, value in listed if value] or ["Any incident"]
+
+
+def _changes(rule: RoutingRule) -> list[str]:
+    return [
+        f"{name} → {LEVEL_NAMES[level]}"
+        for name, level in (("Impact", rule.set_impact), ("Urgency", rule.set_urgency))
+        if level is not None
+    ]

@@ -1,0 +1,116 @@
+"""Routing rules in the console: IT staff read them and try them on a sample incident; incident
+managers and administrators add, change and remove them (the actions refuse anyone else too)."""
+
+from typing import Final
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from keel.accounts.models import User
+from keel.incidents.forms.routing import RoutingRuleForm, RoutingTestForm
+from keel.incidents.queries.routing import described_rules, preview_routing
+from keel.incidents.states import Level
+from keel.incidents.views.common import HtmxHttpRequest, guarded, render_page_or_partial, show_error
+from keel.lib.errors import KeelError, NotFound
+from keel.routing.actions import create_rule, delete_rule, update_rule
+from keel.routing.models import RoutingRule
+from keel.routing.permissions import can_manage_routing, can_read_routing
+from keel.routing.queries import get_rule
+
+STAFF_ONLY: Final = "Routing rules are for IT staff."
+MANAGERS_ONLY: Final = "Only incident managers and administrators change routing rules."
+
+
+@require_GET
+@guarded(can_read_routing, STAFF_ONLY)
+def rule_list(request: HttpRequest, user: User) -> HttpResponse:
+    return render(request, "incidents/routing/rules.html", _rules_context(user, RoutingTestForm()))
+
+
+@require_http_methods(["GET", "POST"])
+@guarded(can_manage_routing, MANAGERS_ONLY)
+def rule_new(request: HttpRequest, user: User) -> HttpResponse:
+    form = RoutingRuleForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            rule = create_rule(actor=user, fields=form.fields_for_action())
+        except KeelError as error:
+            show_error(form, error)
+        else:
+            messages.success(request, f"Added “{rule.name}”: new incidents it matches go to {rule.assignment_group}.")
+            return redirect("routing:rules")
+    return _form_page(request, form, rule=None)
+
+
+@require_http_methods(["GET", "POST"])
+@guarded(can_manage_routing, MANAGERS_ONLY)
+def rule_edit(request: HttpRequest, user: User, pk: int) -> HttpResponse:
+    rule = _rule(pk)
+    data = request.POST if request.method == "POST" else None
+    form = RoutingRuleForm(data, initial=RoutingRuleForm.initial_for(rule))
+    if form.is_bound and form.is_valid():
+        try:
+            update_rule(rule, actor=user, changes=form.fields_for_action())
+        except KeelError as error:
+            show_error(form, error)
+        else:
+            messages.success(request, f"Saved “{rule.name}”.")
+            return redirect("routing:rules")
+    return _form_page(request, form, rule=rule)
+
+
+@require_POST
+@guarded(can_manage_routing, MANAGERS_ONLY)
+def rule_delete(request: HttpRequest, user: User, pk: int) -> HttpResponse:
+    rule = _rule(pk)
+    name = rule.name
+    delete_rule(rule, actor=user)
+    messages.success(request, f"Removed “{name}”: incidents it routed keep their group.")
+    return redirect("routing:rules")
+
+
+@require_POST
+@guarded(can_read_routing, STAFF_ONLY)
+def rule_test(request: HtmxHttpRequest, user: User) -> HttpResponse:
+    """Where the sample incident would go: the tester's fragment for htmx, the rules page otherwise."""
+    form = RoutingTestForm(request.POST)
+    preview = None
+    if form.is_valid():
+        data = form.cleaned_data
+        preview = preview_routing(
+            caller=user,
+            title=data["title"],
+            description=data["description"],
+            channel=data["channel"],
+            category=data["category"],
+            subcategory=data["subcategory"],
+            service=data["service"],
+            ci=data["ci"],
+            impact=Level(data["impact"]) if data["impact"] is not None else None,
+            urgency=Level(data["urgency"]),
+        )
+    return render_page_or_partial(
+        request,
+        page="incidents/routing/rules.html",
+        partial="incidents/routing/partials/tester.html",
+        context={**_rules_context(user, form), "preview": preview},
+        status=200 if preview is not None else 400,
+    )
+
+
+def _rules_context(user: User, tester: RoutingTestForm) -> dict[str, object]:
+    return {"nav": "routing", "rules": described_rules(), "can_manage": can_manage_routing(user), "tester": tester}
+
+
+def _rule(pk: int) -> RoutingRule:
+    try:
+        return get_rule(pk)
+    except NotFound as error:
+        raise Http404(error.message) from error
+
+
+def _form_page(request: HttpRequest, form: RoutingRuleForm, *, rule: RoutingRule | None) -> HttpResponse:
+    context = {"nav": "routing", "form": form, "rule": rule}
+    return render(request, "incidents/routing/rule_edit.html", context, status=400 if form.is_bound else 200)
