@@ -152,11 +152,15 @@ class RoutingTestForm(forms.Form):
     title = forms.CharField(max_length=200)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.PHONE)
-    category = forms.ModelChoiceField(required=False, queryset=Category.objects.filter(parent=None).order_by("name"))
-    subcategory = forms.ModelChoiceField(
-        required=False, queryset=Category.objects.exclude(parent=None).select_related("parent").order_by("name")
+    category = forms.ModelChoiceField(
+        required=False, queryset=Category.objects.filter(parent=None).order_by("name"), empty_label="None"
     )
-    service = forms.ModelChoiceField(required=False, queryset=Service.objects.order_by("name"))
+    subcategory = forms.ModelChoiceField(
+        required=False,
+        queryset=Category.objects.exclude(parent=None).select_related("parent").order_by("name"),
+        empty_label="None",
+    )
+    service = forms.ModelChoiceField(required=False, queryset=Service.objects.order_by("name"), empty_label="None")
     ci = forms.CharField(label="CI", required=False, help_text="Its name.")
     impact = forms.TypedChoiceField(
         required=False, coerce=int, empty_value=None, choices=[("", "Keel's proposal"), *Level.choices]
