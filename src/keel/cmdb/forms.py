@@ -13,10 +13,11 @@ from keel.cmdb.models import CIType, ConfigurationItem, Service
 from keel.cmdb.queries import ci_by_reference
 from keel.cmdb.text import aliases_from_text, attributes_from_text
 from keel.lib.errors import KeelError
+from keel.lib.forms import Fieldset, FieldsetForm
 from keel.lib.text import DESCRIPTION_MAX
 
 
-class CIForm(forms.Form):
+class CIForm(FieldsetForm):
     name = forms.CharField(max_length=200, help_text="Unique, e.g. the host name: payments-db-01.")
     ci_type = forms.ModelChoiceField(label="Type", queryset=CIType.objects.order_by("name"), empty_label=None)
     criticality = forms.TypedChoiceField(choices=Criticality.choices, coerce=int, initial=Criticality.MEDIUM)
@@ -32,6 +33,12 @@ class CIForm(forms.Form):
         help_text='A JSON object, e.g. {"os": "Debian 13", "cpu": 8}.',
     )
     description = forms.CharField(required=False, max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 3}))
+
+    fieldsets = (
+        Fieldset("What it is", (("name", "ci_type", "criticality", "status", "environment", "location"),)),
+        Fieldset("Who looks after it", (("owner_team", "support_group"),)),
+        Fieldset("More", ("aliases", "attributes", "description")),
+    )
 
     @staticmethod
     def initial_for(ci: ConfigurationItem) -> dict[str, Any]:
@@ -63,7 +70,7 @@ class RelationshipForm(forms.Form):
     )
 
 
-class ServiceForm(forms.Form):
+class ServiceForm(FieldsetForm):
     """A business service: who uses it, how much it matters, and the CI that places it in the graph."""
 
     name = forms.CharField(max_length=150, help_text="As people call it, e.g. Online shop.")
@@ -79,6 +86,11 @@ class ServiceForm(forms.Form):
         help_text="Exact name of the CI that stands for it in the dependency graph.",
     )
     description = forms.CharField(required=False, max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 3}))
+
+    fieldsets = (
+        Fieldset("The service", (("name", "users", "criticality", "owner_team"), "description")),
+        Fieldset("Where it sits in the dependency graph", ("ci",)),
+    )
 
     def __init__(self, *args: Any, service: Service | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

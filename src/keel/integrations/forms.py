@@ -21,6 +21,7 @@ from keel.integrations.models import Source
 from keel.integrations.queries.filters import ACTIVE_WORD, FilterWords
 from keel.integrations.states import AlertStatus, SourceKind
 from keel.lib.errors import KeelError
+from keel.lib.forms import Fieldset, FieldsetForm, Partial
 from keel.lib.text import DESCRIPTION_MAX
 
 # What a datetime-local input sends (seconds when its step asks for them).
@@ -73,7 +74,7 @@ class AlertFilterForm(forms.Form):
         return int(self.cleaned_data.get("offset") or 0)
 
 
-class SourceForm(forms.Form):
+class SourceForm(FieldsetForm):
     """A new monitoring source: the arguments of ``create_source``."""
 
     name = forms.CharField(max_length=100, help_text="Unique, e.g. prod-alertmanager.")
@@ -109,6 +110,15 @@ class SourceForm(forms.Form):
         queryset=Team.objects.order_by("name"),
         empty_label="None (the rule's or the CI's support group)",
         help_text="Who gets the incidents this source's alerts open.",
+    )
+
+    fieldsets = (
+        Fieldset("The source", (("name", "kind"), "description")),
+        Fieldset(
+            "Generic webhook only: where each part of an alert is",
+            ("preset", "mapping", Partial("integrations/partials/presets.html")),
+        ),
+        Fieldset("Alerts and incidents", (("identity_labels", "expire_after_minutes", "assignment_group"),)),
     )
 
     def clean_mapping(self) -> dict[str, Any] | None:
@@ -159,7 +169,7 @@ def preset_json() -> list[tuple[str, str]]:
     return [(name, json.dumps(mapping, indent=2)) for name, mapping in PRESETS.items()]
 
 
-class MaintenanceWindowForm(forms.Form):
+class MaintenanceWindowForm(FieldsetForm):
     """Planned work: the arguments of ``create_maintenance_window``."""
 
     name = forms.CharField(max_length=200, help_text="What work it covers, e.g. Database upgrade.")
@@ -182,6 +192,13 @@ class MaintenanceWindowForm(forms.Form):
     ci = forms.CharField(required=False, max_length=200, label="Configuration item", help_text="Its exact name.")
     service = forms.CharField(required=False, max_length=150, label="Business service", help_text="Its exact name.")
     reason = forms.CharField(required=False, max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 2}))
+
+    fieldsets = (
+        Fieldset(
+            "The work", ("name", ("starts_at", "ends_at"), Partial("integrations/partials/zone_hint.html"), "reason")
+        ),
+        Fieldset("What it covers (at least one)", ("matchers", ("ci", "service"))),
+    )
 
     def clean_matchers(self) -> list[dict[str, str]]:
         matchers = []

@@ -16,10 +16,14 @@ from keel.incidents.models import Category, Incident
 from keel.incidents.permissions import can_log_incident_for_others
 from keel.incidents.queries.records import categories, get_incident_for
 from keel.incidents.states import Channel, Level
+from keel.lib.forms import Fieldset, FieldsetForm, Partial
 from keel.lib.text import DESCRIPTION_MAX
 
+# Drawn by hand: the priority preview stands among these fields, and only where the form asks for impact.
+WHAT_IS_WRONG = Partial("incidents/partials/what_is_wrong.html")
 
-class IncidentFieldsForm(forms.Form):
+
+class IncidentFieldsForm(FieldsetForm):
     """The fields an incident is described by, shared by the create and edit forms."""
 
     title = forms.CharField(
@@ -119,6 +123,13 @@ class IncidentCreateForm(IncidentFieldsForm):
     # Who and how first; the rest follows in the order the fields are declared.
     field_order = ["caller", "channel"]
 
+    fieldsets = (
+        Fieldset("Who reported it", (("caller", "channel"), Partial("incidents/partials/caller_datalist.html"))),
+        WHAT_IS_WRONG,
+        Fieldset("Where", (("category", "subcategory", "service", "ci"), Partial("incidents/partials/ci_lookup.html"))),
+        Fieldset("Who works on it", (("assignment_group", "assignee"),)),
+    )
+
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         self.order_fields(self.field_order)
@@ -181,6 +192,11 @@ class IncidentEditForm(IncidentFieldsForm):
 
     # The caller after what is wrong; the rest follows in the order the fields are declared.
     field_order = ["title", "description", "caller"]
+
+    fieldsets = (
+        WHAT_IS_WRONG,
+        Fieldset("Who and where", (("caller", "channel", "category", "subcategory", "service", "ci", "parent"),)),
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
