@@ -14,10 +14,9 @@ __all__ = ["screenshots"]  # the fixture, shared
 pytestmark = [pytest.mark.browser, needs_chromium, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.mark.usefixtures("incident_manager", "requester", "network_team")
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
-def test_a_manager_builds_a_rule_tries_it_and_the_next_incident_follows_it(
-    open_page, incident_manager, requester, network_team, screenshots, viewport
-):
+def test_a_manager_builds_a_rule_tries_it_and_the_next_incident_follows_it(open_page, screenshots, viewport):
     page = open_page(viewport)
     sign_in(page, "imogen")
 

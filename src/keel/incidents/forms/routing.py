@@ -13,6 +13,7 @@ from keel.cmdb.queries import ci_by_reference
 from keel.incidents.models import Category
 from keel.incidents.states import Channel, Level, Priority
 from keel.lib.errors import KeelError
+from keel.lib.forms import Fieldset, FieldsetForm
 from keel.routing.models import RoutingRule
 
 LEVEL_CHOICES = [("", "Keep what was given"), *((str(level.value), level.label) for level in Level)]
@@ -23,7 +24,22 @@ def _words(text: str) -> list[str]:
     return [word.strip() for word in text.split(",") if word.strip()]
 
 
-class RoutingRuleForm(forms.Form):
+class RoutingRuleForm(FieldsetForm):
+    fieldsets = (
+        Fieldset("The rule", (("name", "assignment_group", "position", "is_active"), "description")),
+        Fieldset(
+            "When — every condition you fill must hold; an empty one matches anything",
+            (
+                "words",
+                ("categories", "subcategories", "services", "ci_types"),
+                "cis",
+                ("channels", "priorities", "caller_vip", "caller_departments", "caller_locations"),
+            ),
+        ),
+        Fieldset("Incidents from monitoring", (("source_ids", "labels"),)),
+        Fieldset("Then", (("set_impact", "set_urgency"),)),
+    )
+
     name = forms.CharField(max_length=100, help_text="Say what it catches, e.g. “Wi-Fi on site”.")
     assignment_group = forms.ModelChoiceField(
         label="Route to", queryset=Team.objects.order_by("name"), empty_label=None
