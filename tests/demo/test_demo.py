@@ -23,6 +23,7 @@ from keel.cmdb.models import ConfigurationItem, Relationship, Service
 from keel.demo.build import DEMO_PASSWORD, demo_accounts
 from keel.incidents.models import Category, Incident
 from keel.incidents.states import DEFAULT_PRIORITY_MATRIX, Channel, HoldReason, IncidentState, Level
+from keel.routing.models import RoutingRule
 from keel.sla.models import Clock, ClockEvent
 from tests.conftest import ApiClient
 
@@ -194,3 +195,11 @@ def test_the_storage_clusters_upstream_impact_reaches_the_shop_and_its_users(
     assert (services["Online shop"]["users"], services["Online shop"]["distance"]) == (25_000, 4)
     assert impact["users"] >= 25_000
     assert client.get("/cis/storage-cluster-01/proposal").json()["impact"] == "high"
+
+
+def test_routing_rules_route_what_is_logged_after_the_history(demo_output: str, api: Any) -> None:
+    agent = User.objects.get(username="alice")
+    answer = api(agent).post("/routing/test", {"title": "Wi-Fi drops on the second floor", "category": "Network"})
+
+    assert RoutingRule.objects.count() == 5
+    assert (answer.json()["rule"]["name"], answer.json()["assignment_group"]["slug"]) == ("Network on site", "network")

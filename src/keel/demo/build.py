@@ -21,6 +21,7 @@ from keel.cmdb.actions.records import create_ci, create_service, ensure_default_
 from keel.cmdb.actions.relationships import relate
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.demo.cast import SERVICE_DESK, Cast
+from keel.demo.routing import create_routing_rules
 from keel.demo.service_levels import create_service_levels
 from keel.demo.stories import play_history
 from keel.incidents.actions.reference import ensure_category
@@ -250,6 +251,7 @@ def build_demo(*, seed: int = SEED, now: datetime | None = None) -> DemoSummary:
         create_service_levels()
         cast = assemble_cast(people, teams, categories, services, cis)
         play_history(cast, random.Random(seed), now=now)
+        create_routing_rules(teams, categories, services)
         # Record the warnings and breaches the history crossed (muted: nobody is notified of the past).
         sweep(now=now)
     return summarise(people, teams, categories, services, cis)
