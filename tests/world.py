@@ -29,8 +29,9 @@ from keel.integrations.actions.windows import create_maintenance_window
 from keel.integrations.models import Alert, ChangeEvent, CorrelationRule, MaintenanceWindow, Payload
 from keel.integrations.states import SourceKind
 from keel.lib import clock
+from keel.routing.actions import create_group_assignment
 from keel.routing.actions import create_rule as create_routing_rule
-from keel.routing.models import RoutingRule
+from keel.routing.models import GroupAssignment, RoutingRule
 from keel.sla.actions.setup import create_calendar, create_policy
 from keel.sla.models import Calendar, Clock, Policy
 from tests.conftest import PASSWORD
@@ -179,6 +180,13 @@ class World:
     @cached_property
     def routing_rule(self) -> RoutingRule:
         return create_routing_rule(actor=None, fields={"name": "Wi-Fi on site", "assignment_group": self.team})
+
+    @cached_property
+    def group_assignment(self) -> GroupAssignment:
+        return create_group_assignment(actor=None, fields={"team": self.team, "strategy": "round_robin"})
+
+    def spare_group_assignment(self) -> GroupAssignment:
+        return create_group_assignment(actor=None, fields={"team": self.spare_team(), "strategy": "least_loaded"})
 
     def spare_routing_rule(self) -> RoutingRule:
         return create_routing_rule(actor=None, fields={"name": f"Spare {self.number()}", "assignment_group": self.team})

@@ -29,7 +29,7 @@ from keel.config.api import api as keel_api
 from keel.incidents.models import Category, Incident, PriorityRule
 from keel.integrations.models import Alert, ChangeEvent, CorrelationRule, MaintenanceWindow, Payload, Source
 from keel.lib.doors import Door
-from keel.routing.models import RoutingRule
+from keel.routing.models import GroupAssignment, RoutingRule
 from keel.sla.models import Calendar, Clock, Policy
 from tests.admin_forms import FormData, form_data
 from tests.conftest import PASSWORD, ApiClient
@@ -154,6 +154,12 @@ ADMIN_EXAMPLES: Mapping[type[Model], AdminExample] = {
         change={"position": "5"},
         spare=lambda w: w.spare_routing_rule(),
     ),
+    GroupAssignment: AdminExample(
+        row=lambda w: w.group_assignment,
+        add=lambda w: {"team": str(w.spare_team().pk), "strategy": "least_loaded"},
+        change={"strategy": "least_loaded"},
+        spare=lambda w: w.spare_group_assignment(),
+    ),
 }
 
 
@@ -249,6 +255,13 @@ API_EXAMPLES: Mapping[str, ApiExample] = {
         lambda w: f"/routing/rules/{w.routing_rule.pk}", {"position": 5}
     ),
     "DELETE /api/v1/routing/rules/{reference}": ApiExample(lambda w: f"/routing/rules/{w.routing_rule.pk}"),
+    "POST /api/v1/routing/groups": ApiExample(lambda w: "/routing/groups", lambda w: {"team": w.spare_team().slug}),
+    "PATCH /api/v1/routing/groups/{reference}": ApiExample(
+        lambda w: f"/routing/groups/{w.group_assignment.team.slug}", {"strategy": "least_loaded"}
+    ),
+    "DELETE /api/v1/routing/groups/{reference}": ApiExample(
+        lambda w: f"/routing/groups/{w.group_assignment.team.slug}"
+    ),
 }
 # POSTs that write nothing, with why.
 READS: Final = {"POST /api/v1/routing/test": "tries the routing rules on a sample incident"}

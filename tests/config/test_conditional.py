@@ -29,6 +29,7 @@ from keel.integrations.actions.sources import create_source, send_test_event
 from keel.integrations.actions.windows import create_maintenance_window
 from keel.integrations.models import Alert, Source
 from keel.lib import clock
+from keel.routing.actions import create_group_assignment
 from keel.routing.actions import create_rule as create_routing_rule
 from keel.sla.actions.setup import create_calendar, create_policy
 from tests.api_schema import openapi
@@ -169,7 +170,15 @@ RECIPES: Final[dict[tuple[str, str], Recipe]] = {
     ("post", "/alerts/{alert_id}/acknowledge"): lambda *_: _on(_alert(), "post", "/acknowledge"),
     ("patch", "/routing/rules/{reference}"): lambda *_: _on(_routing_rule(), "patch", body={"position": 5}),
     ("delete", "/routing/rules/{reference}"): lambda *_: _on(_routing_rule(), "delete", removes=True),
+    ("patch", "/routing/groups/{reference}"): lambda *_: _on(_group(), "patch", body={"strategy": "least_loaded"}),
+    ("delete", "/routing/groups/{reference}"): lambda *_: _on(_group(), "delete", removes=True),
 }
+
+
+def _group() -> str:
+    group = ensure_team(slug="network", name="Network")
+    create_group_assignment(actor=None, fields={"team": group})
+    return "/routing/groups/network"
 
 
 def _routing_rule() -> str:

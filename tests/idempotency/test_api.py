@@ -89,6 +89,7 @@ RECIPES: Final[dict[tuple[str, str], Recipe]] = {
     ("post", "/correlation-rules"): lambda *_: ("/correlation-rules", {"name": "Pages", "severities": ["critical"]}),
     ("post", "/sources/{reference}/test"): lambda *_: (f"{_source()}/test", None),
     ("post", "/routing/rules"): lambda *_: ("/routing/rules", {"name": "Wi-Fi", "assignment_group": _team()}),
+    ("post", "/routing/groups"): lambda *_: ("/routing/groups", {"team": _team(), "strategy": "least_loaded"}),
 }
 
 

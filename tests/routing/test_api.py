@@ -121,3 +121,28 @@ def test_the_tester_writes_nothing_and_says_when_no_rule_matches(api: Api, agent
     answer = api(agent).post("/routing/test", {"title": "Wi-Fi drops", "source_id": 7, "labels": {"site": "paris"}})
 
     assert (answer.status_code, answer.json()["rule"], answer.json()["assignment_group"]) == (200, None, None)
+
+
+def test_a_group_gets_a_strategy_changes_it_and_goes_back_to_its_queue(
+    api: Api, incident_manager: User, agent: User, network_team: Team
+) -> None:
+    manager = api(incident_manager)
+
+    added = manager.post("/routing/groups", {"team": "network"})
+    twice = manager.post("/routing/groups", {"team": "network"})
+    changed = manager.patch("/routing/groups/network", {"strategy": "least_loaded"})
+    forbidden = api(agent).patch("/routing/groups/network", {"strategy": "round_robin"})
+    listed = api(agent).get("/routing/groups").json()
+    removed = manager.delete("/routing/groups/network")
+
+    assert (added.status_code, added.json()["strategy"], added.headers["Location"]) == (
+        201,
+        "round_robin",
+        f"/api/v1/routing/groups/{network_team.pk}",
+    )
+    assert (twice.status_code, twice.json()["field"]) == (400, "team")
+    assert (changed.status_code, changed.json()["strategy"]) == (200, "least_loaded")
+    assert forbidden.status_code == 403
+    assert [row["team"]["slug"] for row in listed] == ["network"]
+    assert removed.status_code == 204
+    assert manager.get("/routing/groups/network").status_code == 404

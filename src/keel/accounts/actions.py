@@ -54,6 +54,7 @@ USER_FIELDS: Final = frozenset(
         "is_vip",
         "department",
         "location",
+        "away_until",
         "manager",
         "role",
         "is_active",

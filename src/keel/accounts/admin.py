@@ -42,7 +42,22 @@ class UserAdmin(ActionAdmin[User], DjangoUserAdmin[User]):
     ordering = ("username",)
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("Person", {"fields": ("name", "email", "phone", "time_zone", "is_vip", "department", "location", "manager")}),
+        (
+            "Person",
+            {
+                "fields": (
+                    "name",
+                    "email",
+                    "phone",
+                    "time_zone",
+                    "is_vip",
+                    "department",
+                    "location",
+                    "away_until",
+                    "manager",
+                )
+            },
+        ),
         ("Access", {"fields": ("role", "is_active")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "role", "password1", "password2")}),)

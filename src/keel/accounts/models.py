@@ -41,6 +41,9 @@ class User(AbstractUser):
     is_vip = models.BooleanField("VIP", default=False)
     department = models.CharField(max_length=100, blank=True)
     location = models.CharField(max_length=100, blank=True, help_text="Site or office, e.g. Paris HQ.")
+    away_until = models.DateTimeField(
+        null=True, blank=True, help_text="Out of office until then: routing gives them no incidents."
+    )
     manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     role = models.CharField(max_length=32, choices=Role.choices, default=Role.REQUESTER)
 

@@ -2,23 +2,25 @@
 as the whole rule would be stored and audited field by field (subject ``routing_rule``), and the
 rule set's version stamped anew in the same transaction, so every process reads the rules again."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 from uuid import uuid4
 
 from django.db import transaction
 
-from keel.accounts.models import User
+from keel.accounts.models import Team, User
 from keel.audit.actions import create_audited, delete_audited, update_audited
 from keel.cmdb.models import CIType, ConfigurationItem, Service
 from keel.lib.conditional import IfMatch
 from keel.lib.errors import InvalidInput, NotAllowed
 from keel.lib.names import claiming_name, refuse_taken_name
 from keel.routing.decide import LEVELS
-from keel.routing.models import RoutingRule, RuleSetVersion
+from keel.routing.models import GroupAssignment, RoutingRule, RuleSetVersion, Strategy
 from keel.routing.permissions import can_manage_routing
 
 SUBJECT: Final = "routing_rule"
+STRATEGY_SUBJECT: Final = "group_assignment"
+GROUP_FIELDS: Final = ("team", "strategy")
 # What people set on a rule: all of it.
 RULE_FIELDS: Final = (
     *("name", "position", "is_active", "description"),
@@ -109,7 +111,11 @@ def _check_may_manage(actor: User | None) -> None:
 
 
 def _refuse_unknown(fields: Mapping[str, Any]) -> None:
-    unknown = sorted(set(fields) - set(RULE_FIELDS))
+    _refuse_unknown_of(fields, RULE_FIELDS)
+
+
+def _refuse_unknown_of(fields: Mapping[str, Any], known: Sequence[str]) -> None:
+    unknown = sorted(set(fields) - set(known))
     if unknown:
         raise InvalidInput(f"These fields cannot be set: {', '.join(unknown)}.", field=unknown[0])
 
@@ -164,3 +170,56 @@ def _labels(value: object) -> dict[str, str]:
             'labels must be an object of label names and values, e.g. {"site": "paris"}.', field="labels"
         )
     return dict(value)
+
+
+# --- group assignment strategies -------------------------------------------------------------
+
+
+def create_group_assignment(*, actor: User | None, fields: Mapping[str, Any]) -> GroupAssignment:
+    """Give a group a strategy (``team``, ``strategy``); a group has at most one."""
+    _check_may_manage(actor)
+    _refuse_unknown_of(fields, GROUP_FIELDS)
+    team = fields.get("team")
+    if not isinstance(team, Team):
+        raise InvalidInput("Give the assignment group (team) the strategy is for.", field="team")
+    if GroupAssignment.objects.filter(team=team).exists():
+        raise InvalidInput(f"{team} has a strategy already; change it instead.", field="team")
+    row = GroupAssignment(team=team, strategy=_strategy(fields.get("strategy", Strategy.ROUND_ROBIN)))
+    return create_audited(row, subject_type=STRATEGY_SUBJECT, actor=actor)
+
+
+def update_group_assignment(
+    row: GroupAssignment, *, actor: User | None, changes: Mapping[str, Any], if_match: IfMatch | None = None
+) -> GroupAssignment:
+    """Change the group's strategy (the turn is kept)."""
+    _check_may_manage(actor)
+    _refuse_unknown_of(changes, ("strategy",))
+    checked = {name: _strategy(value) for name, value in changes.items()}
+    update_audited(row, checked, subject_type=STRATEGY_SUBJECT, actor=actor, allowed=("strategy",), if_match=if_match)
+    return row
+
+
+def delete_group_assignment(row: GroupAssignment, *, actor: User | None, if_match: IfMatch | None = None) -> None:
+    """The group works manually again: routed incidents wait in its queue."""
+    _check_may_manage(actor)
+    delete_audited(row, subject_type=STRATEGY_SUBJECT, actor=actor, refusal="", if_match=if_match)
+
+
+def _strategy(value: object) -> Strategy:
+    if value not in Strategy.values:
+        raise InvalidInput(f"strategy must be one of {', '.join(Strategy.values)}.", field="strategy")
+    return Strategy(str(value))
+
+
+def take_turn(team: Team, *, pick: Callable[[GroupAssignment], User | None]) -> User | None:
+    """Lock the group's turn, let ``pick`` choose a member, and remember who it was; None (and the
+    turn unchanged) for a group that works manually or when ``pick`` finds nobody. Call it inside
+    the transaction that assigns the incident, so the lock holds until that commits."""
+    row = GroupAssignment.objects.select_for_update().filter(team=team).first()
+    if row is None or row.strategy == Strategy.MANUAL:
+        return None
+    member = pick(row)
+    if member is not None:
+        row.last_assignee = member
+        row.save(update_fields=["last_assignee"])
+    return member

@@ -11,8 +11,17 @@ from keel.accounts.admin_access import ActionAdmin
 from keel.accounts.models import User
 from keel.accounts.roles import Capability
 from keel.lib.errors import KeelError
-from keel.routing.actions import RULE_FIELDS, check_rule, create_rule, delete_rule, update_rule
-from keel.routing.models import RoutingRule
+from keel.routing.actions import (
+    RULE_FIELDS,
+    check_rule,
+    create_group_assignment,
+    create_rule,
+    delete_group_assignment,
+    delete_rule,
+    update_group_assignment,
+    update_rule,
+)
+from keel.routing.models import GroupAssignment, RoutingRule
 
 
 class RoutingRuleForm(forms.ModelForm[RoutingRule]):
@@ -48,3 +57,21 @@ class RoutingRuleAdmin(ActionAdmin[RoutingRule]):
     create_with = staticmethod(_create)
     update_with = staticmethod(update_rule)
     delete_with = staticmethod(delete_rule)
+
+
+def _create_group_assignment(*, actor: User | None, **fields: Any) -> GroupAssignment:
+    return create_group_assignment(actor=actor, fields=fields)
+
+
+@admin.register(GroupAssignment)
+class GroupAssignmentAdmin(ActionAdmin[GroupAssignment]):
+    capability = Capability.MANAGE_ROUTING
+    fields = ("team", "strategy")
+    list_display = ("team", "strategy", "last_assignee")
+    list_select_related = ("team", "last_assignee")
+    create_with = staticmethod(_create_group_assignment)
+    update_with = staticmethod(update_group_assignment)
+    delete_with = staticmethod(delete_group_assignment)
+
+    def get_readonly_fields(self, request: Any, obj: GroupAssignment | None = None) -> tuple[str, ...]:
+        return ("team",) if obj is not None else ()

@@ -13,12 +13,26 @@ from keel.accounts.queries import team_by_reference
 from keel.idempotency.api import idempotent
 from keel.lib.errors import NotAllowed
 from keel.lib.resources import Access, Resources
-from keel.routing.actions import create_rule, delete_rule, update_rule
+from keel.routing.actions import (
+    create_group_assignment,
+    create_rule,
+    delete_group_assignment,
+    delete_rule,
+    update_group_assignment,
+    update_rule,
+)
 from keel.routing.decide import LEVEL_NAMES, LEVELS
-from keel.routing.models import RoutingRule
+from keel.routing.models import GroupAssignment, RoutingRule
 from keel.routing.permissions import can_read_routing
-from keel.routing.queries import get_rule, routing_rules
-from keel.routing.schemas import RoutingRuleIn, RoutingRuleOut, RoutingRulePatch
+from keel.routing.queries import get_group_assignment, get_rule, group_assignments, routing_rules
+from keel.routing.schemas import (
+    GroupAssignmentIn,
+    GroupAssignmentOut,
+    GroupAssignmentPatch,
+    RoutingRuleIn,
+    RoutingRuleOut,
+    RoutingRulePatch,
+)
 
 router = Router(tags=["routing"])
 
@@ -36,6 +50,22 @@ def rule_json(rule: RoutingRule) -> dict[str, Any]:
     group = rule.assignment_group
     levels = {name: LEVEL_NAMES.get(getattr(rule, name)) for name in ("set_urgency", "set_impact")}
     return {**shown, **levels, "assignment_group": {"id": group.pk, "slug": group.slug, "name": group.name}}
+
+
+def group_assignment_json(row: GroupAssignment) -> dict[str, Any]:
+    team, last = row.team, row.last_assignee
+    return {
+        "team": {"id": team.pk, "slug": team.slug, "name": team.name},
+        "strategy": row.strategy,
+        "last_assignee": last.username if last else None,
+    }
+
+
+def _group_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    fields = dict(data)
+    if fields.get("team") is not None:
+        fields["team"] = team_by_reference(fields["team"])
+    return fields
 
 
 def _fields(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -64,3 +94,19 @@ RULES.creating(RoutingRuleIn, create_rule)
 RULES.reading()
 RULES.changing(RoutingRulePatch, update_rule)
 RULES.deleting(delete_rule)
+
+GROUPS = resource(
+    "/routing/groups",
+    one="group_assignment",
+    many="group_assignments",
+    find=get_group_assignment,
+    document=group_assignment_json,
+    out=GroupAssignmentOut,
+    fields=_group_fields,
+    key="team_id",
+)
+GROUPS.listing(group_assignments)
+GROUPS.creating(GroupAssignmentIn, create_group_assignment)
+GROUPS.reading()
+GROUPS.changing(GroupAssignmentPatch, update_group_assignment)
+GROUPS.deleting(delete_group_assignment)

@@ -1,5 +1,6 @@
 """Routing rules: which assignment group a new incident goes to, decided when it is logged."""
 
+from django.conf import settings
 from django.db import models
 
 from keel.audit.models import Versioned
@@ -62,3 +63,24 @@ class RuleSetVersion(models.Model):
 
     def __str__(self) -> str:
         return self.stamp
+
+
+class Strategy(models.TextChoices):
+    MANUAL = "manual", "Manual: the group's queue, someone picks it up"
+    ROUND_ROBIN = "round_robin", "Round robin: each member in turn"
+    LEAST_LOADED = "least_loaded", "Least loaded: the member with the least open work"
+
+
+class GroupAssignment(Versioned):
+    """How an assignment group hands a routed incident to one of its members, and whose turn it is.
+    A group without one works manually. The row is locked while a member is picked, so two
+    incidents arriving together never go to the same member by a race."""
+
+    team = models.OneToOneField("accounts.Team", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    strategy = models.CharField(max_length=16, choices=Strategy.choices, default=Strategy.MANUAL)
+    last_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.get_strategy_display()}"

@@ -6,10 +6,11 @@ from typing import Final
 
 from django.db.models import QuerySet
 
+from keel.accounts.models import Team
 from keel.lib.errors import NotFound
 from keel.lib.references import by_reference
 from keel.routing.decide import RuleSpec
-from keel.routing.models import RoutingRule, RuleSetVersion
+from keel.routing.models import GroupAssignment, RoutingRule, RuleSetVersion
 
 _cache: dict[str, tuple[str, tuple[RuleSpec, ...]]] = {}
 _cache_lock: Final = Lock()
@@ -74,3 +75,19 @@ def spec_of(rule: RoutingRule) -> RuleSpec:
         set_urgency=rule.set_urgency,
         set_impact=rule.set_impact,
     )
+
+
+def group_assignments() -> QuerySet[GroupAssignment]:
+    """Every group that hands routed incidents to a member, by the group's name."""
+    return GroupAssignment.objects.select_related("team", "last_assignee").order_by("team__name")
+
+
+def get_group_assignment(reference: str | int) -> GroupAssignment:
+    """The strategy of the group a URL names (its id or slug); NotFound when it has none."""
+    team = by_reference(
+        Team.objects.all(), reference, key="slug", field="team", what="team", give="a team id or slug", missing=NotFound
+    )
+    found = group_assignments().filter(team=team).first()
+    if found is None:
+        raise NotFound(f"{team} works manually: it has no strategy.", field="team")
+    return found

@@ -93,3 +93,23 @@ class RoutingRuleOut(BaseModel):
     assignment_group: RoutingGroupOut
     set_urgency: LevelName | None
     set_impact: LevelName | None
+
+
+StrategyName = Literal["round_robin", "least_loaded"]
+
+
+class GroupAssignmentIn(Body):
+    """A group that hands routed incidents to a member (without one, they wait in its queue)."""
+
+    team: Reference = Field(description="Team id or slug.")
+    strategy: StrategyName = "round_robin"
+
+
+class GroupAssignmentPatch(Body):
+    strategy: StrategyName = omittable()
+
+
+class GroupAssignmentOut(BaseModel):
+    team: RoutingGroupOut
+    strategy: StrategyName
+    last_assignee: str | None = Field(description="Username of the member who got the last one.")
