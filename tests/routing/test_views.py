@@ -7,7 +7,7 @@ from django.test import Client
 from keel.accounts.models import Team, User
 from keel.incidents.actions.reference import create_category
 from keel.routing.actions import create_rule
-from keel.routing.models import RoutingRule
+from keel.routing.models import GroupAssignment, RoutingRule
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +126,21 @@ def test_a_requester_sees_no_routing(requester: User) -> None:
     assert client.get("/routing/").status_code == 403
     assert client.post("/routing/test/", {"title": "Wi-Fi drops"}).status_code == 403
     assert "/routing/" not in client.get("/incidents/").content.decode()
+
+
+def test_a_manager_sets_how_a_group_hands_out_incidents(
+    incident_manager: User, agent: User, network_team: Team
+) -> None:
+    client = _client(incident_manager)
+
+    chosen = client.post(f"/routing/groups/{network_team.pk}/", {"strategy": "round_robin"})
+    changed = client.post(f"/routing/groups/{network_team.pk}/", {"strategy": "least_loaded"})
+    strategy = GroupAssignment.objects.get(team=network_team).strategy
+    nonsense = client.post(f"/routing/groups/{network_team.pk}/", {"strategy": "lottery"})
+    manual = client.post(f"/routing/groups/{network_team.pk}/", {"strategy": "manual"})
+    refused = _client(agent).post(f"/routing/groups/{network_team.pk}/", {"strategy": "round_robin"})
+
+    assert [answer.status_code for answer in (chosen, changed, nonsense, manual)] == [302, 302, 302, 302]
+    assert strategy == "least_loaded"
+    assert refused.status_code == 403
+    assert not GroupAssignment.objects.exists()

@@ -40,4 +40,5 @@ routing_patterns = [
     path("test/", routing.rule_test, name="test"),
     path("<int:pk>/edit/", routing.rule_edit, name="edit"),
     path("<int:pk>/delete/", routing.rule_delete, name="delete"),
+    path("groups/<int:team_id>/", routing.group_strategy, name="group"),
 ]

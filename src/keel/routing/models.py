@@ -66,9 +66,9 @@ class RuleSetVersion(models.Model):
 
 
 class Strategy(models.TextChoices):
-    MANUAL = "manual", "Manual: the group's queue, someone picks it up"
-    ROUND_ROBIN = "round_robin", "Round robin: each member in turn"
-    LEAST_LOADED = "least_loaded", "Least loaded: the member with the least open work"
+    MANUAL = "manual", "The group's queue"
+    ROUND_ROBIN = "round_robin", "Each member in turn"
+    LEAST_LOADED = "least_loaded", "The least busy member"
 
 
 class GroupAssignment(Versioned):

@@ -13,8 +13,8 @@ from keel.incidents.queries.context import proposal_for
 from keel.incidents.queries.records import priority_for
 from keel.incidents.states import Channel, Level
 from keel.routing.decide import LEVEL_NAMES, AlertOrigin, Routing, RoutingFacts, route
-from keel.routing.models import RoutingRule
-from keel.routing.queries import active_rules, routing_rules
+from keel.routing.models import GroupAssignment, RoutingRule, Strategy
+from keel.routing.queries import active_rules, group_assignments, routing_rules
 
 
 @dataclass(frozen=True)
@@ -170,3 +170,21 @@ def _changes(rule: RoutingRule) -> list[str]:
         for name, level in (("Impact", rule.set_impact), ("Urgency", rule.set_urgency))
         if level is not None
     ]
+
+
+@dataclass(frozen=True)
+class GroupStrategy:
+    """A group as the routing page shows it: how it hands out routed incidents."""
+
+    team: Team
+    assignment: GroupAssignment | None
+
+    @property
+    def strategy(self) -> str:
+        return self.assignment.strategy if self.assignment else Strategy.MANUAL
+
+
+def group_strategies() -> list[GroupStrategy]:
+    """Every team with its strategy (manual when it has none), by name."""
+    assignments = {row.team_id: row for row in group_assignments()}
+    return [GroupStrategy(team, assignments.get(team.pk)) for team in Team.objects.order_by("name")]

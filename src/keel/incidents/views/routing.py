@@ -5,17 +5,24 @@ from typing import Final
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from keel.accounts.models import User
+from keel.accounts.models import Team, User
 from keel.incidents.forms.routing import RoutingRuleForm, RoutingTestForm
-from keel.incidents.queries.routing import described_rules, preview_routing
+from keel.incidents.queries.routing import described_rules, group_strategies, preview_routing
 from keel.incidents.states import Level
 from keel.incidents.views.common import HtmxHttpRequest, guarded, render_page_or_partial, show_error
 from keel.lib.errors import KeelError, NotFound
-from keel.routing.actions import create_rule, delete_rule, update_rule
-from keel.routing.models import RoutingRule
+from keel.routing.actions import (
+    create_group_assignment,
+    create_rule,
+    delete_group_assignment,
+    delete_rule,
+    update_group_assignment,
+    update_rule,
+)
+from keel.routing.models import GroupAssignment, RoutingRule, Strategy
 from keel.routing.permissions import can_manage_routing, can_read_routing
 from keel.routing.queries import get_rule
 
@@ -100,8 +107,39 @@ def rule_test(request: HtmxHttpRequest, user: User) -> HttpResponse:
     )
 
 
+@require_POST
+@guarded(can_manage_routing, MANAGERS_ONLY)
+def group_strategy(request: HttpRequest, user: User, team_id: int) -> HttpResponse:
+    """Set how a group hands out routed incidents; "manual" takes its strategy away."""
+    team = get_object_or_404(Team, pk=team_id)
+    chosen = request.POST.get("strategy", "")
+    if chosen not in Strategy.values:
+        messages.error(request, f"Pick how {team} hands out incidents: {', '.join(Strategy.values)}.")
+        return redirect("routing:rules")
+    current = GroupAssignment.objects.filter(team=team).first()
+    try:
+        if chosen == Strategy.MANUAL and current is not None:
+            delete_group_assignment(current, actor=user)
+        elif chosen != Strategy.MANUAL and current is None:
+            create_group_assignment(actor=user, fields={"team": team, "strategy": chosen})
+        elif current is not None:
+            update_group_assignment(current, actor=user, changes={"strategy": chosen})
+    except KeelError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Saved for {team}: {Strategy(chosen).label}.")
+    return redirect("routing:rules")
+
+
 def _rules_context(user: User, tester: RoutingTestForm) -> dict[str, object]:
-    return {"nav": "routing", "rules": described_rules(), "can_manage": can_manage_routing(user), "tester": tester}
+    return {
+        "nav": "routing",
+        "rules": described_rules(),
+        "groups": group_strategies(),
+        "strategies": Strategy.choices,
+        "can_manage": can_manage_routing(user),
+        "tester": tester,
+    }
 
 
 def _rule(pk: int) -> RoutingRule:
