@@ -7,13 +7,15 @@ from typing import Any
 from keel.accounts.models import Team
 from keel.cmdb.models import Service
 from keel.incidents.models import Category
-from keel.routing.actions import create_rule
+from keel.routing.actions import create_group_assignment, create_rule
+from keel.routing.models import Strategy
 
 
 def create_routing_rules(
     teams: Mapping[str, Team], categories: Mapping[str, Category], services: Mapping[str, Service]
 ) -> int:
-    """Five rules, the first a VIP fast lane; returns how many."""
+    """Five rules, the first a VIP fast lane, and two groups that hand incidents to a member (the
+    others keep them in their queue); returns how many rules."""
     rules: list[dict[str, Any]] = [
         {
             "name": "VIP callers first",
@@ -50,4 +52,6 @@ def create_routing_rules(
     ]
     for fields in rules:
         create_rule(actor=None, fields=fields)
+    create_group_assignment(actor=None, fields={"team": teams["network"], "strategy": Strategy.ROUND_ROBIN})
+    create_group_assignment(actor=None, fields={"team": teams["end-user-computing"], "strategy": Strategy.LEAST_LOADED})
     return len(rules)
