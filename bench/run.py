@@ -82,6 +82,7 @@ class Options:
     floor_duration: float
     out: Path
     src: Path | None = None  # --commit: Keel's src/ exported from that commit
+    routing_rules: int = 0  # --routing-rules: rules that match no bench incident, for create
     results: dict[str, Any] = field(default_factory=dict)
 
 
@@ -485,6 +486,10 @@ def scenario_create(options: Options, *, workers: int | None = None, threads: in
         name = f"create_{kind}{tag}"
         log(f"create via API on {kind}, {config_name(workers, threads)} workers, {options.clients} clients")
         db = fresh_database(kind, "create", options)
+        if options.routing_rules:
+            run([PYTHON, str(BENCH / "routing_rules.py"), "--count", str(options.routing_rules)], db.env)
+            tag = f"{tag}_rules{options.routing_rules}"
+            name = f"create_{kind}{tag}"
         token = new_token(db)
         with Server(db, token, workers, threads, options.out / f"{name}-serve.log") as server:
             result = measured(server, [f"{BASE}/api/v1/incidents"], [], options, name, body=CREATE_BODY)
@@ -798,6 +803,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--floor-duration", type=float, default=8.0)
     parser.add_argument("--out", type=Path, help="results folder (default bench/results/<time>-<scenarios>)")
     parser.add_argument("--commit", help="measure Keel's src/ as of this commit (git archive), not the work tree")
+    parser.add_argument(
+        "--routing-rules", type=int, default=0, help="create: this many routing rules no incident matches"
+    )
     args = parser.parse_args(argv)
     scenarios = list(dict.fromkeys(args.scenario))
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -825,6 +833,7 @@ def main(argv: list[str] | None = None) -> int:
         sweep=[c.strip() for c in args.sweep.split(",") if c.strip()],
         floor_duration=floor_duration,
         out=args.out or BENCH / "results" / f"{stamp}-{'-'.join(args.scenario)}",
+        routing_rules=args.routing_rules,
     )
     if args.commit:
         options.out.mkdir(parents=True, exist_ok=True)
