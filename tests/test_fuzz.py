@@ -123,6 +123,7 @@ def _vocabulary(world: World, *, parent: str) -> Vocabulary:
             "service": world.service.name,
             "ci": ci,
             "assignment_group": team,
+            "team": team,
             "owner_team": team,
             "support_group": team,
             "calendar": world.calendar.name,

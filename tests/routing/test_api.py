@@ -140,7 +140,7 @@ def test_a_group_gets_a_strategy_changes_it_and_goes_back_to_its_queue(
         "round_robin",
         f"/api/v1/routing/groups/{network_team.pk}",
     )
-    assert (twice.status_code, twice.json()["field"]) == (400, "team")
+    assert (twice.status_code, twice.json()["field"]) == (409, "team")
     assert (changed.status_code, changed.json()["strategy"]) == (200, "least_loaded")
     assert forbidden.status_code == 403
     assert [row["team"]["slug"] for row in listed] == ["network"]

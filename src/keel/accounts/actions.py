@@ -42,24 +42,14 @@ from keel.lib.errors import InvalidInput
 TOKEN_PREFIX = "keel_"
 PREFIX_LENGTH: Final = 12  # what lists show of a token (ApiToken.prefix): TOKEN_PREFIX and 7 characters
 
+# What describes the person (the admin shows them together).
+PERSON_FIELDS: Final = (
+    *("name", "email", "phone", "time_zone", "is_vip"),
+    *("department", "location", "away_until", "manager"),
+)
 # What people change on an account, each change audited. Held to the model by
 # ``test_user_fields_columns_follow_the_model``, which says why the other fields are not here.
-USER_FIELDS: Final = frozenset(
-    {
-        "username",
-        "name",
-        "email",
-        "phone",
-        "time_zone",
-        "is_vip",
-        "department",
-        "location",
-        "away_until",
-        "manager",
-        "role",
-        "is_active",
-    }
-)
+USER_FIELDS: Final = frozenset({"username", *PERSON_FIELDS, "role", "is_active"})
 TEAM_FIELDS: Final = editable_fields(Team)
 
 # How the audit rows read a password change: that it happened, never a value.

@@ -42,22 +42,7 @@ class UserAdmin(ActionAdmin[User], DjangoUserAdmin[User]):
     ordering = ("username",)
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (
-            "Person",
-            {
-                "fields": (
-                    "name",
-                    "email",
-                    "phone",
-                    "time_zone",
-                    "is_vip",
-                    "department",
-                    "location",
-                    "away_until",
-                    "manager",
-                )
-            },
-        ),
+        ("Person", {"fields": actions.PERSON_FIELDS}),
         ("Access", {"fields": ("role", "is_active")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "role", "password1", "password2")}),)

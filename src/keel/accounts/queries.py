@@ -10,12 +10,12 @@ from keel.accounts.throttling import Counter
 from keel.lib.references import by_reference, ids_by_reference
 
 
-def team_by_reference(reference: str | int) -> Team:
+def team_by_reference(reference: str | int, *, field: str = "assignment_group") -> Team:
     return by_reference(
         Team.objects.all(),
         reference,
         key="slug",
-        field="assignment_group",
+        field=field,
         what="assignment group",
         give="a team id or slug",
     )

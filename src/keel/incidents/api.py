@@ -1,5 +1,6 @@
 """REST API v1 for incidents: parse, call one action or query, render."""
 
+from collections.abc import Set as AbstractSet
 from functools import partial
 from typing import Annotated, Any, Final, Protocol
 
@@ -37,7 +38,7 @@ from keel.incidents.queries.records import (
     get_incident_for,
     parent_for,
 )
-from keel.incidents.queries.routing import preview_routing
+from keel.incidents.queries.routing import Report, preview_routing
 from keel.incidents.schemas import (
     AttachmentOut,
     CommentIn,
@@ -89,17 +90,7 @@ class ListQuery(Schema):
 @idempotent
 def create(request: HttpRequest, payload: IncidentIn) -> HttpResponse:
     actor = user_of(request)
-    references = _references(payload.model_dump(exclude_unset=True), user=actor)
-    incident = open_incident(
-        actor=actor,
-        caller=references.pop("caller", None) or actor,
-        title=payload.title,
-        description=payload.description,
-        channel=payload.channel,
-        impact=LEVELS[payload.impact] if payload.impact is not None else None,
-        urgency=LEVELS[payload.urgency],
-        **references,
-    )
+    incident = open_incident(actor=actor, **_report(payload, actor=actor))
     # Everything the answer shows is in memory after open_incident: no read back on the hot path.
     answer = _json_answer(incident_document(incident), status=201)
     answer["Location"] = f"/api/v1/incidents/{incident.number}"
@@ -113,19 +104,11 @@ def test_routing(request: HttpRequest, payload: RoutingTestIn) -> dict[str, Any]
     actor = user_of(request)
     if not can_read_routing(actor):
         raise NotAllowed("Only IT staff can try the routing rules.")
-    references = _references(payload.model_dump(exclude_unset=True, exclude={"source_id", "labels"}), user=actor)
     origin = AlertOrigin(source_id=payload.source_id, labels=payload.labels) if payload.source_id else None
-    preview = preview_routing(
-        caller=references.pop("caller", None) or actor,
-        title=payload.title,
-        description=payload.description,
-        channel=payload.channel,
-        impact=LEVELS[payload.impact] if payload.impact is not None else None,
-        urgency=LEVELS[payload.urgency],
-        origin=origin,
-        **references,
-    )
-    rule, group = preview.routing.rule, preview.group
+    fields = _report(payload, actor=actor, besides={"source_id", "labels"})
+    impact, urgency = fields.pop("impact"), fields.pop("urgency")
+    preview = preview_routing(Report(origin=origin, **fields), impact=impact, urgency=urgency)
+    rule, group = preview.routing.rule, preview.group()
     return {
         "rule": {"id": rule.id, "name": rule.name} if rule else None,
         "assignment_group": {"id": group.pk, "slug": group.slug, "name": group.name} if group else None,
@@ -366,6 +349,23 @@ RESOLVERS: Final[dict[str, _Resolver]] = {
     "assignment_group": _team,
     "assignee": user_by_reference,
 }
+
+
+def _report(
+    payload: IncidentIn | RoutingTestIn, *, actor: User, besides: AbstractSet[str] = frozenset()
+) -> dict[str, Any]:
+    """A new incident's fields as ``open_incident`` (and the rule tester) take them: references as
+    records, levels as ``Level``, the token's user as the caller when none is named."""
+    references = _references(payload.model_dump(exclude_unset=True, exclude=set(besides)), user=actor)
+    return {
+        "caller": references.pop("caller", None) or actor,
+        "title": payload.title,
+        "description": payload.description,
+        "channel": payload.channel,
+        "impact": LEVELS[payload.impact] if payload.impact is not None else None,
+        "urgency": LEVELS[payload.urgency],
+        **references,
+    }
 
 
 def _references(data: dict[str, Any], *, user: User) -> dict[str, Any]:

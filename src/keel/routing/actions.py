@@ -12,7 +12,7 @@ from keel.accounts.models import Team, User
 from keel.audit.actions import create_audited, delete_audited, update_audited
 from keel.cmdb.models import CIType, ConfigurationItem, Service
 from keel.lib.conditional import IfMatch
-from keel.lib.errors import InvalidInput, NotAllowed
+from keel.lib.errors import Conflict, InvalidInput, NotAllowed
 from keel.lib.names import claiming_name, refuse_taken_name
 from keel.routing.decide import LEVELS
 from keel.routing.models import GroupAssignment, RoutingRule, RuleSetVersion, Strategy
@@ -183,7 +183,7 @@ def create_group_assignment(*, actor: User | None, fields: Mapping[str, Any]) ->
     if not isinstance(team, Team):
         raise InvalidInput("Give the assignment group (team) the strategy is for.", field="team")
     if GroupAssignment.objects.filter(team=team).exists():
-        raise InvalidInput(f"{team} has a strategy already; change it instead.", field="team")
+        raise Conflict(f"{team} has a strategy already; change it (PATCH) instead.", field="team")
     row = GroupAssignment(team=team, strategy=_strategy(fields.get("strategy", Strategy.ROUND_ROBIN)))
     return create_audited(row, subject_type=STRATEGY_SUBJECT, actor=actor)
 

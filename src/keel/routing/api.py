@@ -64,7 +64,7 @@ def group_assignment_json(row: GroupAssignment) -> dict[str, Any]:
 def _group_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     fields = dict(data)
     if fields.get("team") is not None:
-        fields["team"] = team_by_reference(fields["team"])
+        fields["team"] = team_by_reference(fields["team"], field="team")
     return fields
 
 

@@ -23,7 +23,7 @@ from keel.incidents.permissions import (
 )
 from keel.incidents.queries.context import ImpactDecision, proposal_for
 from keel.incidents.queries.records import no_parent, priority_for
-from keel.incidents.queries.routing import Report, adjusted_levels, routing_for
+from keel.incidents.queries.routing import Report, route_report
 from keel.incidents.rows import insert_incident
 from keel.incidents.states import FINAL, Channel, Level
 from keel.lib import clock
@@ -109,25 +109,12 @@ def open_incident(
         # Proposed before the insert, so the count of open incidents on the CI is of the others.
         decision = _impact_decision(ci, impact, assessing=assessing)
         chosen = decision.chosen if decision is not None else Level.LOW if impact is None else Level(impact)
-        routing, priority = None, priority_for(chosen, Level(urgency))
+        routed = None
         if assignment_group is None:
-            routing = routing_for(
-                Report(
-                    title=title,
-                    description=description,
-                    caller=caller,
-                    channel=Channel(channel),
-                    category=category,
-                    subcategory=subcategory,
-                    service=service,
-                    ci=ci,
-                    priority=priority,
-                    origin=origin,
-                )
-            )
-            adjusted = adjusted_levels(routing, impact=chosen, urgency=Level(urgency))
-            if adjusted != (chosen, urgency):
-                (chosen, urgency), priority = adjusted, priority_for(*adjusted)
+            report = Report(title, caller, Channel(channel), description, category, subcategory, service, ci, origin)
+            routed = route_report(report, impact=chosen, urgency=Level(urgency))
+            chosen, urgency = routed.impact, routed.urgency
+        priority = routed.priority if routed else priority_for(chosen, Level(urgency))
         incident = insert_incident(
             Incident(
                 title=title,
@@ -156,8 +143,8 @@ def open_incident(
         sync_sla(incident, actor=actor, now=now, opening=True)
         if assignment_group is not None:
             apply_assignment(incident, actor=actor, group=assignment_group, assignee=assignee, note="", now=now)
-        elif routing is not None:
-            assign_routed(incident, routing, fallback=fallback_group, now=now)
+        elif routed is not None:
+            assign_routed(incident, routed.routing, fallback=fallback_group, now=now)
     return incident
 
 

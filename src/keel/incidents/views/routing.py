@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from keel.accounts.models import Team, User
 from keel.incidents.forms.routing import RoutingRuleForm, RoutingTestForm
-from keel.incidents.queries.routing import described_rules, group_strategies, preview_routing
-from keel.incidents.states import Level
+from keel.incidents.queries.routing import Report, described_rules, group_strategies, preview_routing
+from keel.incidents.states import Channel, Level
 from keel.incidents.views.common import HtmxHttpRequest, guarded, render_page_or_partial, show_error
 from keel.lib.errors import KeelError, NotFound
 from keel.routing.actions import (
@@ -86,18 +86,10 @@ def rule_test(request: HtmxHttpRequest, user: User) -> HttpResponse:
     preview = None
     if form.is_valid():
         data = form.cleaned_data
-        preview = preview_routing(
-            caller=user,
-            title=data["title"],
-            description=data["description"],
-            channel=data["channel"],
-            category=data["category"],
-            subcategory=data["subcategory"],
-            service=data["service"],
-            ci=data["ci"],
-            impact=Level(data["impact"]) if data["impact"] is not None else None,
-            urgency=Level(data["urgency"]),
-        )
+        shown = {name: data[name] for name in ("description", "category", "subcategory", "service", "ci")}
+        report = Report(title=data["title"], caller=user, channel=Channel(data["channel"]), **shown)
+        impact = Level(data["impact"]) if data["impact"] is not None else None
+        preview = preview_routing(report, impact=impact, urgency=Level(data["urgency"]))
     return render_page_or_partial(
         request,
         page="incidents/routing/rules.html",
