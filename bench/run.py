@@ -770,7 +770,7 @@ def scenario_cmdb(options: Options) -> None:
         out = options.out / f"cmdb-{kind}"
         output = run(
             [PYTHON, str(BENCH / "cmdb.py"), "--db", kind, "--out", str(out), "--queries", "50", "--depth", "10"],
-            dict(os.environ),
+            {**os.environ, "PYTHONPATH": str(options.src)} if options.src is not None else dict(os.environ),
             capture=True,
             timeout=3600,
         )

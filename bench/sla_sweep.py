@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--incidents 1..1,000,000 and --sweeps 1..50")
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keel.config.settings")
-    sys.path.insert(0, str(SRC))
+    sys.path.append(str(SRC))  # when keel is not installed; PYTHONPATH (another commit's src/) comes first
     import django
 
     django.setup()
