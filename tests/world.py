@@ -10,7 +10,7 @@ import pytest
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
-from keel.accounts.actions import create_team, create_user, issue_api_token
+from keel.accounts.actions import create_team, create_user, issue_api_token, update_team
 from keel.accounts.models import ApiToken, Team, User
 from keel.accounts.roles import Role
 from keel.audit.models import AuditRecord
@@ -138,6 +138,12 @@ class World:
     def incident(self) -> Incident:
         self.policy  # noqa: B018 — the incident's clocks follow the policy
         return open_incident(actor=self.person, caller=self.person, title="VPN down", urgency=Level.HIGH)
+
+    @cached_property
+    def escalatable_incident(self) -> Incident:
+        """An incident in a group that has a next tier."""
+        update_team(self.team, actor=None, changes={"escalates_to": self.spare_team()})
+        return open_incident(actor=None, caller=self.person, title="VPN drops", assignment_group=self.team)
 
     @cached_property
     def clock(self) -> Clock:

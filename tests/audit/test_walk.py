@@ -255,6 +255,9 @@ API_EXAMPLES: Mapping[str, ApiExample] = {
         lambda w: f"/routing/rules/{w.routing_rule.pk}", {"position": 5}
     ),
     "DELETE /api/v1/routing/rules/{reference}": ApiExample(lambda w: f"/routing/rules/{w.routing_rule.pk}"),
+    "POST /api/v1/incidents/{number}/escalate": ApiExample(
+        lambda w: f"/incidents/{w.escalatable_incident.number}/escalate", {"note": "Needs the next tier"}
+    ),
     "POST /api/v1/routing/groups": ApiExample(lambda w: "/routing/groups", lambda w: {"team": w.spare_team().slug}),
     "PATCH /api/v1/routing/groups/{reference}": ApiExample(
         lambda w: f"/routing/groups/{w.group_assignment.team.slug}", {"strategy": "least_loaded"}

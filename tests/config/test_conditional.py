@@ -15,7 +15,7 @@ import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from keel.accounts.actions import ensure_team
+from keel.accounts.actions import ensure_team, update_team
 from keel.accounts.models import User
 from keel.audit.models import AuditRecord
 from keel.cmdb.actions.records import create_ci, create_ci_type, create_service, ensure_default_ci_types
@@ -170,9 +170,18 @@ RECIPES: Final[dict[tuple[str, str], Recipe]] = {
     ("post", "/alerts/{alert_id}/acknowledge"): lambda *_: _on(_alert(), "post", "/acknowledge"),
     ("patch", "/routing/rules/{reference}"): lambda *_: _on(_routing_rule(), "patch", body={"position": 5}),
     ("delete", "/routing/rules/{reference}"): lambda *_: _on(_routing_rule(), "delete", removes=True),
+    ("post", "/incidents/{number}/escalate"): lambda admin, caller: _on(
+        _escalatable(admin, caller), "post", "/escalate", body={"note": "Needs the next tier"}
+    ),
     ("patch", "/routing/groups/{reference}"): lambda *_: _on(_group(), "patch", body={"strategy": "least_loaded"}),
     ("delete", "/routing/groups/{reference}"): lambda *_: _on(_group(), "delete", removes=True),
 }
+
+
+def _escalatable(admin: User, caller: User) -> str:
+    first, second = ensure_team(slug="desk", name="Desk"), ensure_team(slug="network", name="Network")
+    update_team(first, actor=None, changes={"escalates_to": second})
+    return f"/incidents/{open_incident(actor=admin, caller=caller, title='VPN drops', assignment_group=first).number}"
 
 
 def _group() -> str:

@@ -71,7 +71,7 @@ class UserAdmin(ActionAdmin[User], DjangoUserAdmin[User]):
 
 @admin.register(Team)
 class TeamAdmin(ActionAdmin[Team]):
-    list_display = ("name", "slug", "manager")
+    list_display = ("name", "slug", "manager", "escalates_to")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("members",)

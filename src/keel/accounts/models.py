@@ -92,6 +92,14 @@ class Team(models.Model):
     email = models.EmailField(blank=True)
     manager = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_teams")
     members = models.ManyToManyField(User, blank=True, related_name="teams")
+    escalates_to = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The next tier: where an agent escalates an incident this group cannot solve.",
+    )
 
     class Meta:
         ordering = ["name"]

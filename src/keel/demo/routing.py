@@ -4,6 +4,7 @@ so the history stays as the desk assigned it by hand; what is logged from then o
 from collections.abc import Mapping
 from typing import Any
 
+from keel.accounts.actions import update_team
 from keel.accounts.models import Team
 from keel.cmdb.models import Service
 from keel.incidents.models import Category
@@ -52,6 +53,8 @@ def create_routing_rules(
     ]
     for fields in rules:
         create_rule(actor=None, fields=fields)
+    # The desk's next tier, offered as "Escalate to End-User Computing…" on its incidents.
+    update_team(teams["service-desk"], actor=None, changes={"escalates_to": teams["end-user-computing"]})
     create_group_assignment(actor=None, fields={"team": teams["network"], "strategy": Strategy.ROUND_ROBIN})
     create_group_assignment(actor=None, fields={"team": teams["end-user-computing"], "strategy": Strategy.LEAST_LOADED})
     return len(rules)

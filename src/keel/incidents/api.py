@@ -18,6 +18,7 @@ from keel.activity.queries import timeline_of
 from keel.cmdb.queries import ci_by_reference, get_ci, service_by_reference
 from keel.idempotency.api import idempotent
 from keel.incidents.actions._record import SUBJECT
+from keel.incidents.actions.assignment import escalate_incident
 from keel.incidents.actions.conversation import add_comment, attach_file
 from keel.incidents.actions.lifecycle import transition_incident
 from keel.incidents.actions.records import open_incident, update_incident
@@ -42,6 +43,7 @@ from keel.incidents.queries.routing import Report, preview_routing
 from keel.incidents.schemas import (
     AttachmentOut,
     CommentIn,
+    EscalateIn,
     ImpactProposalOut,
     IncidentIn,
     IncidentListOut,
@@ -178,6 +180,14 @@ def transition(
         assignment_group=group,
         if_match=if_match,
     )
+    return _reread(incident)
+
+
+@router.post("/incidents/{number}/escalate", response=IncidentOut)
+def escalate(request: HttpRequest, number: str, payload: EscalateIn, if_match: IfMatchHeader = None) -> HttpResponse:
+    """Functional escalation: to the next tier of the group that holds the incident (409 when it has none)."""
+    actor = user_of(request)
+    incident = escalate_incident(get_incident_for(actor, number), actor=actor, note=payload.note, if_match=if_match)
     return _reread(incident)
 
 

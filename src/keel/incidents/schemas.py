@@ -214,6 +214,10 @@ class ImpactProposalOut(BaseModel):
     open_incidents: int = Field(description="Incidents open on the CI now.")
 
 
+class EscalateIn(Body):
+    note: str = Field(min_length=1, max_length=NOTE_MAX, pattern=r"\S", description="Why it needs the next tier.")
+
+
 class RoutingTestIn(Body):
     """An incident as the service desk would log it: which routing rule would take it, and why each
     rule before it would not."""

@@ -21,6 +21,7 @@ from keel.incidents.states import (
     IncidentState,
 )
 from keel.lib import clock
+from keel.lib.conditional import IfMatch, hold
 from keel.lib.errors import Conflict, InvalidInput, MissingField, NotAllowed
 from keel.lib.events import publish
 
@@ -37,6 +38,40 @@ def assign_incident(
         if actor is not None and not can_work_incident(actor, incident):
             raise NotAllowed(f"You cannot reassign {incident.number}; only its assignment group can.")
         apply_assignment(incident, actor=actor, group=group, assignee=assignee, note=note, now=clock.now())
+    return incident
+
+
+def escalate_incident(
+    incident: Incident, *, actor: User | None, note: str, if_match: IfMatch | None = None
+) -> Incident:
+    """Functional escalation: hand the incident to its group's next tier (``Team.escalates_to``),
+    saying why. The reassignment is counted; the timeline says from which tier it came."""
+    with transaction.atomic():
+        lock(incident)
+        if actor is not None and not can_work_incident(actor, incident):
+            raise NotAllowed(f"You cannot escalate {incident.number}; only its assignment group can.")
+        hold(if_match, incident.entity_tag, record=incident.number)
+        current = incident.assignment_group
+        if current is None:
+            raise Conflict(f"{incident.number} is in no group's queue yet; assign it first.", field="assignment_group")
+        higher = current.escalates_to
+        if higher is None:
+            raise Conflict(
+                f"{current} has no next tier to escalate to; reassign {incident.number} to a group instead.",
+                field="assignment_group",
+            )
+        if not note.strip():
+            raise MissingField("Say why it needs the next tier.", field="note")
+        apply_assignment(
+            incident,
+            actor=actor,
+            group=higher,
+            assignee=None,
+            note=note.strip(),
+            now=clock.now(),
+            summary=f"Escalated from {current} to {higher}",
+            data={"escalated_from_id": current.pk},
+        )
     return incident
 
 

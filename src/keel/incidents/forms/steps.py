@@ -70,6 +70,17 @@ class TransitionForm(forms.Form):
         return {name: self.cleaned_data[name] for name in names}
 
 
+class EscalateForm(forms.Form):
+    """Hand the incident to its group's next tier, saying why."""
+
+    note = forms.CharField(
+        max_length=NOTE_MAX,
+        label="Why it needs the next tier",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why it needs the next tier."},
+    )
+
+
 class AssignForm(forms.Form):
     """Put the incident in a group's queue, optionally with a named person."""
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from keel.accounts.models import User
 from keel.activity.queries import attachments_of, timeline_of
 from keel.incidents.actions._record import SUBJECT
-from keel.incidents.forms.steps import AssignForm, AttachForm, CommentForm, TransitionForm
+from keel.incidents.forms.steps import AssignForm, AttachForm, CommentForm, EscalateForm, TransitionForm
 from keel.incidents.models import Incident
 from keel.incidents.permissions import (
     can_assign_incident,
@@ -78,9 +78,11 @@ def record_context(user: User, incident: Incident, *, failed: tuple[str, forms.F
     steps = _steps(user, incident, bound)
     can_assign = can_assign_incident(user, incident)
     can_comment = can_comment_on_incident(user, incident, public=True)
+    next_tier = incident.assignment_group.escalates_to if can_assign and incident.assignment_group else None
     shown = {
         "transition": any(step["open"] for step in steps),
         "assign": can_assign,
+        "escalate": next_tier is not None,
         "comment": can_comment,
         "attach": can_comment,
     }
@@ -97,6 +99,9 @@ def record_context(user: User, incident: Incident, *, failed: tuple[str, forms.F
         "staff": staff,
         "assign_form": bound.get("assign") or AssignForm(initial=_assign_initial(incident)),
         "assign_open": "assign" in bound,
+        "next_tier": next_tier,
+        "escalate_form": bound.get("escalate") or EscalateForm(),
+        "escalate_open": "escalate" in bound,
         "comment_form": bound.get("comment") or CommentForm(staff=staff),
         "attach_form": bound.get("attach") or AttachForm(staff=staff),
         "timeline": list(timeline_of(SUBJECT, incident.pk, include_private=staff)),

@@ -16,10 +16,10 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from keel.accounts.models import User
-from keel.incidents.actions.assignment import assign_incident
+from keel.incidents.actions.assignment import assign_incident, escalate_incident
 from keel.incidents.actions.conversation import add_comment, attach_file
 from keel.incidents.actions.lifecycle import transition_incident
-from keel.incidents.forms.steps import AssignForm, AttachForm, CommentForm, TransitionForm
+from keel.incidents.forms.steps import AssignForm, AttachForm, CommentForm, EscalateForm, TransitionForm
 from keel.incidents.models import Incident
 from keel.incidents.permissions import can_see_work_notes
 from keel.incidents.states import IncidentState
@@ -50,6 +50,16 @@ def assign(request: HtmxHttpRequest, number: str) -> HttpResponse:
         return f"{incident.number} is with {holder}."
 
     return _take_step(request, number, "assign", AssignForm(request.POST), act)
+
+
+@login_required
+@require_POST
+def escalate(request: HtmxHttpRequest, number: str) -> HttpResponse:
+    def act(incident: Incident, user: User, data: Mapping[str, Any]) -> str:
+        escalate_incident(incident, actor=user, note=data["note"])
+        return f"{incident.number} is with {incident.assignment_group}, the next tier."
+
+    return _take_step(request, number, "escalate", EscalateForm(request.POST), act)
 
 
 @login_required
