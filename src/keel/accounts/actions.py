@@ -146,9 +146,16 @@ def delete_user(user: User, *, actor: User | None) -> None:
 
 
 def create_team(
-    *, actor: User | None, slug: str, name: str, description: str = "", email: str = "", manager: User | None = None
+    *,
+    actor: User | None,
+    slug: str,
+    name: str,
+    description: str = "",
+    email: str = "",
+    manager: User | None = None,
+    escalates_to: Team | None = None,
 ) -> Team:
-    team = Team(slug=slug, name=name, description=description, email=email, manager=manager)
+    team = Team(slug=slug, name=name, description=description, email=email, manager=manager, escalates_to=escalates_to)
     return create_audited(team, subject_type="team", actor=actor)
 
 
