@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from keel.routing.decide import AlertOrigin, RoutingFacts, RuleSpec, route
+from keel.routing.decide import AlertOrigin, RoutingFacts, RuleSpec, explain, route
 
 FACTS = RoutingFacts(
     title="Wi-Fi drops on the third floor",
@@ -50,7 +50,7 @@ def test_each_condition_matches_what_it_names_and_says_why_not(
     condition: str, holding: object, failing: object, reason: str
 ) -> None:
     matching = route(FACTS, [_rule("holds", **{condition: holding})])
-    missing = route(FACTS, [_rule("fails", **{condition: failing})])
+    missing = explain(FACTS, [_rule("fails", **{condition: failing})])
 
     assert matching.rule is not None
     assert missing.rule is None
@@ -64,8 +64,9 @@ def test_the_first_matching_rule_wins_and_the_earlier_ones_say_why_not() -> None
         _rule("Anything on the phone", channels=frozenset({"phone"})),
     ]
 
-    routing = route(FACTS, rules)
+    routing = explain(FACTS, rules)
 
+    assert route(FACTS, rules).rule == routing.rule
     assert routing.rule is not None
     assert routing.rule.name == "Finance VIPs"
     assert [(miss.rule.name, miss.reason) for miss in routing.misses] == [("Printers", "no match on words")]

@@ -1,11 +1,12 @@
 """Which rule routes a new incident: pure decisions over plain values, no ORM (DESIGN: routing).
 
-``route(facts, rules)`` tries the rules in order and answers the first whose every condition holds,
-with, for each rule before it, the first condition that did not: what the rule tester shows.
+``route(facts, rules)`` tries the rules in order and answers the first whose every condition holds;
+``explain`` also says, for each rule before it, the first condition that did not (the rule tester).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Final
 
 # Impact and urgency as incidents store them (1 high … 3 low); routing cannot import incidents'
@@ -65,6 +66,11 @@ class RuleSpec:
     set_urgency: int | None = None
     set_impact: int | None = None
 
+    @cached_property
+    def checks(self) -> tuple[tuple[str, "Check"], ...]:
+        """The conditions this rule has, each a check of the facts (an empty one is left out)."""
+        return _checks(self)
+
 
 @dataclass(frozen=True)
 class Miss:
@@ -83,50 +89,81 @@ class Routing:
 
 
 def route(facts: RoutingFacts, rules: Sequence[RuleSpec]) -> Routing:
-    """The first of ``rules`` (in their order) whose every condition holds for ``facts``."""
+    """The first of ``rules`` (in their order) whose every condition holds for ``facts``. Each rule
+    checks only the conditions it has, and stops at the first that fails (``explain`` says which)."""
+    seen = _Seen.of(facts)
+    for rule in rules:
+        for _, check in rule.checks:
+            if not check(seen):
+                break
+        else:
+            return Routing(rule, ())
+    return Routing(None, ())
+
+
+def explain(facts: RoutingFacts, rules: Sequence[RuleSpec]) -> Routing:
+    """``route``'s answer, with why each rule before the one that matched did not (the rule tester)."""
+    seen = _Seen.of(facts)
     misses: list[Miss] = []
     for rule in rules:
-        reason = first_failed_condition(rule, facts)
-        if reason is None:
+        failed = next((condition for condition, check in rule.checks if not check(seen)), None)
+        if failed is None:
             return Routing(rule, tuple(misses))
-        misses.append(Miss(rule, reason))
+        misses.append(Miss(rule, f"no match on {failed}"))
     return Routing(None, tuple(misses))
 
 
-def first_failed_condition(rule: RuleSpec, facts: RoutingFacts) -> str | None:
-    """Why ``rule`` does not match ``facts`` (its first condition that fails), or None when it does."""
-    for condition, holds in (
-        ("category", _among(facts.category_id, rule.category_ids)),
-        ("subcategory", _among(facts.subcategory_id, rule.subcategory_ids)),
-        ("service", _among(facts.service_id, rule.service_ids)),
-        ("CI", _among(facts.ci_id, rule.ci_ids)),
-        ("CI type", _among(facts.ci_type_id, rule.ci_type_ids)),
-        ("channel", _among(facts.channel, rule.channels)),
-        ("priority", _among(facts.priority, rule.priorities)),
-        ("caller VIP", rule.caller_vip is None or rule.caller_vip == facts.caller_vip),
-        ("caller's department", _among(facts.caller_department.casefold(), rule.caller_departments)),
-        ("caller's location", _among(facts.caller_location.casefold(), rule.caller_locations)),
-        ("monitoring source", _among(facts.origin.source_id if facts.origin else None, rule.source_ids)),
-        ("alert labels", _labels_hold(rule.labels, facts.origin)),
-        ("words", _any_word(rule.words, facts)),
-    ):
-        if not holds:
-            return f"no match on {condition}"
-    return None
+@dataclass(frozen=True)
+class _Seen:
+    """The facts as the checks read them: the text and the caller's words case-folded once."""
+
+    facts: RoutingFacts
+    text: str
+    department: str
+    location: str
+    source_id: int | None
+    labels: Mapping[str, str]
+
+    @staticmethod
+    def of(facts: RoutingFacts) -> "_Seen":
+        origin = facts.origin
+        return _Seen(
+            facts,
+            f"{facts.title}\n{facts.description}".casefold(),
+            facts.caller_department.casefold(),
+            facts.caller_location.casefold(),
+            origin.source_id if origin else None,
+            origin.labels if origin else {},
+        )
 
 
-def _among[T](value: T | None, allowed: frozenset[T]) -> bool:
-    return not allowed or value in allowed
+type Check = Callable[[_Seen], bool]
 
 
-def _labels_hold(wanted: Mapping[str, str], origin: AlertOrigin | None) -> bool:
-    if not wanted:
-        return True
-    return origin is not None and all(origin.labels.get(name) == value for name, value in wanted.items())
+def _checks(rule: RuleSpec) -> tuple[tuple[str, Check], ...]:
+    """The rule's conditions that are set, in the order the tester names them, each a check."""
+    words = tuple(word.casefold() for word in rule.words)
+    labels = tuple(rule.labels.items())
+    candidates: list[tuple[str, object, Check]] = [
+        ("category", rule.category_ids, lambda seen: seen.facts.category_id in rule.category_ids),
+        ("subcategory", rule.subcategory_ids, lambda seen: seen.facts.subcategory_id in rule.subcategory_ids),
+        ("service", rule.service_ids, lambda seen: seen.facts.service_id in rule.service_ids),
+        ("CI", rule.ci_ids, lambda seen: seen.facts.ci_id in rule.ci_ids),
+        ("CI type", rule.ci_type_ids, lambda seen: seen.facts.ci_type_id in rule.ci_type_ids),
+        ("channel", rule.channels, lambda seen: seen.facts.channel in rule.channels),
+        ("priority", rule.priorities, lambda seen: seen.facts.priority in rule.priorities),
+        ("caller VIP", rule.caller_vip is not None, lambda seen: seen.facts.caller_vip == rule.caller_vip),
+        ("caller's department", rule.caller_departments, lambda seen: seen.department in rule.caller_departments),
+        ("caller's location", rule.caller_locations, lambda seen: seen.location in rule.caller_locations),
+        ("monitoring source", rule.source_ids, lambda seen: seen.source_id in rule.source_ids),
+        ("alert labels", labels, lambda seen: all(seen.labels.get(name) == value for name, value in labels)),
+        ("words", words, _contains_any(words)),
+    ]
+    return tuple((condition, check) for condition, given, check in candidates if given)
 
 
-def _any_word(words: Sequence[str], facts: RoutingFacts) -> bool:
-    if not words:
-        return True
-    text = f"{facts.title}\n{facts.description}".casefold()
-    return any(word.casefold() in text for word in words)
+def _contains_any(words: tuple[str, ...]) -> Check:
+    if len(words) == 1:  # the common case, without a generator per incident
+        word = words[0]
+        return lambda seen: word in seen.text
+    return lambda seen: any(word in seen.text for word in words)

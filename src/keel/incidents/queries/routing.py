@@ -12,7 +12,7 @@ from keel.incidents.models import Category
 from keel.incidents.queries.context import proposal_for
 from keel.incidents.queries.records import priority_for
 from keel.incidents.states import Channel, Level
-from keel.routing.decide import LEVEL_NAMES, AlertOrigin, Routing, RoutingFacts, route
+from keel.routing.decide import LEVEL_NAMES, AlertOrigin, Routing, RoutingFacts, explain, route
 from keel.routing.models import GroupAssignment, RoutingRule, Strategy
 from keel.routing.queries import active_rules, group_assignments, routing_rules
 
@@ -48,8 +48,9 @@ class Routed:
         return Team.objects.filter(pk=rule.group_id).first() if rule else default_group()
 
 
-def route_report(report: Report, *, impact: Level, urgency: Level) -> Routed:
-    """Try the active rules in order on the report, given the impact and urgency it was logged with."""
+def route_report(report: Report, *, impact: Level, urgency: Level, explained: bool = False) -> Routed:
+    """Try the active rules in order on the report, given the impact and urgency it was logged with;
+    ``explained``: with why each rule before the one that matched did not (the tester)."""
     caller, ci = report.caller, report.ci
     priority = priority_for(impact, urgency)
     facts = RoutingFacts(
@@ -67,7 +68,7 @@ def route_report(report: Report, *, impact: Level, urgency: Level) -> Routed:
         caller_location=caller.location,
         origin=report.origin,
     )
-    routing = route(facts, active_rules())
+    routing = (explain if explained else route)(facts, active_rules())
     rule = routing.rule
     if rule is None or (rule.set_impact is None and rule.set_urgency is None):
         return Routed(routing, impact, urgency, priority)
@@ -80,7 +81,7 @@ def preview_routing(report: Report, *, impact: Level | None, urgency: Level) -> 
     Keel's proposal from the CMDB, as on create) and writes nothing."""
     ci = report.ci
     chosen = Level(impact) if impact is not None else proposal_for(ci).level if ci is not None else Level.LOW
-    return route_report(report, impact=chosen, urgency=urgency)
+    return route_report(report, impact=chosen, urgency=urgency, explained=True)
 
 
 def default_group() -> Team | None:
