@@ -146,6 +146,12 @@ class World:
         return open_incident(actor=None, caller=self.person, title="VPN drops", assignment_group=self.team)
 
     @cached_property
+    def reroutable_incident(self) -> Incident:
+        """An incident in one group that a routing rule sends to another."""
+        create_routing_rule(actor=None, fields={"name": "To the spare team", "assignment_group": self.spare_team()})
+        return open_incident(actor=None, caller=self.person, title="Slow", assignment_group=self.team)
+
+    @cached_property
     def clock(self) -> Clock:
         return Clock.objects.filter(incident_id=self.incident.pk).order_by("pk").first() or pytest.fail("no clock")
 

@@ -258,6 +258,9 @@ API_EXAMPLES: Mapping[str, ApiExample] = {
     "POST /api/v1/incidents/{number}/escalate": ApiExample(
         lambda w: f"/incidents/{w.escalatable_incident.number}/escalate", {"note": "Needs the next tier"}
     ),
+    "POST /api/v1/incidents/{number}/reroute": ApiExample(
+        lambda w: f"/incidents/{w.reroutable_incident.number}/reroute"
+    ),
     "POST /api/v1/routing/groups": ApiExample(lambda w: "/routing/groups", lambda w: {"team": w.spare_team().slug}),
     "PATCH /api/v1/routing/groups/{reference}": ApiExample(
         lambda w: f"/routing/groups/{w.group_assignment.team.slug}", {"strategy": "least_loaded"}

@@ -173,6 +173,7 @@ RECIPES: Final[dict[tuple[str, str], Recipe]] = {
     ("post", "/incidents/{number}/escalate"): lambda admin, caller: _on(
         _escalatable(admin, caller), "post", "/escalate", body={"note": "Needs the next tier"}
     ),
+    ("post", "/incidents/{number}/reroute"): lambda admin, caller: _on(_reroutable(admin, caller), "post", "/reroute"),
     ("patch", "/routing/groups/{reference}"): lambda *_: _on(_group(), "patch", body={"strategy": "least_loaded"}),
     ("delete", "/routing/groups/{reference}"): lambda *_: _on(_group(), "delete", removes=True),
 }
@@ -181,6 +182,12 @@ RECIPES: Final[dict[tuple[str, str], Recipe]] = {
 def _escalatable(admin: User, caller: User) -> str:
     first, second = ensure_team(slug="desk", name="Desk"), ensure_team(slug="network", name="Network")
     update_team(first, actor=None, changes={"escalates_to": second})
+    return f"/incidents/{open_incident(actor=admin, caller=caller, title='VPN drops', assignment_group=first).number}"
+
+
+def _reroutable(admin: User, caller: User) -> str:
+    first, second = ensure_team(slug="desk", name="Desk"), ensure_team(slug="network", name="Network")
+    create_routing_rule(actor=None, fields={"name": "Everything to network", "assignment_group": second})
     return f"/incidents/{open_incident(actor=admin, caller=caller, title='VPN drops', assignment_group=first).number}"
 
 

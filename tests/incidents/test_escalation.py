@@ -1,5 +1,6 @@
 """Functional escalation: an incident goes to its group's next tier with a reason, through the
-console and the API; a group with no next tier, a missing reason and an outsider are refused."""
+console and the API; a group with no next tier, a missing reason and an outsider are refused. And
+routing again on request, after a change of category."""
 
 from collections.abc import Callable
 
@@ -10,9 +11,11 @@ from keel.accounts.actions import update_team
 from keel.accounts.models import Team, User
 from keel.activity.models import TimelineEntry
 from keel.incidents.actions.assignment import assign_incident, escalate_incident
-from keel.incidents.actions.records import open_incident
+from keel.incidents.actions.records import open_incident, update_incident
+from keel.incidents.actions.reference import create_category
 from keel.incidents.models import Incident
 from keel.lib.errors import Conflict, MissingField, NotAllowed
+from keel.routing.actions import create_rule
 from tests.conftest import PASSWORD, ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +79,38 @@ def test_the_console_offers_the_next_tier_and_escalates(held: Incident, agent: U
     assert done.status_code == 302
     held.refresh_from_db()
     assert held.assignment_group.slug == "network"
+
+
+def test_routing_again_moves_a_recategorised_incident_where_the_rules_say_now(
+    api: Callable[[User], ApiClient], agent: User, requester: User, incident_manager: User, network_team: Team
+) -> None:
+    network = create_category(actor=None, name="Network")
+    create_rule(
+        actor=incident_manager,
+        fields={"name": "Network", "category_ids": [network.pk], "assignment_group": network_team},
+    )
+    incident = open_incident(actor=agent, caller=requester, title="Slow", assignment_group=agent.teams.get())
+    client = api(agent)
+
+    nothing = client.post(f"/incidents/{incident.number}/reroute")
+    update_incident(incident, actor=agent, changes={"category": network})
+    moved = client.post(f"/incidents/{incident.number}/reroute")
+    again = client.post(f"/incidents/{incident.number}/reroute")
+
+    summaries = TimelineEntry.objects.filter(subject_type="incident", subject_id=incident.pk).values_list(
+        "summary", flat=True
+    )
+    assert (nothing.status_code, nothing.json()["field"]) == (409, None)
+    assert (moved.status_code, moved.json()["assignment_group"]["slug"]) == (200, "network")
+    assert again.status_code in {200, 403}  # the agent's group no longer holds it
+    assert "Routed again to Network by rule 'Network'" in summaries
+
+
+def test_the_console_routes_again_and_says_when_no_rule_matches(held: Incident, agent: User) -> None:
+    client = Client()
+    client.login(username=agent.username, password=PASSWORD)
+
+    answer = client.post(f"/incidents/{held.number}/reroute/", headers={"HX-Request": "true"})
+
+    assert answer.status_code == 409
+    assert "No routing rule matches" in answer.content.decode()

@@ -22,6 +22,7 @@ from keel.incidents.actions.assignment import escalate_incident
 from keel.incidents.actions.conversation import add_comment, attach_file
 from keel.incidents.actions.lifecycle import transition_incident
 from keel.incidents.actions.records import open_incident, update_incident
+from keel.incidents.actions.routing import reroute_incident
 from keel.incidents.models import Incident
 from keel.incidents.permissions import can_see_impact_proposal, can_see_work_notes
 from keel.incidents.queries.context import proposal_for
@@ -188,6 +189,15 @@ def escalate(request: HttpRequest, number: str, payload: EscalateIn, if_match: I
     """Functional escalation: to the next tier of the group that holds the incident (409 when it has none)."""
     actor = user_of(request)
     incident = escalate_incident(get_incident_for(actor, number), actor=actor, note=payload.note, if_match=if_match)
+    return _reread(incident)
+
+
+@router.post("/incidents/{number}/reroute", response=IncidentOut)
+def reroute(request: HttpRequest, number: str, if_match: IfMatchHeader = None) -> HttpResponse:
+    """Ask the routing rules again where the incident belongs as it is now, and move it there (409
+    when no rule matches; unchanged when its group is the one they name)."""
+    actor = user_of(request)
+    incident = reroute_incident(get_incident_for(actor, number), actor=actor, if_match=if_match)
     return _reread(incident)
 
 

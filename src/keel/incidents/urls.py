@@ -29,6 +29,7 @@ urlpatterns = [
     path("<incident:number>/transition/", workflow.transition, name="transition"),
     path("<incident:number>/assign/", workflow.assign, name="assign"),
     path("<incident:number>/escalate/", workflow.escalate, name="escalate"),
+    path("<incident:number>/reroute/", workflow.reroute, name="reroute"),
     path("<incident:number>/comment/", workflow.comment, name="comment"),
     path("<incident:number>/attach/", workflow.attach, name="attach"),
     path("<incident:number>/attachments/<int:attachment_id>/", detail.attachment_download, name="attachment"),

@@ -20,10 +20,19 @@ from keel.routing.strategies import least_loaded, next_in_turn
 STRATEGY_WORDS = {Strategy.ROUND_ROBIN: "round robin", Strategy.LEAST_LOADED: "least loaded"}
 
 
-def assign_routed(incident: Incident, routing: Routing, *, fallback: Team | None, now: datetime) -> None:
+def assign_routed(
+    incident: Incident,
+    routing: Routing,
+    *,
+    fallback: Team | None,
+    now: datetime,
+    again: bool = False,
+    actor: User | None = None,
+) -> None:
     """Assign the new incident as ``routing`` decided; when no rule matched, to ``fallback`` (the
     group its monitoring source or CI names) or else the default group (``KEEL_ROUTING_DEFAULT_GROUP``).
-    The group's strategy may hand it to a member. The timeline says which rule it was. Keel is the actor."""
+    The group's strategy may hand it to a member. The timeline says which rule it was. Keel is the
+    actor, unless a person asked to route ``again``."""
     rule = routing.rule
     data: dict[str, Any]
     notes: list[str] = []
@@ -45,8 +54,9 @@ def assign_routed(incident: Incident, routing: Routing, *, fallback: Team | None
     member = take_turn(group, pick=lambda turn: _member(group, turn, now=now, chose=picked))
     holder = f"{group} / {member}" if member else str(group)
     notes += [STRATEGY_WORDS[strategy] for strategy in picked if member]
-    summary = f"Routed to {holder}{because}" + (f" ({', '.join(notes)})" if notes else "")
-    apply_assignment(incident, actor=None, group=group, assignee=member, note="", now=now, summary=summary, data=data)
+    routed = "Routed again to" if again else "Routed to"
+    summary = f"{routed} {holder}{because}" + (f" ({', '.join(notes)})" if notes else "")
+    apply_assignment(incident, actor=actor, group=group, assignee=member, note="", now=now, summary=summary, data=data)
 
 
 def _member(group: Team, turn: GroupAssignment, *, now: datetime, chose: list[Strategy]) -> User | None:

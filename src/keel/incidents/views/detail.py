@@ -83,6 +83,7 @@ def record_context(user: User, incident: Incident, *, failed: tuple[str, forms.F
         "transition": any(step["open"] for step in steps),
         "assign": can_assign,
         "escalate": next_tier is not None,
+        "reroute": False,  # a button with no form of its own: its refusal goes on top
         "comment": can_comment,
         "attach": can_comment,
     }

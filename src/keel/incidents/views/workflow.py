@@ -19,6 +19,7 @@ from keel.accounts.models import User
 from keel.incidents.actions.assignment import assign_incident, escalate_incident
 from keel.incidents.actions.conversation import add_comment, attach_file
 from keel.incidents.actions.lifecycle import transition_incident
+from keel.incidents.actions.routing import reroute_incident
 from keel.incidents.forms.steps import AssignForm, AttachForm, CommentForm, EscalateForm, TransitionForm
 from keel.incidents.models import Incident
 from keel.incidents.permissions import can_see_work_notes
@@ -60,6 +61,19 @@ def escalate(request: HtmxHttpRequest, number: str) -> HttpResponse:
         return f"{incident.number} is with {incident.assignment_group}, the next tier."
 
     return _take_step(request, number, "escalate", EscalateForm(request.POST), act)
+
+
+@login_required
+@require_POST
+def reroute(request: HtmxHttpRequest, number: str) -> HttpResponse:
+    def act(incident: Incident, user: User, data: Mapping[str, Any]) -> str:
+        before = incident.assignment_group_id
+        reroute_incident(incident, actor=user)
+        if incident.assignment_group_id == before:
+            return f"The rules keep {incident.number} with {incident.assignment_group}."
+        return f"{incident.number} is with {incident.assignment_group}, as the rules say now."
+
+    return _take_step(request, number, "reroute", forms.Form(request.POST), act)
 
 
 @login_required
