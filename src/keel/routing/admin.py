@@ -11,16 +11,7 @@ from keel.accounts.admin_access import ActionAdmin
 from keel.accounts.models import User
 from keel.accounts.roles import Capability
 from keel.lib.errors import KeelError
-from keel.routing.actions import (
-    RULE_FIELDS,
-    check_rule,
-    create_group_assignment,
-    create_rule,
-    delete_group_assignment,
-    delete_rule,
-    update_group_assignment,
-    update_rule,
-)
+from keel.routing import actions
 from keel.routing.models import GroupAssignment, RoutingRule
 
 
@@ -29,20 +20,20 @@ class RoutingRuleForm(forms.ModelForm[RoutingRule]):
 
     class Meta:
         model = RoutingRule
-        fields = list(RULE_FIELDS)
+        fields = list(actions.RULE_FIELDS)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        candidate = RoutingRule(**{name: data.get(name) for name in RULE_FIELDS if name in data})
+        candidate = RoutingRule(**{name: data.get(name) for name in actions.RULE_FIELDS if name in data})
         try:
-            check_rule(candidate)
+            actions.check_rule(candidate)
         except KeelError as error:
             self.add_error(error.field if error.field in self.fields else None, error.message)
         return data
 
 
 def _create(*, actor: User | None, **fields: Any) -> RoutingRule:
-    return create_rule(actor=actor, fields=fields)
+    return actions.create_rule(actor=actor, fields=fields)
 
 
 @admin.register(RoutingRule)
@@ -55,12 +46,12 @@ class RoutingRuleAdmin(ActionAdmin[RoutingRule]):
     ordering = ("position", "id")
     search_fields = ("name",)
     create_with = staticmethod(_create)
-    update_with = staticmethod(update_rule)
-    delete_with = staticmethod(delete_rule)
+    update_with = staticmethod(actions.update_rule)
+    delete_with = staticmethod(actions.delete_rule)
 
 
 def _create_group_assignment(*, actor: User | None, **fields: Any) -> GroupAssignment:
-    return create_group_assignment(actor=actor, fields=fields)
+    return actions.create_group_assignment(actor=actor, fields=fields)
 
 
 @admin.register(GroupAssignment)
@@ -70,8 +61,8 @@ class GroupAssignmentAdmin(ActionAdmin[GroupAssignment]):
     list_display = ("team", "strategy", "last_assignee")
     list_select_related = ("team", "last_assignee")
     create_with = staticmethod(_create_group_assignment)
-    update_with = staticmethod(update_group_assignment)
-    delete_with = staticmethod(delete_group_assignment)
+    update_with = staticmethod(actions.update_group_assignment)
+    delete_with = staticmethod(actions.delete_group_assignment)
 
     def get_readonly_fields(self, request: Any, obj: GroupAssignment | None = None) -> tuple[str, ...]:
         return ("team",) if obj is not None else ()

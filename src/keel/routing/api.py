@@ -13,14 +13,7 @@ from keel.accounts.queries import team_by_reference
 from keel.idempotency.api import idempotent
 from keel.lib.errors import NotAllowed
 from keel.lib.resources import Access, Resources
-from keel.routing.actions import (
-    create_group_assignment,
-    create_rule,
-    delete_group_assignment,
-    delete_rule,
-    update_group_assignment,
-    update_rule,
-)
+from keel.routing import actions
 from keel.routing.decide import LEVEL_NAMES, LEVELS
 from keel.routing.models import GroupAssignment, RoutingRule
 from keel.routing.permissions import can_read_routing
@@ -90,10 +83,10 @@ RULES = resource(
     fields=_fields,
 )
 RULES.listing(routing_rules)
-RULES.creating(RoutingRuleIn, create_rule)
+RULES.creating(RoutingRuleIn, actions.create_rule)
 RULES.reading()
-RULES.changing(RoutingRulePatch, update_rule)
-RULES.deleting(delete_rule)
+RULES.changing(RoutingRulePatch, actions.update_rule)
+RULES.deleting(actions.delete_rule)
 
 GROUPS = resource(
     "/routing/groups",
@@ -106,7 +99,7 @@ GROUPS = resource(
     key="team_id",
 )
 GROUPS.listing(group_assignments)
-GROUPS.creating(GroupAssignmentIn, create_group_assignment)
+GROUPS.creating(GroupAssignmentIn, actions.create_group_assignment)
 GROUPS.reading()
-GROUPS.changing(GroupAssignmentPatch, update_group_assignment)
-GROUPS.deleting(delete_group_assignment)
+GROUPS.changing(GroupAssignmentPatch, actions.update_group_assignment)
+GROUPS.deleting(actions.delete_group_assignment)

@@ -14,14 +14,7 @@ from keel.incidents.queries.routing import Report, described_rules, group_strate
 from keel.incidents.states import Channel, Level
 from keel.incidents.views.common import HtmxHttpRequest, guarded, render_page_or_partial, show_error
 from keel.lib.errors import KeelError, NotFound
-from keel.routing.actions import (
-    create_group_assignment,
-    create_rule,
-    delete_group_assignment,
-    delete_rule,
-    update_group_assignment,
-    update_rule,
-)
+from keel.routing import actions as routing
 from keel.routing.models import GroupAssignment, RoutingRule, Strategy
 from keel.routing.permissions import can_manage_routing, can_read_routing
 from keel.routing.queries import get_rule
@@ -42,7 +35,7 @@ def rule_new(request: HttpRequest, user: User) -> HttpResponse:
     form = RoutingRuleForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         try:
-            rule = create_rule(actor=user, fields=form.fields_for_action())
+            rule = routing.create_rule(actor=user, fields=form.fields_for_action())
         except KeelError as error:
             show_error(form, error)
         else:
@@ -59,7 +52,7 @@ def rule_edit(request: HttpRequest, user: User, pk: int) -> HttpResponse:
     form = RoutingRuleForm(data, initial=RoutingRuleForm.initial_for(rule))
     if form.is_bound and form.is_valid():
         try:
-            update_rule(rule, actor=user, changes=form.fields_for_action())
+            routing.update_rule(rule, actor=user, changes=form.fields_for_action())
         except KeelError as error:
             show_error(form, error)
         else:
@@ -73,7 +66,7 @@ def rule_edit(request: HttpRequest, user: User, pk: int) -> HttpResponse:
 def rule_delete(request: HttpRequest, user: User, pk: int) -> HttpResponse:
     rule = _rule(pk)
     name = rule.name
-    delete_rule(rule, actor=user)
+    routing.delete_rule(rule, actor=user)
     messages.success(request, f"Removed “{name}”: incidents it routed keep their group.")
     return redirect("routing:rules")
 
@@ -111,11 +104,11 @@ def group_strategy(request: HttpRequest, user: User, team_id: int) -> HttpRespon
     current = GroupAssignment.objects.filter(team=team).first()
     try:
         if chosen == Strategy.MANUAL and current is not None:
-            delete_group_assignment(current, actor=user)
+            routing.delete_group_assignment(current, actor=user)
         elif chosen != Strategy.MANUAL and current is None:
-            create_group_assignment(actor=user, fields={"team": team, "strategy": chosen})
+            routing.create_group_assignment(actor=user, fields={"team": team, "strategy": chosen})
         elif current is not None:
-            update_group_assignment(current, actor=user, changes={"strategy": chosen})
+            routing.update_group_assignment(current, actor=user, changes={"strategy": chosen})
     except KeelError as error:
         messages.error(request, error.message)
     else:
