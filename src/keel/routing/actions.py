@@ -205,21 +205,36 @@ def delete_group_assignment(row: GroupAssignment, *, actor: User | None, if_matc
     delete_audited(row, subject_type=STRATEGY_SUBJECT, actor=actor, refusal="", if_match=if_match)
 
 
+def set_group_strategy(team: Team, *, actor: User | None, strategy: object) -> GroupAssignment | None:
+    """How ``team`` hands out routed incidents, whatever it did before: ``manual`` takes its
+    strategy away (its queue again), another gives or changes it. None: the group works manually."""
+    chosen = _strategy(strategy)
+    current = GroupAssignment.objects.filter(team=team).first()
+    if chosen == Strategy.MANUAL:
+        if current is not None:
+            delete_group_assignment(current, actor=actor)
+        return None
+    if current is None:
+        return create_group_assignment(actor=actor, fields={"team": team, "strategy": chosen})
+    return update_group_assignment(current, actor=actor, changes={"strategy": chosen})
+
+
 def _strategy(value: object) -> Strategy:
     if value not in Strategy.values:
         raise InvalidInput(f"strategy must be one of {', '.join(Strategy.values)}.", field="strategy")
     return Strategy(str(value))
 
 
-def take_turn(team: Team, *, pick: Callable[[GroupAssignment], User | None]) -> User | None:
-    """Lock the group's turn, let ``pick`` choose a member, and remember who it was; None (and the
-    turn unchanged) for a group that works manually or when ``pick`` finds nobody. Call it inside
+def take_turn(team: Team, *, pick: Callable[[GroupAssignment], User | None]) -> tuple[User | None, Strategy]:
+    """Lock the group's turn, let ``pick`` choose a member, and remember who it was; the member
+    (None, the turn unchanged, for a group that works manually or when ``pick`` finds nobody) and
+    the group's strategy. Call it inside
     the transaction that assigns the incident, so the lock holds until that commits."""
     row = GroupAssignment.objects.select_for_update().filter(team=team).first()
     if row is None or row.strategy == Strategy.MANUAL:
-        return None
+        return None, Strategy.MANUAL
     member = pick(row)
     if member is not None:
         row.last_assignee = member
         row.save(update_fields=["last_assignee"])
-    return member
+    return member, Strategy(row.strategy)

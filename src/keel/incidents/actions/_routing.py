@@ -50,16 +50,15 @@ def assign_routed(
             for name, level in (("impact", rule.set_impact), ("urgency", rule.set_urgency))
             if level is not None
         ]
-    picked: list[Strategy] = []
-    member = take_turn(group, pick=lambda turn: _member(group, turn, now=now, chose=picked))
+    member, strategy = take_turn(group, pick=lambda turn: _member(group, turn, now=now))
     holder = f"{group} / {member}" if member else str(group)
-    notes += [STRATEGY_WORDS[strategy] for strategy in picked if member]
+    notes += [STRATEGY_WORDS[strategy]] if member else []
     routed = "Routed again to" if again else "Routed to"
     summary = f"{routed} {holder}{because}" + (f" ({', '.join(notes)})" if notes else "")
     apply_assignment(incident, actor=actor, group=group, assignee=member, note="", now=now, summary=summary, data=data)
 
 
-def _member(group: Team, turn: GroupAssignment, *, now: datetime, chose: list[Strategy]) -> User | None:
+def _member(group: Team, turn: GroupAssignment, *, now: datetime) -> User | None:
     """The member ``turn``'s strategy picks among those who are not away (None: nobody is in)."""
     members = {
         person.username: person
@@ -67,9 +66,7 @@ def _member(group: Team, turn: GroupAssignment, *, now: datetime, chose: list[St
     }
     names = list(members)
     last = turn.last_assignee.username if turn.last_assignee else None
-    strategy = Strategy(turn.strategy)
-    chose.append(strategy)
-    if strategy == Strategy.ROUND_ROBIN:
+    if turn.strategy == Strategy.ROUND_ROBIN:
         name = next_in_turn(names, last)
     else:
         name = least_loaded(names, _open_work(names), last)

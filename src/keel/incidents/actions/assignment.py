@@ -50,7 +50,6 @@ def escalate_incident(
         lock(incident)
         if actor is not None and not can_work_incident(actor, incident):
             raise NotAllowed(f"You cannot escalate {incident.number}; only its assignment group can.")
-        hold(if_match, incident.entity_tag, record=incident.number)
         current = incident.assignment_group
         if current is None:
             raise Conflict(f"{incident.number} is in no group's queue yet; assign it first.", field="assignment_group")
@@ -62,6 +61,8 @@ def escalate_incident(
             )
         if not note.strip():
             raise MissingField("Say why it needs the next tier.", field="note")
+        # After the checks of state and fields, as edits and transitions do: a 409 or 422 is not hidden by a 412.
+        hold(if_match, incident.entity_tag, record=incident.number)
         apply_assignment(
             incident,
             actor=actor,

@@ -15,7 +15,7 @@ from keel.incidents.states import Channel, Level
 from keel.incidents.views.common import HtmxHttpRequest, guarded, render_page_or_partial, show_error
 from keel.lib.errors import KeelError, NotFound
 from keel.routing import actions as routing
-from keel.routing.models import GroupAssignment, RoutingRule, Strategy
+from keel.routing.models import RoutingRule, Strategy
 from keel.routing.permissions import can_manage_routing, can_read_routing
 from keel.routing.queries import get_rule
 
@@ -98,19 +98,10 @@ def group_strategy(request: HttpRequest, user: User, team_id: int) -> HttpRespon
     """Set how a group hands out routed incidents; "manual" takes its strategy away."""
     team = get_object_or_404(Team, pk=team_id)
     chosen = request.POST.get("strategy", "")
-    if chosen not in Strategy.values:
-        messages.error(request, f"Pick how {team} hands out incidents: {', '.join(Strategy.values)}.")
-        return redirect("routing:rules")
-    current = GroupAssignment.objects.filter(team=team).first()
     try:
-        if chosen == Strategy.MANUAL and current is not None:
-            routing.delete_group_assignment(current, actor=user)
-        elif chosen != Strategy.MANUAL and current is None:
-            routing.create_group_assignment(actor=user, fields={"team": team, "strategy": chosen})
-        elif current is not None:
-            routing.update_group_assignment(current, actor=user, changes={"strategy": chosen})
+        routing.set_group_strategy(team, actor=user, strategy=chosen)
     except KeelError as error:
-        messages.error(request, error.message)
+        messages.error(request, f"{team}: {error.message}")
     else:
         messages.success(request, f"Saved for {team}: {Strategy(chosen).label}.")
     return redirect("routing:rules")
