@@ -134,6 +134,8 @@ def _vocabulary(world: World, *, parent: str) -> Vocabulary:
             "service_ids": [world.service.pk],
             "ci_ids": [world.ci.pk],
             "ci_type_ids": [world.ci.ci_type_id],
+            # An escalation policy names groups by id.
+            "group_ids": [world.team.pk],
         },
         by_path={
             "/api/v1/relationships": {"source": ci, "target": world.other_ci.name},

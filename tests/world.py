@@ -17,6 +17,8 @@ from keel.audit.models import AuditRecord
 from keel.cmdb.actions.records import create_ci, create_ci_type, create_service, ensure_default_ci_types
 from keel.cmdb.actions.relationships import relate
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
+from keel.escalation.actions import create_policy as create_escalation_policy
+from keel.escalation.models import EscalationPolicy
 from keel.incidents.actions.records import open_incident
 from keel.incidents.actions.reference import create_category
 from keel.incidents.models import Category, Incident, PriorityRule
@@ -29,6 +31,8 @@ from keel.integrations.actions.windows import create_maintenance_window
 from keel.integrations.models import Alert, ChangeEvent, CorrelationRule, MaintenanceWindow, Payload
 from keel.integrations.states import SourceKind
 from keel.lib import clock
+from keel.notifications.actions import Message, send
+from keel.notifications.models import Event
 from keel.routing.actions import create_group_assignment
 from keel.routing.actions import create_rule as create_routing_rule
 from keel.routing.models import GroupAssignment, RoutingRule
@@ -150,6 +154,32 @@ class World:
         """An incident in one group that a routing rule sends to another."""
         create_routing_rule(actor=None, fields={"name": "To the spare team", "assignment_group": self.spare_team()})
         return open_incident(actor=None, caller=self.person, title="Slow", assignment_group=self.team)
+
+    @cached_property
+    def escalation_policy(self) -> EscalationPolicy:
+        steps = [{"when": "no_response", "minutes": 30, "notify": ["group_manager"]}]
+        return create_escalation_policy(actor=None, fields={"name": "P1 response", "priorities": [1], "steps": steps})
+
+    @cached_property
+    def paged_incident(self) -> Incident:
+        """An incident in the world's team whose page to every administrator nobody has answered."""
+        incident = open_incident(actor=None, caller=self.person, title="Core switch down", assignment_group=self.team)
+        admins = User.objects.filter(role=Role.ADMIN)
+        send(
+            [
+                Message(
+                    admin.pk,
+                    f"page:{incident.pk}",
+                    Event.PAGED,
+                    "Paged",
+                    subject_type="incident",
+                    subject_id=incident.pk,
+                    page=True,
+                )
+                for admin in admins
+            ]
+        )
+        return incident
 
     @cached_property
     def clock(self) -> Clock:

@@ -268,6 +268,24 @@ API_EXAMPLES: Mapping[str, ApiExample] = {
     "DELETE /api/v1/routing/groups/{reference}": ApiExample(
         lambda w: f"/routing/groups/{w.group_assignment.team.slug}"
     ),
+    "POST /api/v1/escalation/policies": ApiExample(
+        lambda w: "/escalation/policies",
+        {
+            "name": "P2",
+            "priorities": [2],
+            "steps": [{"when": "sla", "clock": "resolution", "percent": 75, "notify": ["group_manager"]}],
+        },
+    ),
+    "PATCH /api/v1/escalation/policies/{reference}": ApiExample(
+        lambda w: f"/escalation/policies/{w.escalation_policy.pk}", {"position": 5}
+    ),
+    "DELETE /api/v1/escalation/policies/{reference}": ApiExample(
+        lambda w: f"/escalation/policies/{w.escalation_policy.pk}"
+    ),
+    "POST /api/v1/incidents/{number}/acknowledge": ApiExample(
+        lambda w: f"/incidents/{w.paged_incident.number}/acknowledge"
+    ),
+    "POST /api/v1/notifications/read": ApiExample(lambda w: (w.paged_incident, "/notifications/read")[1]),
 }
 # POSTs that write nothing, with why.
 READS: Final = {"POST /api/v1/routing/test": "tries the routing rules on a sample incident"}

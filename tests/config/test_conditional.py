@@ -21,6 +21,7 @@ from keel.audit.models import AuditRecord
 from keel.cmdb.actions.records import create_ci, create_ci_type, create_service, ensure_default_ci_types
 from keel.cmdb.actions.relationships import relate
 from keel.cmdb.models import ConfigurationItem
+from keel.escalation.actions import create_policy as create_escalation_policy
 from keel.incidents.actions.records import open_incident
 from keel.incidents.models import Incident
 from keel.integrations.actions.processing import process_pending
@@ -29,6 +30,8 @@ from keel.integrations.actions.sources import create_source, send_test_event
 from keel.integrations.actions.windows import create_maintenance_window
 from keel.integrations.models import Alert, Source
 from keel.lib import clock
+from keel.notifications.actions import Message, send
+from keel.notifications.models import Event
 from keel.routing.actions import create_group_assignment
 from keel.routing.actions import create_rule as create_routing_rule
 from keel.sla.actions.setup import create_calendar, create_policy
@@ -176,7 +179,23 @@ RECIPES: Final[dict[tuple[str, str], Recipe]] = {
     ("post", "/incidents/{number}/reroute"): lambda admin, caller: _on(_reroutable(admin, caller), "post", "/reroute"),
     ("patch", "/routing/groups/{reference}"): lambda *_: _on(_group(), "patch", body={"strategy": "least_loaded"}),
     ("delete", "/routing/groups/{reference}"): lambda *_: _on(_group(), "delete", removes=True),
+    ("patch", "/escalation/policies/{reference}"): lambda *_: _on(_escalation_policy(), "patch", body={"position": 5}),
+    ("delete", "/escalation/policies/{reference}"): lambda *_: _on(_escalation_policy(), "delete", removes=True),
+    ("post", "/incidents/{number}/acknowledge"): lambda admin, caller: _on(
+        _paged(admin, caller), "post", "/acknowledge"
+    ),
 }
+
+
+def _escalation_policy() -> str:
+    steps = [{"when": "no_response", "minutes": 30, "notify": ["group_manager"]}]
+    return f"/escalation/policies/{create_escalation_policy(actor=None, fields={'name': 'P1', 'steps': steps}).pk}"
+
+
+def _paged(admin: User, caller: User) -> str:
+    incident = open_incident(actor=admin, caller=caller, title="Core switch down")
+    send([Message(admin.pk, "page", Event.PAGED, "Paged", subject_type="incident", subject_id=incident.pk, page=True)])
+    return f"/incidents/{incident.number}"
 
 
 def _escalatable(admin: User, caller: User) -> str:

@@ -90,6 +90,10 @@ RECIPES: Final[dict[tuple[str, str], Recipe]] = {
     ("post", "/sources/{reference}/test"): lambda *_: (f"{_source()}/test", None),
     ("post", "/routing/rules"): lambda *_: ("/routing/rules", {"name": "Wi-Fi", "assignment_group": _team()}),
     ("post", "/routing/groups"): lambda *_: ("/routing/groups", {"team": _team(), "strategy": "least_loaded"}),
+    ("post", "/escalation/policies"): lambda *_: (
+        "/escalation/policies",
+        {"name": "P1", "steps": [{"when": "no_response", "minutes": 10, "notify": ["incident_managers"]}]},
+    ),
 }
 
 

@@ -63,6 +63,7 @@ def test_the_schedule_enqueues_every_periodic_job(db):
     assert tick(worker="w1") == [
         "incidents.auto_close",
         "sla.sweep",
+        "incidents.escalate",
         "sla.extend_public_holidays",
         "integrations.sweep",
         "accounts.forget_sign_in_failures",

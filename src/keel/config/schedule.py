@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from keel.accounts.tasks import forget_expired_sessions_task, forget_old_sign_in_failures_task
 from keel.idempotency.tasks import purge_expired_keys_task
-from keel.incidents.tasks import close_stale_resolved_incidents_task
+from keel.incidents.tasks import close_stale_resolved_incidents_task, sweep_escalations_task
 from keel.integrations.tasks import sweep_alerts_task
 from keel.lib.tasks import analyze_stale_tables_task
 from keel.scheduler.tick import Job
@@ -14,6 +14,8 @@ SCHEDULE = [
     Job(name="incidents.auto_close", every=timedelta(minutes=10), run=close_stale_resolved_incidents_task.enqueue),
     # Warnings and breaches must fire within 60 s of their moment (issue 4): sweep twice a minute.
     Job(name="sla.sweep", every=timedelta(seconds=30), run=sweep_task.enqueue),
+    # Escalation steps fire within a minute of their moment, as SLA warnings do (their SLA steps follow those).
+    Job(name="incidents.escalate", every=timedelta(seconds=30), run=sweep_escalations_task.enqueue),
     # Calendars keep public holidays well past any due (sla.calendars.HOLIDAY_HORIZON); a year of slack.
     Job(name="sla.extend_public_holidays", every=timedelta(days=1), run=extend_public_holidays_task.enqueue),
     # Leases that ran out, flapping that calmed down, rules that wait on time (minimum firing time).

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "keel.activity",
     "keel.sla",
     "keel.routing",
+    "keel.escalation",
+    "keel.notifications",
     "keel.incidents",
     "keel.scheduler",
     "keel.reporting",

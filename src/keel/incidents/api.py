@@ -20,6 +20,7 @@ from keel.idempotency.api import idempotent
 from keel.incidents.actions._record import SUBJECT
 from keel.incidents.actions.assignment import escalate_incident
 from keel.incidents.actions.conversation import add_comment, attach_file
+from keel.incidents.actions.escalation import acknowledge_incident, escalate_to_manager
 from keel.incidents.actions.lifecycle import transition_incident
 from keel.incidents.actions.records import open_incident, update_incident
 from keel.incidents.actions.routing import reroute_incident
@@ -186,9 +187,22 @@ def transition(
 
 @router.post("/incidents/{number}/escalate", response=IncidentOut)
 def escalate(request: HttpRequest, number: str, payload: EscalateIn, if_match: IfMatchHeader = None) -> HttpResponse:
-    """Functional escalation: to the next tier of the group that holds the incident (409 when it has none)."""
+    """Escalate the incident: functionally to the next tier of the group that holds it, or
+    hierarchically to that group's manager, who is told and watches it (409 when there is none)."""
     actor = user_of(request)
-    incident = escalate_incident(get_incident_for(actor, number), actor=actor, note=payload.note, if_match=if_match)
+    incident = get_incident_for(actor, number)
+    escalate = escalate_to_manager if payload.to == "manager" else escalate_incident
+    incident = escalate(incident, actor=actor, note=payload.note, if_match=if_match)
+    return _reread(incident)
+
+
+@router.post("/incidents/{number}/acknowledge", response=IncidentOut)
+def acknowledge(request: HttpRequest, number: str, if_match: IfMatchHeader = None) -> HttpResponse:
+    """Answer the incident's pages ("I am on it"): they stop escalating, the first response is
+    recorded, and an incident nobody holds goes to you when you are in its group (409 when no page
+    is waiting)."""
+    actor = user_of(request)
+    incident = acknowledge_incident(get_incident_for(actor, number), actor=actor, if_match=if_match)
     return _reread(incident)
 
 

@@ -215,7 +215,12 @@ class ImpactProposalOut(BaseModel):
 
 
 class EscalateIn(Body):
-    note: str = Field(min_length=1, max_length=NOTE_MAX, pattern=r"\S", description="Why it needs the next tier.")
+    note: str = Field(min_length=1, max_length=NOTE_MAX, pattern=r"\S", description="Why it needs escalating.")
+    to: Literal["next_tier", "manager"] = Field(
+        "next_tier",
+        description="next_tier: hand it to the group's next tier (functional); "
+        "manager: tell the group's manager (hierarchical).",
+    )
 
 
 class RoutingTestIn(Body):

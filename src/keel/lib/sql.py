@@ -289,7 +289,7 @@ def insert_instances(instances: Sequence[Model], *, returning: str = "") -> list
 
 
 def insert_values(
-    model: type[Model], rows: Sequence[Mapping[str, Any]], *, returning: str = ""
+    model: type[Model], rows: Sequence[Mapping[str, Any]], *, ignore_conflicts: bool = False, returning: str = ""
 ) -> list[tuple[Any, ...]]:
     """INSERT rows of a model given as {attribute: value} in one statement, without building
     instances (a sweep writes hundreds); a field a row leaves out gets its default, as a new
@@ -305,7 +305,9 @@ def insert_values(
         complete.append({**row, **missing})
     pairs = _insertable(model)
     values = [{column: row[attname] for column, attname in pairs} for row in complete]
-    return insert_rows(model._meta.db_table, _insertable_columns(model), values, returning=returning)
+    return insert_rows(
+        model._meta.db_table, _insertable_columns(model), values, ignore_conflicts=ignore_conflicts, returning=returning
+    )
 
 
 @cache

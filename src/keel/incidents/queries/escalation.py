@@ -1,0 +1,148 @@
+"""Which escalation steps are due now, and whom each would tell: the reads of the escalation sweep
+(``actions/escalation.py``).
+
+Each step is one query over the open incidents its policy covers, narrowed by what the step waits
+for and excluding incidents where it already fired; the first policy that matches an incident is
+the one that applies to it, as ``escalation.steps.policy_for`` says.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet, Subquery, Value
+
+from keel.accounts.models import Team, User
+from keel.accounts.roles import Role
+from keel.escalation.models import Fired
+from keel.escalation.steps import PolicySpec, Step, policy_for
+from keel.incidents.models import Incident
+from keel.incidents.states import OPEN
+from keel.notifications.models import Notification
+from keel.sla.models import Clock, ClockEvent
+from keel.sla.replay import Kind
+
+
+@dataclass(frozen=True)
+class Due:
+    """A step of ``policy`` due for one incident (``clock_id`` 0 unless it is an SLA step)."""
+
+    incident_id: int
+    group_id: int | None
+    policy: PolicySpec
+    step: Step
+    clock_id: int = 0
+
+
+def due_steps(policies: Sequence[PolicySpec], *, now: datetime, limit: int) -> list[Due]:
+    """Up to ``limit`` steps due now, over every policy, those that fire first first."""
+    due: list[Due] = []
+    for policy in policies:
+        for step in policy.steps:
+            if len(due) >= limit:
+                return due
+            for incident_id, priority, group_id, channel, clock_id in _waiting(policy, step, now, limit - len(due)):
+                if policy_for(policies, priority=priority, group_id=group_id, channel=channel) is policy:
+                    due.append(Due(incident_id, group_id, policy, step, clock_id or 0))
+    return due
+
+
+def _waiting(
+    policy: PolicySpec, step: Step, now: datetime, limit: int
+) -> Iterable[tuple[int, int, int | None, str, int]]:
+    covered = _covered(policy)
+    fired = Fired.objects.filter(incident_id=OuterRef("pk"), policy_id=policy.id, step_key=step.key)
+    if step.when == "sla":
+        crossed = Q(kind=Kind.BREACHED.value)
+        if step.percent < 100:
+            crossed |= Q(kind=Kind.THRESHOLD.value, percent__gte=step.percent)
+        clock = Clock.objects.filter(
+            incident_id=OuterRef("pk"), name=step.clock, is_current=True, ended_at__isnull=True
+        ).filter(Exists(ClockEvent.objects.filter(crossed, clock_id=OuterRef("pk"))))
+        rows = (
+            covered.annotate(clock_id=Subquery(clock.values("pk")[:1]))
+            .filter(clock_id__isnull=False)
+            .exclude(Exists(fired.filter(clock_id=OuterRef("clock_id"))))
+        )
+    elif step.when == "no_response":
+        rows = (
+            covered.filter(
+                assignee__isnull=True,
+                first_response_at__isnull=True,
+                opened_at__lte=now - timedelta(minutes=step.minutes),
+            )
+            .exclude(Exists(fired))
+            .annotate(clock_id=Value(0))
+        )
+    else:
+        pages = Notification.objects.filter(subject_type="incident", subject_id=OuterRef("pk"), needs_ack=True)
+        first_page = pages.order_by().values("subject_id").annotate(first=Min("created_at")).values("first")
+        rows = (
+            covered.filter(first_response_at__isnull=True)
+            .annotate(first_page=Subquery(first_page))
+            .filter(first_page__lte=now - timedelta(minutes=step.minutes))
+            .exclude(Exists(pages.filter(acknowledged_at__isnull=False)))
+            .exclude(Exists(fired))
+            .annotate(clock_id=Value(0))
+        )
+    return rows.order_by("pk").values_list("pk", "priority", "assignment_group_id", "channel", "clock_id")[:limit]
+
+
+def _covered(policy: PolicySpec) -> QuerySet[Incident]:
+    rows = Incident.objects.filter(state__in=OPEN)
+    if policy.priorities:
+        rows = rows.filter(priority__in=policy.priorities)
+    if policy.group_ids:
+        rows = rows.filter(assignment_group_id__in=policy.group_ids)
+    if policy.channels:
+        rows = rows.filter(channel__in=policy.channels)
+    return rows
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Whom a step can reach, read once per sweep batch."""
+
+    managers: dict[int, User | None]  # group id → its manager
+    bosses: dict[int, User | None]  # group id → its manager's manager
+    incident_managers: tuple[User, ...]
+    on_call: dict[int, tuple[User, ...]]  # group id → on call now, primary first
+
+
+def audience(group_ids: Iterable[int | None], *, now: datetime) -> Audience:
+    ids = {pk for pk in group_ids if pk is not None}
+    teams = Team.objects.filter(pk__in=ids).select_related("manager__manager")
+    managers = {team.pk: _active(team.manager) for team in teams}
+    bosses = {team.pk: _active(team.manager.manager if team.manager else None) for team in teams}
+    leads = tuple(User.objects.filter(role=Role.INCIDENT_MANAGER, is_active=True).order_by("username"))
+    return Audience(managers=managers, bosses=bosses, incident_managers=leads, on_call=on_call_by_group(ids, now=now))
+
+
+def on_call_by_group(group_ids: Iterable[int], *, now: datetime) -> dict[int, tuple[User, ...]]:
+    return dict.fromkeys(group_ids, ())
+
+
+def recipients(due: Due, people: Audience) -> dict[str, list[User]]:
+    """Whom the step tells, by target, each person once (the first target that names them)."""
+    group = due.group_id
+    found: dict[str, list[User]] = {}
+    seen: set[int] = set()
+    for target in due.step.notify:
+        if target == "group_manager":
+            candidates = [people.managers.get(group)] if group else []
+        elif target == "managers_manager":
+            candidates = [people.bosses.get(group)] if group else []
+        elif target == "incident_managers":
+            candidates = list(people.incident_managers)
+        elif target == "on_call":
+            candidates = list(people.on_call.get(group, ())[:1]) if group else []
+        else:
+            candidates = list(people.on_call.get(group, ())[1:2]) if group else []
+        chosen = [person for person in candidates if person is not None and person.pk not in seen]
+        seen.update(person.pk for person in chosen)
+        found[target] = chosen
+    return found
+
+
+def _active(user: User | None) -> User | None:
+    return user if user is not None and user.is_active else None
