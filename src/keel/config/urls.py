@@ -20,6 +20,7 @@ urlpatterns = [
     path("cmdb/", include("keel.cmdb.urls")),
     path("cmdb/", include("keel.reporting.urls")),
     path("audit/", include((audit_patterns, "audit"))),
+    path("inbox/", include("keel.notifications.urls")),
     path("alerts/", include((alert_patterns, "alerts"))),
     path("integrations/", include((console_patterns, "integrations"))),
     path("integrations/", include((inbound_patterns, "inbound"))),

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from keel.incidents.views import detail, editing, lookups, queue, routing, workflow
+from keel.incidents.views import detail, editing, escalation, lookups, queue, routing, workflow
 
 
 class IncidentNumberConverter:
@@ -30,6 +30,8 @@ urlpatterns = [
     path("<incident:number>/assign/", workflow.assign, name="assign"),
     path("<incident:number>/escalate/", workflow.escalate, name="escalate"),
     path("<incident:number>/reroute/", workflow.reroute, name="reroute"),
+    path("<incident:number>/escalate-to-manager/", workflow.escalate_manager, name="escalate-manager"),
+    path("<incident:number>/acknowledge/", workflow.acknowledge, name="acknowledge"),
     path("<incident:number>/comment/", workflow.comment, name="comment"),
     path("<incident:number>/attach/", workflow.attach, name="attach"),
     path("<incident:number>/attachments/<int:attachment_id>/", detail.attachment_download, name="attachment"),
@@ -43,4 +45,8 @@ routing_patterns = [
     path("<int:pk>/edit/", routing.rule_edit, name="edit"),
     path("<int:pk>/delete/", routing.rule_delete, name="delete"),
     path("groups/<int:team_id>/", routing.group_strategy, name="group"),
+    path("escalation/", escalation.policy_list, name="policies"),
+    path("escalation/new/", escalation.policy_new, name="policy-new"),
+    path("escalation/<int:pk>/edit/", escalation.policy_edit, name="policy-edit"),
+    path("escalation/<int:pk>/delete/", escalation.policy_delete, name="policy-delete"),
 ]

@@ -81,6 +81,17 @@ class EscalateForm(forms.Form):
     )
 
 
+class EscalateToManagerForm(forms.Form):
+    """Tell the group's manager, saying why; the incident stays where it is."""
+
+    note = forms.CharField(
+        max_length=NOTE_MAX,
+        label="Why the manager is needed",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why the manager is needed."},
+    )
+
+
 class AssignForm(forms.Form):
     """Put the incident in a group's queue, optionally with a named person."""
 

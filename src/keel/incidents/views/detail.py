@@ -11,7 +11,14 @@ from django.views.decorators.http import require_GET
 from keel.accounts.models import User
 from keel.activity.queries import attachments_of, timeline_of
 from keel.incidents.actions._record import SUBJECT
-from keel.incidents.forms.steps import AssignForm, AttachForm, CommentForm, EscalateForm, TransitionForm
+from keel.incidents.forms.steps import (
+    AssignForm,
+    AttachForm,
+    CommentForm,
+    EscalateForm,
+    EscalateToManagerForm,
+    TransitionForm,
+)
 from keel.incidents.models import Incident
 from keel.incidents.permissions import (
     can_assign_incident,
@@ -21,6 +28,7 @@ from keel.incidents.permissions import (
 )
 from keel.incidents.queries.records import allowed_transitions, attachment_for
 from keel.incidents.states import (
+    OPEN,
     PRIORITY_NAMES,
     IncidentState,
     Priority,
@@ -30,6 +38,7 @@ from keel.incidents.states import (
 from keel.incidents.views.common import HtmxHttpRequest, incident_for, render_page_or_partial, signed_in_user
 from keel.lib.errors import NotFound
 from keel.lib.panels import panels_for
+from keel.notifications.queries import open_pages
 from keel.sla.queries import incident_sla_panel
 
 # Steps that end the record's life ask to be confirmed in a panel even when they need no field.
@@ -78,11 +87,16 @@ def record_context(user: User, incident: Incident, *, failed: tuple[str, forms.F
     steps = _steps(user, incident, bound)
     can_assign = can_assign_incident(user, incident)
     can_comment = can_comment_on_incident(user, incident, public=True)
-    next_tier = incident.assignment_group.escalates_to if can_assign and incident.assignment_group else None
+    group = incident.assignment_group if can_assign else None
+    next_tier = group.escalates_to if group else None
+    manager = group.manager if group and group.manager and group.manager.is_active else None
+    pages_waiting = len(open_pages(SUBJECT, incident.pk)) if can_assign and incident.state in OPEN else 0
     shown = {
         "transition": any(step["open"] for step in steps),
         "assign": can_assign,
         "escalate": next_tier is not None,
+        "escalate_manager": manager is not None,
+        "acknowledge": bool(pages_waiting),
         "reroute": False,  # a button with no form of its own: its refusal goes on top
         "comment": can_comment,
         "attach": can_comment,
@@ -103,6 +117,10 @@ def record_context(user: User, incident: Incident, *, failed: tuple[str, forms.F
         "next_tier": next_tier,
         "escalate_form": bound.get("escalate") or EscalateForm(),
         "escalate_open": "escalate" in bound,
+        "manager": manager,
+        "manager_form": bound.get("escalate_manager") or EscalateToManagerForm(),
+        "manager_open": "escalate_manager" in bound,
+        "pages_waiting": pages_waiting,
         "comment_form": bound.get("comment") or CommentForm(staff=staff),
         "attach_form": bound.get("attach") or AttachForm(staff=staff),
         "timeline": list(timeline_of(SUBJECT, incident.pk, include_private=staff)),

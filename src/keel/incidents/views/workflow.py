@@ -18,9 +18,17 @@ from django.views.decorators.http import require_POST
 from keel.accounts.models import User
 from keel.incidents.actions.assignment import assign_incident, escalate_incident
 from keel.incidents.actions.conversation import add_comment, attach_file
+from keel.incidents.actions.escalation import acknowledge_incident, escalate_to_manager
 from keel.incidents.actions.lifecycle import transition_incident
 from keel.incidents.actions.routing import reroute_incident
-from keel.incidents.forms.steps import AssignForm, AttachForm, CommentForm, EscalateForm, TransitionForm
+from keel.incidents.forms.steps import (
+    AssignForm,
+    AttachForm,
+    CommentForm,
+    EscalateForm,
+    EscalateToManagerForm,
+    TransitionForm,
+)
 from keel.incidents.models import Incident
 from keel.incidents.permissions import can_see_work_notes
 from keel.incidents.states import IncidentState
@@ -61,6 +69,27 @@ def escalate(request: HtmxHttpRequest, number: str) -> HttpResponse:
         return f"{incident.number} is with {incident.assignment_group}, the next tier."
 
     return _take_step(request, number, "escalate", EscalateForm(request.POST), act)
+
+
+@login_required
+@require_POST
+def escalate_manager(request: HtmxHttpRequest, number: str) -> HttpResponse:
+    def act(incident: Incident, user: User, data: Mapping[str, Any]) -> str:
+        escalate_to_manager(incident, actor=user, note=data["note"])
+        group = incident.assignment_group
+        return f"{group.manager if group else 'The manager'} has been told and now watches {incident.number}."
+
+    return _take_step(request, number, "escalate_manager", EscalateToManagerForm(request.POST), act)
+
+
+@login_required
+@require_POST
+def acknowledge(request: HtmxHttpRequest, number: str) -> HttpResponse:
+    def act(incident: Incident, user: User, data: Mapping[str, Any]) -> str:
+        acknowledge_incident(incident, actor=user)
+        return f"Acknowledged: the pages of {incident.number} stop escalating."
+
+    return _take_step(request, number, "acknowledge", forms.Form(request.POST), act)
 
 
 @login_required
