@@ -21,8 +21,10 @@ from keel.activity.models import EntryKind, TimelineEntry
 from keel.audit.models import AuditRecord
 from keel.cmdb.models import ConfigurationItem, Relationship, Service
 from keel.demo.build import DEMO_PASSWORD, demo_accounts
+from keel.escalation.models import EscalationPolicy
 from keel.incidents.models import Category, Incident
 from keel.incidents.states import DEFAULT_PRIORITY_MATRIX, Channel, HoldReason, IncidentState, Level
+from keel.notifications.models import Event, Notification
 from keel.routing.models import RoutingRule
 from keel.sla.models import Clock, ClockEvent
 from tests.conftest import ApiClient
@@ -203,3 +205,12 @@ def test_routing_rules_route_what_is_logged_after_the_history(demo_output: str, 
 
     assert RoutingRule.objects.count() == 5
     assert (answer.json()["rule"]["name"], answer.json()["assignment_group"]["slug"]) == ("Network on site", "network")
+
+
+def test_stalled_demo_incidents_are_escalated_to_their_managers(demo_output: str) -> None:
+    told = Notification.objects.filter(event=Event.ESCALATED).values_list("recipient__username", flat=True)
+    fired = TimelineEntry.objects.filter(data__has_key="escalation_policy_id")
+
+    assert EscalationPolicy.objects.count() == 2
+    assert fired.exists()
+    assert {"nick", "dora", "arjun", "erik", "priya"} & set(told)

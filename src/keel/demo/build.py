@@ -21,6 +21,7 @@ from keel.cmdb.actions.records import create_ci, create_service, ensure_default_
 from keel.cmdb.actions.relationships import relate
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.demo.cast import SERVICE_DESK, Cast
+from keel.demo.escalation import create_escalation_policies
 from keel.demo.routing import create_routing_rules
 from keel.demo.service_levels import create_service_levels
 from keel.demo.stories import play_history
@@ -254,6 +255,8 @@ def build_demo(*, seed: int = SEED, now: datetime | None = None) -> DemoSummary:
         create_routing_rules(teams, categories, services)
         # Record the warnings and breaches the history crossed (muted: nobody is notified of the past).
         sweep(now=now)
+        # Escalate what stalled, after the SLA warnings it may wait for: the inboxes show it.
+        create_escalation_policies(now=now)
     return summarise(people, teams, categories, services, cis)
 
 
