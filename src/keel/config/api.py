@@ -5,6 +5,7 @@ from keel.cmdb.api import router as cmdb_router
 from keel.incidents.api import router as incidents_router
 from keel.integrations.api import router as integrations_router
 from keel.lib.api import JsonBodies, KeelAPI, install_error_handlers
+from keel.oncall.api import router as oncall_router
 from keel.reporting.api import router as reporting_router
 from keel.routing.api import router as routing_router
 from keel.sla.api import router as sla_router
@@ -26,3 +27,4 @@ api.add_router("/", reporting_router)
 api.add_router("/", sla_router)
 api.add_router("/", integrations_router)
 api.add_router("/", routing_router)
+api.add_router("/", oncall_router)

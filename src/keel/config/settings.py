@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "keel.activity",
     "keel.sla",
     "keel.routing",
+    "keel.oncall",
     "keel.incidents",
     "keel.scheduler",
     "keel.reporting",
