@@ -11,6 +11,7 @@ highest-positioned layer that has someone (a layer has nobody before its first h
 members, or outside its restrictions), else nobody.
 """
 
+import itertools
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -212,7 +213,7 @@ def shifts(schedule: ScheduleSpec, start: int, end: int) -> list[Shift]:
     ranked.sort(key=lambda item: item[0], reverse=True)
     stints: list[Shift] = []
     winner_of_last: Shift | None = None
-    for left, right in zip(cuts, cuts[1:], strict=False):
+    for left, right in itertools.pairwise(cuts):
         winner = next((shift for _, shift in ranked if shift.start <= left and right <= shift.end), None)
         if winner is None:
             winner_of_last = None
