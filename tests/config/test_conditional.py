@@ -29,6 +29,8 @@ from keel.integrations.actions.sources import create_source, send_test_event
 from keel.integrations.actions.windows import create_maintenance_window
 from keel.integrations.models import Alert, Source
 from keel.lib import clock
+from keel.oncall.actions import create_layer, create_override, create_schedule
+from keel.oncall.models import Schedule
 from keel.routing.actions import create_group_assignment
 from keel.routing.actions import create_rule as create_routing_rule
 from keel.sla.actions.setup import create_calendar, create_policy
@@ -176,7 +178,35 @@ RECIPES: Final[dict[tuple[str, str], Recipe]] = {
     ("post", "/incidents/{number}/reroute"): lambda admin, caller: _on(_reroutable(admin, caller), "post", "/reroute"),
     ("patch", "/routing/groups/{reference}"): lambda *_: _on(_group(), "patch", body={"strategy": "least_loaded"}),
     ("delete", "/routing/groups/{reference}"): lambda *_: _on(_group(), "delete", removes=True),
+    ("patch", "/oncall/schedules/{reference}"): lambda *_: _on(
+        f"/oncall/schedules/{_schedule().pk}", "patch", body={"description": "Nights too"}
+    ),
+    ("delete", "/oncall/schedules/{reference}"): lambda *_: _on(
+        f"/oncall/schedules/{_schedule().pk}", "delete", removes=True
+    ),
+    ("patch", "/oncall/layers/{reference}"): lambda admin, _: _on(_layer(admin), "patch", body={"position": 5}),
+    ("delete", "/oncall/layers/{reference}"): lambda admin, _: _on(_layer(admin), "delete", removes=True),
+    ("patch", "/oncall/overrides/{reference}"): lambda admin, _: _on(
+        _override(admin), "patch", body={"note": "Covering for Bob"}
+    ),
+    ("delete", "/oncall/overrides/{reference}"): lambda admin, _: _on(_override(admin), "delete", removes=True),
 }
+
+
+def _schedule() -> Schedule:
+    group = ensure_team(slug="network", name="Network")
+    return create_schedule(actor=None, fields={"team": group, "name": "Network primary", "time_zone": "Europe/Berlin"})
+
+
+def _layer(person: User) -> str:
+    fields = {"name": "Weekly", "handoff_time": "09:00", "start_date": "2026-03-02", "members": [person.pk]}
+    return f"/oncall/layers/{create_layer(actor=None, fields={'schedule': _schedule(), **fields}).pk}"
+
+
+def _override(person: User) -> str:
+    start = clock.now() + timedelta(days=1)
+    fields = {"schedule": _schedule(), "person": person, "starts_at": start, "ends_at": start + timedelta(hours=8)}
+    return f"/oncall/overrides/{create_override(actor=None, fields=fields).pk}"
 
 
 def _escalatable(admin: User, caller: User) -> str:

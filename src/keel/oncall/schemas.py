@@ -1,7 +1,7 @@
 """What the on-call API reads and answers (every name starts with Oncall: schema names are shared
 by the whole API document)."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
@@ -113,15 +113,15 @@ class OncallOverrideIn(Body):
 
     schedule: Reference = Field(description="Schedule id or name.")
     person: Reference = Field(description="User id or username: active IT staff.")
-    starts_at: UtcDateTime = Field(description="ISO 8601 with a zone, e.g. 2026-03-28T08:00:00Z.")
-    ends_at: UtcDateTime = Field(description="After starts_at; at most 366 days later.")
+    starts_at: datetime = Field(description="ISO 8601 with a zone, e.g. 2026-03-28T08:00:00Z.")
+    ends_at: datetime = Field(description="After starts_at; at most 366 days later.")
     note: Note = ""
 
 
 class OncallOverridePatch(Body):
     person: Reference = omittable()
-    starts_at: UtcDateTime = omittable()
-    ends_at: UtcDateTime = omittable()
+    starts_at: datetime = omittable()
+    ends_at: datetime = omittable()
     note: Note = omittable()
 
 
