@@ -136,12 +136,18 @@ def _vocabulary(world: World, *, parent: str) -> Vocabulary:
             "ci_type_ids": [world.ci.ci_type_id],
             # An escalation policy names groups by id.
             "group_ids": [world.team.pk],
+            # On-call names a schedule, its members and who covers: ones that exist.
+            "schedule": world.schedule.name,
+            "person": person,
+            "members": [person],
         },
         by_path={
             "/api/v1/relationships": {"source": ci, "target": world.other_ci.name},
             # A report's period: since before until, at most three years.
             "/api/v1/reports/hotspots": PERIOD,
             "/api/v1/reports/hotspots.csv": PERIOD,
+            # Who is on call: a moment in the years the schedules answer for.
+            "/api/v1/oncall": {"at": "2026-03-28T08:00:00Z"},
         },
     )
 

@@ -33,6 +33,8 @@ from keel.integrations.states import SourceKind
 from keel.lib import clock
 from keel.notifications.actions import Message, send
 from keel.notifications.models import Event
+from keel.oncall.actions import create_layer, create_override, create_schedule
+from keel.oncall.models import Layer, Override, Schedule
 from keel.routing.actions import create_group_assignment
 from keel.routing.actions import create_rule as create_routing_rule
 from keel.routing.models import GroupAssignment, RoutingRule
@@ -232,6 +234,32 @@ class World:
 
     def spare_routing_rule(self) -> RoutingRule:
         return create_routing_rule(actor=None, fields={"name": f"Spare {self.number()}", "assignment_group": self.team})
+
+    @cached_property
+    def schedule(self) -> Schedule:
+        fields = {"team": self.team, "name": "Network primary", "time_zone": "Europe/Berlin"}
+        return create_schedule(actor=None, fields=fields)
+
+    def spare_schedule(self) -> Schedule:
+        fields = {"team": self.spare_team(), "name": f"Spare {self.number()}", "time_zone": "UTC"}
+        return create_schedule(actor=None, fields=fields)
+
+    @cached_property
+    def layer(self) -> Layer:
+        return self.spare_layer()
+
+    def spare_layer(self) -> Layer:
+        fields = {"name": f"Weekly {self.number()}", "handoff_time": "09:00", "start_date": "2026-03-02"}
+        return create_layer(actor=None, fields={"schedule": self.schedule, "members": [self.person.pk], **fields})
+
+    @cached_property
+    def override(self) -> Override:
+        return self.spare_override()
+
+    def spare_override(self) -> Override:
+        start = clock.now() + timedelta(days=self.number())
+        fields = {"person": self.person, "starts_at": start, "ends_at": start + timedelta(hours=8)}
+        return create_override(actor=None, fields={"schedule": self.schedule, **fields})
 
     @cached_property
     def task_result(self) -> DBTaskResult:

@@ -29,6 +29,7 @@ from keel.config.api import api as keel_api
 from keel.incidents.models import Category, Incident, PriorityRule
 from keel.integrations.models import Alert, ChangeEvent, CorrelationRule, MaintenanceWindow, Payload, Source
 from keel.lib.doors import Door
+from keel.oncall.models import Layer, Override, Schedule
 from keel.routing.models import GroupAssignment, RoutingRule
 from keel.sla.models import Calendar, Clock, Policy
 from tests.admin_forms import FormData, form_data
@@ -160,6 +161,42 @@ ADMIN_EXAMPLES: Mapping[type[Model], AdminExample] = {
         change={"strategy": "least_loaded"},
         spare=lambda w: w.spare_group_assignment(),
     ),
+    Schedule: AdminExample(
+        row=lambda w: w.schedule,
+        add=lambda w: {"team": str(w.spare_team().pk), "name": "Desk primary", "time_zone": "UTC", "tier": "1"},
+        change={"description": "Nights too"},
+        spare=lambda w: w.spare_schedule(),
+    ),
+    Layer: AdminExample(
+        row=lambda w: w.layer,
+        add=lambda w: {
+            "schedule": str(w.schedule.pk),
+            "name": "Daily",
+            "position": "2",
+            "rotation": "daily",
+            "shift_days": "1",
+            "handoff_time": "09:00",
+            "start_date": "2026-03-02",
+            "members": json.dumps([w.person.pk]),
+            "restrictions": "[]",
+        },
+        change={"position": "5"},
+        spare=lambda w: w.spare_layer(),
+    ),
+    Override: AdminExample(
+        row=lambda w: w.override,
+        add=lambda w: {
+            "schedule": str(w.schedule.pk),
+            "person": str(w.person.pk),
+            "starts_at_0": "2031-01-01",
+            "starts_at_1": "22:00:00",
+            "ends_at_0": "2031-01-02",
+            "ends_at_1": "06:00:00",
+            "note": "Covering for Bob",
+        },
+        change={"note": "Covering for Carol"},
+        spare=lambda w: w.spare_override(),
+    ),
 }
 
 
@@ -286,6 +323,42 @@ API_EXAMPLES: Mapping[str, ApiExample] = {
         lambda w: f"/incidents/{w.paged_incident.number}/acknowledge"
     ),
     "POST /api/v1/notifications/read": ApiExample(lambda w: (w.paged_incident, "/notifications/read")[1]),
+    "POST /api/v1/oncall/schedules": ApiExample(
+        lambda w: "/oncall/schedules",
+        lambda w: {"team": w.spare_team().slug, "name": "Desk primary", "time_zone": "Europe/London"},
+    ),
+    "PATCH /api/v1/oncall/schedules/{reference}": ApiExample(
+        lambda w: f"/oncall/schedules/{w.schedule.pk}", {"description": "Nights too"}
+    ),
+    "DELETE /api/v1/oncall/schedules/{reference}": ApiExample(lambda w: f"/oncall/schedules/{w.spare_schedule().pk}"),
+    "POST /api/v1/oncall/layers": ApiExample(
+        lambda w: "/oncall/layers",
+        lambda w: {
+            "schedule": w.schedule.name,
+            "name": "Office hours",
+            "rotation": "daily",
+            "handoff_time": "09:00",
+            "start_date": "2026-03-02",
+            "members": [w.person.username],
+            "restrictions": [{"weekday": "mon", "opens": "09:00", "closes": "17:00"}],
+        },
+    ),
+    "PATCH /api/v1/oncall/layers/{reference}": ApiExample(lambda w: f"/oncall/layers/{w.layer.pk}", {"position": 5}),
+    "DELETE /api/v1/oncall/layers/{reference}": ApiExample(lambda w: f"/oncall/layers/{w.layer.pk}"),
+    "POST /api/v1/oncall/overrides": ApiExample(
+        lambda w: "/oncall/overrides",
+        lambda w: {
+            "schedule": w.schedule.name,
+            "person": w.person.username,
+            "starts_at": "2031-03-07T08:00:00Z",
+            "ends_at": "2031-03-08T08:00:00Z",
+            "note": "Covering for Bob",
+        },
+    ),
+    "PATCH /api/v1/oncall/overrides/{reference}": ApiExample(
+        lambda w: f"/oncall/overrides/{w.override.pk}", {"note": "Covering for Carol"}
+    ),
+    "DELETE /api/v1/oncall/overrides/{reference}": ApiExample(lambda w: f"/oncall/overrides/{w.override.pk}"),
 }
 # POSTs that write nothing, with why.
 READS: Final = {"POST /api/v1/routing/test": "tries the routing rules on a sample incident"}

@@ -32,6 +32,8 @@ from keel.integrations.models import Alert, Source
 from keel.lib import clock
 from keel.notifications.actions import Message, send
 from keel.notifications.models import Event
+from keel.oncall.actions import create_layer, create_override, create_schedule
+from keel.oncall.models import Schedule
 from keel.routing.actions import create_group_assignment
 from keel.routing.actions import create_rule as create_routing_rule
 from keel.sla.actions.setup import create_calendar, create_policy
@@ -184,6 +186,18 @@ RECIPES: Final[dict[tuple[str, str], Recipe]] = {
     ("post", "/incidents/{number}/acknowledge"): lambda admin, caller: _on(
         _paged(admin, caller), "post", "/acknowledge"
     ),
+    ("patch", "/oncall/schedules/{reference}"): lambda *_: _on(
+        f"/oncall/schedules/{_schedule().pk}", "patch", body={"description": "Nights too"}
+    ),
+    ("delete", "/oncall/schedules/{reference}"): lambda *_: _on(
+        f"/oncall/schedules/{_schedule().pk}", "delete", removes=True
+    ),
+    ("patch", "/oncall/layers/{reference}"): lambda admin, _: _on(_layer(admin), "patch", body={"position": 5}),
+    ("delete", "/oncall/layers/{reference}"): lambda admin, _: _on(_layer(admin), "delete", removes=True),
+    ("patch", "/oncall/overrides/{reference}"): lambda admin, _: _on(
+        _override(admin), "patch", body={"note": "Covering for Bob"}
+    ),
+    ("delete", "/oncall/overrides/{reference}"): lambda admin, _: _on(_override(admin), "delete", removes=True),
 }
 
 
@@ -196,6 +210,22 @@ def _paged(admin: User, caller: User) -> str:
     incident = open_incident(actor=admin, caller=caller, title="Core switch down")
     send([Message(admin.pk, "page", Event.PAGED, "Paged", subject_type="incident", subject_id=incident.pk, page=True)])
     return f"/incidents/{incident.number}"
+
+
+def _schedule() -> Schedule:
+    group = ensure_team(slug="network", name="Network")
+    return create_schedule(actor=None, fields={"team": group, "name": "Network primary", "time_zone": "Europe/Berlin"})
+
+
+def _layer(person: User) -> str:
+    fields = {"name": "Weekly", "handoff_time": "09:00", "start_date": "2026-03-02", "members": [person.pk]}
+    return f"/oncall/layers/{create_layer(actor=None, fields={'schedule': _schedule(), **fields}).pk}"
+
+
+def _override(person: User) -> str:
+    start = clock.now() + timedelta(days=1)
+    fields = {"schedule": _schedule(), "person": person, "starts_at": start, "ends_at": start + timedelta(hours=8)}
+    return f"/oncall/overrides/{create_override(actor=None, fields=fields).pk}"
 
 
 def _escalatable(admin: User, caller: User) -> str:

@@ -3,7 +3,7 @@ many workers it runs, tells the people its targets name, and leaves alone what w
 acknowledged or resolved in between."""
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ from keel.incidents.states import Level, ResolutionCode
 from keel.lib.clock import frozen_at
 from keel.lib.errors import Conflict
 from keel.notifications.models import Notification
+from keel.oncall.actions import create_layer, create_schedule
 from keel.sla.actions.setup import create_calendar
 from keel.sla.actions.setup import create_policy as create_sla_policy
 from keel.sla.actions.sweep import sweep as sla_sweep
@@ -225,3 +226,29 @@ def test_two_workers_sweeping_at_once_fire_each_step_once(
     assert sum(counts) == 30
     assert Fired.objects.count() == 30
     assert sorted(m.subject_id for m in messages(manager)) == sorted(i.pk for i in incidents)
+
+
+def test_pages_go_to_the_person_on_call_then_the_secondary(
+    p1: Callable[[Team], Incident], network_team: Team, make_user: Callable[..., User]
+) -> None:
+    primary, secondary = make_user("prim", Role.RESOLVER), make_user("second", Role.RESOLVER)
+    for tier, person in ((1, primary), (2, secondary)):
+        schedule = create_schedule(
+            actor=None,
+            fields={"team": network_team, "name": f"Network {tier}", "time_zone": "Europe/Berlin", "tier": tier},
+        )
+        fields = {"name": "Always", "rotation": "daily", "handoff_time": "09:00", "start_date": date(2026, 12, 1)}
+        create_layer(actor=None, fields={"schedule": schedule, **fields, "members": [person.pk]})
+    policy(
+        [
+            {"when": "no_response", "minutes": 0, "notify": ["on_call"], "page": True},
+            {"when": "unacknowledged", "minutes": 5, "notify": ["on_call_secondary"], "page": True},
+        ]
+    )
+    incident = p1(network_team)
+
+    sweep_at(1)
+    sweep_at(6)
+
+    assert [(m.subject_id, m.needs_ack) for m in messages(primary)] == [(incident.pk, True)]
+    assert [(m.subject_id, m.needs_ack) for m in messages(secondary)] == [(incident.pk, True)]

@@ -21,6 +21,7 @@ from keel.incidents.actions.records import open_incident
 from keel.incidents.models import Incident
 from keel.integrations.actions.sources import create_source
 from keel.lib import clock
+from keel.oncall.actions import create_schedule
 from keel.sla.actions.setup import create_calendar
 from tests.api_schema import openapi
 from tests.conftest import ApiClient
@@ -94,7 +95,36 @@ RECIPES: Final[dict[tuple[str, str], Recipe]] = {
         "/escalation/policies",
         {"name": "P1", "steps": [{"when": "no_response", "minutes": 10, "notify": ["incident_managers"]}]},
     ),
+    ("post", "/oncall/schedules"): lambda *_: (
+        "/oncall/schedules",
+        {"team": _team(), "name": "Network primary", "time_zone": "Europe/Berlin"},
+    ),
+    ("post", "/oncall/layers"): lambda admin, _: (
+        "/oncall/layers",
+        {
+            "schedule": _schedule(),
+            "name": "Weekly",
+            "handoff_time": "09:00",
+            "start_date": "2026-03-02",
+            "members": [admin.username],
+        },
+    ),
+    ("post", "/oncall/overrides"): lambda admin, _: (
+        "/oncall/overrides",
+        {
+            "schedule": _schedule(),
+            "person": admin.username,
+            "starts_at": "2031-03-07T08:00:00Z",
+            "ends_at": "2031-03-08T08:00:00Z",
+        },
+    ),
 }
+
+
+def _schedule() -> str:
+    team = ensure_team(slug="network", name="Network")
+    fields = {"team": team, "name": "Network primary", "time_zone": "Europe/Berlin"}
+    return create_schedule(actor=None, fields=fields).name
 
 
 def _team() -> str:

@@ -27,6 +27,7 @@ class Capability(models.TextChoices):
     MANAGE_SLA = "manage_sla", "Manage SLA calendars and policies"
     MANAGE_INTEGRATIONS = "manage_integrations", "Manage monitoring sources, correlation rules, maintenance windows"
     MANAGE_ROUTING = "manage_routing", "Manage routing rules: where new incidents go"
+    MANAGE_ONCALL = "manage_oncall", "Manage on-call schedules, their rotations and overrides"
 
 
 _STAFF: Final = frozenset(
@@ -44,6 +45,7 @@ ROLE_CAPABILITIES: Final[Mapping[Role, frozenset[Capability]]] = {
         Capability.MANAGE_SLA,
         Capability.MANAGE_INTEGRATIONS,
         Capability.MANAGE_ROUTING,
+        Capability.MANAGE_ONCALL,
     },
     # Keeps the CMDB; works incidents like a resolver, in the groups they belong to.
     Role.CONFIGURATION_MANAGER: _STAFF | {Capability.MANAGE_CMDB},
@@ -56,5 +58,6 @@ ROLE_CAPABILITIES: Final[Mapping[Role, frozenset[Capability]]] = {
         Capability.MANAGE_SLA,
         Capability.MANAGE_INTEGRATIONS,
         Capability.MANAGE_ROUTING,
+        Capability.MANAGE_ONCALL,
     },
 }

@@ -7,6 +7,7 @@ from keel.incidents.api import router as incidents_router
 from keel.integrations.api import router as integrations_router
 from keel.lib.api import JsonBodies, KeelAPI, install_error_handlers
 from keel.notifications.api import router as notifications_router
+from keel.oncall.api import router as oncall_router
 from keel.reporting.api import router as reporting_router
 from keel.routing.api import router as routing_router
 from keel.sla.api import router as sla_router
@@ -30,3 +31,4 @@ api.add_router("/", integrations_router)
 api.add_router("/", routing_router)
 api.add_router("/", escalation_router)
 api.add_router("/", notifications_router)
+api.add_router("/", oncall_router)

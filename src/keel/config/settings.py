@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "keel.routing",
     "keel.escalation",
     "keel.notifications",
+    "keel.oncall",
     "keel.incidents",
     "keel.scheduler",
     "keel.reporting",

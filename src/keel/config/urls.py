@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from keel.config.api import api
-from keel.incidents.urls import routing_patterns
+from keel.incidents.urls import oncall_patterns, routing_patterns
 from keel.integrations.urls import alert_patterns, console_patterns, inbound_patterns
 from keel.lib.health import healthz, readyz
 from keel.reporting.urls import audit_patterns
@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("keel.accounts.urls")),
     path("incidents/", include("keel.incidents.urls")),
     path("routing/", include((routing_patterns, "routing"))),
+    path("oncall/", include((oncall_patterns, "oncall"))),
     path("cmdb/", include("keel.cmdb.urls")),
     path("cmdb/", include("keel.reporting.urls")),
     path("audit/", include((audit_patterns, "audit"))),

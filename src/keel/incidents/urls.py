@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from keel.incidents.views import detail, editing, escalation, lookups, queue, routing, workflow
+from keel.incidents.views import detail, editing, escalation, lookups, oncall, queue, routing, workflow
 
 
 class IncidentNumberConverter:
@@ -49,4 +49,20 @@ routing_patterns = [
     path("escalation/new/", escalation.policy_new, name="policy-new"),
     path("escalation/<int:pk>/edit/", escalation.policy_edit, name="policy-edit"),
     path("escalation/<int:pk>/delete/", escalation.policy_delete, name="policy-delete"),
+]
+
+# Mounted at /oncall/ (config/urls.py): on-call schedules, their layers and overrides, and feeds.
+oncall_patterns = [
+    path("", oncall.schedule_list, name="schedules"),
+    path("new/", oncall.schedule_new, name="schedule_new"),
+    path("<int:pk>/", oncall.schedule_detail, name="schedule"),
+    path("<int:pk>/edit/", oncall.schedule_edit, name="schedule_edit"),
+    path("<int:pk>/delete/", oncall.schedule_delete, name="schedule_delete"),
+    path("<int:pk>/layers/new/", oncall.layer_new, name="layer_new"),
+    path("layers/<int:pk>/edit/", oncall.layer_edit, name="layer_edit"),
+    path("layers/<int:pk>/delete/", oncall.layer_delete, name="layer_delete"),
+    path("<int:pk>/overrides/new/", oncall.override_new, name="override_new"),
+    path("overrides/<int:pk>/edit/", oncall.override_edit, name="override_edit"),
+    path("overrides/<int:pk>/delete/", oncall.override_delete, name="override_delete"),
+    path("people/<str:username>.ics", oncall.person_feed, name="feed"),
 ]

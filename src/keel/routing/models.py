@@ -69,6 +69,7 @@ class Strategy(models.TextChoices):
     MANUAL = "manual", "The group's queue"
     ROUND_ROBIN = "round_robin", "Each member in turn"
     LEAST_LOADED = "least_loaded", "The least busy member"
+    ON_CALL = "on_call", "The person on call"
 
 
 class GroupAssignment(Versioned):

@@ -95,7 +95,7 @@ class RoutingRuleOut(BaseModel):
     set_impact: LevelName | None
 
 
-StrategyName = Literal["round_robin", "least_loaded"]
+StrategyName = Literal["round_robin", "least_loaded", "on_call"]
 
 
 class GroupAssignmentIn(Body):

@@ -103,13 +103,18 @@ Piece = tuple[int, CalendarSpec]  # (effective from, calendar version): B12
 Schedule = Sequence[Piece]
 
 
-def validate(spec: CalendarSpec) -> None:
-    """Refuse a calendar that cannot measure time, saying what to fix (B2, B10)."""
-    if spec.zone not in _zone_names():
+def check_zone(name: str) -> None:
+    """Refuse a time zone that is not an IANA name, saying what to give."""
+    if name not in _zone_names():
         raise CalendarError(
-            f"Unknown time zone {spec.zone!r}; use an IANA name such as Europe/London or America/New_York.",
+            f"Unknown time zone {name!r}; use an IANA name such as Europe/London or America/New_York.",
             field="zone",
         )
+
+
+def validate(spec: CalendarSpec) -> None:
+    """Refuse a calendar that cannot measure time, saying what to fix (B2, B10)."""
+    check_zone(spec.zone)
     for window in spec.windows:
         day = WEEKDAYS[window.weekday] if 0 <= window.weekday < 7 else str(window.weekday)
         if not 0 <= window.weekday < 7:

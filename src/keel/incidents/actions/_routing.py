@@ -12,12 +12,17 @@ from keel.incidents.actions.assignment import apply_assignment
 from keel.incidents.models import Incident
 from keel.incidents.queries.routing import default_group
 from keel.incidents.states import OPEN
+from keel.oncall.queries import on_call
 from keel.routing.actions import take_turn
 from keel.routing.decide import LEVEL_NAMES, Routing
 from keel.routing.models import GroupAssignment, Strategy
 from keel.routing.strategies import least_loaded, next_in_turn
 
-STRATEGY_WORDS = {Strategy.ROUND_ROBIN: "round robin", Strategy.LEAST_LOADED: "least loaded"}
+STRATEGY_WORDS = {
+    Strategy.ROUND_ROBIN: "round robin",
+    Strategy.LEAST_LOADED: "least loaded",
+    Strategy.ON_CALL: "on call",
+}
 
 
 def assign_routed(
@@ -60,6 +65,8 @@ def assign_routed(
 
 def _member(group: Team, turn: GroupAssignment, *, now: datetime) -> User | None:
     """The member ``turn``'s strategy picks among those who are not away (None: nobody is in)."""
+    if turn.strategy == Strategy.ON_CALL:
+        return _on_call(group, now=now)
     members = {
         person.username: person
         for person in group.members.filter(is_active=True).exclude(away_until__gt=now).order_by("username")
@@ -71,6 +78,16 @@ def _member(group: Team, turn: GroupAssignment, *, now: datetime) -> User | None
     else:
         name = least_loaded(names, _open_work(names), last)
     return members[name] if name else None
+
+
+def _on_call(group: Team, *, now: datetime) -> User | None:
+    """The first person on call for the group (primary, then secondary…) who is active and not
+    away, read afresh; None (the group's queue) when nobody is."""
+    ids = [person.pk for person in on_call(group.pk, now)]
+    present = {
+        person.pk: person for person in User.objects.filter(pk__in=ids, is_active=True).exclude(away_until__gt=now)
+    }
+    return next((present[pk] for pk in ids if pk in present), None)
 
 
 def _open_work(names: list[str]) -> dict[str, dict[int, int]]:

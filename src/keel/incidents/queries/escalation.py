@@ -19,6 +19,7 @@ from keel.escalation.steps import PolicySpec, Step, policy_for
 from keel.incidents.models import Incident
 from keel.incidents.states import OPEN
 from keel.notifications.models import Notification
+from keel.oncall.queries import on_call_of_teams
 from keel.sla.models import Clock, ClockEvent
 from keel.sla.replay import Kind
 
@@ -115,7 +116,7 @@ def audience(group_ids: Iterable[int | None], *, now: datetime) -> Audience:
     managers = {team.pk: _active(team.manager) for team in teams}
     bosses = {team.pk: _active(team.manager.manager if team.manager else None) for team in teams}
     leads = tuple(User.objects.filter(role=Role.INCIDENT_MANAGER, is_active=True).order_by("username"))
-    return Audience(managers=managers, bosses=bosses, incident_managers=leads, on_call=on_call_by_group(ids, now=now))
+    return Audience(managers=managers, bosses=bosses, incident_managers=leads, on_call=on_call_of_teams(ids, now))
 
 
 def on_call_by_group(group_ids: Iterable[int], *, now: datetime) -> dict[int, tuple[User, ...]]:

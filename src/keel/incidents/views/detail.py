@@ -1,6 +1,7 @@
 """One incident: header, fields, timeline, and only the steps this person may take now."""
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from django import forms
@@ -36,9 +37,11 @@ from keel.incidents.states import (
     verb_for,
 )
 from keel.incidents.views.common import HtmxHttpRequest, incident_for, render_page_or_partial, signed_in_user
+from keel.lib import clock
 from keel.lib.errors import NotFound
 from keel.lib.panels import panels_for
 from keel.notifications.queries import open_pages
+from keel.oncall.queries import on_call_tiers
 from keel.sla.queries import incident_sla_panel
 
 # Steps that end the record's life ask to be confirmed in a panel even when they need no field.
@@ -125,6 +128,7 @@ def record_context(user: User, incident: Incident, *, failed: tuple[str, forms.F
         "attach_form": bound.get("attach") or AttachForm(staff=staff),
         "timeline": list(timeline_of(SUBJECT, incident.pk, include_private=staff)),
         "sla": incident_sla_panel(incident.pk),
+        "on_call": _on_call(incident) if staff else [],
         # What apps above incidents add to the record (its alerts, …), listed in config/panels.py.
         "panels": panels_for("KEEL_INCIDENT_PANELS", user, incident),
         "attachments": attachments,
@@ -165,3 +169,21 @@ def _messages(form: forms.Form) -> list[str]:
 
 def _assign_initial(incident: Incident) -> dict[str, Any]:
     return {"group": incident.assignment_group_id, "assignee": incident.assignee_id}
+
+
+def _on_call(incident: Incident) -> list[dict[str, object]]:
+    """Who is on call for the incident's group now, per tier (nothing for a group without schedules)."""
+    if incident.assignment_group_id is None:
+        return []
+    return [
+        {
+            "schedule": answer.schedule,
+            "person": answer.person,
+            "until": _instant(answer.stint.end) if answer.stint else None,
+        }
+        for answer in on_call_tiers(incident.assignment_group_id, clock.now())
+    ]
+
+
+def _instant(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
