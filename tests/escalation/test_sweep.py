@@ -252,3 +252,18 @@ def test_pages_go_to_the_person_on_call_then_the_secondary(
 
     assert [(m.subject_id, m.needs_ack) for m in messages(primary)] == [(incident.pk, True)]
     assert [(m.subject_id, m.needs_ack) for m in messages(secondary)] == [(incident.pk, True)]
+
+
+def test_one_person_named_by_two_targets_is_told_once(
+    p1: Callable[[Team], Incident], network_team: Team, manager: User, boss: User
+) -> None:
+    boss.role = Role.INCIDENT_MANAGER
+    boss.save()
+    policy([{"when": "no_response", "minutes": 0, "notify": ["managers_manager", "incident_managers"]}])
+    incident = p1(network_team)
+
+    sweep_at(1)
+
+    entry = TimelineEntry.objects.filter(subject_id=incident.pk, data__has_key="escalation_policy_id").get()
+    assert len(messages(boss)) == 1
+    assert entry.summary.endswith("told Bea (the group manager's manager)")

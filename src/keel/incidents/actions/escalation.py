@@ -24,7 +24,7 @@ from keel.incidents.actions._record import SUBJECT, add_to_timeline, apply_chang
 from keel.incidents.actions.assignment import apply_assignment
 from keel.incidents.models import Incident
 from keel.incidents.permissions import can_work_incident
-from keel.incidents.queries.escalation import Audience, Due, audience, due_steps, recipients
+from keel.incidents.queries.escalation import Due, Recipients, audience, due_steps, recipients
 from keel.incidents.states import OPEN
 from keel.lib import clock
 from keel.lib.conditional import IfMatch, hold
@@ -65,17 +65,14 @@ def _fire(due: Sequence[Due], *, now: datetime) -> int:
         due = [item for item in due if item.incident_id in incidents]
         people = audience({item.group_id for item in due}, now=now)
         whom = {_key(item): recipients(item, people) for item in due}
-        taken = record_fired(
-            [(*_key(item), [person.pk for chosen in whom[_key(item)].values() for person in chosen]) for item in due],
-            at=now,
-        )
+        taken = record_fired([(*_key(item), whom[_key(item)].ids()) for item in due], at=now)
         mine = [item for item in due if _key(item) in taken]
         messages: list[Message] = []
         entries: list[SystemEntry] = []
         for item in mine:
             incident, told = incidents[item.incident_id], whom[_key(item)]
             messages += _messages(item, incident, told)
-            entries.append(_entry(item, incident, told, people, now))
+            entries.append(_entry(item, incident, told, now))
         send(messages, at=now)
         add_system_entries_of(entries)
     return len(mine)
@@ -85,7 +82,7 @@ def _key(item: Due) -> tuple[int, int, str, int]:
     return (item.incident_id, item.policy.id, item.step.key, item.clock_id)
 
 
-def _messages(item: Due, incident: Incident, told: dict[str, list[User]]) -> list[Message]:
+def _messages(item: Due, incident: Incident, told: Recipients) -> list[Message]:
     step = item.step
     return [
         Message(
@@ -99,15 +96,15 @@ def _messages(item: Due, incident: Incident, told: dict[str, list[User]]) -> lis
             subject_id=incident.pk,
             page=step.page,
         )
-        for target, people in told.items()
+        for target, people in told.by_target.items()
         for person in people
     ]
 
 
-def _entry(item: Due, incident: Incident, told: dict[str, list[User]], people: Audience, now: datetime) -> SystemEntry:
+def _entry(item: Due, incident: Incident, told: Recipients, now: datetime) -> SystemEntry:
     step = item.step
-    reached = [f"{_name(person)} ({TARGETS[target]})" for target, chosen in told.items() for person in chosen]
-    missed = " or ".join(TARGETS[target] for target, chosen in told.items() if not chosen)
+    reached = [f"{_name(person)} ({TARGETS[target]})" for target, chosen in told.by_target.items() for person in chosen]
+    missed = " or ".join(TARGETS[target] for target in told.unfilled)
     if reached:
         outcome = f"{'paged' if step.page else 'told'} {', '.join(reached)}" + (
             f"; nobody is {missed}" if missed else ""
@@ -119,7 +116,7 @@ def _entry(item: Due, incident: Incident, told: dict[str, list[User]], people: A
         "escalation_policy_id": item.policy.id,
         "step": step.key,
         "clock_id": item.clock_id or None,
-        "recipients": sorted(person.pk for chosen in told.values() for person in chosen),
+        "recipients": sorted(told.ids()),
     }
     return SystemEntry(subject_type=SUBJECT, subject_id=incident.pk, summary=summary, data=data, at=now)
 

@@ -123,10 +123,22 @@ def on_call_by_group(group_ids: Iterable[int], *, now: datetime) -> dict[int, tu
     return dict.fromkeys(group_ids, ())
 
 
-def recipients(due: Due, people: Audience) -> dict[str, list[User]]:
-    """Whom the step tells, by target, each person once (the first target that names them)."""
+@dataclass(frozen=True)
+class Recipients:
+    """Whom a step tells, by target, each person once (under the first target that names them),
+    and the targets nobody fills."""
+
+    by_target: dict[str, list[User]]
+    unfilled: tuple[str, ...]
+
+    def ids(self) -> list[int]:
+        return [person.pk for people in self.by_target.values() for person in people]
+
+
+def recipients(due: Due, people: Audience) -> Recipients:
     group = due.group_id
     found: dict[str, list[User]] = {}
+    unfilled: list[str] = []
     seen: set[int] = set()
     for target in due.step.notify:
         if target == "group_manager":
@@ -139,10 +151,12 @@ def recipients(due: Due, people: Audience) -> dict[str, list[User]]:
             candidates = list(people.on_call.get(group, ())[:1]) if group else []
         else:
             candidates = list(people.on_call.get(group, ())[1:2]) if group else []
-        chosen = [person for person in candidates if person is not None and person.pk not in seen]
-        seen.update(person.pk for person in chosen)
-        found[target] = chosen
-    return found
+        present = [person for person in candidates if person is not None]
+        if not present:
+            unfilled.append(target)
+        found[target] = [person for person in present if person.pk not in seen]
+        seen.update(person.pk for person in present)
+    return Recipients(by_target=found, unfilled=tuple(unfilled))
 
 
 def _active(user: User | None) -> User | None:
