@@ -137,7 +137,7 @@ def test_nobody_to_tell_is_said_on_the_timeline(p1: Callable[[Team], Incident], 
     sweep_at(1)
 
     entry = TimelineEntry.objects.filter(subject_id=incident.pk, data__has_key="escalation_policy_id").get()
-    assert entry.summary.endswith("(untaken 0 min after opening): nobody to tell: nobody is the group's manager")
+    assert entry.summary.endswith("(untaken when logged): nobody to tell: nobody is the group's manager")
 
 
 def test_an_unacknowledged_page_climbs_and_an_acknowledged_one_stops(

@@ -56,8 +56,22 @@ class Step:
                 return f"at the {self.clock} breach"
             return f"at {self.percent}% of the {self.clock} target"
         if self.when == "no_response":
-            return f"untaken {self.minutes} min after opening"
+            return f"untaken {self.minutes} min after opening" if self.minutes else "untaken when logged"
         return f"page unacknowledged after {self.minutes} min"
+
+    def happened(self) -> str:
+        """What the incident went through, for the people told, e.g. "75% of its resolution target is used"."""
+        if self.when == "sla":
+            if self.percent >= 100:
+                return f"Its {self.clock} target is breached"
+            return f"{self.percent}% of its {self.clock} target is used"
+        if self.when == "no_response":
+            return (
+                f"Nobody has taken it {self.minutes} min after it was logged"
+                if self.minutes
+                else "Nobody has taken it yet"
+            )
+        return f"Nobody acknowledged its page within {self.minutes} min"
 
     def describe(self) -> str:
         """E.g. "At 75% of the resolution target: notify the group's manager"."""

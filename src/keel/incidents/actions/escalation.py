@@ -84,13 +84,14 @@ def _key(item: Due) -> tuple[int, int, str, int]:
 
 def _messages(item: Due, incident: Incident, told: Recipients) -> list[Message]:
     step = item.step
+    verb = "pages" if step.page else "tells"
     return [
         Message(
             recipient_id=person.pk,
             key="escalation:{}:{}:{}:{}".format(*_key(item)),
             event=Event.PAGED if step.page else Event.ESCALATED,
             title=f"{'Paged' if step.page else 'Escalated'}: {incident.number} {incident.title}",
-            body=f"{step.describe()} (policy '{item.policy.name}'). You are {TARGETS[target]}.",
+            body=f"{step.happened()}. Policy '{item.policy.name}' {verb} you as {TARGETS[target]}.",
             link=reverse("incidents:detail", kwargs={"number": incident.number}),
             subject_type=SUBJECT,
             subject_id=incident.pk,

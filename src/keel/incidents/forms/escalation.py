@@ -57,10 +57,17 @@ class EscalationPolicyForm(FieldsetForm):
         for n in range(1, STEPS + 1):
             self.fields[f"step{n}_when"] = forms.ChoiceField(label="When", choices=WHEN_CHOICES, required=False)
             self.fields[f"step{n}_minutes"] = forms.IntegerField(
-                label="After (minutes)", min_value=0, max_value=7 * 24 * 60, required=False
+                label="After (minutes)",
+                min_value=0,
+                max_value=7 * 24 * 60,
+                required=False,
+                help_text="When nobody has taken it or acknowledged the page.",
             )
             self.fields[f"step{n}_clock"] = forms.ChoiceField(
-                label="SLA clock", choices=[("resolution", "Resolution"), ("response", "Response")], required=False
+                label="SLA clock",
+                choices=[("resolution", "Resolution"), ("response", "Response")],
+                required=False,
+                help_text="When the SLA is running out.",
             )
             self.fields[f"step{n}_percent"] = forms.IntegerField(
                 label="At % of target", min_value=1, max_value=100, required=False, help_text="100: the breach."
