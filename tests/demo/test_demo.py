@@ -211,6 +211,6 @@ def test_stalled_demo_incidents_are_escalated_to_their_managers(demo_output: str
     told = Notification.objects.filter(event=Event.ESCALATED).values_list("recipient__username", flat=True)
     fired = TimelineEntry.objects.filter(data__has_key="escalation_policy_id")
 
-    assert EscalationPolicy.objects.count() == 2
+    assert EscalationPolicy.objects.count() == 3
     assert fired.exists()
     assert {"nick", "dora", "arjun", "erik", "priya"} & set(told)

@@ -1,5 +1,5 @@
-"""The demo's escalation policies: pages for untaken P1s and P2s, the manager told as an SLA runs
-out. Made after the history is played; the sweep that follows fires what the open incidents have
+"""The demo's escalation policies: pages for monitoring incidents and untaken P1s and P2s, the
+manager told as an SLA runs out. Made after the history is played; the sweep that follows fires what the open incidents have
 reached, so the inboxes of the demo's managers show escalations and pages."""
 
 from datetime import datetime
@@ -9,7 +9,25 @@ from keel.incidents.actions.escalation import sweep_escalations
 
 
 def create_escalation_policies(*, now: datetime) -> int:
-    """Two policies; returns how many steps fired on the demo's open incidents."""
+    """Three policies; returns how many steps fired on the demo's open incidents."""
+    create_policy(
+        actor=None,
+        fields={
+            "name": "Monitoring: page whoever is on call",
+            "position": 5,
+            "channels": ["monitoring"],
+            "description": "An incident opened from an alert pages the on-call person, then the secondary.",
+            "steps": [
+                {"when": "no_response", "minutes": 0, "notify": ["on_call"], "page": True},
+                {
+                    "when": "unacknowledged",
+                    "minutes": 10,
+                    "notify": ["on_call_secondary", "group_manager"],
+                    "page": True,
+                },
+            ],
+        },
+    )
     create_policy(
         actor=None,
         fields={
