@@ -22,6 +22,7 @@ from keel.cmdb.actions.relationships import relate
 from keel.cmdb.models import ConfigurationItem, Service
 from keel.demo.cast import SERVICE_DESK, Cast
 from keel.demo.escalation import create_escalation_policies
+from keel.demo.oncall import create_oncall_schedules
 from keel.demo.routing import create_routing_rules
 from keel.demo.service_levels import create_service_levels
 from keel.demo.stories import play_history
@@ -253,6 +254,7 @@ def build_demo(*, seed: int = SEED, now: datetime | None = None) -> DemoSummary:
         cast = assemble_cast(people, teams, categories, services, cis)
         play_history(cast, random.Random(seed), now=now)
         create_routing_rules(teams, categories, services)
+        create_oncall_schedules(teams, now=now)
         # Record the warnings and breaches the history crossed (muted: nobody is notified of the past).
         sweep(now=now)
         # Escalate what stalled, after the SLA warnings it may wait for: the inboxes show it.

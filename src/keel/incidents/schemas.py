@@ -15,7 +15,7 @@ LevelName = Literal["high", "medium", "low"]
 
 
 class IncidentIn(Body):
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=200, pattern=r"\S")
     description: str = Field("", max_length=DESCRIPTION_MAX)
     caller: Reference | None = Field(None, description="User id or username; defaults to the token's user.")
     channel: Channel | None = Field(
@@ -40,7 +40,7 @@ class IncidentPatch(Body):
     """Only the fields sent change; null empties the references that may be empty (the others
     cannot be null)."""
 
-    title: str = omittable(min_length=1, max_length=200)
+    title: str = omittable(min_length=1, max_length=200, pattern=r"\S")
     description: str = omittable(max_length=DESCRIPTION_MAX)
     caller: Reference = omittable()
     channel: Channel = omittable()
@@ -227,7 +227,7 @@ class RoutingTestIn(Body):
     """An incident as the service desk would log it: which routing rule would take it, and why each
     rule before it would not."""
 
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=200, pattern=r"\S")
     description: str = Field("", max_length=DESCRIPTION_MAX)
     caller: Reference | None = Field(None, description="User id or username; defaults to the token's user.")
     channel: Channel = Channel.PHONE

@@ -164,12 +164,18 @@ def on_call_tiers(team_id: int, at: datetime) -> list[TierAnswer]:
     """Each of the team's schedules in tier order with who is on call at ``at`` and their stint
     (when it started and when the next handoff is)."""
     current = roster()
-    instant = int(at.timestamp())
-    answers = []
-    for spec in current.by_team.get(team_id, ()):
-        stint = stint_at(spec, instant)
-        answers.append(TierAnswer(spec, current.people[stint.person] if stint else None, stint))
-    return answers
+    return [_answer(current, spec, int(at.timestamp())) for spec in current.by_team.get(team_id, ())]
+
+
+def stints_by_schedule(at: datetime) -> dict[int, TierAnswer]:
+    """``on_call_tiers`` for every schedule, by schedule id, from one read of the version stamp."""
+    current = roster()
+    return {spec.id: _answer(current, spec, int(at.timestamp())) for spec in current.schedules}
+
+
+def _answer(current: Roster, spec: ScheduleSpec, instant: int) -> TierAnswer:
+    stint = stint_at(spec, instant)
+    return TierAnswer(spec, current.people[stint.person] if stint else None, stint)
 
 
 def schedule_shifts(schedule_id: int, start: datetime, end: datetime) -> list[tuple[Shift, User]]:

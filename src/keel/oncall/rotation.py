@@ -16,6 +16,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -44,6 +45,8 @@ class LayerSpec:
     restrictions: CalendarSpec | None = None
     # The shift last found (index, start, end): the next question is most often about the same one.
     _last: list[tuple[int, int, int]] = field(default_factory=list, repr=False)
+    # The first handoff's instant, by zone (it never changes).
+    _first: dict[str, int] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class ScheduleSpec:
     layers: tuple[LayerSpec, ...]
     overrides: tuple[OverrideSpec, ...] = ()
 
-    @property
+    @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.zone)
 
@@ -103,7 +106,9 @@ def shift_at(layer: LayerSpec, tz: ZoneInfo, instant: int) -> tuple[int, int, in
         index, start, end = layer._last[0]
         if start <= instant < end:
             return index, start, end
-    first = shift_start(layer, tz, 0)
+    first = layer._first.get(tz.key)
+    if first is None:
+        first = layer._first[tz.key] = shift_start(layer, tz, 0)
     if instant < first:
         return None
     anchor_wall = datetime.combine(layer.anchor, time(layer.handoff // 60, layer.handoff % 60))
@@ -135,20 +140,24 @@ def layer_at(layer: LayerSpec, tz: ZoneInfo, instant: int) -> Shift | None:
     """Who the layer has at ``instant``, in the piece of their shift that its restrictions allow."""
     if not layer.members:
         return None
+    window = None
+    if layer.restrictions is not None:  # first: outside its hours (cached by day) is the cheaper no
+        window = restricted_span_at(layer.restrictions, instant)
+        if window is None:
+            return None
     found = shift_at(layer, tz, instant)
     if found is None:
         return None
     index, start, end = found
-    if layer.restrictions is not None:
-        window = restricted_span_at(layer.restrictions, instant)
-        if window is None:
-            return None
+    if window is not None:
         start, end = max(start, window[0]), min(end, window[1])
     return Shift(layer.members[index % len(layer.members)], start, end, layer.name, layer.id)
 
 
 def override_at(overrides: Sequence[OverrideSpec], instant: int) -> OverrideSpec | None:
     """The override holding ``instant``: the latest added among those that overlap."""
+    if not overrides:
+        return None
     holding = [o for o in overrides[: bisect_right([o.start for o in overrides], instant)] if instant < o.end]
     return max(holding, key=lambda o: o.id) if holding else None
 

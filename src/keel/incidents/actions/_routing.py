@@ -81,11 +81,12 @@ def _member(group: Team, turn: GroupAssignment, *, now: datetime) -> User | None
 
 
 def _on_call(group: Team, *, now: datetime) -> User | None:
-    """The first person on call for the group (primary, then secondary…) who is active and not
-    away, read afresh; None (the group's queue) when nobody is."""
+    """The first person on call for the group (primary, then secondary…) who is an active member
+    of it and not away, read afresh (an incident goes only to a member of its group); None (the
+    group's queue) when nobody is."""
     ids = [person.pk for person in on_call(group.pk, now)]
     present = {
-        person.pk: person for person in User.objects.filter(pk__in=ids, is_active=True).exclude(away_until__gt=now)
+        person.pk: person for person in group.members.filter(pk__in=ids, is_active=True).exclude(away_until__gt=now)
     }
     return next((present[pk] for pk in ids if pk in present), None)
 

@@ -34,6 +34,7 @@ from keel.oncall.queries import (
     schedule_shifts,
     schedules,
     shifts_of_person,
+    stints_by_schedule,
 )
 from keel.sla.business_time import WEEKDAYS
 
@@ -53,9 +54,7 @@ def schedule_list(request: HttpRequest, user: User) -> HttpResponse:
     """Every schedule with who is on call now and the next handoff, and the "who is on call at…" box."""
     now = clock.now()
     rows = list(schedules())
-    tiers = {
-        answer.schedule.id: answer for team in {row.team_id for row in rows} for answer in on_call_tiers(team, now)
-    }
+    tiers = stints_by_schedule(now)
     ask = OnCallAtForm(request.GET if "at" in request.GET else None, initial={"at": now})
     asked = None
     if ask.is_bound and ask.is_valid():
