@@ -33,8 +33,8 @@ from keel.integrations.states import SourceKind
 from keel.lib import clock
 from keel.notifications.actions import Message, send
 from keel.notifications.models import Event
-from keel.oncall.actions import create_layer, create_override, create_schedule
-from keel.oncall.models import Layer, Override, Schedule
+from keel.oncall.actions import create_layer, create_override, create_schedule, create_working_hours
+from keel.oncall.models import Layer, Override, Schedule, WorkingHours
 from keel.routing.actions import create_group_assignment
 from keel.routing.actions import create_rule as create_routing_rule
 from keel.routing.models import GroupAssignment, RoutingRule
@@ -255,6 +255,16 @@ class World:
     @cached_property
     def override(self) -> Override:
         return self.spare_override()
+
+    def spare_staff(self) -> User:
+        return create_user(username=f"staff-{self.number()}", role=Role.RESOLVER)
+
+    @cached_property
+    def working_hours(self) -> WorkingHours:
+        return self.spare_working_hours()
+
+    def spare_working_hours(self) -> WorkingHours:
+        return create_working_hours(actor=None, fields={"person": self.spare_staff(), "calendar": self.calendar})
 
     def spare_override(self) -> Override:
         start = clock.now() + timedelta(days=self.number())

@@ -29,7 +29,7 @@ from keel.config.api import api as keel_api
 from keel.incidents.models import Category, Incident, PriorityRule
 from keel.integrations.models import Alert, ChangeEvent, CorrelationRule, MaintenanceWindow, Payload, Source
 from keel.lib.doors import Door
-from keel.oncall.models import Layer, Override, Schedule
+from keel.oncall.models import Layer, Override, Schedule, WorkingHours
 from keel.routing.models import GroupAssignment, RoutingRule
 from keel.sla.models import Calendar, Clock, Policy
 from tests.admin_forms import FormData, form_data
@@ -196,6 +196,12 @@ ADMIN_EXAMPLES: Mapping[type[Model], AdminExample] = {
         },
         change={"note": "Covering for Carol"},
         spare=lambda w: w.spare_override(),
+    ),
+    WorkingHours: AdminExample(
+        row=lambda w: w.working_hours,
+        add=lambda w: {"person": str(w.spare_staff().pk), "calendar": str(w.calendar.pk)},
+        change=lambda w: {"calendar": str(w.spare_calendar().pk)},
+        spare=lambda w: w.spare_working_hours(),
     ),
 }
 

@@ -15,10 +15,11 @@ from keel.audit.actions import create_audited, delete_audited, update_audited
 from keel.lib.conditional import IfMatch
 from keel.lib.errors import Conflict, InvalidInput, NotAllowed
 from keel.lib.names import claiming_name, refuse_taken_name
-from keel.oncall.models import Layer, Override, Rotation, Schedule, ScheduleSetVersion
+from keel.oncall.models import Layer, Override, Rotation, Schedule, ScheduleSetVersion, WorkingHours
 from keel.oncall.permissions import can_manage_oncall
 from keel.sla.business_time import CalendarError, CalendarSpec, check_zone, validate
 from keel.sla.calendars import parse_windows, windows_json
+from keel.sla.models import Calendar
 
 SCHEDULE_SUBJECT: Final = "oncall_schedule"
 LAYER_SUBJECT: Final = "oncall_layer"
@@ -315,6 +316,46 @@ def check_override(override: Override) -> None:
 def _stamp() -> None:
     """A new version of the schedules, in the writing transaction (``queries.roster``)."""
     ScheduleSetVersion.objects.update_or_create(pk=1, defaults={"stamp": uuid4().hex})
+
+
+# --- working hours ---------------------------------------------------------------------------
+
+WORKING_HOURS_SUBJECT: Final = "working_hours"
+
+
+def create_working_hours(*, actor: User | None, fields: Mapping[str, Any]) -> WorkingHours:
+    """Say when a person works (``person``, ``calendar``): a person has at most one calendar."""
+    _check_may_manage(actor)
+    _refuse_unknown(fields, ("person", "calendar"))
+    person, calendar = fields.get("person"), fields.get("calendar")
+    if not isinstance(person, User) or not person.is_staff_member:
+        raise InvalidInput("Give the member of IT staff whose working hours these are.", field="person")
+    if not isinstance(calendar, Calendar):
+        raise InvalidInput("Give the calendar of their working hours (an SLA calendar).", field="calendar")
+    if WorkingHours.objects.filter(person=person).exists():
+        raise Conflict(f"{person} has working hours already; change them instead.", field="person")
+    return create_audited(
+        WorkingHours(person=person, calendar=calendar), subject_type=WORKING_HOURS_SUBJECT, actor=actor
+    )
+
+
+def update_working_hours(
+    row: WorkingHours, *, actor: User | None, changes: Mapping[str, Any], if_match: IfMatch | None = None
+) -> WorkingHours:
+    _check_may_manage(actor)
+    _refuse_unknown(changes, ("calendar",))
+    if "calendar" in changes and not isinstance(changes["calendar"], Calendar):
+        raise InvalidInput("Give the calendar of their working hours (an SLA calendar).", field="calendar")
+    update_audited(
+        row, dict(changes), subject_type=WORKING_HOURS_SUBJECT, actor=actor, allowed=("calendar",), if_match=if_match
+    )
+    return row
+
+
+def delete_working_hours(row: WorkingHours, *, actor: User | None, if_match: IfMatch | None = None) -> None:
+    """The person works any time again, as far as the strategies are concerned."""
+    _check_may_manage(actor)
+    delete_audited(row, subject_type=WORKING_HOURS_SUBJECT, actor=actor, refusal="", if_match=if_match)
 
 
 def _check_may_manage(actor: User | None) -> None:

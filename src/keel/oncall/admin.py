@@ -15,7 +15,7 @@ from keel.accounts.models import User
 from keel.accounts.roles import Capability
 from keel.lib.errors import KeelError
 from keel.oncall import actions
-from keel.oncall.models import Layer, Override, Schedule
+from keel.oncall.models import Layer, Override, Schedule, WorkingHours
 
 
 def _checked_by[M: Model](check: Callable[[M], None], model: type[M], names: tuple[str, ...]) -> Any:
@@ -111,3 +111,21 @@ class OverrideAdmin(ActionAdmin[Override]):
 
     def get_readonly_fields(self, request: Any, obj: Override | None = None) -> tuple[str, ...]:
         return ("schedule",) if obj is not None else ()  # it stays with its schedule
+
+
+def _create_working_hours(*, actor: User | None, **fields: Any) -> WorkingHours:
+    return actions.create_working_hours(actor=actor, fields=fields)
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(ActionAdmin[WorkingHours]):
+    capability = Capability.MANAGE_ONCALL
+    fields = ("person", "calendar")
+    list_display = ("person", "calendar")
+    list_select_related = ("person", "calendar")
+    create_with = staticmethod(_create_working_hours)
+    update_with = staticmethod(actions.update_working_hours)
+    delete_with = staticmethod(actions.delete_working_hours)
+
+    def get_readonly_fields(self, request: Any, obj: WorkingHours | None = None) -> tuple[str, ...]:
+        return ("person",) if obj is not None else ()

@@ -107,3 +107,20 @@ class ScheduleSetVersion(models.Model):
 
     def __str__(self) -> str:
         return self.stamp
+
+
+class WorkingHours(Versioned):
+    """When a person works: an SLA calendar's windows, holidays and closures. Outside them the
+    group strategies that hand out routed incidents in turn or by load pass the person over (on
+    call is a shift of its own and is not cut by them). A person without one works any time."""
+
+    person = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    calendar = models.ForeignKey("sla.Calendar", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name_plural = "working hours"
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.calendar}"

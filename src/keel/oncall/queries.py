@@ -5,18 +5,19 @@ range, and the schedules, layers and overrides as people list and find them."""
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from threading import Lock
 from typing import Final
+from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from keel.accounts.models import User
 from keel.accounts.queries import staff_users
 from keel.lib import clock
 from keel.lib.errors import NotFound
 from keel.lib.references import by_reference
-from keel.oncall.models import Layer, Override, Schedule, ScheduleSetVersion
+from keel.oncall.models import Layer, Override, Schedule, ScheduleSetVersion, WorkingHours
 from keel.oncall.rotation import (
     LayerSpec,
     OverrideSpec,
@@ -27,8 +28,9 @@ from keel.oncall.rotation import (
     shifts,
     stint_at,
 )
-from keel.sla.business_time import CalendarSpec
-from keel.sla.calendars import parse_windows
+from keel.sla.business_time import CalendarSpec, day_spans, instant_of, local_date
+from keel.sla.calendars import parse_windows, specs_of_versions
+from keel.sla.models import CalendarVersion
 
 
 @dataclass(frozen=True)
@@ -275,3 +277,31 @@ def what_article(what: str) -> str:
 
 def people_by_id(ids: Iterable[int]) -> dict[int, User]:
     return {person.pk: person for person in User.objects.filter(pk__in=list(ids))}
+
+
+def off_shift(person_ids: Iterable[int], at: datetime) -> set[int]:
+    """Those of the people whose working hours (their calendar's current version) leave out ``at``;
+    a person without working hours is never off shift."""
+    rows = list(
+        WorkingHours.objects.filter(person_id__in=list(person_ids)).values_list(
+            "person_id", "calendar_id", "calendar__version"
+        )
+    )
+    if not rows:
+        return set()
+    versions = dict(
+        CalendarVersion.objects.filter(
+            Q(*[Q(calendar_id=calendar, number=number) for _, calendar, number in rows], _connector=Q.OR)
+        ).values_list("calendar_id", "pk")
+    )
+    specs = specs_of_versions(list(versions.values()))
+    instant = instant_of(at)
+    off = set()
+    for person, calendar, _ in rows:
+        spec = specs[versions[calendar]]
+        today = local_date(instant, ZoneInfo(spec.zone))
+        # Yesterday's too: a window that closes after midnight (a night shift) reaches into today.
+        spans = [*day_spans(spec, today - timedelta(days=1)), *day_spans(spec, today)]
+        if not any(start <= instant < end for start, end in spans):
+            off.add(person)
+    return off

@@ -12,7 +12,7 @@ from keel.incidents.actions.assignment import apply_assignment
 from keel.incidents.models import Incident
 from keel.incidents.queries.routing import default_group
 from keel.incidents.states import OPEN
-from keel.oncall.queries import on_call
+from keel.oncall.queries import off_shift, on_call
 from keel.routing.actions import take_turn
 from keel.routing.decide import LEVEL_NAMES, Routing
 from keel.routing.models import GroupAssignment, Strategy
@@ -64,13 +64,13 @@ def assign_routed(
 
 
 def _member(group: Team, turn: GroupAssignment, *, now: datetime) -> User | None:
-    """The member ``turn``'s strategy picks among those who are not away (None: nobody is in)."""
+    """The member ``turn``'s strategy picks among those who are neither away nor outside their
+    working hours (None: nobody is in)."""
     if turn.strategy == Strategy.ON_CALL:
         return _on_call(group, now=now)
-    members = {
-        person.username: person
-        for person in group.members.filter(is_active=True).exclude(away_until__gt=now).order_by("username")
-    }
+    present = list(group.members.filter(is_active=True).exclude(away_until__gt=now).order_by("username"))
+    off = off_shift([person.pk for person in present], now)
+    members = {person.username: person for person in present if person.pk not in off}
     names = list(members)
     last = turn.last_assignee.username if turn.last_assignee else None
     if turn.strategy == Strategy.ROUND_ROBIN:
