@@ -267,3 +267,22 @@ def test_one_person_named_by_two_targets_is_told_once(
     entry = TimelineEntry.objects.filter(subject_id=incident.pk, data__has_key="escalation_policy_id").get()
     assert len(messages(boss)) == 1
     assert entry.summary.endswith("told Bea (the group manager's manager)")
+
+
+@pytest.mark.usefixtures("manager")
+def test_a_later_policy_never_waits_behind_incidents_an_earlier_one_covers(
+    p1: Callable[[Team], Incident], network_team: Team, make_user: Callable[..., User], agent: User, requester: User
+) -> None:
+    lead = make_user("ida", Role.INCIDENT_MANAGER)
+    steps = [{"when": "no_response", "minutes": 60, "notify": ["group_manager"]}]
+    policy(steps, position=1, priorities=[], group_ids=[network_team.pk])
+    policy([{"when": "no_response", "minutes": 0, "notify": ["incident_managers"]}], name="Others", priorities=[])
+    for _ in range(3):
+        p1(network_team)  # the first policy's, not due for an hour
+    with frozen_at(T0):
+        unplaced = open_incident(actor=agent, caller=requester, title="Printer jam")  # in no group
+
+    fired = sweep_escalations(now=T0 + timedelta(minutes=1), batch=2)
+
+    assert fired == 1
+    assert [m.subject_id for m in messages(lead)] == [unplaced.pk]

@@ -157,20 +157,3 @@ class PolicySpec:
     group_ids: frozenset[int]
     channels: frozenset[str]
     steps: tuple[Step, ...]
-
-    def matches(self, *, priority: int, group_id: int | None, channel: str) -> bool:
-        return (
-            (not self.priorities or priority in self.priorities)
-            and (not self.group_ids or group_id in self.group_ids)
-            and (not self.channels or channel in self.channels)
-        )
-
-
-def policy_for(
-    policies: Sequence[PolicySpec], *, priority: int, group_id: int | None, channel: str
-) -> PolicySpec | None:
-    """The first policy (in order) whose conditions all hold."""
-    for policy in policies:
-        if policy.matches(priority=priority, group_id=group_id, channel=channel):
-            return policy
-    return None

@@ -36,7 +36,7 @@ from keel.notifications.queries import open_pages
 BATCH: Final = 500
 
 
-def sweep_escalations(*, now: datetime | None = None, max_batches: int = 40) -> int:
+def sweep_escalations(*, now: datetime | None = None, batch: int = BATCH, max_batches: int = 40) -> int:
     """Fire the escalation steps that are due; returns how many fired here."""
     now = now or clock.now()
     policies = active_policies()
@@ -44,11 +44,11 @@ def sweep_escalations(*, now: datetime | None = None, max_batches: int = 40) -> 
         return 0
     fired = 0
     for _ in range(max_batches):
-        due = due_steps(policies, now=now, limit=BATCH)
+        due = due_steps(policies, now=now, limit=batch)
         if not due:
             break
         fired += _fire(due, now=now)
-        if len(due) < BATCH:
+        if len(due) < batch:
             break
     return fired
 

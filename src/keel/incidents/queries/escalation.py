@@ -2,8 +2,8 @@
 (``actions/escalation.py``).
 
 Each step is one query over the open incidents its policy covers, narrowed by what the step waits
-for and excluding incidents where it already fired; the first policy that matches an incident is
-the one that applies to it, as ``escalation.steps.policy_for`` says.
+for and excluding incidents where it already fired; the first policy (by position) whose
+conditions all hold is the one that applies to an incident.
 """
 
 from collections.abc import Iterable, Sequence
@@ -15,7 +15,7 @@ from django.db.models import Exists, Min, OuterRef, Q, QuerySet, Subquery, Value
 from keel.accounts.models import Team, User
 from keel.accounts.roles import Role
 from keel.escalation.models import Fired
-from keel.escalation.steps import PolicySpec, Step, policy_for
+from keel.escalation.steps import PolicySpec, Step
 from keel.incidents.models import Incident
 from keel.incidents.states import OPEN
 from keel.notifications.models import Notification
@@ -36,22 +36,23 @@ class Due:
 
 
 def due_steps(policies: Sequence[PolicySpec], *, now: datetime, limit: int) -> list[Due]:
-    """Up to ``limit`` steps due now, over every policy, those that fire first first."""
+    """Up to ``limit`` steps due now, over every policy in order. Each policy's query leaves out the
+    incidents an earlier policy covers (the first that matches applies), so a later policy never
+    waits behind incidents that are not its own."""
     due: list[Due] = []
-    for policy in policies:
+    for index, policy in enumerate(policies):
+        covered = _covered(policy, earlier=policies[:index])
         for step in policy.steps:
             if len(due) >= limit:
                 return due
-            for incident_id, priority, group_id, channel, clock_id in _waiting(policy, step, now, limit - len(due)):
-                if policy_for(policies, priority=priority, group_id=group_id, channel=channel) is policy:
-                    due.append(Due(incident_id, group_id, policy, step, clock_id or 0))
+            for incident_id, group_id, clock_id in _waiting(covered, policy, step, now, limit - len(due)):
+                due.append(Due(incident_id, group_id, policy, step, clock_id or 0))
     return due
 
 
 def _waiting(
-    policy: PolicySpec, step: Step, now: datetime, limit: int
-) -> Iterable[tuple[int, int, int | None, str, int]]:
-    covered = _covered(policy)
+    covered: QuerySet[Incident], policy: PolicySpec, step: Step, now: datetime, limit: int
+) -> Iterable[tuple[int, int | None, int]]:
     fired = Fired.objects.filter(incident_id=OuterRef("pk"), policy_id=policy.id, step_key=step.key)
     if step.when == "sla":
         crossed = Q(kind=Kind.BREACHED.value)
@@ -86,18 +87,29 @@ def _waiting(
             .exclude(Exists(fired))
             .annotate(clock_id=Value(0))
         )
-    return rows.order_by("pk").values_list("pk", "priority", "assignment_group_id", "channel", "clock_id")[:limit]
+    return rows.order_by("pk").values_list("pk", "assignment_group_id", "clock_id")[:limit]
 
 
-def _covered(policy: PolicySpec) -> QuerySet[Incident]:
-    rows = Incident.objects.filter(state__in=OPEN)
-    if policy.priorities:
-        rows = rows.filter(priority__in=policy.priorities)
-    if policy.group_ids:
-        rows = rows.filter(assignment_group_id__in=policy.group_ids)
-    if policy.channels:
-        rows = rows.filter(channel__in=policy.channels)
+def _covered(policy: PolicySpec, *, earlier: Sequence[PolicySpec]) -> QuerySet[Incident]:
+    """The open incidents ``policy`` applies to: those it matches that no earlier policy matches."""
+    rows = Incident.objects.filter(state__in=OPEN).filter(_matching(policy))
+    for before in earlier:
+        if not (before.priorities or before.group_ids or before.channels):
+            return rows.none()  # an earlier policy takes every incident
+        rows = rows.exclude(_matching(before))
     return rows
+
+
+def _matching(policy: PolicySpec) -> Q:
+    """``PolicySpec.matches`` as a filter (an incident with no group is in no listed group)."""
+    condition = Q()
+    if policy.priorities:
+        condition &= Q(priority__in=policy.priorities)
+    if policy.group_ids:
+        condition &= Q(assignment_group_id__in=policy.group_ids)
+    if policy.channels:
+        condition &= Q(channel__in=policy.channels)
+    return condition
 
 
 @dataclass(frozen=True)
