@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet
 
 from keel.accounts.models import Team, User
 from keel.accounts.roles import Role
@@ -20,8 +20,7 @@ from keel.incidents.models import Incident
 from keel.incidents.states import OPEN
 from keel.notifications.models import Notification
 from keel.oncall.queries import on_call_of_teams
-from keel.sla.models import Clock, ClockEvent
-from keel.sla.replay import Kind
+from keel.sla.models import Clock
 
 
 @dataclass(frozen=True)
@@ -53,41 +52,49 @@ def due_steps(policies: Sequence[PolicySpec], *, now: datetime, limit: int) -> l
 def _waiting(
     covered: QuerySet[Incident], policy: PolicySpec, step: Step, now: datetime, limit: int
 ) -> Iterable[tuple[int, int | None, int]]:
-    fired = Fired.objects.filter(incident_id=OuterRef("pk"), policy_id=policy.id, step_key=step.key)
+    """(incident id, group id, clock id or 0) of the incidents ``step`` is due for, lowest first.
+
+    Each kind starts from the rows that can be due, so a tick costs what is pending, not every
+    open incident: an SLA step from the clocks whose warning or breach fired, a page step from the
+    pages, a no-response step from the untaken incidents. No correlated subquery per incident."""
+    fired = Fired.objects.filter(policy_id=policy.id, step_key=step.key)
     if step.when == "sla":
-        crossed = Q(kind=Kind.BREACHED.value)
-        if step.percent < 100:
-            crossed |= Q(kind=Kind.THRESHOLD.value, percent__gte=step.percent)
-        clock = Clock.objects.filter(
-            incident_id=OuterRef("pk"), name=step.clock, is_current=True, ended_at__isnull=True
-        ).filter(Exists(ClockEvent.objects.filter(crossed, clock_id=OuterRef("pk"))))
-        rows = (
-            covered.annotate(clock_id=Subquery(clock.values("pk")[:1]))
-            .filter(clock_id__isnull=False)
-            .exclude(Exists(fired.filter(clock_id=OuterRef("clock_id"))))
-        )
-    elif step.when == "no_response":
-        rows = (
-            covered.filter(
-                assignee__isnull=True,
-                first_response_at__isnull=True,
-                opened_at__lte=now - timedelta(minutes=step.minutes),
-            )
-            .exclude(Exists(fired))
-            .annotate(clock_id=Value(0))
+        return _sla_waiting(covered, step, fired, limit)
+    if step.when == "no_response":
+        rows = covered.filter(
+            assignee__isnull=True, first_response_at__isnull=True, opened_at__lte=now - timedelta(minutes=step.minutes)
         )
     else:
-        pages = Notification.objects.filter(subject_type="incident", subject_id=OuterRef("pk"), needs_ack=True)
-        first_page = pages.order_by().values("subject_id").annotate(first=Min("created_at")).values("first")
-        rows = (
-            covered.filter(first_response_at__isnull=True)
-            .annotate(first_page=Subquery(first_page))
-            .filter(first_page__lte=now - timedelta(minutes=step.minutes))
-            .exclude(Exists(pages.filter(acknowledged_at__isnull=False)))
-            .exclude(Exists(fired))
-            .annotate(clock_id=Value(0))
+        waiting = (
+            Notification.objects.filter(subject_type="incident", needs_ack=True)
+            .values("subject_id")
+            .annotate(first=Min("created_at"), answered=Max("acknowledged_at"))
+            .filter(first__lte=now - timedelta(minutes=step.minutes), answered__isnull=True)
+            .values("subject_id")
         )
-    return rows.order_by("pk").values_list("pk", "assignment_group_id", "clock_id")[:limit]
+        rows = covered.filter(first_response_at__isnull=True, pk__in=waiting)
+    rows = rows.exclude(Exists(fired.filter(incident_id=OuterRef("pk"))))
+    return [(pk, group, 0) for pk, group in rows.order_by("pk").values_list("pk", "assignment_group_id")[:limit]]
+
+
+def _sla_waiting(
+    covered: QuerySet[Incident], step: Step, fired: QuerySet[Fired], limit: int
+) -> list[tuple[int, int | None, int]]:
+    """The current running clocks that have used ``step.percent`` of their target as the SLA engine
+    last recorded them (it records each warning, breach, pause and change): a step at 75 % fires
+    with the first warning at or past 75 %, or the breach. Read from the clocks' own columns: a
+    join to their events cost every tick a probe per open incident."""
+    used = Q(breached_at__isnull=False)
+    if step.percent < 100:
+        used |= Q(elapsed_s__gte=F("target_s") * step.percent / 100)
+    clocks = (
+        Clock.objects.filter(used, name=step.clock, is_current=True, ended_at__isnull=True)
+        .filter(incident_id__in=covered.values("pk"))
+        .exclude(Exists(fired.filter(incident_id=OuterRef("incident_id"), clock_id=OuterRef("pk"))))
+    )
+    found = list(clocks.order_by("incident_id").values_list("incident_id", "pk")[:limit])
+    groups = dict(Incident.objects.filter(pk__in=[pk for pk, _ in found]).values_list("pk", "assignment_group_id"))
+    return [(incident, groups.get(incident), clock) for incident, clock in found]
 
 
 def _covered(policy: PolicySpec, *, earlier: Sequence[PolicySpec]) -> QuerySet[Incident]:
