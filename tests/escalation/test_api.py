@@ -39,7 +39,7 @@ def test_incident_managers_manage_policies_and_others_are_refused(
     assert (by_agent.status_code, by_requester.status_code) == (403, 403)
     assert created.status_code == 201
     step = created.json()["steps"][0]
-    assert (step["summary"], len(step["key"])) == ("Untaken 10 min after opening: page the group's manager", 8)
+    assert (step["summary"], len(step["key"])) == ("No response 10 min after opening: page the group's manager", 8)
     assert read_by_agent.status_code == 200
     assert read_by_requester.status_code == 403
     assert patched_by_agent.status_code == 403

@@ -83,7 +83,7 @@ def test_an_incident_manager_adds_a_policy_and_an_agent_may_only_read(
     assert "notify must list whom" in bad.content.decode()
     assert done.status_code == 302
     assert [step["when"] for step in policy.steps] == ["no_response", "sla"]
-    assert "Untaken 10 min after opening: page the group&#x27;s manager" in listed
+    assert "No response 10 min after opening: page the group&#x27;s manager" in listed
     assert "Add a policy" not in listed
 
 

@@ -16,10 +16,10 @@ from keel.escalation.actions import create_policy
 from keel.escalation.models import EscalationPolicy, Fired
 from keel.incidents.actions.assignment import assign_incident
 from keel.incidents.actions.escalation import acknowledge_incident, sweep_escalations
-from keel.incidents.actions.lifecycle import resolve_incident
+from keel.incidents.actions.lifecycle import resolve_incident, transition_incident
 from keel.incidents.actions.records import open_incident
 from keel.incidents.models import Incident
-from keel.incidents.states import Level, ResolutionCode
+from keel.incidents.states import IncidentState, Level, ResolutionCode
 from keel.lib.clock import frozen_at
 from keel.lib.errors import Conflict
 from keel.notifications.models import Notification
@@ -78,7 +78,7 @@ def messages(person: User) -> list[Notification]:
     return list(Notification.objects.filter(recipient=person))
 
 
-def test_an_untaken_p1_escalates_once_to_the_group_manager(
+def test_an_unanswered_p1_escalates_once_to_the_group_manager(
     p1: Callable[[Team], Incident], network_team: Team, manager: User
 ) -> None:
     policy([{"when": "no_response", "minutes": 15, "notify": ["group_manager"]}])
@@ -92,21 +92,22 @@ def test_an_untaken_p1_escalates_once_to_the_group_manager(
     assert (early, fired, again) == (0, 1, 0)
     assert [message.title for message in messages(manager)] == [f"Escalated: {incident.number} Core switch down"]
     assert entry.summary == (
-        "Escalated by policy 'P1 and P2' (untaken 15 min after opening): told Mary (the group's manager)"
+        "Escalated by policy 'P1 and P2' (no response 15 min after opening): told Mary (the group's manager)"
     )
 
 
-def test_a_step_does_not_fire_for_an_incident_taken_or_resolved_in_between(
+def test_a_step_does_not_fire_for_an_incident_answered_or_resolved_in_between(
     p1: Callable[[Team], Incident], network_team: Team, manager: User, resolver: User, service_desk: Team
 ) -> None:
     policy([{"when": "no_response", "minutes": 15, "notify": ["group_manager"]}])
-    taken = p1(network_team)
-    resolved = p1(service_desk)
-    assign_incident(taken, actor=resolver, group=network_team, assignee=resolver)
+    answered, assigned_only, resolved = p1(network_team), p1(network_team), p1(service_desk)
+    assign_incident(answered, actor=resolver, group=network_team, assignee=resolver)
+    transition_incident(answered, IncidentState.IN_PROGRESS, actor=resolver)
+    assign_incident(assigned_only, actor=None, group=network_team, assignee=resolver)
     resolve_incident(resolved, actor=None, code=ResolutionCode.SOLVED_REMOTELY)
 
-    assert sweep_at(60) == 0
-    assert not Fired.objects.exists()
+    assert sweep_at(60) == 1
+    assert list(Fired.objects.values_list("incident_id", flat=True)) == [assigned_only.pk]
 
 
 def test_a_policy_covers_only_what_its_conditions_name(
@@ -137,7 +138,7 @@ def test_nobody_to_tell_is_said_on_the_timeline(p1: Callable[[Team], Incident], 
     sweep_at(1)
 
     entry = TimelineEntry.objects.filter(subject_id=incident.pk, data__has_key="escalation_policy_id").get()
-    assert entry.summary.endswith("(untaken when logged): nobody to tell: nobody is the group's manager")
+    assert entry.summary.endswith("(as soon as it is logged): nobody to tell: nobody is the group's manager")
 
 
 def test_an_unacknowledged_page_climbs_and_an_acknowledged_one_stops(

@@ -1,4 +1,4 @@
-"""The demo's escalation policies: pages for monitoring incidents and untaken P1s and P2s, the
+"""The demo's escalation policies: pages for monitoring incidents and P1s and P2s nobody answers, the
 manager told as an SLA runs out. Made after the history is played; the sweep that follows fires
 what the open incidents have reached, so the inboxes of the demo's managers show escalations and
 pages."""

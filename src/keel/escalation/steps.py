@@ -5,8 +5,9 @@ A step is stored as JSON on its policy::
     {"key": "a1b2c3", "when": "sla", "clock": "resolution", "percent": 75,
      "notify": ["group_manager"], "page": false}
 
-- ``when: "no_response"`` fires ``minutes`` after the incident opened if nobody has taken it
-  (no assignee and no first response); it stops once someone does, or the incident is resolved.
+- ``when: "no_response"`` fires ``minutes`` after the incident opened while it has no first
+  response (work started, a public answer, an acknowledged page); it stops once it has one, or is
+  resolved. An assignee alone is not a response: routing assigns the person it pages.
 - ``when: "sla"`` fires when the incident's ``clock`` (response or resolution) has used ``percent``
   of its target (100: breached), with the SLA warning or breach that says so; once per clock.
 - ``when: "unacknowledged"`` fires ``minutes`` after the incident's first page if nobody has
@@ -24,7 +25,7 @@ from typing import Any, Final
 from keel.lib.errors import InvalidInput
 
 WHEN: Final[Mapping[str, str]] = {
-    "no_response": "nobody has taken it",
+    "no_response": "nobody has responded",
     "sla": "the SLA is running out",
     "unacknowledged": "nobody acknowledged the page",
 }
@@ -56,7 +57,7 @@ class Step:
                 return f"at the {self.clock} breach"
             return f"at {self.percent}% of the {self.clock} target"
         if self.when == "no_response":
-            return f"untaken {self.minutes} min after opening" if self.minutes else "untaken when logged"
+            return f"no response {self.minutes} min after opening" if self.minutes else "as soon as it is logged"
         return f"page unacknowledged after {self.minutes} min"
 
     def happened(self) -> str:
@@ -66,11 +67,7 @@ class Step:
                 return f"Its {self.clock} target is breached"
             return f"{self.percent}% of its {self.clock} target is used"
         if self.when == "no_response":
-            return (
-                f"Nobody has taken it {self.minutes} min after it was logged"
-                if self.minutes
-                else "Nobody has taken it yet"
-            )
+            return f"No response {self.minutes} min after it was logged" if self.minutes else "It was just logged"
         return f"Nobody acknowledged its page within {self.minutes} min"
 
     def describe(self) -> str:

@@ -61,7 +61,7 @@ class EscalationPolicyForm(FieldsetForm):
                 min_value=0,
                 max_value=7 * 24 * 60,
                 required=False,
-                help_text="When nobody has taken it or acknowledged the page.",
+                help_text="When nobody has responded or acknowledged the page.",
             )
             self.fields[f"step{n}_clock"] = forms.ChoiceField(
                 label="SLA clock",

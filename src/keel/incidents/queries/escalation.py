@@ -56,14 +56,14 @@ def _waiting(
 
     Each kind starts from the rows that can be due, so a tick costs what is pending, not every
     open incident: an SLA step from the clocks whose warning or breach fired, a page step from the
-    pages, a no-response step from the untaken incidents. No correlated subquery per incident."""
+    pages, a no-response step from those without a response. No correlated subquery per incident."""
     fired = Fired.objects.filter(policy_id=policy.id, step_key=step.key)
     if step.when == "sla":
         return _sla_waiting(covered, step, fired, limit)
     if step.when == "no_response":
-        rows = covered.filter(
-            assignee__isnull=True, first_response_at__isnull=True, opened_at__lte=now - timedelta(minutes=step.minutes)
-        )
+        # No first response (SLA-SEMANTICS §2: work started, a public answer, a resolution, or an
+        # acknowledged page). An assignee alone is not one: routing assigns the person it pages.
+        rows = covered.filter(first_response_at__isnull=True, opened_at__lte=now - timedelta(minutes=step.minutes))
     else:
         waiting = (
             Notification.objects.filter(subject_type="incident", needs_ack=True)
