@@ -89,7 +89,9 @@ def spread(rng: random.Random) -> None:
     for n, (team, member) in enumerate(teams):
         mine = ids[n::10]
         urgent = mine[: len(mine) // 10]
-        Incident.objects.filter(pk__in=urgent).update(assignment_group=team, priority=rng.choice((1, 2)), state="assigned")
+        Incident.objects.filter(pk__in=urgent).update(
+            assignment_group=team, priority=rng.choice((1, 2)), state="assigned"
+        )
         Incident.objects.filter(pk__in=mine[len(mine) // 10 :]).update(assignment_group=team, assignee=member)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -108,7 +110,12 @@ def policies() -> None:
             "priorities": [1, 2],
             "steps": [
                 {"when": "no_response", "minutes": 0, "notify": ["on_call", "group_manager"], "page": True},
-                {"when": "unacknowledged", "minutes": 5, "notify": ["on_call_secondary", "group_manager"], "page": True},
+                {
+                    "when": "unacknowledged",
+                    "minutes": 5,
+                    "notify": ["on_call_secondary", "group_manager"],
+                    "page": True,
+                },
                 breach,
             ],
         },
