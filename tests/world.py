@@ -159,8 +159,12 @@ class World:
 
     @cached_property
     def escalation_policy(self) -> EscalationPolicy:
+        return self.spare_escalation_policy()
+
+    def spare_escalation_policy(self) -> EscalationPolicy:
         steps = [{"when": "no_response", "minutes": 30, "notify": ["group_manager"]}]
-        return create_escalation_policy(actor=None, fields={"name": "P1 response", "priorities": [1], "steps": steps})
+        fields = {"name": f"P1 response {self.number()}", "priorities": [1], "steps": steps}
+        return create_escalation_policy(actor=None, fields=fields)
 
     @cached_property
     def paged_incident(self) -> Incident:

@@ -26,6 +26,7 @@ from keel.accounts.models import ApiToken, Team, User
 from keel.audit.models import AuditRecord
 from keel.cmdb.models import CIType, ConfigurationItem, Relationship, Service
 from keel.config.api import api as keel_api
+from keel.escalation.models import EscalationPolicy
 from keel.incidents.models import Category, Incident, PriorityRule
 from keel.integrations.models import Alert, ChangeEvent, CorrelationRule, MaintenanceWindow, Payload, Source
 from keel.lib.doors import Door
@@ -196,6 +197,19 @@ ADMIN_EXAMPLES: Mapping[type[Model], AdminExample] = {
         },
         change={"note": "Covering for Carol"},
         spare=lambda w: w.spare_override(),
+    ),
+    EscalationPolicy: AdminExample(
+        row=lambda w: w.escalation_policy,
+        add={
+            "name": "P2",
+            "position": "20",
+            "priorities": "[2]",
+            "group_ids": "[]",
+            "channels": "[]",
+            "steps": '[{"when": "no_response", "minutes": 30, "notify": ["group_manager"]}]',
+        },
+        change={"position": "5"},
+        spare=lambda w: w.spare_escalation_policy(),
     ),
     WorkingHours: AdminExample(
         row=lambda w: w.working_hours,
