@@ -158,7 +158,7 @@ def test_the_inbox_shows_ones_own_messages_and_opens_them(held: Incident, resolv
     opened = signed_in(resolver).post(f"/inbox/{mine.pk}/open/")
 
     mine.refresh_from_db()
-    assert ">1<span class=\"visually-hidden\"> unread" in bell
+    assert '>1<span class="visually-hidden"> unread' in bell
     assert "Paged: core switch" in listed
     assert "Paged: core switch" not in others
     assert stolen.status_code == 404

@@ -286,8 +286,9 @@ def test_the_record_does_not_query_per_timeline_entry(
         attach_file(incident, actor=helper, upload=SimpleUploadedFile(f"f{n}.txt", b"x"))
     client.force_login(helpers[0])
 
-    # One more than before the SLA panel: the incident's clocks (none here; with clocks, their events too).
-    with django_assert_max_num_queries(11):
+    # Two more than before the SLA panel: the incident's clocks (none here; with clocks, their events
+    # too), and the pages of it waiting for an answer (the Acknowledge step).
+    with django_assert_max_num_queries(12):
         response = client.get(f"/incidents/{incident.number}/")
 
     assert "Note 14" in response.content.decode()

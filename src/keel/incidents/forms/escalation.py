@@ -27,6 +27,35 @@ def _step_rows(n: int) -> Fieldset:
     )
 
 
+def _step_fields(n: int) -> dict[str, forms.Field]:
+    return {
+        f"step{n}_when": forms.ChoiceField(label="When", choices=WHEN_CHOICES, required=False),
+        f"step{n}_minutes": forms.IntegerField(
+            label="After (minutes)",
+            min_value=0,
+            max_value=7 * 24 * 60,
+            required=False,
+            help_text="When nobody has responded or acknowledged the page.",
+        ),
+        f"step{n}_clock": forms.ChoiceField(
+            label="SLA clock",
+            choices=[("resolution", "Resolution"), ("response", "Response")],
+            required=False,
+            help_text="When the SLA is running out.",
+        ),
+        f"step{n}_percent": forms.IntegerField(
+            label="At % of target", min_value=1, max_value=100, required=False, help_text="100: the breach."
+        ),
+        f"step{n}_notify": forms.MultipleChoiceField(
+            label="Tell",
+            choices=[(k, v.capitalize()) for k, v in TARGETS.items()],
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        ),
+        f"step{n}_page": forms.BooleanField(label="Page them (ask for an acknowledgement)", required=False),
+    }
+
+
 class EscalationPolicyForm(FieldsetForm):
     fieldsets = (
         Fieldset("The policy", (("name", "position", "is_active"), "description")),
@@ -54,33 +83,6 @@ class EscalationPolicyForm(FieldsetForm):
     def __init__(self, *args: Any, keys: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.keys = keys or []
-        for n in range(1, STEPS + 1):
-            self.fields[f"step{n}_when"] = forms.ChoiceField(label="When", choices=WHEN_CHOICES, required=False)
-            self.fields[f"step{n}_minutes"] = forms.IntegerField(
-                label="After (minutes)",
-                min_value=0,
-                max_value=7 * 24 * 60,
-                required=False,
-                help_text="When nobody has responded or acknowledged the page.",
-            )
-            self.fields[f"step{n}_clock"] = forms.ChoiceField(
-                label="SLA clock",
-                choices=[("resolution", "Resolution"), ("response", "Response")],
-                required=False,
-                help_text="When the SLA is running out.",
-            )
-            self.fields[f"step{n}_percent"] = forms.IntegerField(
-                label="At % of target", min_value=1, max_value=100, required=False, help_text="100: the breach."
-            )
-            self.fields[f"step{n}_notify"] = forms.MultipleChoiceField(
-                label="Tell",
-                choices=[(k, v.capitalize()) for k, v in TARGETS.items()],
-                required=False,
-                widget=forms.CheckboxSelectMultiple,
-            )
-            self.fields[f"step{n}_page"] = forms.BooleanField(
-                label="Page them (ask for an acknowledgement)", required=False
-            )
 
     @staticmethod
     def initial_for(policy: EscalationPolicy) -> dict[str, Any]:
@@ -113,3 +115,9 @@ class EscalationPolicyForm(FieldsetForm):
             name: data[name] for name in ("name", "position", "is_active", "description", "priorities", "channels")
         }
         return {**fields, "group_ids": [team.pk for team in data["groups"]], "steps": steps}
+
+
+# The steps' fields are the class's own, as if written out in its body: one set per step.
+STEP_FIELDS: Final = {name: field for n in range(1, STEPS + 1) for name, field in _step_fields(n).items()}
+EscalationPolicyForm.base_fields.update(STEP_FIELDS)
+EscalationPolicyForm.declared_fields.update(STEP_FIELDS)
