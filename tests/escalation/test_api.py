@@ -1,6 +1,7 @@
 """The escalation and notifications API: policies for incident managers (an agent and a requester
 are refused), clear refusals of bad steps, escalation to the manager, acknowledgement, the inbox."""
 
+import typing
 from collections.abc import Callable
 
 import pytest
@@ -8,9 +9,12 @@ import pytest
 from keel.accounts.actions import update_team
 from keel.accounts.models import Team, User
 from keel.accounts.roles import Role
+from keel.escalation.actions import CHANNELS
 from keel.escalation.models import EscalationPolicy
+from keel.escalation.schemas import ChannelName
 from keel.incidents.actions.records import open_incident
 from keel.incidents.models import Incident
+from keel.incidents.states import Channel
 from keel.notifications.actions import Message, send
 from keel.notifications.models import Event, Notification
 from tests.conftest import ApiClient
@@ -116,3 +120,9 @@ def test_the_inbox_is_ones_own(api: Callable[[User], ApiClient], held: Incident,
     assert others["items"] == []
     assert stolen.status_code == 404
     assert (read, again) == ({"read": 1, "unread": 0}, {"read": 0, "unread": 0})
+
+
+def test_the_channels_a_policy_names_are_the_incidents_channels() -> None:
+    # escalation sits below incidents and keeps their channel names as data; they must agree.
+    assert tuple(Channel.values) == CHANNELS
+    assert set(typing.get_args(ChannelName)) == set(CHANNELS)
